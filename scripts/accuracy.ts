@@ -1,0 +1,52 @@
+// `npm run accuracy`: every ground-truth record beside our prediction, the error, and a summary.
+
+import { compareDecode, compareStartup, decodeRecords, isV1Record, median, startupRecords } from './groundTruth';
+
+const pct = (x: number | undefined): string => (x === undefined ? '—' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}%`);
+const pad = (s: string, n: number): string => (s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length));
+const GiB = 1024 ** 3;
+
+function startupSection(): void {
+  console.log('vLLM startup logs (../shared/ground-truth/vllm-startup-logs.json): "Available KV cache memory" and "GPU KV cache size"');
+  console.log([pad('id', 8), pad('model', 44), pad('vllm', 8), pad('tp×pp', 6), pad('KV GiB meas→pred', 20), pad('err', 8), pad('KV tokens meas→pred', 24), pad('err', 8), pad('weights err', 11), 'outcome'].join(' '));
+  const v1KvErrors: number[] = [];
+  let failuresPredicted = 0;
+  let failuresTotal = 0;
+  for (const r of startupRecords()) {
+    const c = compareStartup(r);
+    if (c.error || !c.report) { console.log(pad(r.id, 8), pad(r.model_id, 44), 'ERROR', c.error); continue; }
+    const rep = c.report;
+    const kvErr = c.kvCacheTokensError ?? c.kvCacheGiBError;
+    if (isV1Record(r) && kvErr !== undefined) v1KvErrors.push(Math.abs(kvErr));
+    if (c.measuredFailed) { failuresTotal++; if (c.predictedFailed) failuresPredicted++; }
+    const outcome = c.measuredFailed
+      ? `failed; predicted ${c.predictedFailed ? `failure (estimated max model len ${rep.capacity.estimatedMaxModelLen})` : 'START (miss)'}`
+      : `started; predicted ${c.predictedFailed ? 'FAILURE (miss)' : 'start'}`;
+    console.log([
+      pad(r.id, 8), pad(r.model_id, 44), pad(rep.settings.engineVersion, 8), pad(`${rep.settings.tensorParallel}×${rep.settings.pipelineParallel}`, 6),
+      pad(`${r.kv_cache_gib ?? '—'} → ${(rep.perGpu.kvCacheBytes / GiB).toFixed(2)}`, 20), pad(pct(c.kvCacheGiBError), 8),
+      pad(`${r.kv_cache_tokens ?? '—'} → ${rep.capacity.kvCacheTokens}`, 24), pad(pct(c.kvCacheTokensError), 8), pad(pct(c.weightsGiBError), 11), outcome,
+    ].join(' '));
+  }
+  const within5 = v1KvErrors.filter((e) => e <= 0.05).length;
+  console.log(`Summary (V1 records, GPU KV cache size): n=${v1KvErrors.length}, median |error| ${(median(v1KvErrors) * 100).toFixed(2)}%, ${within5}/${v1KvErrors.length} within 5% (${((within5 / Math.max(1, v1KvErrors.length)) * 100).toFixed(0)}%), max |error| ${(Math.max(...v1KvErrors) * 100).toFixed(2)}%; logged failures predicted: ${failuresPredicted}/${failuresTotal}`);
+}
+
+function decodeSection(): void {
+  console.log('\nDecode at batch 1 (../shared/ground-truth/decode-batch1.json): measured vs our bandwidth/compute ceiling');
+  console.log([pad('id', 8), pad('model', 34), pad('quant', 14), pad('hardware', 40), pad('gpus', 4), pad('measured', 9), pad('ceiling', 9), 'measured/ceiling'].join(' '));
+  const ratios: number[] = [];
+  let exceed = 0;
+  let skipped = 0;
+  for (const r of decodeRecords()) {
+    const c = compareDecode(r);
+    if (c.ratio === undefined) { skipped++; console.log(pad(r.id, 8), pad(r.model, 34), pad(r.quantization, 14), pad(r.hardware, 40), 'skipped:', c.skipped); continue; }
+    ratios.push(c.ratio);
+    if (c.ratio > 1) exceed++;
+    console.log([pad(r.id, 8), pad(r.model, 34), pad(r.quantization, 14), pad(r.hardware, 40), pad(String(r.num_gpus), 4), pad(r.decode_tok_s.toFixed(1), 9), pad(c.ceilingTokensPerSecond!.toFixed(1), 9), c.ratio.toFixed(3) + (c.ratio > 1 ? '  EXCEEDS CEILING' : '')].join(' '));
+  }
+  console.log(`Summary (decode batch 1): n=${ratios.length} compared, ${skipped} skipped (model not in corpus), ${exceed} above the ceiling, median measured/ceiling ${median(ratios).toFixed(3)}, range ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}`);
+}
+
+startupSection();
+decodeSection();

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Regenerates src/core/bundled-models.json from ../shared/model-configs: one entry per real HF config
+// (its Hugging Face id from SOURCE.txt, the config, and the small side files that refine the estimate).
+// The bundle lets the extension resolve well-known model ids offline. Run after the corpus changes.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..');
+const corpus = process.env.INFERENCE_BUDGET_SHARED
+  ? path.join(process.env.INFERENCE_BUDGET_SHARED, 'model-configs')
+  : path.resolve(root, '..', 'shared', 'model-configs');
+const SIDE = { 'hf_quant_config.json': 'hfQuantConfig', 'quantize_config.json': 'quantizeConfig' };
+
+function parseLenient(text) {
+  // Python's json writes Infinity/NaN (Nemotron-H); they carry no size information.
+  return JSON.parse(text.replace(/(?<![\w"])-?(Infinity|NaN)(?![\w"])/g, 'null'));
+}
+
+const entries = [];
+for (const family of fs.readdirSync(corpus).sort()) {
+  const famDir = path.join(corpus, family);
+  if (!fs.statSync(famDir).isDirectory() || family.startsWith('_')) continue;
+  for (const model of fs.readdirSync(famDir).sort()) {
+    const dir = path.join(famDir, model);
+    const configFile = path.join(dir, 'config.json');
+    if (!fs.existsSync(configFile)) continue;
+    const source = fs.existsSync(path.join(dir, 'SOURCE.txt')) ? fs.readFileSync(path.join(dir, 'SOURCE.txt'), 'utf8') : '';
+    const idMatch = /^HF model id:\s*([^\s(]+)/m.exec(source);
+    const id = idMatch ? idMatch[1] : `${family}/${model}`;
+    const entry = { id, folder: `${family}/${model}`, config: parseLenient(fs.readFileSync(configFile, 'utf8')) };
+    const files = {};
+    for (const [name, key] of Object.entries(SIDE)) {
+      const f = path.join(dir, name);
+      if (fs.existsSync(f)) files[key] = parseLenient(fs.readFileSync(f, 'utf8'));
+    }
+    for (const name of ['model.safetensors.index.json', 'pytorch_model.bin.index.json']) {
+      const f = path.join(dir, name);
+      if (fs.existsSync(f)) {
+        const index = parseLenient(fs.readFileSync(f, 'utf8'));
+        // Only the exact byte total is needed, not the tensor map.
+        files[name.startsWith('model.') ? 'safetensorsIndex' : 'pytorchIndex'] = { metadata: index.metadata };
+      }
+    }
+    if (Object.keys(files).length) entry.files = files;
+    entries.push(entry);
+  }
+}
+// Two folders may share an id (phi-4 and its early revision): keep the first, which is the current one.
+const seen = new Set();
+const unique = entries.filter((e) => (seen.has(e.id) ? false : (seen.add(e.id), true)));
+fs.writeFileSync(path.join(root, 'src', 'core', 'bundled-models.json'), JSON.stringify(unique) + '\n');
+console.log(`bundled ${unique.length} model configs from ${corpus}`);

@@ -1,0 +1,233 @@
+// Maps the published measurements in ../shared/ground-truth to engine inputs and compares.
+// Used by `npm run accuracy` and by the accuracy tests, so both judge the same way.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { computeBudget } from '../src/core/budget';
+import { BudgetInputs, BudgetReport } from '../src/core/types';
+import { loadModelFiles } from '../src/cli/modelFiles';
+
+/** The repository root: the nearest folder above this file (source, out/ or dist/) holding package.json. */
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+/** ../shared beside the checkout (override with INFERENCE_BUDGET_SHARED). */
+export const SHARED = process.env.INFERENCE_BUDGET_SHARED ?? path.resolve(repoRoot(), '..', 'shared');
+export const CONFIGS = path.join(SHARED, 'model-configs');
+const GiB = 1024 ** 3;
+
+export interface StartupRecord {
+  id: string;
+  vllm_version: string;
+  model_id: string;
+  config: string;
+  gpu: string;
+  gpu_count?: number;
+  tensor_parallel_size?: number;
+  pipeline_parallel_size?: number;
+  dtype?: string;
+  quantization?: string | null;
+  kv_cache_dtype?: string;
+  gpu_memory_utilization?: number;
+  max_model_len?: number;
+  block_size?: number;
+  total_gpu_memory_gib?: number;
+  weights_gib?: number;
+  activation_peak_gib?: number;
+  non_torch_gib?: number;
+  kv_cache_gib?: number;
+  kv_cache_tokens?: number;
+  max_concurrency?: number;
+  outcome?: string;
+}
+
+export function readJsonFile<T>(file: string): T {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+}
+
+export function startupRecords(): StartupRecord[] {
+  return readJsonFile<StartupRecord[]>(path.join(SHARED, 'ground-truth', 'vllm-startup-logs.json'));
+}
+
+/** A V1-engine record: a clean version number of 0.8 or later. */
+export function isV1Record(r: StartupRecord): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(r.vllm_version ?? '');
+  return !!m && (Number(m[1]) > 0 || Number(m[2]) >= 8) && /^\d+\.\d+(\.\d+)?$/.test(r.vllm_version.trim());
+}
+
+/** The engine version a record states, or the one it was inferred to be (`~0.6.4 (inferred)`). */
+function engineOf(r: StartupRecord): string {
+  const m = /(\d+\.\d+(?:\.\d+)?)/.exec(r.vllm_version ?? '');
+  return `vllm@${m ? m[1] : '0.19.0'}`;
+}
+
+/** vLLM quantization method + checkpoint name -> our scheme (compressed-tensors checkpoints say their scheme in the name). */
+export function quantizationOf(r: { quantization?: string | null; model_id?: string }): string | undefined {
+  const q = (r.quantization ?? '').toLowerCase();
+  const id = (r.model_id ?? '').toLowerCase();
+  if (!q) return undefined;
+  if (q === 'compressed-tensors') {
+    if (/w4a16|int4/.test(id)) return 'int4';
+    if (/w8a8|int8/.test(id)) return 'int8';
+    return 'fp8';
+  }
+  if (q === 'gptq_marlin' || q === 'gptq') return 'gptq';
+  if (q === 'awq_marlin' || q === 'awq') return 'awq';
+  return q;
+}
+
+/** GPU name as the log states it, reduced to what the catalog resolves. */
+function gpuOf(r: StartupRecord): string {
+  const g = r.gpu.replace(/\(.*?\)/g, '').trim();
+  if (/H100 80GB/i.test(g)) return 'H100 SXM';
+  return g;
+}
+
+export function startupInputs(r: StartupRecord): BudgetInputs {
+  const dtype = (r.dtype ?? 'auto').split(' ')[0];
+  return {
+    gpu: gpuOf(r),
+    gpuCount: r.gpu_count,
+    tensorParallel: r.tensor_parallel_size ?? 1,
+    pipelineParallel: r.pipeline_parallel_size ?? 1,
+    maxModelLen: r.max_model_len,
+    gpuMemoryUtilization: r.gpu_memory_utilization,
+    dtype: dtype === 'bfloat16' || dtype === 'float16' || dtype === 'float32' ? dtype : undefined,
+    quantization: quantizationOf(r),
+    kvCacheDtype: r.kv_cache_dtype ?? 'auto',
+    engine: engineOf(r),
+    blockSize: r.block_size ?? undefined,
+  };
+}
+
+export interface StartupComparison {
+  record: StartupRecord;
+  report?: BudgetReport;
+  error?: string;
+  /** Relative errors (prediction / measured - 1) where the record has the figure. */
+  kvCacheGiBError?: number;
+  kvCacheTokensError?: number;
+  weightsGiBError?: number;
+  activationGiBError?: number;
+  measuredFailed: boolean;
+  predictedFailed: boolean;
+}
+
+export function compareStartup(r: StartupRecord): StartupComparison {
+  const measuredFailed = /fail/i.test(r.outcome ?? '');
+  const loaded = loadModelFiles(path.join(CONFIGS, r.config));
+  if (!loaded.ok) return { record: r, error: loaded.message, measuredFailed, predictedFailed: false };
+  const result = computeBudget(loaded.files, startupInputs(r));
+  if (!result.ok) return { record: r, error: result.unsupported, measuredFailed, predictedFailed: false };
+  const rep = result.report;
+  const rel = (pred: number, meas?: number): number | undefined => (meas && meas > 0 ? pred / meas - 1 : undefined);
+  return {
+    record: r,
+    report: rep,
+    kvCacheGiBError: rel(rep.perGpu.kvCacheBytes / GiB, r.kv_cache_gib),
+    kvCacheTokensError: rel(rep.capacity.kvCacheTokens, r.kv_cache_tokens),
+    weightsGiBError: rel(rep.perGpu.weightBytes / GiB, r.weights_gib),
+    activationGiBError: rel(rep.perGpu.activationPeakBytes / GiB, r.activation_peak_gib),
+    measuredFailed,
+    predictedFailed: !rep.capacity.fits,
+  };
+}
+
+// --- decode at batch 1 ------------------------------------------------------------------------
+
+export interface DecodeRecord {
+  id: string;
+  model: string;
+  quantization: string;
+  hardware: string;
+  num_gpus: number;
+  engine: string;
+  decode_tok_s: number;
+  tensor_parallel_size?: number;
+  weights_size?: number | null;
+  weights_size_unit?: string | null;
+}
+
+export function decodeRecords(): DecodeRecord[] {
+  return readJsonFile<DecodeRecord[]>(path.join(SHARED, 'ground-truth', 'decode-batch1.json'));
+}
+
+/**
+ * Which corpus config has the shapes of the measured model. Variants with identical shapes stand in
+ * (Llama 3 8B/70B = Llama 3.1 8B/70B; LLaMA-1/CodeLlama 7B = Llama-2-7B; Qwen2.5-Coder-7B = Qwen2.5-7B).
+ * Returns undefined for models whose shapes are not in the corpus.
+ */
+export function decodeConfigFor(model: string): string | undefined {
+  const m = model.toLowerCase();
+  const table: [RegExp, string][] = [
+    [/deepseek-r1/, 'deepseek-v3/DeepSeek-R1'],
+    [/gpt-oss-120b/, 'gpt-oss/gpt-oss-120b'],
+    [/gpt-oss-20b/, 'gpt-oss/gpt-oss-20b'],
+    [/qwen3-coder-30b-a3b/, 'qwen3-moe/Qwen3-30B-A3B'],
+    [/qwen2\.5-coder-7b/, 'qwen2.5/Qwen2.5-7B'],
+    [/gemma-3-4b/, 'gemma3/gemma-3-4b-it'],
+    [/llama-3\.3-70b/, '_partial/Llama-3.3-70B-Instruct'],
+    [/llama-3-70b/, 'llama3.1/Meta-Llama-3.1-70B'],
+    [/llama-3(\.1)?-8b/, 'llama3.1/Meta-Llama-3.1-8B'],
+    [/llama-3\.2-3b|llama 3b/, 'llama3.2/Llama-3.2-3B'],
+    [/llama-2-70b/, 'llama2/Llama-2-70b-hf'],
+    [/llama-2-13b/, 'llama2/Llama-2-13b-hf'],
+    [/mistral-7b/, 'mistral/Mistral-7B-v0.1'],
+    [/(llama-2|llama|codellama)[- /]*7b|llama 7b|llama\/llama-2 7b/, 'llama2/Llama-2-7b-hf'],
+  ];
+  for (const [re, dir] of table) if (re.test(m)) return dir;
+  return undefined;
+}
+
+/** Quantization names in the decode data -> `--quantization`. */
+export function decodeQuantization(q: string): string | undefined {
+  const s = q.toLowerCase();
+  if (/^f16|^fp16/.test(s)) return undefined;
+  if (/q4_k_m/.test(s)) return 'q4_k_m';
+  if (/q4_0/.test(s)) return 'q4_0';
+  if (/q4_1/.test(s)) return 'q4_1';
+  if (/q8_0/.test(s)) return 'q8_0';
+  if (/iq1_s/.test(s)) return 'iq1_s';
+  if (/mxfp4 moe/.test(s)) return 'mxfp4_moe';
+  if (/mxfp4/.test(s)) return 'mxfp4';
+  if (/awq/.test(s)) return 'awq';
+  if (/gptq/.test(s)) return 'gptq';
+  if (/mlc q4f16|4-bit \(mlc/.test(s)) return 'q4_0';
+  if (/fp8/.test(s)) return 'fp8';
+  return undefined;
+}
+
+export interface DecodeComparison {
+  record: DecodeRecord;
+  ceilingTokensPerSecond?: number;
+  /** measured / ceiling. */
+  ratio?: number;
+  skipped?: string;
+}
+
+export function compareDecode(r: DecodeRecord): DecodeComparison {
+  const dir = decodeConfigFor(r.model);
+  if (!dir) return { record: r, skipped: 'model shapes not in the corpus' };
+  const loaded = loadModelFiles(path.join(CONFIGS, dir));
+  if (!loaded.ok) return { record: r, skipped: loaded.message };
+  // llama.cpp splits layers across GPUs (a pipeline); TP rows say so.
+  const tp = r.tensor_parallel_size ?? 1;
+  const pp = tp > 1 ? 1 : Math.max(1, r.num_gpus);
+  const result = computeBudget(loaded.files, {
+    gpu: r.hardware, gpuCount: r.num_gpus, tensorParallel: tp, pipelineParallel: pp,
+    quantization: decodeQuantization(r.quantization), batch: 1, context: 512, maxModelLen: 4096,
+  });
+  if (!result.ok) return { record: r, skipped: result.unsupported };
+  const ceiling = result.report.decode.tokensPerSecondPerRequest;
+  return { record: r, ceilingTokensPerSecond: ceiling, ratio: r.decode_tok_s / ceiling };
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}

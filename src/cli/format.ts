@@ -1,0 +1,32 @@
+// Human-readable report for the terminal.
+
+import { BudgetReport } from '../core/types';
+import { formatBytes, formatFlops, formatInt, formatParams, formatRate, formatSeconds } from '../core/units';
+
+export function formatReport(r: BudgetReport): string {
+  const m = r.model;
+  const g = r.perGpu;
+  const c = r.capacity;
+  const s = r.settings;
+  const lines: string[] = [];
+  const gpus = `${r.hardware.count} × ${r.hardware.name}`;
+  lines.push(`${m.name} (${m.architecture}) on ${gpus}, vLLM ${s.engineVersion}, TP ${s.tensorParallel} × PP ${s.pipelineParallel}`);
+  lines.push(`Model     ${formatParams(m.parametersTotal)} parameters (${formatParams(m.parametersActive)} active) · weights ${formatBytes(m.weightBytes)} ${m.weightDtype} · KV ${formatBytes(m.kvBytesPerToken)}/token (${s.kvCacheDtype})${m.stateBytesPerSequence ? ` + ${formatBytes(m.stateBytesPerSequence)} state/sequence` : ''}`);
+  lines.push(`Per GPU   ${formatBytes(g.totalMemoryBytes)} total · ${formatBytes(g.requestedMemoryBytes)} requested (${s.gpuMemoryUtilization}) · weights ${formatBytes(g.weightBytes)} · activation ${formatBytes(g.activationPeakBytes)} · non-torch ${formatBytes(g.nonTorchBytes)} · CUDA graphs ${formatBytes(g.cudaGraphBytes)}${g.cudaGraphSubtracted ? '' : ' (not subtracted)'} · KV cache ${formatBytes(g.kvCacheBytes)}`);
+  if (c.fits) {
+    lines.push(`Capacity  fits: ${formatInt(c.kvCacheTokens)} tokens of KV cache · max concurrency ${c.maxConcurrency.toFixed(2)}× at ${formatInt(c.maxModelLen)} tokens`);
+  } else if (!c.weightsFit) {
+    lines.push('Capacity  does not fit: the weights alone exceed the requested memory');
+  } else {
+    lines.push(`Capacity  does not fit: max_model_len ${formatInt(c.maxModelLen)} needs ${formatBytes(c.kvBytesPerRequest)} of KV per request; ${formatBytes(g.kvCacheBytes)} is available; the largest that fits is ${formatInt(c.estimatedMaxModelLen)}`);
+  }
+  const d = r.decode;
+  lines.push(`Decode    batch ${formatInt(d.batch)} at ${formatInt(d.context)} tokens: ${formatRate(d.tokensPerSecondPerRequest)} per request, ${formatRate(d.tokensPerSecondTotal)} total (${d.bound}-bound ceiling)`);
+  lines.push(`Prefill   ${formatInt(r.prefill.promptTokens)} tokens: ${formatSeconds(r.prefill.seconds)} (${formatFlops(r.prefill.flops)}, ${r.prefill.bound}-bound)`);
+  const rf = r.roofline;
+  lines.push(`Roofline  ridge ${rf.ridgePointFlopsPerByte.toFixed(0)} FLOP/byte (${rf.computeDtype}) · decode ${rf.decode.arithmeticIntensity.toFixed(1)} FLOP/byte · prefill ${rf.prefill.arithmeticIntensity.toFixed(0)} FLOP/byte`);
+  const shown = r.diagnostics.filter((x) => x.code !== 'assumption');
+  for (const x of shown) lines.push(`${x.severity.padEnd(11)} [${x.code}] ${x.message}`);
+  for (const a of m.assumptions) lines.push(`assumption  ${a}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,300 @@
+// The budget engine's entry point: model files + deployment inputs -> one report.
+// Everything the editor, the panel and the CLI show is computed here.
+
+import {
+  Accelerator, BudgetDiagnostic, BudgetInputs, BudgetReport, BudgetResult, KvCacheDtype, ModelFiles,
+} from './types';
+import { ModelDescription } from './model';
+import { normalizeConfig } from './normalize';
+import { QuantScheme, dtypeBytes, isKnownQuantization, normalizeDtypeName, schemeFromConfig, schemeFromName } from './quantization';
+import { WeightPlan, parametersActive, parametersTotal, totalWeightBytes } from './weights';
+import { kvDtypeBytes, kvHeadsPerRank, modelKvBytesPerToken, modelStateBytesPerSequence, normalizeKvDtype } from './kvcache';
+import { DEFAULT_VLLM_VERSION, GiB, VllmProfile, defaultSchedulerLimits, emulateVllm, formatGiB, vllmProfile } from './engine/vllm';
+import { decodeStep, peakFlopsFor, prefillStep, rooflinePoint } from './throughput';
+import { DEFAULT_ACCELERATOR_ID, findAccelerator, supportsFp8 } from './hardware';
+
+export interface BudgetOptions {
+  /** Custom GPUs from settings, looked up before the catalog. */
+  extraAccelerators?: Accelerator[];
+}
+
+/** Upper bounds that keep absurd inputs from producing absurd work or numbers. */
+const LIMITS = { parallel: 4096, tokens: 1e8, batch: 1e6 } as const;
+
+const fail = (message: string, subject?: BudgetDiagnostic['subject']): BudgetResult => ({
+  ok: false,
+  unsupported: message,
+  diagnostics: [{ severity: 'error', code: 'invalid-input', message, subject }],
+});
+
+function positiveInt(value: number | undefined, name: string, max: number): number | undefined | string {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || Math.floor(value) !== value) return `${name} must be a positive integer (got ${String(value)})`;
+  if (value > max) return `${name} ${value} is larger than the supported maximum ${max}`;
+  return value;
+}
+
+/** Parses `vllm`, `vllm@0.19.0`, `vllm@v0.6.4` into a profile. */
+export function resolveEngine(spec: string | undefined): { ok: true; name: 'vllm'; profile: VllmProfile } | { ok: false; message: string } {
+  const text = (spec ?? 'vllm').trim();
+  const [name, version] = text.split('@');
+  if (name.toLowerCase() !== 'vllm') {
+    return { ok: false, message: `Unknown engine "${name}": only vllm's startup sizing is emulated (use vllm or vllm@VERSION)` };
+  }
+  const profile = vllmProfile(version && version !== 'latest' ? version : DEFAULT_VLLM_VERSION);
+  if (!profile) return { ok: false, message: `Cannot read vLLM version "${version}" (expected e.g. vllm@0.19.0)` };
+  return { ok: true, name: 'vllm', profile };
+}
+
+/** The quantization scheme in force: an explicit override wins over the checkpoint's own config. */
+function resolveScheme(model: ModelDescription, override: string | undefined): { scheme?: QuantScheme; error?: string } {
+  const fromCheckpoint = schemeFromConfig(model.quantizationConfig);
+  if (override === undefined || override.trim() === '') return { scheme: fromCheckpoint };
+  const name = override.trim().toLowerCase().replace(/-/g, '_');
+  if (!isKnownQuantization(name)) return { error: `Unknown quantization "${override}"` };
+  if (['f16', 'fp16', 'bf16', 'none'].includes(name)) return { scheme: undefined };
+  // Method names vLLM uses for checkpoints (compressed-tensors, modelopt, gptq_marlin) defer to the checkpoint's config.
+  if (['compressed_tensors', 'modelopt', 'gguf'].includes(name)) return { scheme: fromCheckpoint ?? schemeFromName('fp8') };
+  if ((name === 'gptq_marlin' || name === 'awq_marlin' || name === 'gptq' || name === 'awq') && fromCheckpoint) return { scheme: fromCheckpoint };
+  return { scheme: schemeFromName(name) };
+}
+
+/** Smallest power-of-two TP size that divides the heads and gives the weights room on each GPU. */
+function suggestTensorParallel(model: ModelDescription, fits: (tp: number) => boolean, maxTp: number): number | undefined {
+  for (let tp = 1; tp <= Math.max(1, maxTp); tp *= 2) {
+    if (model.numAttentionHeads % tp !== 0) continue;
+    if (fits(tp)) return tp;
+  }
+  return undefined;
+}
+
+export function computeBudget(files: ModelFiles, inputs: BudgetInputs = {}, options: BudgetOptions = {}): BudgetResult {
+  try {
+    return computeBudgetUnsafe(files, inputs, options);
+  } catch (err) {
+    // The engine must never take the editor down; an unexpected state becomes a message.
+    return fail(`Internal error while computing the budget: ${(err as Error).message}`);
+  }
+}
+
+function computeBudgetUnsafe(files: ModelFiles, inputs: BudgetInputs, options: BudgetOptions): BudgetResult {
+  const normalized = normalizeConfig(files.config, {
+    nameHint: files.nameHint, hfQuantConfig: files.hfQuantConfig, quantizeConfig: files.quantizeConfig,
+  });
+  if (!normalized.ok) {
+    return {
+      ok: false,
+      unsupported: `unsupported: ${normalized.unsupported}`,
+      diagnostics: [{ severity: 'information', code: 'unsupported-model', message: `Inference Budget cannot size this model: ${normalized.unsupported}`, subject: 'model' }],
+    };
+  }
+  const model = normalized.model;
+  const diagnostics: BudgetDiagnostic[] = [];
+
+  // --- inputs --------------------------------------------------------------------------------
+  const checked: Record<string, number | undefined> = {};
+  for (const [key, max] of [
+    ['gpuCount', LIMITS.parallel], ['tensorParallel', LIMITS.parallel], ['pipelineParallel', LIMITS.parallel],
+    ['maxModelLen', LIMITS.tokens], ['maxNumBatchedTokens', LIMITS.tokens], ['maxNumSeqs', LIMITS.batch],
+    ['blockSize', 1024], ['batch', LIMITS.batch], ['context', LIMITS.tokens], ['prompt', LIMITS.tokens],
+  ] as const) {
+    const v = positiveInt(inputs[key], key, max);
+    if (typeof v === 'string') return fail(v, key);
+    checked[key] = v;
+  }
+  const util = inputs.gpuMemoryUtilization;
+  if (util !== undefined && (!Number.isFinite(util) || util <= 0 || util > 1)) {
+    return fail(`gpuMemoryUtilization must be in (0, 1] (got ${util})`, 'gpuMemoryUtilization');
+  }
+  const engine = resolveEngine(inputs.engine);
+  if (!engine.ok) return fail(engine.message, 'engine');
+  const profile = engine.profile;
+
+  const lookup = findAccelerator(inputs.gpu ?? DEFAULT_ACCELERATOR_ID, options.extraAccelerators);
+  if (!lookup.ok) {
+    return { ok: false, unsupported: lookup.message, diagnostics: [{ severity: 'error', code: 'unknown-gpu', message: lookup.message, subject: 'gpu', suggestedValue: lookup.closest[0] }] };
+  }
+  const acc = lookup.accelerator;
+  const tp = checked.tensorParallel ?? 1;
+  const pp = checked.pipelineParallel ?? 1;
+  const gpuCount = checked.gpuCount ?? lookup.impliedGpuCount ?? tp * pp;
+
+  const kvChoice = normalizeKvDtype(inputs.kvCacheDtype);
+  if (!kvChoice) return fail(`Unknown KV cache dtype "${inputs.kvCacheDtype}" (auto, bfloat16, float16, fp8)`, 'kvCacheDtype');
+  const requestedDtype = inputs.dtype && inputs.dtype !== 'auto' ? normalizeDtypeName(inputs.dtype) : undefined;
+  if (inputs.dtype && inputs.dtype !== 'auto' && !requestedDtype) return fail(`Unknown dtype "${inputs.dtype}" (auto, bfloat16, float16, float32)`, 'dtype');
+  // vLLM runs fp32 checkpoints in bf16/fp16 unless asked (dtype auto picks the checkpoint's 16-bit type).
+  const checkpointDtype = normalizeDtypeName(model.torchDtype) ?? 'bfloat16';
+  const activationDtype = requestedDtype ?? (checkpointDtype === 'float32' ? 'bfloat16' : checkpointDtype);
+  const activationBytes = dtypeBytes(activationDtype);
+
+  const { scheme, error } = resolveScheme(model, inputs.quantization);
+  if (error) return fail(`${error} (one of fp8, int8, int4, awq, gptq, mxfp4, nvfp4, q4_0, q4_k_m, q5_k_m, q6_k, q8_0, f16)`, 'quantization');
+  const plan: WeightPlan = { baseDtypeBytes: activationBytes, scheme };
+  const kvCacheDtype: KvCacheDtype = kvChoice === 'auto' && scheme?.kvCacheDtype ? 'fp8' : kvChoice;
+  const kvBytes = kvDtypeBytes(kvCacheDtype, activationBytes);
+
+  const defaultLen = model.maxPositionEmbeddings ?? 2048;
+  if (!model.maxPositionEmbeddings) model.assumptions.push('max_position_embeddings absent: 2048 assumed as the default max_model_len');
+  const maxModelLen = checked.maxModelLen ?? defaultLen;
+  const limits = defaultSchedulerLimits(acc, profile, maxModelLen);
+  const settings = {
+    tp, pp, maxModelLen,
+    gpuMemoryUtilization: util ?? profile.defaultGpuMemoryUtilization,
+    maxNumBatchedTokens: checked.maxNumBatchedTokens ?? limits.maxNumBatchedTokens,
+    maxNumSeqs: checked.maxNumSeqs ?? limits.maxNumSeqs,
+    blockSize: checked.blockSize ?? 16,
+    kvBytes,
+    activationDtypeBytes: activationBytes,
+    stateDtypeBytes: activationBytes,
+  };
+
+  // --- memory --------------------------------------------------------------------------------
+  const vllm = emulateVllm(model, plan, acc, settings, profile);
+  const weightBytes = exactWeightBytes(files, model, plan, inputs) ?? totalWeightBytes(model, plan);
+
+  // --- speed ---------------------------------------------------------------------------------
+  const batch = checked.batch ?? 1;
+  const context = checked.context ?? Math.min(maxModelLen, 1024);
+  const prompt = checked.prompt ?? Math.min(maxModelLen, 1024);
+  const compute = activationDtype === 'float32' && !scheme ? 'fp32' : (scheme?.compute ?? 'bf16');
+  const peak = peakFlopsFor(acc, compute);
+  const decodeInputs = { model, plan, acc, par: { tp, pp }, kvBytes, stateDtypeBytes: activationBytes, compute };
+  const decode = decodeStep(decodeInputs, batch, context);
+  const prefill = prefillStep(decodeInputs, prompt);
+
+  // --- findings ------------------------------------------------------------------------------
+  if (tp * pp > gpuCount) {
+    diagnostics.push({ severity: 'error', code: 'parallel-exceeds-gpus', subject: 'tensorParallel', message: `tensor parallel ${tp} × pipeline parallel ${pp} needs ${tp * pp} GPUs; only ${gpuCount} requested` });
+  }
+  if (model.numAttentionHeads > 0 && model.numAttentionHeads % tp !== 0) {
+    diagnostics.push({ severity: 'error', code: 'heads-not-divisible', subject: 'tensorParallel', message: `Total number of attention heads (${model.numAttentionHeads}) must be divisible by tensor parallel size (${tp})` });
+  }
+  const kvHeads = model.layers.find((l) => l.attention && l.attention.type !== 'mla')?.attention?.kvHeads;
+  if (kvHeads !== undefined && kvHeads < tp) {
+    diagnostics.push({ severity: 'information', code: 'kv-heads-replicated', subject: 'tensorParallel', message: `${kvHeads} KV head${kvHeads === 1 ? '' : 's'} < tensor parallel ${tp}: each GPU keeps a replica (${kvHeadsPerRank(kvHeads, tp)} head per GPU), so KV per GPU does not shrink past TP ${kvHeads}` });
+  }
+  if (model.maxPositionEmbeddings && checked.maxModelLen && checked.maxModelLen > model.maxPositionEmbeddings) {
+    diagnostics.push({ severity: 'error', code: 'max-model-len-above-max-position', subject: 'maxModelLen', suggestedValue: model.maxPositionEmbeddings, message: `max_model_len ${checked.maxModelLen} is greater than the model's max_position_embeddings ${model.maxPositionEmbeddings}; vLLM refuses it unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1` });
+  }
+  const fp8Weights = scheme?.weightDtype === 'fp8';
+  if ((kvCacheDtype === 'fp8' || fp8Weights) && !supportsFp8(acc)) {
+    diagnostics.push({ severity: 'warning', code: 'fp8-unsupported', subject: kvCacheDtype === 'fp8' && inputs.kvCacheDtype ? 'kvCacheDtype' : 'quantization', message: `${acc.name} has no FP8 tensor cores: FP8 ${fp8Weights ? 'weights run weight-only (Marlin) ' : ''}${kvCacheDtype === 'fp8' ? `${fp8Weights ? 'and the ' : ''}KV cache is stored in 8 bits but computed in 16-bit` : ''}, with no compute speed-up` });
+  }
+  const reported = vllm.reported;
+  const binding = vllm.binding;
+  if (!vllm.weightsFit) {
+    const suggested = suggestTensorParallel(model, (t) => weightBytesPerRankQuick(model, plan, t, pp, acc, settings, profile) < reported.requestedBytes, Math.max(gpuCount, 8));
+    diagnostics.push({
+      severity: 'error', code: 'weights-do-not-fit', subject: 'tensorParallel', suggestedValue: suggested,
+      message: `Weights need ${formatGiB(binding.weightBytes)} GiB per GPU but ${formatGiB(reported.requestedBytes)} GiB is requested (${acc.name}, utilization ${settings.gpuMemoryUtilization})${suggested ? `; tensor parallel ${suggested} fits` : ''}`,
+    });
+  } else if (!vllm.fits && vllm.errorMessage) {
+    const fromModel = checked.maxModelLen === undefined;
+    diagnostics.push({
+      severity: fromModel ? 'warning' : 'error',
+      code: fromModel ? 'context-does-not-fit' : 'kv-does-not-fit',
+      subject: fromModel ? 'model' : 'maxModelLen',
+      suggestedValue: vllm.estimatedMaxModelLen > 0 ? vllm.estimatedMaxModelLen : undefined,
+      message: fromModel
+        ? `The model's own context (${maxModelLen.toLocaleString('en-US')} tokens) needs ${formatGiB(binding.neededBytes)} GiB of KV per request; ${formatGiB(Math.max(0, binding.availableKvBytes))} GiB is available on ${acc.name}. The largest that fits is ${vllm.estimatedMaxModelLen.toLocaleString('en-US')}. ${vllm.errorMessage}`
+        : vllm.errorMessage,
+    });
+    if (kvCacheDtype !== 'fp8') {
+      diagnostics.push({ severity: 'information', code: 'fp8-kv-would-help', subject: 'kvCacheDtype', suggestedValue: 'fp8', message: 'An fp8 KV cache halves KV bytes per token' });
+    }
+  }
+  if (vllm.fits && checked.maxNumSeqs !== undefined && checked.maxNumSeqs > Math.floor(vllm.maxConcurrency)) {
+    diagnostics.push({ severity: 'warning', code: 'max-num-seqs-above-capacity', subject: 'maxNumSeqs', suggestedValue: Math.max(1, Math.floor(vllm.maxConcurrency)), message: `max_num_seqs ${checked.maxNumSeqs} is above the ${vllm.maxConcurrency.toFixed(2)} requests of ${maxModelLen.toLocaleString('en-US')} tokens the KV cache holds; requests beyond that wait or get preempted` });
+  }
+  for (const a of model.assumptions) diagnostics.push({ severity: 'information', code: 'assumption', subject: 'model', message: a });
+
+  const report: BudgetReport = {
+    model: {
+      name: model.name,
+      architecture: model.architecture,
+      family: model.family,
+      parametersTotal: parametersTotal(model),
+      parametersActive: parametersActive(model),
+      weightBytes,
+      weightDtype: scheme?.weightDtype ?? (activationDtype as BudgetReport['model']['weightDtype']),
+      kvBytesPerToken: modelKvBytesPerToken(model, kvBytes),
+      stateBytesPerSequence: modelStateBytesPerSequence(model, activationBytes),
+      maxPositionEmbeddings: model.maxPositionEmbeddings,
+      numLayers: model.numLayers,
+      assumptions: [...model.assumptions],
+    },
+    hardware: { id: acc.id, name: acc.name, count: gpuCount, memoryBandwidthBytesPerSecond: acc.memoryBandwidthBytesPerSecond, visibleMemoryGiB: acc.visibleMemoryGiB },
+    settings: {
+      engine: 'vllm', engineVersion: profile.version, tensorParallel: tp, pipelineParallel: pp, maxModelLen,
+      gpuMemoryUtilization: settings.gpuMemoryUtilization, maxNumBatchedTokens: settings.maxNumBatchedTokens,
+      maxNumSeqs: settings.maxNumSeqs, kvCacheDtype: kvCacheDtype === 'auto' ? activationDtype : kvCacheDtype, blockSize: settings.blockSize, batch, context, prompt,
+    },
+    perGpu: {
+      totalMemoryBytes: reported.totalBytes,
+      requestedMemoryBytes: reported.requestedBytes,
+      weightBytes: reported.weightBytes,
+      activationPeakBytes: reported.activationPeakBytes,
+      nonTorchBytes: reported.nonTorchBytes,
+      cudaGraphBytes: reported.cudaGraphBytes,
+      cudaGraphSubtracted: profile.subtractsCudaGraphs,
+      kvCacheBytes: Math.max(0, reported.availableKvBytes),
+      kvBytesPerToken: reported.kvBytesPerToken,
+    },
+    capacity: {
+      fits: vllm.fits,
+      weightsFit: vllm.weightsFit,
+      numBlocks: vllm.numBlocks,
+      kvCacheTokens: vllm.kvCacheTokens,
+      maxConcurrency: vllm.maxConcurrency,
+      maxModelLen,
+      estimatedMaxModelLen: vllm.estimatedMaxModelLen,
+      kvBytesPerRequest: binding.neededBytes,
+    },
+    decode: {
+      batch, context,
+      secondsPerStep: decode.seconds,
+      tokensPerSecondPerRequest: decode.seconds > 0 ? 1 / decode.seconds : 0,
+      tokensPerSecondTotal: decode.seconds > 0 ? batch / decode.seconds : 0,
+      bytesPerStep: decode.bytes,
+      weightBytesPerStep: decode.weightBytes,
+      kvBytesPerStep: decode.kvBytes,
+      flopsPerStep: decode.flops,
+      bound: decode.bound,
+    },
+    prefill: { promptTokens: prompt, seconds: prefill.seconds, flops: prefill.flops * tp, bound: prefill.bound },
+    roofline: {
+      peakFlopsPerSecond: peak.flops,
+      computeDtype: peak.dtype,
+      memoryBandwidthBytesPerSecond: acc.memoryBandwidthBytesPerSecond,
+      ridgePointFlopsPerByte: peak.flops / acc.memoryBandwidthBytesPerSecond,
+      prefill: rooflinePoint(`prefill ${prompt} tokens`, prefill, acc, peak.flops, tp),
+      decode: rooflinePoint(`decode batch ${batch}`, decode, acc, peak.flops, tp),
+    },
+    diagnostics,
+  };
+  return { ok: true, report };
+}
+
+function weightBytesPerRankQuick(model: ModelDescription, plan: WeightPlan, tp: number, pp: number, acc: Accelerator,
+  settings: Parameters<typeof emulateVllm>[3], profile: VllmProfile): number {
+  const r = emulateVllm(model, plan, acc, { ...settings, tp, pp }, profile);
+  return Math.max(...r.ranks.map((x) => x.weightBytes + x.activationPeakBytes + x.nonTorchBytes));
+}
+
+/** Exact stored bytes from a safetensors/pytorch index beside the config, when no override changes them. */
+function exactWeightBytes(files: ModelFiles, model: ModelDescription, plan: WeightPlan, inputs: BudgetInputs): number | undefined {
+  if (inputs.quantization || (inputs.dtype && inputs.dtype !== 'auto')) return undefined;
+  for (const index of [files.safetensorsIndex, files.pytorchIndex]) {
+    const meta = index && typeof index === 'object' ? (index as { metadata?: { total_size?: unknown } }).metadata : undefined;
+    const size = Number(meta?.total_size);
+    if (Number.isFinite(size) && size > 0) {
+      // A checkpoint saved in fp32 is loaded in 16-bit by vLLM: scale to what is held in memory.
+      const stored = dtypeBytes(model.torchDtype);
+      return plan.scheme ? size : size * (plan.baseDtypeBytes / stored);
+    }
+  }
+  return undefined;
+}
+
+export { GiB };

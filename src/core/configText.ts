@@ -1,0 +1,37 @@
+// Parsing config text as Hugging Face writes it: Python's json module emits NaN and Infinity,
+// which JSON.parse rejects (Nemotron-H's time_step_limit is [0.0, Infinity]).
+
+export type ParsedJson = { ok: true; value: unknown } | { ok: false; message: string };
+
+/** Replaces bare NaN / Infinity / -Infinity tokens outside strings with null. */
+export function replacePythonJsonLiterals(text: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      out += c;
+      if (c === '\\') { out += text[i + 1] ?? ''; i++; } else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') { inString = true; out += c; continue; }
+    if (text.startsWith('-Infinity', i)) { out += 'null'; i += 8; continue; }
+    if (text.startsWith('Infinity', i)) { out += 'null'; i += 7; continue; }
+    if (text.startsWith('NaN', i)) { out += 'null'; i += 2; continue; }
+    out += c;
+  }
+  return out;
+}
+
+/** JSON.parse that also accepts Python's NaN/Infinity literals and never throws. */
+export function parseConfigText(text: string): ParsedJson {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    try {
+      return { ok: true, value: JSON.parse(replacePythonJsonLiterals(text)) };
+    } catch (err) {
+      return { ok: false, message: (err as Error).message };
+    }
+  }
+}

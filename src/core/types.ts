@@ -1,0 +1,203 @@
+// Shared types of the budget engine. Pure data: no vscode import, no I/O.
+
+export type Severity = 'error' | 'warning' | 'information';
+
+/** A finding about a model or deployment, in words a user can act on. */
+export interface BudgetDiagnostic {
+  severity: Severity;
+  /** Stable machine-readable code, e.g. `kv-does-not-fit`. */
+  code: string;
+  message: string;
+  /** Which input is responsible (`maxModelLen`, `tensorParallel`, `gpu`, `kvCacheDtype`, ...). */
+  subject?: keyof BudgetInputs | 'model';
+  /** A suggested value for `subject`, used by quick fixes. */
+  suggestedValue?: number | string;
+}
+
+/** Weight storage formats the engine knows how to size. */
+export type WeightDtype =
+  | 'float32' | 'bfloat16' | 'float16'
+  | 'fp8' | 'int8' | 'int4' | 'int3' | 'int2' | 'nf4' | 'mxfp4' | 'nvfp4'
+  | 'q4_0' | 'q4_1' | 'q4_k_m' | 'q5_k_m' | 'q6_k' | 'q8_0';
+
+export type KvCacheDtype = 'auto' | 'bfloat16' | 'float16' | 'float32' | 'fp8';
+
+/** Everything a deployment can say; every field is optional and defaults like vLLM. */
+export interface BudgetInputs {
+  /** GPU name or alias (`H100`, `NVIDIA-A100-SXM4-80GB`, `g5.xlarge`). Default: H100 SXM. */
+  gpu?: string;
+  /** GPUs available to the deployment (defaults to tp * pp). */
+  gpuCount?: number;
+  tensorParallel?: number;
+  pipelineParallel?: number;
+  maxModelLen?: number;
+  gpuMemoryUtilization?: number;
+  maxNumBatchedTokens?: number;
+  maxNumSeqs?: number;
+  /** Activation dtype (`auto`, `bfloat16`, `float16`, `float32`). */
+  dtype?: string;
+  /** Quantization override: `fp8`, `int8`, `int4`, `awq`, `gptq`, `mxfp4`, `nvfp4`, GGUF types, or a checkpoint method name. */
+  quantization?: string;
+  kvCacheDtype?: string;
+  /** `vllm@0.19.0`, `vllm` (default version). */
+  engine?: string;
+  blockSize?: number;
+  /** Decode batch size for throughput figures (default 1). */
+  batch?: number;
+  /** Context length attended during decode (default: min(maxModelLen, 1024)... see throughput). */
+  context?: number;
+  /** Prompt length for prefill time (default 1024). */
+  prompt?: number;
+}
+
+/** Files found beside a config.json that refine the estimate. */
+export interface ModelFiles {
+  config: unknown;
+  /** `model.safetensors.index.json` (its metadata.total_size is exact stored bytes). */
+  safetensorsIndex?: unknown;
+  /** `pytorch_model.bin.index.json`. */
+  pytorchIndex?: unknown;
+  /** `quantize_config.json` (GPTQ/AWQ repos). */
+  quantizeConfig?: unknown;
+  /** `hf_quant_config.json` (NVIDIA ModelOpt). */
+  hfQuantConfig?: unknown;
+  /** A display name when the config has none (e.g. the folder name). */
+  nameHint?: string;
+}
+
+/** One accelerator of the hardware catalog (schemas/hardware-catalog.schema.json). */
+export interface Accelerator {
+  /** Stable id, e.g. `h100-sxm`. */
+  id: string;
+  /** Display name, e.g. `NVIDIA H100 SXM 80GB`. */
+  name: string;
+  vendor: 'nvidia' | 'amd' | 'apple' | 'intel' | 'google';
+  /** Marketed memory capacity, GB as sold (decimal or binary as the vendor states it), in bytes. */
+  memoryBytes: number;
+  /** Memory the runtime reports as total (CUDA `mem_get_info`), in GiB: an "80 GB" H100 shows 79.19. */
+  visibleMemoryGiB: number;
+  /** Peak DRAM/HBM bandwidth, bytes per second. */
+  memoryBandwidthBytesPerSecond: number;
+  /** Dense (not sparse) peak FLOP/s per data type; absent when the hardware has no such path. */
+  flopsPerSecond: {
+    fp32?: number; tf32?: number; bf16?: number; fp16?: number; fp8?: number; int8?: number; fp4?: number;
+  };
+  interconnect: { kind: string; bandwidthBytesPerSecond: number };
+  /** Names deployments use: nvidia-smi names, Kubernetes product labels, GKE names, instance types, short forms. */
+  aliases: string[];
+  /** Where the figures come from (datasheet URL or title). */
+  source: string;
+  /** For cloud instance aliases: how many of this accelerator the instance type has. */
+  instanceGpuCounts?: Record<string, number>;
+}
+
+export type AcceleratorLookup =
+  | { ok: true; accelerator: Accelerator; /** GPUs implied by an instance-type alias. */ impliedGpuCount?: number }
+  | { ok: false; message: string; closest: string[] };
+
+export type BoundRegime = 'memory' | 'compute';
+
+export interface RooflinePoint {
+  label: string;
+  flops: number;
+  bytes: number;
+  /** FLOPs per byte moved. */
+  arithmeticIntensity: number;
+  /** min(peak, intensity * bandwidth). */
+  attainableFlopsPerSecond: number;
+  seconds: number;
+  bound: BoundRegime;
+}
+
+/** The whole answer for one model on one deployment. Byte figures are bytes; per-GPU figures are per rank. */
+export interface BudgetReport {
+  model: {
+    name: string;
+    architecture: string;
+    family: string;
+    parametersTotal: number;
+    parametersActive: number;
+    /** Stored weight bytes of the whole model (all ranks together). */
+    weightBytes: number;
+    weightDtype: WeightDtype;
+    /** Whole model, per token, TP=1, chosen KV dtype, every attention layer counted, sliding layers not capped. */
+    kvBytesPerToken: number;
+    /** Bytes of per-sequence state that does not grow with tokens (Mamba layers). */
+    stateBytesPerSequence: number;
+    maxPositionEmbeddings?: number;
+    numLayers: number;
+    /** How many numbers came from library defaults or assumptions rather than the config. */
+    assumptions: string[];
+  };
+  hardware: { id: string; name: string; count: number; memoryBandwidthBytesPerSecond: number; visibleMemoryGiB: number };
+  settings: {
+    engine: string;
+    engineVersion: string;
+    tensorParallel: number;
+    pipelineParallel: number;
+    maxModelLen: number;
+    gpuMemoryUtilization: number;
+    maxNumBatchedTokens: number;
+    maxNumSeqs: number;
+    kvCacheDtype: KvCacheDtype;
+    blockSize: number;
+    batch: number;
+    context: number;
+    prompt: number;
+  };
+  perGpu: {
+    totalMemoryBytes: number;
+    requestedMemoryBytes: number;
+    weightBytes: number;
+    activationPeakBytes: number;
+    nonTorchBytes: number;
+    cudaGraphBytes: number;
+    /** True when the CUDA-graph estimate is subtracted before sizing the KV cache (version-dependent). */
+    cudaGraphSubtracted: boolean;
+    kvCacheBytes: number;
+    /** KV bytes per token held on this rank (TP-divided, replicated heads, MLA undivided). */
+    kvBytesPerToken: number;
+  };
+  capacity: {
+    fits: boolean;
+    weightsFit: boolean;
+    numBlocks: number;
+    /** vLLM's "GPU KV cache size: N tokens". */
+    kvCacheTokens: number;
+    /** vLLM's "Maximum concurrency for max_model_len tokens per request". */
+    maxConcurrency: number;
+    maxModelLen: number;
+    /** Largest max_model_len for which one request fits (vLLM's estimate in its error). */
+    estimatedMaxModelLen: number;
+    /** KV bytes one request of maxModelLen tokens needs on one rank. */
+    kvBytesPerRequest: number;
+  };
+  decode: {
+    batch: number;
+    context: number;
+    secondsPerStep: number;
+    tokensPerSecondPerRequest: number;
+    tokensPerSecondTotal: number;
+    /** Bytes read per step on one rank. */
+    bytesPerStep: number;
+    weightBytesPerStep: number;
+    kvBytesPerStep: number;
+    flopsPerStep: number;
+    bound: BoundRegime;
+  };
+  prefill: { promptTokens: number; seconds: number; flops: number; bound: BoundRegime };
+  roofline: {
+    peakFlopsPerSecond: number;
+    computeDtype: string;
+    memoryBandwidthBytesPerSecond: number;
+    ridgePointFlopsPerByte: number;
+    prefill: RooflinePoint;
+    decode: RooflinePoint;
+  };
+  diagnostics: BudgetDiagnostic[];
+}
+
+/** Result of `computeBudget`: a report, or a clear statement of why none can be made. */
+export type BudgetResult =
+  | { ok: true; report: BudgetReport }
+  | { ok: false; unsupported: string; diagnostics: BudgetDiagnostic[] };
