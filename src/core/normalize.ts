@@ -124,11 +124,13 @@ function moeWeights(out: WeightGroup[], layer: number, hidden: number, moe: MoeL
   pushLinear(out, 'router', layer, hidden, moe.experts, !!opts.routerBias, 'replicated', 'replicated');
   out[out.length - (opts.routerBias ? 2 : 1)].quantizable = false;
   const upOut = (gated ? 2 : 1) * moe.expertIntermediate;
-  const perExpert = hidden * upOut + moe.expertIntermediate * hidden + (opts.expertBias ? upOut + hidden : 0);
+  const perExpert = hidden * upOut + moe.expertIntermediate * hidden;
   out.push({
     role: 'expert', params: perExpert * moe.experts, tp: 'split', layer, experts: moe.experts, quantizable: true,
     shape: { input: hidden, output: moe.expertIntermediate },
   });
+  // Expert biases (gpt-oss) are routed like their experts but never quantized.
+  if (opts.expertBias) out.push({ role: 'expert', params: (upOut + hidden) * moe.experts, tp: 'split', layer, experts: moe.experts, quantizable: false });
   const sharedWidth = opts.sharedIntermediate ?? moe.sharedExperts * moe.expertIntermediate;
   if (sharedWidth > 0) {
     denseMlpWeights(out, layer, hidden, sharedWidth, gated, false, 'shared-expert');

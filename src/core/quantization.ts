@@ -84,7 +84,7 @@ export function schemeFromName(name: string): QuantScheme | undefined {
     case 'awq': case 'awq_marlin':
       return { label: 'awq int4 g128', weightDtype: 'int4', bitsPerWeight: groupOverhead(4, 128, 4), converts: bodyMatrix, compute: 'bf16' };
     case 'mxfp4':
-      return { label: 'mxfp4', weightDtype: 'mxfp4', bitsPerWeight: 4.25, converts: (g) => g.role === 'expert' || (bodyMatrix(g) && g.role !== 'attention'), compute: 'bf16' };
+      return { label: 'mxfp4', weightDtype: 'mxfp4', bitsPerWeight: 4.25, converts: (g) => bodyMatrix(g) && g.role !== 'attention', compute: 'bf16' };
     case 'nvfp4': case 'modelopt_fp4':
       return { label: 'nvfp4', weightDtype: 'nvfp4', bitsPerWeight: 4.5, converts: bodyMatrix, compute: 'fp4' };
     case 'bitsandbytes': case 'bnb': case 'nf4': case 'bnb_4bit':

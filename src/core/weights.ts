@@ -101,8 +101,7 @@ export function groupBytesPerRank(model: ModelDescription, g: WeightGroup, plan:
       const hidden = padTo(g.shape.input, 256);
       const width = padTo(Math.ceil(moe.expertIntermediate / tp), 256);
       const perExpert = hidden * 2 * width + width * hidden;
-      const biasBytes = (g.params - moe.experts * moe.paramsPerExpert) / tp * plan.baseDtypeBytes;
-      return (moe.experts * perExpert * plan.scheme.bitsPerWeight) / 8 + Math.max(0, biasBytes);
+      return (moe.experts * perExpert * plan.scheme.bitsPerWeight) / 8;
     }
   }
   return groupBytes(g, plan) / tp;

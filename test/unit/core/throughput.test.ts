@@ -1,0 +1,59 @@
+import * as assert from 'assert';
+import { compareDecode, decodeRecords, median } from '../../../scripts/groundTruth';
+import { distinctExpertsTouched, peakFlopsFor } from '../../../src/core/throughput';
+import { findAccelerator } from '../../../src/core/hardware';
+import { assertWithin, budget } from './helpers';
+
+const acc = (n: string) => { const r = findAccelerator(n); if (!r.ok) throw new Error(r.message); return r.accelerator; };
+
+describe('throughput ceilings', () => {
+  it('expected distinct experts follows E(1 - (1 - k/E)^B)', () => {
+    assert.strictEqual(distinctExpertsTouched(8, 2, 1), 2);
+    assertWithin(distinctExpertsTouched(128, 8, 16), 128 * (1 - Math.pow(1 - 8 / 128, 16)), 1e-12, 'E=128 k=8 B=16');
+    assert.ok(distinctExpertsTouched(256, 8, 1e6) <= 256);
+    assert.strictEqual(distinctExpertsTouched(8, 2, 0), 0);
+  });
+
+  it('batch-1 decode of Llama-3.1-8B bf16 is bandwidth / bytes read (weights less the embedding table, plus KV)', () => {
+    const h = 4096, V = 128256, params = 8_030_261_248;
+    for (const [gpu, bw] of [['A100 SXM 80GB', 2.039e12], ['H100 SXM', 3.35e12]] as const) {
+      const r = budget('llama3.1/Meta-Llama-3.1-8B', { gpu, batch: 1, context: 1024, maxModelLen: 8192 });
+      const bytes = (params - V * h) * 2 + h * 2 + 1024 * 131072;
+      assertWithin(r.decode.tokensPerSecondPerRequest, bw / bytes, 1e-6, gpu);
+      assert.strictEqual(r.decode.bound, 'memory');
+    }
+  });
+
+  it('batching raises total throughput and lowers per-request speed; MoE reads more experts as the batch grows', () => {
+    const one = budget('qwen3-moe/Qwen3-30B-A3B', { batch: 1, context: 1024, maxModelLen: 8192 });
+    const many = budget('qwen3-moe/Qwen3-30B-A3B', { batch: 64, context: 1024, maxModelLen: 8192 });
+    assert.ok(many.decode.tokensPerSecondTotal > one.decode.tokensPerSecondTotal);
+    assert.ok(many.decode.tokensPerSecondPerRequest < one.decode.tokensPerSecondPerRequest);
+    assert.ok(many.decode.weightBytesPerStep > 2 * one.decode.weightBytesPerStep);
+  });
+
+  it('prefill FLOPs are 2 x active parameters x tokens plus causal attention, and compute-bound on an H100', () => {
+    const r = budget('llama3.1/Meta-Llama-3.1-8B', { prompt: 2048, maxModelLen: 8192 });
+    const activeMatmul = 8_030_261_248 - 128256 * 4096 - (32 * 2 * 4096 + 4096);
+    const attention = 32 * 4 * 32 * 128 * (2048 * 2048) / 2;
+    assertWithin(r.prefill.flops, 2 * activeMatmul * 2048 + attention, 1e-9, 'prefill flops');
+    assert.strictEqual(r.prefill.bound, 'compute');
+    assertWithin(r.roofline.ridgePointFlopsPerByte, acc('H100 SXM').flopsPerSecond.bf16! / 3.35e12, 1e-12, 'ridge');
+    assert.ok(r.roofline.decode.arithmeticIntensity < 2 && r.roofline.decode.bound === 'memory');
+  });
+
+  it('uses FP8 tensor cores for W8A8 on Hopper, and the best 16-bit rate on Pascal', () => {
+    assert.strictEqual(peakFlopsFor(acc('H100 SXM'), 'fp8').dtype, 'fp8');
+    assert.strictEqual(peakFlopsFor(acc('A100 SXM 80GB'), 'fp8').dtype, 'bf16');
+    const p40 = acc('NVIDIA Tesla P40');
+    assert.strictEqual(peakFlopsFor(p40, 'bf16').flops, Math.max(p40.flopsPerSecond.fp16 ?? 0, p40.flopsPerSecond.fp32 ?? 0));
+  });
+
+  it('no published batch-1 decode measurement exceeds our ceiling for the same model, quantization and hardware', () => {
+    const compared = decodeRecords().map(compareDecode).filter((c) => c.ratio !== undefined);
+    assert.ok(compared.length >= 150, `${compared.length} compared`);
+    for (const c of compared) assert.ok(c.ratio! <= 1, `${c.record.id} ${c.record.model} on ${c.record.hardware}: measured ${c.record.decode_tok_s} > ceiling ${c.ceilingTokensPerSecond}`);
+    const m = median(compared.map((c) => c.ratio!));
+    assert.ok(m > 0.4 && m < 0.95, `median measured/ceiling ${m} (a ceiling far above reality would be useless)`);
+  });
+});

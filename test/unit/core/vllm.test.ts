@@ -1,0 +1,97 @@
+import * as assert from 'assert';
+import { compareStartup, isV1Record, median, startupRecords } from '../../../scripts/groundTruth';
+import { DEFAULT_VLLM_VERSION, defaultSchedulerLimits, nonTorchBytes, vllmProfile } from '../../../src/core/engine/vllm';
+import { findAccelerator } from '../../../src/core/hardware';
+import { GiB, budget } from './helpers';
+
+describe('vLLM startup emulation against published startup logs', () => {
+  const comparisons = startupRecords().map(compareStartup);
+
+  it('predicts every record without error', () => {
+    for (const c of comparisons) assert.ok(c.report, `${c.record.id}: ${c.error}`);
+  });
+
+  it('V1 "GPU KV cache size": median |error| <= 2% and >= 90% of records within 5%', () => {
+    const errors = comparisons.filter((c) => isV1Record(c.record)).map((c) => Math.abs((c.kvCacheTokensError ?? c.kvCacheGiBError)!));
+    assert.ok(errors.length >= 20);
+    assert.ok(median(errors) <= 0.02, `median ${median(errors)}`);
+    assert.ok(errors.filter((e) => e <= 0.05).length / errors.length >= 0.9);
+  });
+
+  it('predicts every logged failure as a failure with an estimated max model length', () => {
+    const failures = comparisons.filter((c) => c.measuredFailed);
+    assert.ok(failures.length >= 1);
+    for (const c of failures) {
+      assert.ok(c.predictedFailed, c.record.id);
+      assert.ok(c.report!.capacity.estimatedMaxModelLen > 0 && c.report!.capacity.estimatedMaxModelLen < c.record.max_model_len!);
+    }
+    for (const c of comparisons.filter((x) => !x.measuredFailed)) assert.ok(!c.predictedFailed, `${c.record.id} started but predicted to fail`);
+  });
+
+  it('reproduces the logged weights within 1% where the log states them (rotary tables included)', () => {
+    for (const c of comparisons) {
+      if (c.weightsGiBError === undefined || c.record.id === 'kv-080') continue; // kv-080: A100, medium confidence
+      assert.ok(Math.abs(c.weightsGiBError) < 0.01, `${c.record.id} weights error ${c.weightsGiBError}`);
+    }
+  });
+});
+
+describe('vLLM accounting mechanics', () => {
+  it('sizes Gemma 3 with the hybrid allocator: 5 full + 29 sliding layers form 7 groups of 5', () => {
+    // kv-011 settings: 79.19 GiB, utilization 0.95, max_model_len 8192, block 16.
+    const r = budget('gemma3/gemma-3-4b-it', { gpu: 'H100 SXM', maxModelLen: 8192, gpuMemoryUtilization: 0.95 });
+    const page = 16 * 2 * 4 * 256 * 2; // one block of one layer
+    const blocks = Math.floor(r.perGpu.kvCacheBytes / (page * 5));
+    assert.strictEqual(r.capacity.numBlocks, blocks);
+    assert.strictEqual(r.capacity.kvCacheTokens, Math.floor(blocks / 7) * 16);
+    // Per request: the full group needs 8192/16 = 512 blocks; each sliding group min(1023 + 8192, 8192)/16 + 1 = 513.
+    assert.ok(Math.abs(r.capacity.maxConcurrency - blocks / (512 + 6 * 513)) < 1e-9);
+  });
+
+  it('follows version behaviour: V0 profile, pre-0.17 activation, CUDA graphs subtracted from 0.21', () => {
+    assert.strictEqual(vllmProfile('0.6.4')!.v1, false);
+    assert.strictEqual(vllmProfile('0.10.1')!.activationScale, 2.5);
+    assert.strictEqual(vllmProfile('0.19.0')!.subtractsCudaGraphs, false);
+    assert.strictEqual(vllmProfile('0.21.0')!.subtractsCudaGraphs, true);
+    assert.strictEqual(vllmProfile('0.21.0')!.defaultGpuMemoryUtilization, 0.92);
+    assert.strictEqual(vllmProfile('banana'), undefined);
+    assert.strictEqual(DEFAULT_VLLM_VERSION, '0.19.0');
+    const old = budget('llama3.1/Meta-Llama-3.1-8B', { maxModelLen: 8192, engine: 'vllm@0.19.0' });
+    const newer = budget('llama3.1/Meta-Llama-3.1-8B', { maxModelLen: 8192, engine: 'vllm@0.21.0', gpuMemoryUtilization: 0.9 });
+    assert.ok(Math.abs(old.perGpu.kvCacheBytes - newer.perGpu.kvCacheBytes - newer.perGpu.cudaGraphBytes) < 1);
+  });
+
+  it('uses vLLM serve defaults: 8192 tokens / 1024 sequences on big GPUs, 2048 / 256 elsewhere (and on A100)', () => {
+    const p = vllmProfile('0.19.0')!;
+    const lookup = (n: string) => { const r = findAccelerator(n); if (!r.ok) throw new Error(r.message); return r.accelerator; };
+    assert.deepStrictEqual(defaultSchedulerLimits(lookup('H100 SXM'), p, 8192), { maxNumBatchedTokens: 8192, maxNumSeqs: 1024 });
+    assert.deepStrictEqual(defaultSchedulerLimits(lookup('A100 SXM 80GB'), p, 8192), { maxNumBatchedTokens: 2048, maxNumSeqs: 256 });
+    assert.deepStrictEqual(defaultSchedulerLimits(lookup('4090'), p, 8192), { maxNumBatchedTokens: 2048, maxNumSeqs: 256 });
+  });
+
+  it('charges ~2 GiB non-torch memory per GPU from TP 2', () => {
+    const p = vllmProfile('0.19.0')!;
+    assert.ok(nonTorchBytes(1, 1, p) < 0.3 * GiB);
+    assert.ok(nonTorchBytes(2, 1, p) > 2 * GiB);
+  });
+
+  it('writes the failure in vLLM words with the estimated max model length of a binary search', () => {
+    const r = budget('llama3.1/Meta-Llama-3.1-8B', { gpu: '4090', maxModelLen: 131072 });
+    assert.strictEqual(r.capacity.fits, false);
+    const d = r.diagnostics.find((x) => x.code === 'kv-does-not-fit')!;
+    assert.match(d.message, /^To serve at least one request with the models's max seq len \(131072\), \(16\.00 GiB KV cache is needed, which is larger than the available KV cache memory \(\d+\.\d\d GiB\)\. Based on the available memory, the estimated maximum model length is \d+\. Try increasing `gpu_memory_utilization` or decreasing `max_model_len` when initializing the engine\.$/);
+    // Full-attention Llama: the estimate is the whole blocks that fit, each block 16 tokens x 128 KiB.
+    const blocks = Math.floor(r.perGpu.kvCacheBytes / (16 * 131072));
+    assert.strictEqual(r.capacity.estimatedMaxModelLen, blocks * 16);
+    assert.strictEqual(d.suggestedValue, blocks * 16);
+    const atEstimate = budget('llama3.1/Meta-Llama-3.1-8B', { gpu: '4090', maxModelLen: blocks * 16 });
+    assert.strictEqual(atEstimate.capacity.fits, true);
+  });
+
+  it('takes the tightest pipeline stage for the block count', () => {
+    const r = budget('llama3.1/Meta-Llama-3.1-8B', { maxModelLen: 8192, pipelineParallel: 4, gpuMemoryUtilization: 0.95 });
+    // The last stage holds the LM head and the sampler's activation peak, so it has fewer blocks than stage 0.
+    const stage0Blocks = Math.floor(r.perGpu.kvCacheBytes / (16 * 8 * 2 * 8 * 128 * 2));
+    assert.ok(r.capacity.numBlocks < stage0Blocks);
+  });
+});
