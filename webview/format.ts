@@ -1,0 +1,62 @@
+// Number formatting for the roofline panel (labels, tooltips, tables).
+
+const SI_PREFIXES = ['', 'k', 'M', 'G', 'T', 'P', 'E', 'Z'];
+
+/** 1.23e12 → "1.23 T" (3 significant digits by default). */
+export function si(value: number, unit = '', digits = 3): string {
+  if (!Number.isFinite(value)) return '—';
+  if (value === 0) return `0${unit ? ` ${unit}` : ''}`;
+  let v = value;
+  let i = 0;
+  while (Math.abs(v) >= 999.5 && i < SI_PREFIXES.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  const text = Math.abs(v) < 1 && i === 0 ? fixed(v) : String(Number(v.toPrecision(digits)));
+  const suffix = `${SI_PREFIXES[i]}${unit}`;
+  return suffix ? `${text} ${suffix}` : text;
+}
+
+/** A plain number with sensible precision: 295.34 → "295", 12.345 → "12.3", 1.1875 → "1.19". */
+export function fixed(value: number): string {
+  if (!Number.isFinite(value)) return '—';
+  const a = Math.abs(value);
+  if (a >= 100) return Math.round(value).toLocaleString('en-US');
+  if (a >= 10) return value.toFixed(1);
+  if (a >= 0.01 || a === 0) return String(Number(value.toPrecision(3)));
+  return value.toExponential(2);
+}
+
+/** Bytes in binary units: 16060522496 → "14.96 GiB". */
+export function bytes(value: number): string {
+  if (!Number.isFinite(value)) return '—';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = value;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? String(v) : v.toFixed(2)} ${units[i]}`;
+}
+
+export function gib(value: number): string {
+  return `${(value / 2 ** 30).toFixed(2)} GiB`;
+}
+
+/** Seconds with a readable unit: 0.00512 → "5.12 ms". */
+export function seconds(value: number): string {
+  if (!Number.isFinite(value)) return '—';
+  if (value === 0) return '0 s';
+  if (value >= 1) return `${Number(value.toPrecision(3))} s`;
+  if (value >= 1e-3) return `${Number((value * 1e3).toPrecision(3))} ms`;
+  if (value >= 1e-6) return `${Number((value * 1e6).toPrecision(3))} µs`;
+  return `${Number((value * 1e9).toPrecision(3))} ns`;
+}
+
+/** Tick labels for power-of-ten axes: 0.1 → "0.1", 1000 → "1,000". */
+export function tick(value: number): string {
+  if (!Number.isFinite(value)) return '';
+  if (value >= 1) return Math.round(value).toLocaleString('en-US');
+  return String(Number(value.toPrecision(1)));
+}
