@@ -8,6 +8,8 @@ import { WeightPlan, groupBytesPerRank, groupOnStage, pipelineLayerRanges } from
 
 export interface ParallelPlan { tp: number; pp: number }
 
+type StageRanges = ReturnType<typeof pipelineLayerRanges>;
+
 /** Expected distinct experts a batch of `batch` tokens routes to, with uniform routing. */
 export function distinctExpertsTouched(experts: number, topK: number, batch: number): number {
   if (experts <= 0) return 0;
@@ -32,15 +34,15 @@ export function peakFlopsFor(acc: Accelerator, compute: ComputeDtype): { flops: 
 }
 
 /** Bytes of weights one decode step reads on one rank of one stage. */
-function weightBytesTouched(model: ModelDescription, plan: WeightPlan, par: ParallelPlan, stage: number, batch: number): number {
+function weightBytesTouched(model: ModelDescription, plan: WeightPlan, par: ParallelPlan, stages: StageRanges, stage: number, batch: number): number {
   let bytes = 0;
   for (const g of model.weights) {
-    if (!groupOnStage(model, g, stage, par.pp)) continue;
+    if (!groupOnStage(g, stage, stages)) continue;
     const full = groupBytesPerRank(model, g, plan, { tp: par.tp, pp: par.pp, stage });
     bytes += full * touchedFraction(model, g, batch);
   }
   // A tied embedding doubles as the LM head and is read in full on the last stage.
-  if (model.tieWordEmbeddings && stage === pipelineLayerRanges(model.numLayers, par.pp).length - 1) {
+  if (model.tieWordEmbeddings && stage === stages.length - 1) {
     const emb = model.weights.find((g) => g.role === 'embedding');
     if (emb) bytes += groupBytesPerRank(model, emb, plan, { tp: par.tp, pp: par.pp, stage });
   }
@@ -62,15 +64,15 @@ function touchedFraction(model: ModelDescription, g: WeightGroup, batch: number)
 }
 
 /** FLOPs of one token through the layers of a stage (matmuls: 2 per active weight), per rank. */
-function matmulFlopsPerToken(model: ModelDescription, par: ParallelPlan, stage: number): number {
+function matmulFlopsPerToken(model: ModelDescription, par: ParallelPlan, stages: StageRanges, stage: number): number {
   let params = 0;
   for (const g of model.weights) {
-    if (!groupOnStage(model, g, stage, par.pp)) continue;
+    if (!groupOnStage(g, stage, stages)) continue;
     if (g.role === 'embedding' || g.role === 'vision' || g.role === 'position-embedding' || g.role === 'norm' || g.role === 'bias') continue;
     const moe = g.role === 'expert' && g.layer !== undefined ? model.layers[g.layer]?.moe : undefined;
     params += moe ? g.params * (moe.expertsPerToken / moe.experts) : g.params;
   }
-  if (model.tieWordEmbeddings && stage === pipelineLayerRanges(model.numLayers, par.pp).length - 1) {
+  if (model.tieWordEmbeddings && stage === stages.length - 1) {
     params += model.vocabSize * model.hiddenSize;
   }
   return (2 * params) / par.tp;
@@ -113,7 +115,7 @@ export function decodeStep(d: DecodeInputs, batch: number, context: number): Ste
   let memoryTime = 0, computeTime = 0;
   ranges.forEach((range, stage) => {
     const layers = d.model.layers.slice(range.start, range.end);
-    const w = weightBytesTouched(d.model, d.plan, d.par, stage, batch);
+    const w = weightBytesTouched(d.model, d.plan, d.par, ranges, stage, batch);
     let kv = 0;
     let attn = 0;
     for (const l of layers) {
@@ -121,7 +123,7 @@ export function decodeStep(d: DecodeInputs, batch: number, context: number): Ste
       if (l.mamba) kv += batch * 2 * (l.mamba.stateElements * d.stateDtypeBytes) / d.par.tp;
       attn += batch * attentionFlops(l, context, d.par.tp);
     }
-    const f = batch * matmulFlopsPerToken(d.model, d.par, stage) + attn;
+    const f = batch * matmulFlopsPerToken(d.model, d.par, ranges, stage) + attn;
     const tMem = (w + kv) / bw;
     const tCompute = peak > 0 ? f / peak : 0;
     seconds += Math.max(tMem, tCompute);
@@ -140,7 +142,7 @@ export function prefillStep(d: DecodeInputs, prompt: number): StepFigures {
   let seconds = 0, bytes = 0, weightBytes = 0, kvBytes = 0, flops = 0, memoryTime = 0, computeTime = 0;
   ranges.forEach((range, stage) => {
     const layers = d.model.layers.slice(range.start, range.end);
-    const w = weightBytesTouched(d.model, d.plan, d.par, stage, prompt);
+    const w = weightBytesTouched(d.model, d.plan, d.par, ranges, stage, prompt);
     let kv = 0;
     let attn = 0;
     for (const l of layers) {
@@ -154,7 +156,7 @@ export function prefillStep(d: DecodeInputs, prompt: number): StepFigures {
         attn += 4 * Math.max(1, a.heads / d.par.tp) * dim * attended;
       }
     }
-    const f = prompt * matmulFlopsPerToken(d.model, d.par, stage) + attn;
+    const f = prompt * matmulFlopsPerToken(d.model, d.par, ranges, stage) + attn;
     const tMem = (w + kv) / bw;
     const tCompute = peak > 0 ? f / peak : 0;
     seconds += Math.max(tMem, tCompute);

@@ -71,16 +71,13 @@ export interface RankPlacement {
   mxfp4ExpertPadding?: boolean;
 }
 
-/** Whether a group lives on the given pipeline stage. */
-export function groupOnStage(model: ModelDescription, g: WeightGroup, stage: number, pp: number): boolean {
-  const ranges = pipelineLayerRanges(model.numLayers, pp);
-  const range = ranges[Math.min(stage, ranges.length - 1)];
+/** Whether a group lives on the given pipeline stage (of `stages` from pipelineLayerRanges). */
+export function groupOnStage(g: WeightGroup, stage: number, stages: ReadonlyArray<{ start: number; end: number }>): boolean {
+  const range = stages[Math.min(stage, stages.length - 1)];
   if (g.layer !== undefined) return g.layer >= range.start && g.layer < range.end;
-  const first = stage === 0;
-  const last = stage === ranges.length - 1;
-  if (g.role === 'embedding' || g.role === 'position-embedding' || g.role === 'vision') return first;
+  if (g.role === 'embedding' || g.role === 'position-embedding' || g.role === 'vision') return stage === 0;
   // Final norm and LM head (or the tied embedding reused as head) live on the last stage.
-  return last;
+  return stage === stages.length - 1;
 }
 
 const padTo = (n: number, multiple: number): number => Math.ceil(n / multiple) * multiple;
@@ -109,9 +106,10 @@ export function groupBytesPerRank(model: ModelDescription, g: WeightGroup, plan:
 
 /** Stored weight bytes on one rank (TP shard of the layers of its pipeline stage). */
 export function weightBytesPerRank(model: ModelDescription, plan: WeightPlan, placement: RankPlacement): number {
+  const stages = pipelineLayerRanges(model.numLayers, placement.pp);
   let bytes = 0;
   for (const g of model.weights) {
-    if (!groupOnStage(model, g, placement.stage, placement.pp)) continue;
+    if (!groupOnStage(g, placement.stage, stages)) continue;
     bytes += groupBytesPerRank(model, g, plan, placement);
   }
   // Tied embeddings: the last stage needs the table as its head when it is not also the first.
