@@ -1,0 +1,96 @@
+// docker-compose files: `services:` running vLLM, SGLang or TGI.
+import type { DeploymentSpec, FormatProblem } from './types';
+import { SpecBuilder, applyArgs, applyImage, findCommand, flagInsertions, scalarRaw, scalarTarget } from './common';
+import { TGI_ENV } from './engines';
+import { YMap, YNode, get, getMap, getScalar, getSeq, innerRange, isMap, isScalar, isSeq, pairOf } from './yaml';
+
+export function looksLikeCompose(root: YNode | null): root is YMap {
+  return isMap(root) && isMap(get(root, 'services')) && !get(root, 'apiVersion');
+}
+
+export function readCompose(text: string, root: YMap, problems: FormatProblem[], out: DeploymentSpec[]): void {
+  const services = getMap(root, 'services');
+  if (!services) return;
+  for (const p of services.pairs) {
+    if (p.key.value === '<<') continue;
+    const svc = p.value;
+    if (!isMap(svc)) continue;
+    const imageNode = getScalar(svc, 'image');
+    const entrypoint = get(svc, 'entrypoint');
+    const command = get(svc, 'command');
+    const inv = findCommand(text, [entrypoint, command], imageNode?.value, { imageDefault: !entrypoint });
+    if (!inv) continue;
+    const b = new SpecBuilder(text, problems);
+    if (imageNode) applyImage(b, inv.engine, imageNode, pairOf(svc, 'image')?.key);
+    else b.inputs.engine = inv.engine;
+    if (inv.engine === 'tgi') tgiEnvironment(b, get(svc, 'environment'));
+    const applied = applyArgs(b, inv);
+    flagInsertions(b, inv, applied.parsed, entrypoint ? undefined : { map: svc, key: 'command', quoteValues: true });
+    gpus(b, svc);
+    out.push(b.build('docker-compose', inv.engine, `service ${p.key.value}`, innerRange(text, p.key)));
+  }
+}
+
+function tgiEnvironment(b: SpecBuilder, env: YNode | null | undefined): void {
+  const text = b.text;
+  if (isMap(env)) {
+    for (const p of env.pairs) {
+      const target = TGI_ENV[p.key.value];
+      if (!target || !isScalar(p.value)) continue;
+      const range = innerRange(text, p.value);
+      if (target === 'model') b.setModel(p.value.value, range);
+      else b.set(target, scalarRaw(p.value), p.key.value, range, innerRange(text, p.key), [scalarTarget(text, p.value, false)]);
+    }
+  } else if (isSeq(env)) {
+    for (const it of env.items) {
+      if (!isScalar(it)) continue;
+      const eq = it.value.indexOf('=');
+      if (eq <= 0) continue;
+      const name = it.value.slice(0, eq);
+      const target = TGI_ENV[name];
+      if (!target) continue;
+      const inner = innerRange(text, it);
+      const single = it.value === text.slice(inner.start, inner.end);
+      const range = single ? { start: inner.start + eq + 1, end: inner.end } : inner;
+      const keyRange = single ? { start: inner.start, end: inner.start + eq } : inner;
+      const value = it.value.slice(eq + 1);
+      if (target === 'model') b.setModel(value, range);
+      else b.set(target, value, name, range, keyRange, [{ range, context: 'word', exact: single }]);
+    }
+  }
+}
+
+function gpus(b: SpecBuilder, svc: YMap): void {
+  const text = b.text;
+  const devices = getSeq(svc, 'deploy', 'resources', 'reservations', 'devices');
+  if (!devices) return;
+  for (const d of devices.items) {
+    if (!isMap(d)) continue;
+    const caps = get(d, 'capabilities');
+    const driver = getScalar(d, 'driver')?.value;
+    const isGpu = driver === 'nvidia' || driver === 'amd' || (isSeq(caps) && caps.items.some((c) => isScalar(c) && c.value === 'gpu'));
+    if (!isGpu) continue;
+    const countPair = pairOf(d, 'count');
+    if (countPair && isScalar(countPair.value)) {
+      const v = countPair.value;
+      const range = innerRange(text, v);
+      if (v.value === 'all') {
+        b.problems.push({ severity: 'information', range, message: 'count: all gives the service every GPU of the host; the GPU count is not known here.' });
+        b.valueRanges.gpuCount = range;
+        b.keyRanges.gpuCount = innerRange(text, countPair.key);
+        b.edit.inPlace.gpuCount = { targets: [scalarTarget(text, v, false)] };
+        return;
+      }
+      b.set('gpuCount', scalarRaw(v), 'count', range, innerRange(text, countPair.key), [scalarTarget(text, v, false)]);
+      return;
+    }
+    const ids = getSeq(d, 'device_ids');
+    if (ids && ids.items.length > 0) {
+      b.inputs.gpuCount = ids.items.length;
+      b.valueRanges.gpuCount = { start: ids.start, end: ids.end };
+      const k = pairOf(d, 'device_ids');
+      if (k) b.keyRanges.gpuCount = innerRange(text, k.key);
+      return;
+    }
+  }
+}

@@ -1,0 +1,127 @@
+// Quick-fix edits: set a value in place, or insert it written like its neighbours.
+import type { DeploymentSpec, InputKey, Insertion, TextEdit, ValueContext } from './types';
+import { INTEGER_KEYS, FRACTION_KEYS, formatInput } from './values';
+import { resolvePlain } from './yaml';
+
+const WORD = /^[A-Za-z0-9._:/@+%=,-]+$/;
+
+/** Text that reads back as the same string when written as a plain YAML scalar. */
+function isPlainSafe(s: string): boolean {
+  if (/^[A-Za-z0-9_./@+][A-Za-z0-9_./@+ -]*$/.test(s)) return !s.endsWith(' ');
+  return /^-[A-Za-z0-9_.-][A-Za-z0-9_./@+=-]*$/.test(s);  // `--flag`, `--flag=value`
+}
+
+/** A YAML scalar for `s`: plain when that reads back as the same thing, double-quoted otherwise. */
+export function yamlScalar(s: string, mustBeString: boolean): string {
+  if (isPlainSafe(s)) {
+    const r = resolvePlain(s);
+    if (typeof r === 'string' || (!mustBeString && typeof r === 'number')) return s;
+  }
+  return JSON.stringify(s);
+}
+
+function quoted(s: string, q: string): string | undefined {
+  if (q === '"') return JSON.stringify(s);
+  if (q === "'") return `'${s.replace(/'/g, "''")}'`;
+  return yamlScalar(s, true);
+}
+
+function render(context: ValueContext, s: string): string | undefined {
+  switch (context) {
+    case 'word': return WORD.test(s) ? s : undefined;
+    case 'yaml-double': return JSON.stringify(s).slice(1, -1);
+    case 'yaml-single': return s.replace(/'/g, "''");
+    case 'yaml-plain': return yamlScalar(s, false);
+    case 'yaml-plain-string': return yamlScalar(s, true);
+  }
+  return undefined;
+}
+
+function valueText(key: InputKey, v: string): string {
+  return yamlScalar(v, !(INTEGER_KEYS.has(key) || FRACTION_KEYS.has(key)));
+}
+
+function combine(text: string, edits: TextEdit[]): TextEdit | undefined {
+  if (!edits.length) return undefined;
+  const sorted = [...edits].sort((a, b) => a.range.start - b.range.start);
+  for (let i = 1; i < sorted.length; i++) if (sorted[i].range.start < sorted[i - 1].range.end) return undefined;
+  let newText = sorted[0].newText;
+  for (let i = 1; i < sorted.length; i++) newText += text.slice(sorted[i - 1].range.end, sorted[i].range.start) + sorted[i].newText;
+  return { range: { start: sorted[0].range.start, end: sorted[sorted.length - 1].range.end }, newText };
+}
+
+function insertText(ins: Insertion, key: InputKey, v: string): string | undefined {
+  switch (ins.type) {
+    case 'seq-items': {
+      const items: (string | undefined)[] = ins.equals
+        ? [quoted(`${ins.flag}=${v}`, ins.flagQuote)]
+        : [quoted(ins.flag, ins.flagQuote), quoted(v, ins.valueQuote)];
+      if (items.some((i) => i === undefined)) return undefined;
+      return ins.flow ? items.map((i) => `, ${i}`).join('') : items.map((i) => `${ins.eol}${ins.indent}- ${i}`).join('');
+    }
+    case 'shell':
+      if (!WORD.test(v)) return undefined;
+      return `${ins.gap}${ins.flag}${ins.equals ? '=' : ' '}${v}`;
+    case 'map-key': {
+      const val = ins.quoteValue ? JSON.stringify(v) : valueText(key, v);
+      return ins.flow ? `, ${ins.key}: ${val}` : `${ins.eol}${ins.indent}${ins.key}: ${val}`;
+    }
+    case 'new-block':
+      if (ins.list) {
+        if (!ins.flag) return undefined;
+        const val = ins.quoteValues ? JSON.stringify(v) : yamlScalar(v, true);
+        return `${ins.eol}${ins.indent}${ins.parentKey}:${ins.eol}${ins.childIndent}- ${ins.flag}${ins.eol}${ins.childIndent}- ${val}`;
+      }
+      if (!ins.key) return undefined;
+      return `${ins.eol}${ins.indent}${ins.parentKey}:${ins.eol}${ins.childIndent}${ins.key}: ${valueText(key, v)}`;
+    case 'env-item': {
+      const val = ins.valueQuote === "'" ? `'${v.replace(/'/g, "''")}'` : JSON.stringify(v);
+      return `${ins.eol}${ins.indent}- name: ${ins.name}${ins.eol}${ins.indent}${ins.innerIndent}value: ${val}`;
+    }
+  }
+  return undefined;
+}
+
+/** The text after an edit. */
+export function applyEdit(text: string, edit: TextEdit): string {
+  return text.slice(0, edit.range.start) + edit.newText + text.slice(edit.range.end);
+}
+
+/** A text edit that sets `key` to `value` in this deployment, preserving the file's style. */
+export function editForInput(text: string, spec: DeploymentSpec, key: keyof DeploymentSpec['inputs'], value: number | string): TextEdit | undefined {
+  try {
+    if (typeof text !== 'string' || !spec || !spec.edit) return undefined;
+    let v = formatInput(key, value);
+    if (v === undefined) return undefined;
+    const ip = spec.edit.inPlace[key];
+    if (key === 'engine') {
+      // Only the version is written (`vllm@0.20.0` or `0.20.0`); the engine itself is not switched.
+      const m = /^(?:([a-z]+)@)?v?(\d+\.\d+(?:\.\d+)?(?:\.post\d+)?)$/i.exec(v);
+      if (!m || (m[1] && m[1].toLowerCase() !== spec.engine)) return undefined;
+      v = m[2];
+    }
+    if (ip) {
+      let out = v;
+      if (ip.divisor) {
+        const n = Number(out) / ip.divisor;
+        if (!Number.isInteger(n) || n < 1) return undefined;
+        out = String(n);
+      }
+      const edits: TextEdit[] = [];
+      for (const t of ip.targets) {
+        if (!t.exact || t.range.start < 0 || t.range.end > text.length) return undefined;
+        const s = render(t.context, out);
+        if (s === undefined) return undefined;
+        edits.push({ range: { start: t.range.start, end: t.range.end }, newText: s });
+      }
+      return combine(text, edits);
+    }
+    const ins = spec.edit.insert[key];
+    if (!ins || ins.at < 0 || ins.at > text.length) return undefined;
+    const newText = insertText(ins, key, v);
+    if (newText === undefined) return undefined;
+    return { range: { start: ins.at, end: ins.at }, newText };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,119 @@
+// Readers that turn a document's text into engine inputs with source ranges, and the
+// edits of quick fixes. Pure TypeScript: no vscode import, never throws.
+import type { DeploymentSpec, DocumentKind, FormatProblem, ParsedDocument } from './types';
+import { isBudgetFileName, readBudget } from './budget';
+import { looksLikeCompose, readCompose } from './compose';
+import { looksLikeHelmStack, readHelmStack } from './helm';
+import { looksLikeModelConfig, parseModelConfig, readModelConfig } from './hfConfig';
+import { ENGINE_HINT, K8S_SKIP_KEYS, looksLikeManifest, readManifest } from './kubernetes';
+import { looksLikeVllmConfig, readVllmConfig } from './vllmConfig';
+import { YNode, parseYaml } from './yaml';
+
+export * from './types';
+export type { BudgetInputs } from '../core/types';
+export { applyEdit, editForInput } from './edits';
+export { looksLikeModelConfig, parseModelConfig } from './hfConfig';
+
+/** Spellings of vLLM engine arguments (a vLLM config file need not say "vllm"). */
+const VLLM_KEY_HINT = /(tensor|pipeline|data)[-_]parallel[-_]size|max[-_]model[-_]len|gpu[-_]memory[-_]utilization|max[-_]num[-_](seqs|batched[-_]tokens)|kv[-_]cache[-_]dtype|served[-_]model[-_]name|enforce[-_]eager|enable[-_](prefix[-_]caching|chunked[-_]prefill)|swap[-_]space|distributed[-_]executor[-_]backend|cpu[-_]offload[-_]gb|speculative[-_]config|disable[-_]log[-_]requests|max[-_]num[-_]partial[-_]prefills/i;
+
+function isJsonDocument(fileName: string, text: string): boolean {
+  if (/\.jsonc?$/i.test(fileName)) return true;
+  if (/\.ya?ml$/i.test(fileName)) return false;
+  const m = /\S/.exec(text);
+  return !!m && m[0] === '{';
+}
+
+function read(fileName: string, text: string): ParsedDocument {
+  const deployments: DeploymentSpec[] = [];
+  const problems: FormatProblem[] = [];
+
+  if (isBudgetFileName(fileName)) {
+    const y = parseYaml(text);
+    problems.push(...y.problems);
+    const docs = y.docs.filter((d) => d.root !== null);
+    if (docs.length > 1) {
+      problems.push({ severity: 'warning', message: 'Only the first document of a budget file is read.', range: { start: docs[1].start, end: docs[1].start + 3 } });
+    }
+    readBudget(text, docs[0]?.root ?? null, fileName, problems, deployments);
+    return { kind: 'budget-file', deployments, problems };
+  }
+
+  if (isJsonDocument(fileName, text)) {
+    const doc = parseModelConfig(text);
+    if (looksLikeModelConfig(fileName, doc.config)) {
+      return { kind: 'hf-config', deployments: [readModelConfig(fileName, doc)], problems: doc.problems };
+    }
+    if (!doc.config && /(^|[\\/])config\.json$/i.test(fileName) && /"(architectures|model_type)"/.test(text)) {
+      return { kind: 'hf-config', deployments: [], problems: doc.problems };
+    }
+    return { kind: undefined, deployments, problems };
+  }
+
+  // YAML. Cheap rejection first: nothing here could describe a serving deployment.
+  if (!ENGINE_HINT.test(text) && !VLLM_KEY_HINT.test(text)) return { kind: undefined, deployments, problems };
+  let kind: DocumentKind | undefined;
+  // Each document is read as soon as it is parsed, so its tree can be dropped right away.
+  const y = parseYaml(text, {
+    skipKeys: K8S_SKIP_KEYS,
+    filter: (t, s, e) => {
+      if (s === 0 && e === t.length) return true;
+      const seg = t.slice(s, e);
+      return ENGINE_HINT.test(seg) || VLLM_KEY_HINT.test(seg);
+    },
+    onDoc: (d) => {
+      const found = readYamlDocument(text, d.root, problems, deployments);
+      if (!kind && found) kind = found;
+    },
+  });
+  // Helm chart templates are Go templates, not YAML: their syntax errors are not the user's mistakes.
+  const template = /\{\{[-\s]/.test(text);
+  if (!template) problems.push(...y.problems);
+  problems.sort((a, b) => a.range.start - b.range.start);
+  if (!kind && !template && y.problems.some((p) => p.severity === 'error')) {
+    // Broken YAML: still say what the file is when its shape is clear, so its problems show.
+    if (/^apiVersion\s*:/m.test(text) && /^kind\s*:/m.test(text) && ENGINE_HINT.test(text)) kind = 'kubernetes';
+    else if (/^services\s*:/m.test(text) && ENGINE_HINT.test(text)) kind = 'docker-compose';
+    else if (/^servingEngineSpec\s*:/m.test(text)) kind = 'helm-vllm-stack';
+  }
+  return { kind, deployments, problems };
+}
+
+/** Reads one YAML document; returns its kind when it holds what this module reads. */
+function readYamlDocument(text: string, root: YNode | null, problems: FormatProblem[], deployments: DeploymentSpec[]): DocumentKind | undefined {
+  const before = deployments.length;
+  if (looksLikeManifest(root)) {
+    readManifest(text, root, problems, deployments);
+    return deployments.length > before ? 'kubernetes' : undefined;
+  }
+  if (looksLikeHelmStack(root)) {
+    readHelmStack(text, root, problems, deployments);
+    return 'helm-vllm-stack';
+  }
+  if (looksLikeCompose(root)) {
+    readCompose(text, root, problems, deployments);
+    return deployments.length > before ? 'docker-compose' : undefined;
+  }
+  if (looksLikeVllmConfig(root)) {
+    readVllmConfig(text, root, problems, deployments);
+    return 'vllm-config';
+  }
+  return undefined;
+}
+
+/** Parses a document into deployments, with a problem for each value that cannot be used. Never throws. */
+export function parseDocument(fileName: string, text: string): ParsedDocument {
+  try {
+    return read(String(fileName ?? ''), typeof text === 'string' ? text : String(text ?? ''));
+  } catch (e) {
+    return {
+      kind: undefined, deployments: [],
+      problems: [{ severity: 'error', message: `Inference Budget could not read this document: ${String((e as Error)?.message ?? e)}`, range: { start: 0, end: 0 } }],
+    };
+  }
+}
+
+/** Which kind of document this is (undefined for unrelated YAML / JSON). Never throws. */
+export function detectDocumentKind(fileName: string, text: string): DocumentKind | undefined {
+  return parseDocument(fileName, text).kind;
+}

@@ -1,0 +1,331 @@
+// Kubernetes manifests: workloads, LeaderWorkerSet, KServe InferenceService / ServingRuntime.
+import type { DeploymentSpec, FormatProblem, InputKey, SourceRange } from './types';
+import {
+  GPU_RESOURCE_KEYS, Invocation, SpecBuilder, applyArgs, applyImage, eolOf, findCommand, flagInsertions, indentOf, lineEnd,
+  scalarRaw, scalarTarget,
+} from './common';
+import { CANONICAL_FLAG, TGI_ENV, TGI_ENV_NAME, TGI_INPUT_LIMIT_ENV } from './engines';
+import { parseCount } from './values';
+import {
+  YMap, YNode, YScalar, columnOf, get, getMap, getScalar, getSeq, innerRange, isMap, isScalar, pairOf, str,
+} from './yaml';
+
+const POD_TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'DaemonSet', 'Job', 'ReplicationController', 'Rollout']);
+
+/** Node labels that name the GPU, most specific first. */
+export const GPU_LABELS = [
+  'nvidia.com/gpu.product',
+  'karpenter.k8s.aws/instance-gpu-name',
+  'cloud.google.com/gke-accelerator',
+  'node.kubernetes.io/instance-type',
+  'beta.kubernetes.io/instance-type',
+];
+
+/** Keys whose block values no reader needs; the fast parser skips them. */
+export const K8S_SKIP_KEYS: ReadonlySet<string> = new Set([
+  'ports', 'volumeMounts', 'volumes', 'livenessProbe', 'readinessProbe', 'startupProbe', 'securityContext', 'annotations',
+  'labels', 'managedFields', 'status', 'lifecycle', 'matchLabels', 'volumeClaimTemplates', 'topologySpreadConstraints',
+  'imagePullSecrets', 'dnsConfig', 'hostAliases', 'readinessGates', 'openAPIV3Schema', 'rules', 'subjects',
+  'podAntiAffinity', 'podAffinity', 'tolerations', 'healthcheck', 'logging', 'networks', 'secrets', 'configs',
+]);
+
+/** Text a document must contain to hold a serving container (cheap pre-filter before parsing). */
+export const ENGINE_HINT = /vllm|sglang|text-generation|huggingface|hf:\/\/|servingEngineSpec/i;
+
+export function looksLikeManifest(root: YNode | null): root is YMap {
+  return isMap(root) && !!str(get(root, 'apiVersion')) && !!str(get(root, 'kind'));
+}
+
+interface Ctx { text: string; problems: FormatProblem[]; out: DeploymentSpec[] }
+
+export function readManifest(text: string, root: YMap, problems: FormatProblem[], out: DeploymentSpec[]): void {
+  walk({ text, problems, out }, root, 0);
+}
+
+function walk(ctx: Ctx, doc: YMap, depth: number): void {
+  const kind = str(get(doc, 'kind')) ?? '';
+  const name = str(get(getMap(doc, 'metadata'), 'name')) ?? '(unnamed)';
+  const prefix = `${kind}/${name}`;
+  const spec = getMap(doc, 'spec');
+  if (kind === 'List' && depth < 4) {
+    const items = getSeq(doc, 'items');
+    if (items) for (const it of items.items) if (isMap(it)) walk(ctx, it, depth + 1);
+    return;
+  }
+  if (kind === 'Pod') { if (spec) pod(ctx, spec, prefix, {}); return; }
+  if (kind === 'CronJob') {
+    const ps = getMap(spec, 'jobTemplate', 'spec', 'template', 'spec');
+    if (ps) pod(ctx, ps, prefix, {});
+    return;
+  }
+  if (kind === 'LeaderWorkerSet') { lws(ctx, spec, prefix); return; }
+  if (kind === 'InferenceService') { inferenceService(ctx, spec, prefix); return; }
+  if (kind === 'ServingRuntime' || kind === 'ClusterServingRuntime') { if (spec) pod(ctx, spec, prefix, {}); return; }
+  const ps = getMap(spec, 'template', 'spec');
+  if (ps && (POD_TEMPLATE_KINDS.has(kind) || getSeq(ps, 'containers'))) pod(ctx, ps, prefix, {});
+}
+
+interface PodOptions {
+  /** LeaderWorkerSet: GPUs of the other pods of the group. */
+  extraGpus?: { perPod: number; pods: number };
+  labelSuffix?: string;
+  /** Where the CodeLens goes when the container has no name (KServe `model:`). */
+  anchorKey?: YScalar;
+}
+
+function pod(ctx: Ctx, podSpec: YMap, prefix: string, opts: PodOptions): void {
+  const containers = getSeq(podSpec, 'containers');
+  if (!containers) return;
+  for (const c of containers.items) {
+    if (!isMap(c)) continue;
+    container(ctx, c, podSpec, prefix, opts, false);
+  }
+}
+
+function container(ctx: Ctx, c: YMap, podSpec: YMap, prefix: string, opts: PodOptions, kserveModel: boolean): boolean {
+  const text = ctx.text;
+  const imageNode = getScalar(c, 'image');
+  const image = imageNode?.value;
+  const command = get(c, 'command');
+  const args = get(c, 'args');
+  let inv: Invocation | undefined = findCommand(text, [command, args], image, {
+    imageDefault: !command, forceEngine: kserveModel ? 'vllm' : undefined,
+  });
+  const envSeq = getSeq(c, 'env');
+  if (!inv && !command && !args && /text-generation-inference/.test(image ?? '')) inv = { engine: 'tgi', all: [], args: [], positionalModel: false };
+  if (!inv) return false;
+  const engine = inv.engine;
+  const b = new SpecBuilder(text, ctx.problems);
+  if (image && !kserveModel) applyImage(b, engine, imageNode, pairOf(c, 'image')?.key);
+  else b.inputs.engine = engine;
+
+  // TGI reads its settings from the environment too; flags win over env.
+  let envLimit: { value: number; range: SourceRange } | undefined;
+  if (engine === 'tgi' && envSeq) envLimit = tgiEnv(b, envSeq);
+  const applied = applyArgs(b, inv);
+  if (kserveModel && !b.model) {
+    const uri = getScalar(c, 'storageUri');
+    if (uri) {
+      const inner = innerRange(text, uri);
+      const m = /^hf:\/\//.exec(uri.value);
+      const off = m ? m[0].length : 0;
+      b.setModel(uri.value.slice(off), { start: inner.start + off, end: inner.end });
+    }
+  }
+  if (engine === 'tgi') {
+    const limit = applied.inputLimit ?? envLimit;
+    const total = b.inputs.maxModelLen;
+    if (limit && total !== undefined && limit.value >= total) {
+      ctx.problems.push({
+        severity: 'warning', range: limit.range,
+        message: `TGI needs the input limit (${limit.value}) to be below max total tokens (${total}).`,
+      });
+    }
+  }
+
+  // Flags absent from the command: new flags (or TGI env vars when that is how it is configured).
+  const fallbackKey = kserveModel || !command ? 'args' : undefined;
+  flagInsertions(b, inv, applied.parsed, fallbackKey ? { map: c, key: fallbackKey, quoteValues: true } : undefined);
+  if (engine === 'tgi' && envSeq && !envSeq.flow && applied.parsed.flags.length === 0) {
+    const env = envInsertion(text, envSeq);
+    if (env) {
+      for (const key of Object.keys(CANONICAL_FLAG.tgi) as InputKey[]) {
+        const name = TGI_ENV_NAME[key];
+        if (name) b.edit.insert[key] = { ...env, name };
+      }
+    }
+  }
+
+  gpuCount(b, c, opts);
+  gpuSelector(b, podSpec);
+
+  const cname = str(get(c, 'name'));
+  const label = kserveModel ? `${prefix} · predictor model` : `${prefix} · container ${cname ?? '(unnamed)'}${opts.labelSuffix ?? ''}`;
+  const namePair = pairOf(c, 'name');
+  const anchor = namePair && namePair.value ? { start: namePair.key.start, end: namePair.value.end }
+    : opts.anchorKey ? innerRange(text, opts.anchorKey) : { start: c.start, end: lineEnd(text, c.start) };
+  ctx.out.push(b.build('kubernetes', engine, label, anchor));
+  return true;
+}
+
+function tgiEnv(b: SpecBuilder, env: import('./yaml').YSeq): { value: number; range: SourceRange } | undefined {
+  const text = b.text;
+  let limit: { value: number; range: SourceRange } | undefined;
+  for (const it of env.items) {
+    if (!isMap(it)) continue;
+    const nameNode = getScalar(it, 'name');
+    const valueNode = getScalar(it, 'value');
+    if (!nameNode || !valueNode) continue;
+    const name = nameNode.value;
+    const range = innerRange(text, valueNode);
+    if (TGI_INPUT_LIMIT_ENV.has(name)) {
+      const r = parseCount(scalarRaw(valueNode), name);
+      if (r.ok) limit = { value: r.value as number, range };
+      continue;
+    }
+    const target = TGI_ENV[name];
+    if (!target) continue;
+    if (target === 'model') { b.setModel(valueNode.value, range); continue; }
+    b.set(target, scalarRaw(valueNode), name, range, innerRange(text, nameNode), [scalarTarget(text, valueNode, true)]);
+  }
+  return limit;
+}
+
+function envInsertion(text: string, env: import('./yaml').YSeq): { type: 'env-item'; at: number; indent: string; innerIndent: string; eol: string; name: string; valueQuote: string } | undefined {
+  const items = env.items.filter(isMap);
+  const last = env.items[env.items.length - 1];
+  if (!last) return undefined;
+  const first = items[0];
+  const dashCol = columnOf(text, env.start);
+  const inner = first ? columnOf(text, first.start) - dashCol : 2;
+  let valueQuote = '"';
+  for (const it of items) {
+    const v = getScalar(it, 'value');
+    if (v) { valueQuote = v.style === 'single' ? "'" : '"'; }
+  }
+  return {
+    type: 'env-item', at: lineEnd(text, last.end), indent: ' '.repeat(dashCol), innerIndent: ' '.repeat(Math.max(1, inner)),
+    eol: eolOf(text), name: '', valueQuote,
+  };
+}
+
+function gpuCount(b: SpecBuilder, c: YMap, opts: PodOptions): void {
+  const text = b.text;
+  const res = getMap(c, 'resources');
+  const limits = getMap(res, 'limits');
+  const requests = getMap(res, 'requests');
+  for (const key of GPU_RESOURCE_KEYS) {
+    const pl = pairOf(limits, key);
+    const pr = pairOf(requests, key);
+    const primary = pl ?? pr;
+    if (!primary || !isScalar(primary.value)) continue;
+    const v = primary.value;
+    const targets = [scalarTarget(text, v, false)];
+    const other = pl && pr && pr !== primary && isScalar(pr.value) ? pr.value : undefined;
+    if (other) targets.push(scalarTarget(text, other, false));
+    const range = innerRange(text, v);
+    if (opts.extraGpus) {
+      const r = parseCount(scalarRaw(v), key);
+      if (r.ok) {
+        const total = (r.value as number) + opts.extraGpus.perPod * opts.extraGpus.pods;
+        b.set('gpuCount', total, key, range, innerRange(text, primary.key), undefined);
+      } else {
+        b.set('gpuCount', scalarRaw(v), key, range, innerRange(text, primary.key), undefined);
+      }
+    } else {
+      b.set('gpuCount', scalarRaw(v), key, range, innerRange(text, primary.key), targets);
+    }
+    return;
+  }
+  // No GPU requested yet: add it to resources.limits when that map exists.
+  if (limits && !limits.flow && !opts.extraGpus) {
+    b.offer('gpuCount', {
+      type: 'map-key', at: lineEnd(text, limits.end), flow: false, indent: indentOf(text, limits.start), eol: eolOf(text),
+      key: 'nvidia.com/gpu', quoteValue: true,
+    });
+  }
+}
+
+function gpuSelector(b: SpecBuilder, podSpec: YMap): void {
+  const text = b.text;
+  const sel = getMap(podSpec, 'nodeSelector');
+  for (const label of GPU_LABELS) {
+    const p = pairOf(sel, label);
+    if (p && isScalar(p.value)) {
+      b.set('gpu', p.value.value, label, innerRange(text, p.value), innerRange(text, p.key), [scalarTarget(text, p.value, true)]);
+      return;
+    }
+  }
+  const na = getMap(podSpec, 'affinity', 'nodeAffinity');
+  const terms: YNode[] = [];
+  const req = getSeq(na, 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms');
+  if (req) terms.push(...req.items.filter((x): x is YMap => isMap(x)));
+  const pref = getSeq(na, 'preferredDuringSchedulingIgnoredDuringExecution');
+  if (pref) for (const it of pref.items) { const p = getMap(it, 'preference'); if (p) terms.push(p); }
+  const found = selectorFromTerms(text, terms);
+  if (found) {
+    b.set('gpu', found.value.value, found.label, innerRange(text, found.value), innerRange(text, found.key), [scalarTarget(text, found.value, true)]);
+    return;
+  }
+  if (sel && !sel.flow && sel.pairs.length) {
+    b.offer('gpu', {
+      type: 'map-key', at: lineEnd(text, sel.end), flow: false, indent: indentOf(text, sel.start), eol: eolOf(text),
+      key: 'nvidia.com/gpu.product',
+    });
+  }
+}
+
+/** The first GPU label in `matchExpressions` (operator In) of node selector terms. */
+export function selectorFromTerms(text: string, terms: YNode[]): { label: string; key: YScalar; value: YScalar } | undefined {
+  void text;
+  let best: { label: string; key: YScalar; value: YScalar; rank: number } | undefined;
+  for (const t of terms) {
+    const exprs = getSeq(t, 'matchExpressions');
+    if (!exprs) continue;
+    for (const e of exprs.items) {
+      const key = getScalar(e, 'key');
+      const op = str(get(e, 'operator'));
+      const values = getSeq(e, 'values');
+      if (!key || (op && op !== 'In') || !values) continue;
+      const rank = GPU_LABELS.indexOf(key.value);
+      const v = values.items.find(isScalar);
+      if (rank < 0 || !v) continue;
+      if (!best || rank < best.rank) best = { label: key.value, key, value: v, rank };
+    }
+  }
+  return best;
+}
+
+function gpusOfPod(podSpec: YMap | undefined): number {
+  const containers = getSeq(podSpec, 'containers');
+  let total = 0;
+  if (!containers) return 0;
+  for (const c of containers.items) {
+    const limits = getMap(c, 'resources', 'limits');
+    const requests = getMap(c, 'resources', 'requests');
+    for (const key of GPU_RESOURCE_KEYS) {
+      const v = get(limits, key) ?? get(requests, key);
+      if (isScalar(v)) { const r = parseCount(scalarRaw(v), key); if (r.ok) total += r.value as number; break; }
+    }
+  }
+  return total;
+}
+
+function lws(ctx: Ctx, spec: YMap | undefined, prefix: string): void {
+  const lwt = getMap(spec, 'leaderWorkerTemplate');
+  if (!lwt) return;
+  const sizeNode = getScalar(lwt, 'size');
+  let size = 1;
+  if (sizeNode) {
+    const r = parseCount(scalarRaw(sizeNode), 'size');
+    if (r.ok) size = r.value as number;
+    else ctx.problems.push({ severity: r.severity, message: r.message, range: innerRange(ctx.text, sizeNode) });
+  }
+  const leader = getMap(lwt, 'leaderTemplate', 'spec');
+  const worker = getMap(lwt, 'workerTemplate', 'spec');
+  const leaderSpec = leader ?? worker;
+  if (!leaderSpec) return;
+  const workerGpus = gpusOfPod(worker);
+  const extra = size > 1 ? { perPod: workerGpus, pods: size - 1 } : undefined;
+  pod(ctx, leaderSpec, prefix, { extraGpus: extra, labelSuffix: leader ? ' (leader)' : undefined });
+  if (leader && worker) {
+    // Workers usually join the leader (ray); one that serves by itself is its own deployment.
+    const containers = getSeq(worker, 'containers');
+    if (containers) for (const c of containers.items) if (isMap(c)) container(ctx, c, worker, prefix, { labelSuffix: ' (worker)' }, false);
+  }
+}
+
+function inferenceService(ctx: Ctx, spec: YMap | undefined, prefix: string): void {
+  const predictor = getMap(spec, 'predictor');
+  if (!predictor) return;
+  const model = getMap(predictor, 'model');
+  if (model) {
+    const fmt = str(get(getMap(model, 'modelFormat'), 'name'))?.toLowerCase() ?? '';
+    const runtime = str(get(model, 'runtime'))?.toLowerCase() ?? '';
+    const isLLM = /huggingface|vllm/.test(fmt) || /huggingface|vllm/.test(runtime);
+    container(ctx, model, predictor, prefix, { anchorKey: pairOf(predictor, 'model')?.key }, isLLM);
+  }
+  const containers = getSeq(predictor, 'containers');
+  if (containers) for (const c of containers.items) if (isMap(c)) container(ctx, c, predictor, prefix, {}, false);
+}
+

@@ -1,0 +1,141 @@
+// Public types of the document readers. Pure data: no vscode import, no I/O.
+import type { BudgetInputs } from '../core/types';
+
+/** Character offsets into the document text (`text.slice(start, end)`). */
+export interface SourceRange { start: number; end: number }
+
+export type DocumentKind = 'hf-config' | 'vllm-config' | 'kubernetes' | 'docker-compose' | 'helm-vllm-stack' | 'budget-file';
+
+export type ServingEngine = 'vllm' | 'sglang' | 'tgi';
+
+export type InputKey = keyof BudgetInputs;
+
+export interface WorkloadSpec {
+  promptTokens?: number;
+  outputTokens?: number;
+  targetConcurrency?: number;
+  ttftMs?: number;
+  tpotMs?: number;
+}
+
+/** One serving deployment found in a document. */
+export interface DeploymentSpec {
+  kind: DocumentKind;
+  engine: ServingEngine;
+  /** e.g. "Deployment/llama-8b · container vllm". */
+  label: string;
+  /** Model id or path as written; `range` covers the text of the name (inside quotes). */
+  model?: { name: string; range: SourceRange };
+  /** Values the document sets, mapped to the engine's meaning. */
+  inputs: BudgetInputs;
+  /** Range of each value as written (inside quotes, after `=` for `--flag=value`). */
+  valueRanges: Partial<Record<InputKey, SourceRange>>;
+  /** Range of the key / flag name / env var name / label key. */
+  keyRanges: Partial<Record<InputKey, SourceRange>>;
+  /** Where a CodeLens for this deployment goes (the container / service / model key). */
+  anchor: SourceRange;
+  /** Budget files only. */
+  workload?: WorkloadSpec;
+  /** Opaque data `editForInput` needs. */
+  edit: EditContext;
+}
+
+export interface FormatProblem {
+  severity: 'error' | 'warning' | 'information';
+  message: string;
+  range: SourceRange;
+}
+
+export interface ParsedDocument {
+  kind: DocumentKind | undefined;
+  deployments: DeploymentSpec[];
+  problems: FormatProblem[];
+}
+
+export interface TextEdit { range: SourceRange; newText: string }
+
+export interface ModelConfigDocument {
+  config: Record<string, unknown> | undefined;
+  /** JSON path (`text_config.num_key_value_heads`, array items by index) to key and value ranges (strings: inside quotes). */
+  keyRanges: Map<string, { key: SourceRange; value: SourceRange }>;
+  problems: FormatProblem[];
+}
+
+// ---------------------------------------------------------------------------
+// Edit context. Opaque to callers: built by the readers, used by editForInput.
+
+/** How text placed at a range must be written. */
+export type ValueContext =
+  | 'yaml-plain'     // a plain YAML scalar (the whole scalar is the range)
+  | 'yaml-plain-string' // a plain YAML scalar that must stay a string (Kubernetes args and env values)
+  | 'yaml-double'    // inside a double-quoted YAML scalar
+  | 'yaml-single'    // inside a single-quoted YAML scalar
+  | 'word';          // a command-line word (list item part or shell word): simple characters only
+
+export interface InPlaceEdit {
+  /** Every range that holds this value (e.g. GPU limits and requests); all are set. */
+  targets: { range: SourceRange; context: ValueContext; exact: boolean }[];
+  /** The document stores value / divisor (LeaderWorkerSet GPUs per pod). */
+  divisor?: number;
+  /** Text to keep before a version (`v` of an image tag `v0.19.0`). */
+  versionOnly?: boolean;
+}
+
+/** Where and how a value absent from the document is inserted. */
+export type Insertion =
+  | {
+      type: 'seq-items';            // new items in a YAML list of arguments
+      at: number;
+      flow: boolean;
+      indent: string;               // block: indentation of the "-"
+      eol: string;
+      flag: string;                 // flag name, e.g. --max-model-len
+      equals: boolean;              // --flag=value as one item
+      flagQuote: string;            // '' | '"' | "'"
+      valueQuote: string;
+    }
+  | {
+      type: 'shell';                // appended to the command inside a string
+      at: number;
+      gap: string;                  // text before the new flag (" " or " \\\n    ")
+      flag: string;
+      equals: boolean;
+      context: ValueContext;
+    }
+  | {
+      type: 'map-key';              // a new key in a YAML mapping
+      at: number;
+      flow: boolean;
+      indent: string;
+      eol: string;
+      key: string;
+      /** Writes the value as a quoted string (env vars). */
+      quoteValue?: boolean;
+    }
+  | {
+      type: 'new-block';            // a new key holding a block (args list, section) in a mapping
+      at: number;
+      indent: string;               // of the new key
+      childIndent: string;          // of the new children
+      eol: string;
+      parentKey: string;            // args / command / vllmConfig / engine / hardware / extraArgs
+      list: boolean;                // children are list items (flag, value) or one "key: value"
+      flag?: string;                // list: flag name
+      key?: string;                 // map: key name
+      /** list: quote values (Kubernetes args must be strings). */
+      quoteValues?: boolean;
+    }
+  | {
+      type: 'env-item';             // a new `- name: X\n  value: "v"` item in a Kubernetes env list
+      at: number;
+      indent: string;
+      innerIndent: string;          // of `value:` under `- name:`
+      eol: string;
+      name: string;
+      valueQuote: string;
+    };
+
+export interface EditContext {
+  inPlace: Partial<Record<InputKey, InPlaceEdit>>;
+  insert: Partial<Record<InputKey, Insertion>>;
+}

@@ -1,0 +1,162 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { YNode, parseYaml, scalarWithMap } from '../../../src/formats/yaml';
+import { shellCommands } from '../../../src/formats/shell';
+import { parseCount, parseFraction } from '../../../src/formats/values';
+
+const EXAMPLES = path.resolve(__dirname, '../../../../examples/deployments');
+
+/** A comparable form of a tree: kinds, styles, decoded values and source ranges. */
+function shape(n: YNode | null): unknown {
+  if (!n) return null;
+  if (n.kind === 'scalar') return [n.style, n.value, n.start, n.end];
+  if (n.kind === 'seq') return { seq: n.items.map(shape), flow: n.flow, range: [n.start, n.end] };
+  return { map: n.pairs.map((p) => [shape(p.key), shape(p.value)]), flow: n.flow, range: [n.start, n.end] };
+}
+
+function sameAsLibrary(text: string): void {
+  const fast = parseYaml(text);
+  const lib = parseYaml(text, { forceLib: true });
+  assert.deepStrictEqual(fast.docs.map((d) => d.fromLib), fast.docs.map(() => false), 'fast path used');
+  assert.deepStrictEqual(fast.docs.map((d) => shape(d.root)), lib.docs.filter((d) => d.root).map((d) => shape(d.root)));
+}
+
+const TRICKY = [
+  'a: 1\nb: "x"\nc: \'y\'\n',
+  'a:\n- 1\n- 2\nb: 3\n',
+  'a:\n  - x: 1\n    y: 2\n  - "q"\n',
+  'cmd: ["/bin/sh", "-c", "vllm serve m --max-model-len 8192 && echo hi"]\n',
+  'args:\n  - |\n    vllm serve x \\\n      --tp 2\n  - >-\n    folded\n    text\n\n    para\n',
+  'k: "multi\n   line  \n\n  string"\n',
+  "k: 'it''s\n  here'\n",
+  'k: plain\n  continued\n\n  more\nz: 1\n',
+  '- - a\n  - b\n- c\n',
+  'a: {x: 1, "y": [1, 2], z: }\n',
+  'a: |+\n  keep\n\n\nb: |-\n  strip\n\n',
+  'a: "esc \\t \\" \\\\ \\u00e9 \\x41"\n',
+  'a: "line \\\n   cont"\n',
+  '# c\n---\na: 1 # c\n...\n',
+  'x:\r\n  - 1\r\n  - "2"\r\ny: |\r\n  l1\r\n  l2\r\n',
+  'a: >\n  t1\n    more\n  t2\n\n  t3\n',
+  'a:\n  b:\n    c: 1\n  d: 2\ne: 3',
+  '"quoted key": v\n\'k2\': v2\n',
+  'a: [\n  1,\n  "two", # c\n  three\n]\n',
+  'url: http://x.y/z:1\n',
+  'a:    \n  # comment\n  b: 1\n',
+  'empty:\nnext: 1\n',
+  'a: 1\n---\nb: 2\n---\n# only a comment\n',
+  'script: |\n  set -e\n\n  vllm serve m \\\n    --dtype half\n# trailing comment\nnext: x\n',
+  'containers:\n- name: x\n  args:\n  - a\n  - b\n  image: y\n- name: z\n',
+  'a: b#c\nmy key: v w\nq: "x: y # z"\ne1: []\ne2: {}\nn: {a: [1, {b: 2}], c: d}\nt: trailing   \n',
+  'a:\n  b:\n# col-0 comment\n    c: 1\n  d: [x,\n    y]\n',
+  'dq: "a\r\n  b"\r\nsq: \'c\r\n\r\n  d\'\r\n',
+  '- [a, b]\n- {k: v}\n- - x\n  - - y\n',
+  'k: |2\n    two extra\n  base\n',
+  'k: >+\n  keep\n\n',
+  '---\n',
+  'a: 1 # c\n# c2\n\n\nb:\n  - x # c3\n',
+  'path: C:\\dir\\file\nre: ^[a-z]+$\nneg: -1\nstar: a*b\n',
+];
+
+describe('formats: YAML layer', () => {
+  it('gives the same tree as the yaml library for the example files', () => {
+    for (const name of fs.readdirSync(EXAMPLES)) sameAsLibrary(fs.readFileSync(path.join(EXAMPLES, name), 'utf8'));
+  });
+
+  it('gives the same tree as the yaml library for tricky snippets', () => {
+    for (const t of TRICKY) sameAsLibrary(t);
+  });
+
+  it('falls back to the library for anchors, tags and errors', () => {
+    for (const t of ['a: &x 1\nb: *x\n', 'a: !!str 1\n', 'a: 1\na: 2\n', 'a: b: c\n', '%YAML 1.2\n---\na: 1\n', '? complex\n: key\n',
+      'm:\n  : empty key\n', 'k:\n  - "quoted\ncontinued at column 0"\n']) {
+      const r = parseYaml(t);
+      assert.ok(r.docs.every((d) => d.fromLib), t);
+    }
+  });
+
+  it('maps every character of a decoded scalar back to the source', () => {
+    const text = [
+      'a: "one \\"two\\"\\n  three"',
+      "b: 'it''s  folded",
+      "  here'",
+      'c: |',
+      '  line one',
+      '    indented',
+      '  line three',
+      'd: >',
+      '  folded',
+      '  text',
+      'e: plain',
+      '  continued',
+      '',
+    ].join('\n');
+    const root = parseYaml(text).docs[0].root;
+    assert.ok(root && root.kind === 'map');
+    for (const p of root.pairs) {
+      const v = p.value;
+      assert.ok(v && v.kind === 'scalar');
+      const d = scalarWithMap(text, v);
+      assert.ok(d, p.key.value);
+      assert.strictEqual(d.map.length, d.value.length + 1);
+      for (let i = 0; i < d.value.length; i++) {
+        const ch: string = d.value[i];
+        if (ch === '\n' || ch === ' ' || ch === '"' || ch === "'") continue;
+        assert.strictEqual(text[d.map[i]], ch, `${p.key.value}[${i}]`);
+      }
+    }
+  });
+
+  it('splits shell command lines into simple commands with source offsets', () => {
+    const s = 'export A=1; vllm serve "my model" --max-model-len=$(cat /len) \\\n  --dtype \'half\' 2>&1 | tee log && echo done';
+    const map = Array.from({ length: s.length + 1 }, (_, i) => i + 100);
+    const cmds = shellCommands(s, map);
+    assert.deepStrictEqual(cmds.map((c) => c.map((w) => w.text)), [
+      ['export', 'A=1'],
+      ['vllm', 'serve', 'my model', '--max-model-len=$(cat /len)', '--dtype', 'half', '2>'],
+      ['1'],
+      ['tee', 'log'],
+      ['echo', 'done'],
+    ]);
+    const model = cmds[1][2];
+    assert.strictEqual(model.idx[0], 100 + s.indexOf('my model'));
+    assert.strictEqual(model.rawStart, 100 + s.indexOf('"my model"'));
+    assert.strictEqual(model.rawEnd, 100 + s.indexOf('"my model"') + 10);
+  });
+});
+
+describe('formats: values', () => {
+  it('parses counts like vLLM', () => {
+    const ok = (raw: unknown): unknown => { const r = parseCount(raw, 'x'); return r.ok ? r.value : r.severity; };
+    assert.strictEqual(ok(8192), 8192);
+    assert.strictEqual(ok('8192'), 8192);
+    assert.strictEqual(ok(' 8_192 '), 8192);
+    assert.strictEqual(ok('32k'), 32000);
+    assert.strictEqual(ok('32K'), 32768);
+    assert.strictEqual(ok('1m'), 1000000);
+    assert.strictEqual(ok('1M'), 1048576);
+    assert.strictEqual(ok('0.5k'), 500);
+    assert.strictEqual(ok('0.5K'), 'error');
+    assert.strictEqual(ok('abc'), 'error');
+    assert.strictEqual(ok('-1'), 'error');
+    assert.strictEqual(ok(0), 'error');
+    assert.strictEqual(ok(NaN), 'error');
+    assert.strictEqual(ok(2.5), 'error');
+    assert.strictEqual(ok('2g'), 'error', 'over 1e9');
+    assert.strictEqual(ok(true), 'error');
+    assert.strictEqual(ok('${MAX_LEN}'), 'information');
+    assert.strictEqual(ok('{{ .Values.maxModelLen }}'), 'information');
+  });
+
+  it('parses fractions in (0, 1]', () => {
+    const ok = (raw: unknown): unknown => { const r = parseFraction(raw, 'x'); return r.ok ? r.value : r.severity; };
+    assert.strictEqual(ok(0.9), 0.9);
+    assert.strictEqual(ok('0.85'), 0.85);
+    assert.strictEqual(ok('.5'), 0.5);
+    assert.strictEqual(ok(1), 1);
+    assert.strictEqual(ok(0), 'error');
+    assert.strictEqual(ok(1.2), 'error');
+    assert.strictEqual(ok('90%'), 'error');
+  });
+});
