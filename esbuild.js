@@ -17,6 +17,8 @@ const node = {
   minify: true,
   sourcemap: true,
   legalComments: 'none',
+  // jsonc-parser's default entry is UMD with runtime requires esbuild cannot follow; its ESM build bundles cleanly.
+  mainFields: ['module', 'main'],
   logLevel: 'warning',
 };
 

@@ -69,16 +69,17 @@ else
     rm -rf "$stage"
   fi
   log "npm install --no-save code-server@$CODE_SERVER_VERSION"
-  # npm 11 asks before running dependency install scripts; code-server's postinstall builds its
-  # native modules (and runs `npx node-gyp`), so scripts must run: allow them, and answer npx's prompt.
-  npm_config_yes=true npm_config_ignore_scripts=false \
+  # code-server's postinstall refuses to run as root without unsafe-perm (npm 11 no longer knows the
+  # option and warns, but passes it on in the environment), builds lib/vscode's native modules and runs
+  # `npx node-gyp` (npm_config_yes answers npx).
+  npm_config_unsafe_perm=true npm_config_yes=true npm_config_ignore_scripts=false \
     npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false \
     npm install --no-save "code-server@$CODE_SERVER_VERSION"
   if ! code_server_works; then
     # A npm that held back the install scripts: run code-server's postinstall (it installs and builds
     # lib/vscode's native modules) explicitly.
     log "code-server's native modules are missing; running its install script (npm rebuild)"
-    npm_config_yes=true npm_config_ignore_scripts=false npm rebuild code-server --foreground-scripts
+    npm_config_unsafe_perm=true npm_config_yes=true npm_config_ignore_scripts=false npm rebuild code-server --foreground-scripts
   fi
   code_server_works || { log "code-server does not start"; exit 1; }
   log "code-server $(installed_version) ready"

@@ -196,9 +196,8 @@ function computeBudgetUnsafe(files: ModelFiles, inputs: BudgetInputs, options: B
       code: fromModel ? 'context-does-not-fit' : 'kv-does-not-fit',
       subject: fromModel ? 'model' : 'maxModelLen',
       suggestedValue: vllm.estimatedMaxModelLen > 0 ? vllm.estimatedMaxModelLen : undefined,
-      message: fromModel
-        ? `The model's own context (${maxModelLen.toLocaleString('en-US')} tokens) needs ${formatGiB(binding.neededBytes)} GiB of KV per request; ${formatGiB(Math.max(0, binding.availableKvBytes))} GiB is available on ${acc.name}. The largest that fits is ${vllm.estimatedMaxModelLen.toLocaleString('en-US')}. ${vllm.errorMessage}`
-        : vllm.errorMessage,
+      // A one-line summary first (what the Problems panel shows), then vLLM's own startup error.
+      message: `${fromModel ? `The model's own context (max_model_len ${maxModelLen.toLocaleString('en-US')})` : `max_model_len ${maxModelLen.toLocaleString('en-US')}`} needs ${formatGiB(binding.neededBytes)} GiB of KV per request; ${formatGiB(Math.max(0, binding.availableKvBytes))} GiB is available on ${acc.name}; the largest that fits is ${vllm.estimatedMaxModelLen.toLocaleString('en-US')}. vLLM: ${vllm.errorMessage}`,
     });
     if (kvCacheDtype !== 'fp8') {
       diagnostics.push({ severity: 'information', code: 'fp8-kv-would-help', subject: 'kvCacheDtype', suggestedValue: 'fp8', message: 'An fp8 KV cache halves KV bytes per token' });

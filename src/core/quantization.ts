@@ -89,6 +89,12 @@ export function schemeFromName(name: string): QuantScheme | undefined {
       return { label: 'nvfp4', weightDtype: 'nvfp4', bitsPerWeight: 4.5, converts: bodyMatrix, compute: 'fp4' };
     case 'bitsandbytes': case 'bnb': case 'nf4': case 'bnb_4bit':
       return { label: 'bitsandbytes nf4', weightDtype: 'nf4', bitsPerWeight: 4.5, converts: bodyMatrix, compute: 'bf16' };
+    case 'eetq':
+      return { label: 'eetq int8 (weight-only)', weightDtype: 'int8', bitsPerWeight: 8.002, converts: bodyMatrix, compute: 'bf16' };
+    case 'bitsandbytes_nf4': case 'bitsandbytes_fp4':
+      return { label: name.trim(), weightDtype: 'nf4', bitsPerWeight: 4.5, converts: bodyMatrix, compute: 'bf16' };
+    case 'marlin':
+      return schemeFromName('gptq');
     case 'bnb_8bit': case 'llm_int8':
       return { label: 'bitsandbytes int8', weightDtype: 'int8', bitsPerWeight: 8.25, converts: bodyMatrix, compute: 'bf16' };
     case 'q4_0': return gguf('GGUF Q4_0', 'q4_0', 4.5);

@@ -79,7 +79,8 @@ describe('vLLM accounting mechanics', () => {
     const r = budget('llama3.1/Meta-Llama-3.1-8B', { gpu: '4090', maxModelLen: 131072 });
     assert.strictEqual(r.capacity.fits, false);
     const d = r.diagnostics.find((x) => x.code === 'kv-does-not-fit')!;
-    assert.match(d.message, /^To serve at least one request with the models's max seq len \(131072\), \(16\.00 GiB KV cache is needed, which is larger than the available KV cache memory \(\d+\.\d\d GiB\)\. Based on the available memory, the estimated maximum model length is \d+\. Try increasing `gpu_memory_utilization` or decreasing `max_model_len` when initializing the engine\.$/);
+    assert.match(d.message, /^max_model_len 131,072 needs 16\.00 GiB of KV per request; \d+\.\d\d GiB is available on NVIDIA GeForce RTX 4090 24GB; the largest that fits is [\d,]+\. vLLM: /);
+    assert.match(d.message, /To serve at least one request with the models's max seq len \(131072\), \(16\.00 GiB KV cache is needed, which is larger than the available KV cache memory \(\d+\.\d\d GiB\)\. Based on the available memory, the estimated maximum model length is \d+\. Try increasing `gpu_memory_utilization` or decreasing `max_model_len` when initializing the engine\.$/);
     // Full-attention Llama: the estimate is the whole blocks that fit, each block 16 tokens x 128 KiB.
     const blocks = Math.floor(r.perGpu.kvCacheBytes / (16 * 131072));
     assert.strictEqual(r.capacity.estimatedMaxModelLen, blocks * 16);

@@ -1,0 +1,50 @@
+// One CodeLens per deployment (and one on a model config's architectures line): model, GPUs, whether it
+// fits, maximum concurrency and decode speed. Clicking opens the roofline panel for that deployment.
+import * as vscode from 'vscode';
+import { AnalyzedItem, Analyzer, toRange } from './analysis';
+import { guarded, Logger } from './log';
+import * as P from './present';
+
+export class BudgetCodeLensProvider implements vscode.CodeLensProvider {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+
+  constructor(private readonly analyzer: Analyzer, private readonly log: Logger) {
+    analyzer.onDidChange(() => this.changed.fire());
+  }
+
+  provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
+    return guarded(this.log, 'CodeLens', [], async () => {
+      const analysis = await this.analyzer.analyze(document);
+      if (!analysis || token.isCancellationRequested) return [];
+      return analysis.items.map((item, index) => new vscode.CodeLens(toRange(document, item.anchor), {
+        title: lensTitle(item),
+        tooltip: 'Inference Budget: open the roofline panel for this deployment',
+        command: 'inferenceBudget.openRoofline',
+        arguments: [analysis.uri, index],
+      }));
+    });
+  }
+}
+
+/** "Llama-3.1-8B on 1× NVIDIA L4 · TP 1 · ✗ max_model_len 131,072 does not fit (largest 23,456) · 41.2 tok/s". */
+export function lensTitle(item: AnalyzedItem): string {
+  const res = item.resolution;
+  if (res && !res.ok) return `$(question) Inference Budget: model "${res.reference}" not found`;
+  const result = item.result;
+  if (!result) return '$(info) Inference Budget: no model named';
+  if (!result.ok) return `$(info) Inference Budget: not sized (${result.unsupported})`;
+  const r = result.report;
+  const c = r.capacity;
+  const parts = [`${r.model.name} on ${P.hardware(r)}`, P.parallelism(r)];
+  if (!c.weightsFit) parts.push(`$(error) weights do not fit (${P.bytes(r.perGpu.weightBytes)} per GPU)`);
+  else if (!c.fits) parts.push(`$(error) max_model_len ${P.int(c.maxModelLen)} does not fit (largest ${P.int(c.estimatedMaxModelLen)})`);
+  else parts.push(`$(pass) fits`, `max concurrency ${P.concurrency(c.maxConcurrency)} × ${P.int(c.maxModelLen)} tokens`);
+  if (c.weightsFit) parts.push(`${P.tokensPerSecond(r.decode.tokensPerSecondPerRequest)}${r.decode.batch > 1 ? ` × ${P.int(r.decode.batch)}` : ''}`);
+  const title = parts.join(' · ');
+  return item.spec && item.spec.engine !== r.settings.engine ? `${title} (sized with ${engineName(r.settings.engine)} rules)` : title;
+}
+
+function engineName(engine: string): string {
+  return engine === 'vllm' ? 'vLLM' : engine;
+}

@@ -1,0 +1,97 @@
+// Commands: Open Roofline Panel, Compare GPUs, Select GPU. The panel itself lives in the panel host
+// (src/editor/rooflinePanel.ts), which registers itself with `setPanelHost`; these commands find the
+// deployment (from CodeLens/hover arguments or the cursor) and hand it over.
+import * as vscode from 'vscode';
+import type { Accelerator, BudgetInputs, BudgetReport, ModelFiles } from '../core/types';
+import { AnalyzedItem, Analyzer, contains } from './analysis';
+import { guarded, Logger } from './log';
+import { selectGpu } from './statusBar';
+
+/** What the panel needs to show one deployment. */
+export interface PanelTarget {
+  /** Document the deployment is in. */
+  uri: string;
+  /** Index of the deployment in the document. */
+  index: number;
+  label: string;
+  files: ModelFiles;
+  inputs: BudgetInputs;
+  extraAccelerators: Accelerator[];
+  /** The report already computed for these inputs. */
+  report?: BudgetReport;
+}
+
+export interface PanelHost {
+  openRoofline(target: PanelTarget): void | Thenable<void>;
+  compareGpus(target: PanelTarget): void | Thenable<void>;
+}
+
+let panelHost: PanelHost | undefined;
+
+/** Called by the panel host once it is ready. */
+export function setPanelHost(host: PanelHost | undefined): void { panelHost = host; }
+
+export function registerCommands(context: vscode.ExtensionContext, analyzer: Analyzer, log: Logger): void {
+  const open = (mode: 'roofline' | 'compare') => async (uriArg?: unknown, indexArg?: unknown): Promise<PanelTarget | undefined> =>
+    guarded(log, `command ${mode}`, undefined, async () => {
+      const target = await findTarget(analyzer, uriArg, indexArg);
+      if (!target) {
+        void vscode.window.showInformationMessage('Inference Budget: open a model config.json or a deployment whose model is found, then run this again.');
+        return undefined;
+      }
+      if (!panelHost) {
+        log.warn('the roofline panel host is not available');
+        void vscode.window.showInformationMessage(`Inference Budget: the roofline panel is not available in this build (${target.label}).`);
+        return target;
+      }
+      await (mode === 'roofline' ? panelHost.openRoofline(target) : panelHost.compareGpus(target));
+      return target;
+    });
+  context.subscriptions.push(
+    vscode.commands.registerCommand('inferenceBudget.openRoofline', open('roofline')),
+    vscode.commands.registerCommand('inferenceBudget.compareGpus', open('compare')),
+    vscode.commands.registerCommand('inferenceBudget.selectGpu', (query?: unknown) => selectGpu(analyzer, log, query)),
+  );
+}
+
+/** The deployment named by (uri, index), else the one under the cursor in the active editor, else the first. */
+async function findTarget(analyzer: Analyzer, uriArg: unknown, indexArg: unknown): Promise<PanelTarget | undefined> {
+  let document: vscode.TextDocument | undefined;
+  let index: number | undefined = typeof indexArg === 'number' && Number.isInteger(indexArg) ? indexArg : undefined;
+  const uriText = uriArg instanceof vscode.Uri ? uriArg.toString() : typeof uriArg === 'string' ? uriArg : undefined;
+  if (uriText) {
+    document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uriText)
+      ?? await vscode.workspace.openTextDocument(vscode.Uri.parse(uriText));
+  } else {
+    document = vscode.window.activeTextEditor?.document;
+  }
+  if (!document) return undefined;
+  const analysis = await analyzer.analyze(document);
+  if (!analysis || analysis.items.length === 0) return undefined;
+  if (index === undefined) {
+    const editor = vscode.window.activeTextEditor;
+    const offset = editor && editor.document === document ? document.offsetAt(editor.selection.active) : -1;
+    const under = analysis.items.findIndex((it) => itemContains(it, offset));
+    index = under >= 0 ? under : analysis.items.findIndex((it) => it.files !== undefined);
+  }
+  const item = analysis.items[index];
+  if (!item || !item.files) return undefined;
+  return {
+    uri: analysis.uri,
+    index,
+    label: item.label,
+    files: item.files,
+    inputs: item.inputs,
+    extraAccelerators: analysis.settings.customGpus,
+    report: item.result?.ok ? item.result.report : undefined,
+  };
+}
+
+function itemContains(item: AnalyzedItem, offset: number): boolean {
+  if (offset < 0) return false;
+  if (contains(item.anchor, offset)) return true;
+  const spec = item.spec;
+  if (!spec) return true;
+  if (spec.model && contains(spec.model.range, offset)) return true;
+  return [...Object.values(spec.valueRanges), ...Object.values(spec.keyRanges)].some((r) => r && contains(r, offset));
+}

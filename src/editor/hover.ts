@@ -1,0 +1,272 @@
+// Hovers with numbers: on config.json keys (num_key_value_heads, max_position_embeddings, architectures,
+// model_type, torch_dtype) and on deployment values (--max-model-len, --tensor-parallel-size, GPU limit, ...).
+// Every number comes from a report of the engine.
+import * as vscode from 'vscode';
+import { computeBudget } from '../core/budget';
+import type { BudgetInputs, BudgetReport, BudgetResult, ModelFiles } from '../core/types';
+import type { InputKey, SourceRange } from '../formats/types';
+import { AnalyzedItem, Analyzer, contains, DocumentAnalysis, engineOptions, toRange } from './analysis';
+import { guarded, Logger } from './log';
+import * as P from './present';
+
+export const HOVER_COMMANDS = ['inferenceBudget.openRoofline', 'inferenceBudget.compareGpus', 'inferenceBudget.selectGpu'];
+
+export class BudgetHoverProvider implements vscode.HoverProvider {
+  constructor(private readonly analyzer: Analyzer, private readonly log: Logger) {}
+
+  provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+    return guarded(this.log, 'hover', undefined, async () => {
+      const analysis = await this.analyzer.analyze(document);
+      if (!analysis || token.isCancellationRequested || analysis.version !== document.version) return undefined;
+      const offset = document.offsetAt(position);
+      const found = analysis.modelConfig ? this.configHover(analysis, offset) : this.deploymentHover(analysis, offset);
+      if (!found) return undefined;
+      const markdown = new vscode.MarkdownString(found.markdown);
+      markdown.isTrusted = { enabledCommands: HOVER_COMMANDS };
+      markdown.supportThemeIcons = true;
+      return new vscode.Hover(markdown, toRange(document, found.range));
+    });
+  }
+
+  /** Runs the engine again with some inputs changed (batch 1, full concurrency, ...). */
+  private variant(analysis: DocumentAnalysis, files: ModelFiles, inputs: BudgetInputs): BudgetReport | undefined {
+    try {
+      const r: BudgetResult = computeBudget(files, inputs, engineOptions(analysis.settings));
+      return r.ok ? r.report : undefined;
+    } catch (e) {
+      this.log.warn(`engine variant failed: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // config.json
+
+  private configHover(analysis: DocumentAnalysis, offset: number): { range: SourceRange; markdown: string } | undefined {
+    const cfg = analysis.modelConfig!;
+    const item = analysis.items[0];
+    if (!item) return undefined;
+    let hit: { path: string; key: SourceRange; value: SourceRange } | undefined;
+    for (const [path, r] of cfg.keyRanges) {
+      if (contains(r.key, offset) || contains(r.value, offset)) {
+        // The innermost (longest path) wins: text_config.num_key_value_heads over text_config.
+        if (!hit || path.length > hit.path.length) hit = { path, ...r };
+      }
+    }
+    if (!hit) return undefined;
+    const name = hit.path.split('.').pop()!;
+    const range = { start: hit.key.start, end: Math.max(hit.key.end, hit.value.end) };
+    const result = item.result;
+    if (!result) return undefined;
+    if (!result.ok) {
+      if (['architectures', 'model_type'].includes(name) || /^architectures\.\d+$/.test(hit.path)) {
+        return { range, markdown: `**Inference Budget**: this model is not sized: ${P.md(result.unsupported)}` };
+      }
+      return undefined;
+    }
+    const r = result.report;
+    switch (name) {
+      case 'num_key_value_heads':
+      case 'num_attention_heads':
+      case 'multi_query_group_num':
+      case 'n_head_kv':
+        return { range, markdown: this.kvHeadsHover(analysis, item, hit.path, r) };
+      case 'max_position_embeddings':
+      case 'max_sequence_length':
+      case 'seq_length':
+      case 'n_positions':
+        return { range, markdown: this.maxPositionHover(r) };
+      case 'torch_dtype':
+      case 'dtype':
+      case 'quantization_config':
+      case 'quant_method':
+        return { range, markdown: this.weightsHover(r) };
+      case 'num_hidden_layers':
+      case 'n_layer':
+        return { range, markdown: `**${r.model.numLayers} layers** · KV cache per token (all layers, ${r.settings.kvCacheDtype}): ${P.bytesExact(r.model.kvBytesPerToken)}` };
+      default:
+        if (name === 'architectures' || name === 'model_type' || /^architectures\.\d+$/.test(hit.path) || name === '_name_or_path') {
+          return { range, markdown: this.summaryCard(analysis, item, r) };
+        }
+        return undefined;
+    }
+  }
+
+  private kvHeadsHover(analysis: DocumentAnalysis, item: AnalyzedItem, path: string, r: BudgetReport): string {
+    const lines = [`**KV cache per token**: ${P.bytesExact(r.model.kvBytesPerToken)} (${r.settings.kvCacheDtype}, ${r.model.numLayers} layers, whole model)`];
+    const mha = this.fullMhaReport(analysis, item, path);
+    if (mha && mha.model.kvBytesPerToken > r.model.kvBytesPerToken) {
+      lines.push(`With full multi-head attention (one KV head per attention head): ${P.bytesExact(mha.model.kvBytesPerToken)} per token; grouped KV heads save ${P.int(mha.model.kvBytesPerToken - r.model.kvBytesPerToken)} B per token (${fixedRatio(mha.model.kvBytesPerToken, r.model.kvBytesPerToken)}× smaller).`);
+    } else if (mha) {
+      lines.push('The KV cache of this attention does not shrink with fewer KV heads here (full multi-head attention, or a latent/MLA cache).');
+    }
+    lines.push(`On ${P.hardware(r)} (${P.parallelism(r)}): ${P.bytesExact(r.perGpu.kvBytesPerToken)} per token per GPU.`);
+    return lines.join('\n\n');
+  }
+
+  /** The same model with num_key_value_heads = num_attention_heads at the same level of the config. */
+  private fullMhaReport(analysis: DocumentAnalysis, item: AnalyzedItem, path: string): BudgetReport | undefined {
+    const files = item.files;
+    if (!files || !files.config || typeof files.config !== 'object') return undefined;
+    const segments = path.split('.');
+    const clone = structuredClone(files.config) as Record<string, unknown>;
+    let holder: Record<string, unknown> = clone;
+    for (const s of segments.slice(0, -1)) {
+      const next = holder[s];
+      if (!next || typeof next !== 'object') return undefined;
+      holder = next as Record<string, unknown>;
+    }
+    const heads = holder.num_attention_heads ?? holder.n_head;
+    if (typeof heads !== 'number') return undefined;
+    for (const k of ['num_key_value_heads', 'multi_query_group_num', 'n_head_kv']) if (k in holder) holder[k] = heads;
+    if (!('num_key_value_heads' in holder)) holder.num_key_value_heads = heads;
+    if ('multi_query' in holder) holder.multi_query = false;
+    return this.variant(analysis, { ...files, config: clone }, item.inputs);
+  }
+
+  private maxPositionHover(r: BudgetReport): string {
+    const c = r.capacity;
+    const lines = [
+      `**One request of ${P.int(c.maxModelLen)} tokens** needs ${P.bytesExact(c.kvBytesPerRequest)} of KV cache per GPU (${r.settings.kvCacheDtype}).`,
+      `On ${P.hardware(r)} (${P.parallelism(r)}, gpu_memory_utilization ${r.settings.gpuMemoryUtilization}): KV cache ${P.bytes(r.perGpu.kvCacheBytes)} per GPU = ${P.int(c.kvCacheTokens)} tokens.`,
+    ];
+    if (!c.weightsFit) lines.push(`$(error) The weights alone do not fit (${P.bytes(r.perGpu.weightBytes)} per GPU).`);
+    else if (c.fits) lines.push(`$(pass) Fits: ${P.concurrency(c.maxConcurrency)} concurrent full-length requests.`);
+    else lines.push(`$(error) Does not fit: the largest context that fits is ${P.int(c.estimatedMaxModelLen)} tokens.`);
+    return lines.join('\n\n');
+  }
+
+  private weightsHover(r: BudgetReport): string {
+    return [
+      `**Weights**: ${P.bytesExact(r.model.weightBytes)} (${r.model.weightDtype}) for ${P.params(r.model.parametersTotal)} parameters (${P.int(r.model.parametersTotal)}).`,
+      `Per GPU on ${P.hardware(r)} (${P.parallelism(r)}): ${P.bytes(r.perGpu.weightBytes)}.`,
+    ].join('\n\n');
+  }
+
+  /** The model card: sizes, capacity and speed on the target GPU, with a link to the roofline panel. */
+  private summaryCard(analysis: DocumentAnalysis, item: AnalyzedItem, r: BudgetReport, extra: string[] = []): string {
+    const m = r.model;
+    const c = r.capacity;
+    const index = analysis.items.indexOf(item);
+    const batch1 = item.files ? (r.decode.batch === 1 ? r : this.variant(analysis, item.files, { ...item.inputs, batch: 1 })) : undefined;
+    const fullBatch = Math.max(1, Math.floor(Math.min(c.maxConcurrency, r.settings.maxNumSeqs)));
+    const full = item.files && c.fits
+      ? this.variant(analysis, item.files, { ...item.inputs, batch: fullBatch, context: c.maxModelLen })
+      : undefined;
+    const rows: [string, string][] = [
+      ['Parameters', `${P.params(m.parametersTotal)} total (${P.int(m.parametersTotal)}), ${P.params(m.parametersActive)} active per token (${P.int(m.parametersActive)}, embeddings excluded)`],
+      ['Weights', `${P.bytes(m.weightBytes)} ${m.weightDtype} · ${P.bytes(r.perGpu.weightBytes)} per GPU`],
+      ['KV cache per token', `${P.bytesExact(m.kvBytesPerToken)} (${r.settings.kvCacheDtype})`],
+      ['KV cache per GPU', `${P.bytes(r.perGpu.kvCacheBytes)} = ${P.int(c.kvCacheTokens)} tokens`],
+      ['Largest context that fits', `${P.int(c.estimatedMaxModelLen)} tokens`],
+      [`Concurrency at ${P.int(c.maxModelLen)} tokens`, c.fits ? `${P.concurrency(c.maxConcurrency)} requests` : 'does not fit'],
+    ];
+    if (batch1) rows.push(['Decode, batch 1', `${P.tokensPerSecond(batch1.decode.tokensPerSecondPerRequest)} (${P.bound(batch1.decode.bound)})`]);
+    if (full) rows.push([`Decode, ${P.int(full.decode.batch)} full-length requests`, `${P.tokensPerSecond(full.decode.tokensPerSecondTotal)} total, ${P.tokensPerSecond(full.decode.tokensPerSecondPerRequest)} each (${P.bound(full.decode.bound)})`]);
+    const title = `**${P.md(m.name)}** · ${P.md(m.architecture)} on ${P.md(P.hardware(r))} · ${P.parallelism(r)} · ${P.md(P.engine(r))}`;
+    const table = ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
+    const args = encodeURIComponent(JSON.stringify([analysis.uri, index]));
+    const links = `[$(graph-line) Open Roofline Panel](command:inferenceBudget.openRoofline?${args} "Open the roofline panel") · [Compare GPUs](command:inferenceBudget.compareGpus?${args})`;
+    const notes = m.assumptions.length ? [`_Assumed_: ${m.assumptions.map(P.md).join('; ')}`] : [];
+    return [title, ...extra, table, ...notes, links].join('\n\n');
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // deployments
+
+  private deploymentHover(analysis: DocumentAnalysis, offset: number): { range: SourceRange; markdown: string } | undefined {
+    for (const item of analysis.items) {
+      const spec = item.spec;
+      if (!spec) continue;
+      if (spec.model && contains(spec.model.range, offset)) {
+        return { range: spec.model.range, markdown: this.modelHover(analysis, item) };
+      }
+      for (const key of Object.keys({ ...spec.valueRanges, ...spec.keyRanges }) as InputKey[]) {
+        const v = spec.valueRanges[key];
+        const k = spec.keyRanges[key];
+        if ((v && contains(v, offset)) || (k && contains(k, offset))) {
+          const range = v && k ? { start: Math.min(v.start, k.start), end: Math.max(v.end, k.end) } : (v ?? k)!;
+          const markdown = this.inputHover(analysis, item, key);
+          return markdown ? { range, markdown } : undefined;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private modelHover(analysis: DocumentAnalysis, item: AnalyzedItem): string {
+    const res = item.resolution;
+    if (!res) return '';
+    if (!res.ok) return `**${P.md(res.reference)}**: not found. Tried: ${res.tried.map(P.md).join('; ')}.`;
+    const from = `_Config_: ${P.code(res.model.location)}${res.model.note ? ` — ${P.md(res.model.note)}` : ''}`;
+    if (!item.result) return from;
+    if (!item.result.ok) return `${from}\n\nNot sized: ${P.md(item.result.unsupported)}`;
+    const r = item.result.report;
+    const extra = [from];
+    if (item.spec && item.spec.engine !== r.settings.engine) {
+      extra.push(`_Note_: a ${item.spec.engine} deployment sized with vLLM's rules (${P.md(P.engine(r))}); ${item.spec.engine}'s own memory planning differs.`);
+    }
+    return this.summaryCard(analysis, item, r, extra);
+  }
+
+  private inputHover(analysis: DocumentAnalysis, item: AnalyzedItem, key: InputKey): string | undefined {
+    if (!item.result) {
+      return item.resolution && !item.resolution.ok ? `Not sized: model "${P.md(item.resolution.reference)}" was not found.` : undefined;
+    }
+    if (!item.result.ok) return `Not sized: ${P.md(item.result.unsupported)}`;
+    const r = item.result.report;
+    const c = r.capacity;
+    const g = r.perGpu;
+    switch (key) {
+      case 'maxModelLen':
+        return [
+          `**max_model_len ${P.int(r.settings.maxModelLen)}**: one full-length request needs ${P.bytesExact(c.kvBytesPerRequest)} of KV cache per GPU.`,
+          `KV cache: ${P.bytes(g.kvCacheBytes)} per GPU = ${P.int(c.kvCacheTokens)} tokens → ${c.fits ? `${P.concurrency(c.maxConcurrency)} concurrent full-length requests` : '**does not fit**'}.`,
+          `Largest max_model_len that fits: ${P.int(c.estimatedMaxModelLen)} tokens${r.model.maxPositionEmbeddings ? ` (model maximum ${P.int(r.model.maxPositionEmbeddings)})` : ''}.`,
+        ].join('\n\n');
+      case 'tensorParallel':
+      case 'pipelineParallel':
+        return [
+          `**${P.parallelism(r)}** on ${P.hardware(r)}: weights ${P.bytes(g.weightBytes)} per GPU (of ${P.bytes(r.model.weightBytes)}).`,
+          `KV cache per token per GPU: ${P.bytesExact(g.kvBytesPerToken)}; KV cache ${P.bytes(g.kvCacheBytes)} per GPU = ${P.int(c.kvCacheTokens)} tokens.`,
+          `Decode: ${P.tokensPerSecond(r.decode.tokensPerSecondPerRequest)} per request at batch ${P.int(r.decode.batch)} (${P.bound(r.decode.bound)}).`,
+        ].join('\n\n');
+      case 'gpuMemoryUtilization':
+        return [
+          `**gpu_memory_utilization ${r.settings.gpuMemoryUtilization}**: ${P.bytes(g.requestedMemoryBytes)} of ${P.bytes(g.totalMemoryBytes)} per GPU.`,
+          `| | per GPU |\n|---|---|\n| Weights | ${P.bytes(g.weightBytes)} |\n| Activation peak | ${P.bytes(g.activationPeakBytes)} |\n| Non-torch | ${P.bytes(g.nonTorchBytes)} |\n| CUDA graphs | ${P.bytes(g.cudaGraphBytes)}${g.cudaGraphSubtracted ? '' : ' (not subtracted)'} |\n| **KV cache** | **${P.bytes(g.kvCacheBytes)}** = ${P.int(c.kvCacheTokens)} tokens |`,
+        ].join('\n\n');
+      case 'kvCacheDtype':
+        return [
+          `**KV cache ${r.settings.kvCacheDtype}**: ${P.bytesExact(r.model.kvBytesPerToken)} per token (whole model), ${P.bytesExact(g.kvBytesPerToken)} per GPU.`,
+          `${P.int(c.kvCacheTokens)} tokens in ${P.bytes(g.kvCacheBytes)} per GPU; ${c.fits ? `${P.concurrency(c.maxConcurrency)} concurrent requests of ${P.int(c.maxModelLen)} tokens` : `largest context that fits: ${P.int(c.estimatedMaxModelLen)} tokens`}.`,
+        ].join('\n\n');
+      case 'maxNumSeqs':
+        return [
+          `**max_num_seqs ${P.int(r.settings.maxNumSeqs)}**: the KV cache holds ${P.int(c.kvCacheTokens)} tokens = ${P.concurrency(c.maxConcurrency)} requests of ${P.int(c.maxModelLen)} tokens.`,
+          `Decode at batch ${P.int(r.decode.batch)}: ${P.tokensPerSecond(r.decode.tokensPerSecondTotal)} total (${P.bound(r.decode.bound)}).`,
+        ].join('\n\n');
+      case 'maxNumBatchedTokens':
+        return `**max_num_batched_tokens ${P.int(r.settings.maxNumBatchedTokens)}**: activation peak ${P.bytes(g.activationPeakBytes)} per GPU.`;
+      case 'gpu':
+      case 'gpuCount':
+        return [
+          `**${P.md(P.hardware(r))}**: ${r.hardware.visibleMemoryGiB} GiB visible per GPU, ${P.int(r.hardware.memoryBandwidthBytesPerSecond / 1e9)} GB/s.`,
+          `Weights ${P.bytes(g.weightBytes)} + KV cache ${P.bytes(g.kvCacheBytes)} per GPU (${P.parallelism(r)}); ${P.verdict(r)}.`,
+          `Decode: ${P.tokensPerSecond(r.decode.tokensPerSecondPerRequest)} per request at batch ${P.int(r.decode.batch)} (${P.bound(r.decode.bound)}). [Compare GPUs](command:inferenceBudget.compareGpus?${encodeURIComponent(JSON.stringify([analysis.uri, analysis.items.indexOf(item)]))})`,
+        ].join('\n\n');
+      case 'quantization':
+      case 'dtype':
+        return this.weightsHover(r);
+      case 'engine':
+        return `**${P.md(P.engine(r))}**: block size ${r.settings.blockSize}, CUDA graphs ${P.bytes(g.cudaGraphBytes)} per GPU${g.cudaGraphSubtracted ? ' (subtracted before sizing the KV cache)' : ''}.`;
+      default:
+        return undefined;
+    }
+  }
+}
+
+function fixedRatio(a: number, b: number): string {
+  const x = a / b;
+  return Number.isInteger(x) ? String(x) : x.toFixed(2);
+}

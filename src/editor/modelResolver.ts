@@ -1,0 +1,284 @@
+// Finds the config.json (and the files beside it) of the model a deployment names:
+//   1. a path relative to the document or a workspace folder (folder or config.json itself);
+//   2. a config.json in the workspace whose `_name_or_path` names it, or whose folder has its name;
+//   3. the local Hugging Face cache (HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub);
+//   4. the bundled catalog (instruct/chat/quantized variants resolve to their base with a note);
+//   5. only with `inferenceBudget.hub.allowDownload` (and a trusted workspace): the hub's config.json.
+// The rules (id parsing, cache layout, variant names, URL) are pure, in src/core/modelResolution.ts.
+import * as fs from 'fs';
+import * as http from 'http';
+import * as https from 'https';
+import * as os from 'os';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { parseConfigText } from '../core/configText';
+import {
+  hfCacheFolderName, hfCacheRoots, hubConfigUrl, matchCatalog, nameOrPathMatches, parseModelReference, referenceBaseName,
+} from '../core/modelResolution';
+import type { ModelFiles } from '../core/types';
+import { bundledModels } from './bundledCatalog';
+import type { Logger } from './log';
+import type { Settings } from './settings';
+
+export type ModelSource = 'document' | 'workspace' | 'hf-cache' | 'bundled' | 'hub';
+
+export interface ResolvedModel {
+  files: ModelFiles;
+  source: ModelSource;
+  /** Where the config came from, for people (a path, `bundled:<id>`, a URL). */
+  location: string;
+  /** The file the config came from, when it is one (links in hovers). */
+  uri?: vscode.Uri;
+  /** A caveat: a variant resolved to its base's shapes, ... */
+  note?: string;
+}
+
+export type Resolution =
+  | { ok: true; model: ResolvedModel }
+  | { ok: false; reference: string; tried: string[] };
+
+const SIBLINGS: [keyof ModelFiles, string][] = [
+  ['safetensorsIndex', 'model.safetensors.index.json'],
+  ['pytorchIndex', 'pytorch_model.bin.index.json'],
+  ['quantizeConfig', 'quantize_config.json'],
+  ['hfQuantConfig', 'hf_quant_config.json'],
+];
+
+/** Largest config.json (or sibling index) read from disk or the network. */
+const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+const DOWNLOAD_TIMEOUT_MS = 10_000;
+
+export class ModelResolver {
+  /** Results by reference + context, dropped when workspace config files change. */
+  private readonly cache = new Map<string, Promise<Resolution>>();
+  /** Downloaded configs by URL (kept across invalidations: the hub's config does not change under us). */
+  private readonly downloaded = new Map<string, Promise<unknown>>();
+  private workspaceIndex: Promise<vscode.Uri[]> | undefined;
+
+  constructor(private readonly log: Logger, private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  /** Forget what was found (a config.json in the workspace was created, changed or deleted). */
+  invalidate(): void {
+    this.cache.clear();
+    this.workspaceIndex = undefined;
+  }
+
+  resolve(reference: string, document: vscode.Uri, settings: Settings): Promise<Resolution> {
+    const key = JSON.stringify([reference, path.dirname(document.fsPath), settings.allowDownload, settings.maxDocuments]);
+    let hit = this.cache.get(key);
+    if (!hit) {
+      hit = this.doResolve(reference, document, settings).catch((e) => {
+        this.log.error(`resolving model "${reference}": ${(e as Error).message}`);
+        return { ok: false as const, reference, tried: [`an error: ${(e as Error).message}`] };
+      });
+      this.cache.set(key, hit);
+    }
+    return hit;
+  }
+
+  /** The files beside a config.json (index, quantization configs), and a name hint from its folder. */
+  async filesBeside(configUri: vscode.Uri, config: unknown): Promise<ModelFiles> {
+    const files: ModelFiles = { config, nameHint: referenceBaseName(path.dirname(configUri.path)) };
+    const dir = vscode.Uri.joinPath(configUri, '..');
+    await Promise.all(SIBLINGS.map(async ([key, name]) => {
+      const value = await readJson(vscode.Uri.joinPath(dir, name));
+      if (value !== undefined) (files as unknown as Record<string, unknown>)[key] = value;
+    }));
+    return files;
+  }
+
+  private async doResolve(reference: string, document: vscode.Uri, settings: Settings): Promise<Resolution> {
+    const ref = parseModelReference(reference);
+    const tried: string[] = [];
+    if (!ref) return { ok: false, reference, tried: ['(empty model name)'] };
+
+    // 1. A path: relative to the document, then to each workspace folder; absolute as is.
+    const pathCandidates: vscode.Uri[] = [];
+    const rel = ref.kind === 'path' ? ref.path : ref.id;
+    if (ref.kind === 'path' && ref.absolute) {
+      const p = ref.path.startsWith('~') ? path.join(os.homedir(), ref.path.slice(1)) : ref.path;
+      pathCandidates.push(document.with({ path: p.replace(/\\/g, '/') }));
+    } else {
+      if (document.scheme !== 'untitled') pathCandidates.push(vscode.Uri.joinPath(document, '..', rel));
+      for (const f of vscode.workspace.workspaceFolders ?? []) pathCandidates.push(vscode.Uri.joinPath(f.uri, rel));
+    }
+    for (const c of dedupe(pathCandidates)) {
+      const found = await this.configAt(c);
+      if (found) return { ok: true, model: { files: await this.filesBeside(found.uri, found.config), source: ref.kind === 'path' ? 'document' : 'workspace', location: vscode.workspace.asRelativePath(found.uri), uri: found.uri } };
+      tried.push(`path ${displayPath(c)}`);
+    }
+
+    // 2. A config.json in the workspace that names this model, or sits in a folder of its name.
+    const base = referenceBaseName(ref.kind === 'hub' ? ref.id : ref.path).toLowerCase();
+    const configs = await this.workspaceConfigs(settings.maxDocuments);
+    let byFolder: { uri: vscode.Uri; config: unknown } | undefined;
+    for (const uri of configs) {
+      const folderMatch = referenceBaseName(path.dirname(uri.path)).toLowerCase() === base;
+      const config = await readJson(uri);
+      if (config === undefined) continue;
+      if (nameOrPathMatches(config, ref.kind === 'hub' ? ref.id : ref.path)) {
+        return { ok: true, model: { files: await this.filesBeside(uri, config), source: 'workspace', location: vscode.workspace.asRelativePath(uri), uri } };
+      }
+      if (folderMatch && !byFolder) byFolder = { uri, config };
+    }
+    if (byFolder) {
+      return { ok: true, model: { files: await this.filesBeside(byFolder.uri, byFolder.config), source: 'workspace', location: vscode.workspace.asRelativePath(byFolder.uri), uri: byFolder.uri } };
+    }
+    tried.push(`workspace config.json files (${configs.length}) by _name_or_path and folder name`);
+
+    if (ref.kind === 'hub') {
+      // 3. The local Hugging Face cache.
+      for (const root of hfCacheRoots(this.env, os.homedir())) {
+        const found = await this.fromHfCache(root, ref.id, ref.revision);
+        if (found) return { ok: true, model: found };
+        tried.push(`HF cache ${path.join(root, hfCacheFolderName(ref.id))}`);
+      }
+    }
+
+    // 4. The bundled catalog (hub ids; a local path named like a known model also counts).
+    const match = matchCatalog(ref.kind === 'hub' ? ref.id : referenceBaseName(ref.path), bundledModels());
+    if (match) {
+      const files: ModelFiles = { config: match.entry.config, nameHint: match.entry.id };
+      const extra = match.entry.files ?? {};
+      for (const [k] of SIBLINGS) if (extra[k] !== undefined) (files as unknown as Record<string, unknown>)[k] = extra[k];
+      return { ok: true, model: { files, source: 'bundled', location: `bundled:${match.entry.id}`, note: match.note } };
+    }
+    tried.push(`the bundled catalog (${bundledModels().length} models)`);
+
+    // 5. The hub, only when allowed.
+    if (ref.kind === 'hub') {
+      if (settings.allowDownload) {
+        const url = hubConfigUrl(this.env.HF_ENDPOINT, ref.id, ref.revision);
+        try {
+          const config = await this.download(url);
+          return { ok: true, model: { files: { config, nameHint: ref.id }, source: 'hub', location: url } };
+        } catch (e) {
+          tried.push(`download of ${url} (${(e as Error).message})`);
+        }
+      } else {
+        tried.push(vscode.workspace.isTrusted
+          ? 'no download (inferenceBudget.hub.allowDownload is off)'
+          : 'no download (the workspace is not trusted)');
+      }
+    }
+    return { ok: false, reference, tried };
+  }
+
+  private async configAt(uri: vscode.Uri): Promise<{ uri: vscode.Uri; config: unknown } | undefined> {
+    let stat: vscode.FileStat;
+    try { stat = await vscode.workspace.fs.stat(uri); } catch { return undefined; }
+    const file = stat.type & vscode.FileType.Directory ? vscode.Uri.joinPath(uri, 'config.json') : uri;
+    const config = await readJson(file);
+    return config === undefined ? undefined : { uri: file, config };
+  }
+
+  private workspaceConfigs(maxDocuments: number): Promise<vscode.Uri[]> {
+    if (!this.workspaceIndex) {
+      this.workspaceIndex = Promise.resolve(vscode.workspace.findFiles('**/config.json', '**/{node_modules,.git}/**', maxDocuments))
+        .then((uris) => uris.sort((a, b) => a.path.localeCompare(b.path)), () => []);
+    }
+    return this.workspaceIndex;
+  }
+
+  private async fromHfCache(root: string, id: string, revision?: string): Promise<ResolvedModel | undefined> {
+    const repo = path.join(root, hfCacheFolderName(id));
+    const snapshots = path.join(repo, 'snapshots');
+    let names: string[];
+    try { names = await fs.promises.readdir(snapshots); } catch { return undefined; }
+    // The revision a ref points at first (refs/main or the requested one), then the newest snapshot.
+    const ordered: string[] = [];
+    try {
+      const refHash = (await fs.promises.readFile(path.join(repo, 'refs', revision ?? 'main'), 'utf8')).trim();
+      if (names.includes(refHash)) ordered.push(refHash);
+    } catch { /* no ref */ }
+    if (revision && names.includes(revision)) ordered.push(revision);
+    const stats = await Promise.all(names.map(async (n) => {
+      try { return { n, t: (await fs.promises.stat(path.join(snapshots, n))).mtimeMs }; } catch { return { n, t: 0 }; }
+    }));
+    for (const s of stats.sort((a, b) => b.t - a.t)) if (!ordered.includes(s.n)) ordered.push(s.n);
+    for (const n of ordered) {
+      const uri = vscode.Uri.file(path.join(snapshots, n, 'config.json'));
+      const config = await readJson(uri);
+      if (config !== undefined) {
+        const files = await this.filesBeside(uri, config);
+        files.nameHint = id;
+        return { files, source: 'hf-cache', location: uri.fsPath, uri };
+      }
+    }
+    return undefined;
+  }
+
+  private download(url: string): Promise<unknown> {
+    let p = this.downloaded.get(url);
+    if (!p) {
+      p = fetchJson(url, this.env.HF_TOKEN || this.env.HUGGING_FACE_HUB_TOKEN || undefined);
+      // Failures are not remembered: the next analysis tries again.
+      p.catch(() => this.downloaded.delete(url));
+      this.downloaded.set(url, p);
+      this.log.info(`downloading ${url}`); // never the token
+    }
+    return p;
+  }
+}
+
+function dedupe(uris: vscode.Uri[]): vscode.Uri[] {
+  const seen = new Set<string>();
+  return uris.filter((u) => (seen.has(u.toString()) ? false : (seen.add(u.toString()), true)));
+}
+
+function displayPath(uri: vscode.Uri): string {
+  return uri.scheme === 'file' ? vscode.workspace.asRelativePath(uri) : uri.toString();
+}
+
+/** Reads and parses a JSON file (Python NaN/Infinity accepted); undefined when absent, too large or invalid. */
+export async function readJson(uri: vscode.Uri): Promise<unknown> {
+  try {
+    const stat = await vscode.workspace.fs.stat(uri);
+    if (stat.type & vscode.FileType.Directory || stat.size > MAX_CONFIG_BYTES) return undefined;
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    const text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    const parsed = parseConfigText(text);
+    return parsed.ok && parsed.value && typeof parsed.value === 'object' && !Array.isArray(parsed.value) ? parsed.value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** GET a JSON document over http(s) with an optional bearer token, a size cap and a timeout. */
+function fetchJson(url: string, token: string | undefined, redirects = 5): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const get = u.protocol === 'http:' ? http.get : u.protocol === 'https:' ? https.get : undefined;
+    if (!get) { reject(new Error(`unsupported protocol ${u.protocol}`)); return; }
+    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'inference-budget-vscode' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const req = get(u, { headers, timeout: DOWNLOAD_TIMEOUT_MS }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status >= 300 && status < 400 && res.headers.location) {
+        res.resume();
+        if (redirects <= 0) { reject(new Error('too many redirects')); return; }
+        // The hub redirects to a CDN for LFS files; config.json is small and usually served directly.
+        const next = new URL(res.headers.location, u).toString();
+        // The token only goes to the same host.
+        fetchJson(next, new URL(next).host === u.host ? token : undefined, redirects - 1).then(resolve, reject);
+        return;
+      }
+      if (status !== 200) { res.resume(); reject(new Error(`HTTP ${status}`)); return; }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_CONFIG_BYTES) { req.destroy(new Error('response too large')); return; }
+        chunks.push(c);
+      });
+      res.on('end', () => {
+        const parsed = parseConfigText(Buffer.concat(chunks).toString('utf8'));
+        if (parsed.ok && parsed.value && typeof parsed.value === 'object') resolve(parsed.value);
+        else reject(new Error('the response is not a JSON object'));
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+  });
+}

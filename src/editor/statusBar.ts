@@ -1,0 +1,98 @@
+// The status bar item showing the default GPU, and `inferenceBudget.selectGpu`: a searchable quick pick of the
+// hardware catalog (plus custom GPUs) whose choice updates `inferenceBudget.defaultGpu`.
+import * as vscode from 'vscode';
+import { findAccelerator, listAccelerators } from '../core/hardware';
+import type { Accelerator } from '../core/types';
+import type { Analyzer } from './analysis';
+import { guarded, Logger } from './log';
+import { bytes, int } from './present';
+import { SECTION } from './settings';
+
+export class GpuStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('inferenceBudget.gpu', vscode.StatusBarAlignment.Right, 100);
+  private readonly disposables: vscode.Disposable[] = [this.item];
+
+  constructor(private readonly analyzer: Analyzer, private readonly log: Logger, private readonly isRelevant: (d: vscode.TextDocument) => boolean) {
+    this.item.name = 'Inference Budget GPU';
+    this.item.command = 'inferenceBudget.selectGpu';
+    this.disposables.push(
+      analyzer.onDidChange(() => this.update()),
+      vscode.window.onDidChangeActiveTextEditor(() => this.update()),
+    );
+    this.update();
+  }
+
+  update(): void {
+    const s = this.analyzer.currentSettings;
+    let label = s.defaultGpu;
+    let tooltip = `Inference Budget: default GPU "${s.defaultGpu}" (click to choose)`;
+    try {
+      const found = findAccelerator(s.defaultGpu, s.customGpus);
+      if (found.ok) {
+        label = shortName(found.accelerator);
+        tooltip = `Inference Budget: default GPU ${found.accelerator.name}, ${found.accelerator.visibleMemoryGiB} GiB visible, `
+          + `${int(found.accelerator.memoryBandwidthBytesPerSecond / 1e9)} GB/s (click to choose)`;
+      } else {
+        label = `$(warning) ${s.defaultGpu}`;
+        tooltip = `Inference Budget: unknown GPU "${s.defaultGpu}". ${found.message}`;
+      }
+    } catch (e) {
+      this.log.error(`status bar: ${(e as Error).message}`);
+    }
+    this.item.text = `$(chip) ${label}${s.gpuCount && s.gpuCount > 1 ? ` ×${s.gpuCount}` : ''}`;
+    this.item.tooltip = tooltip;
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || this.isRelevant(editor.document)) this.item.show(); else this.item.hide();
+  }
+
+  dispose(): void { this.disposables.forEach((d) => d.dispose()); }
+}
+
+function shortName(a: Accelerator): string {
+  return a.name.replace(/^(NVIDIA|AMD|Intel|Google|Apple)\s+/i, '');
+}
+
+interface GpuPick extends vscode.QuickPickItem { accelerator: Accelerator }
+
+/**
+ * `inferenceBudget.selectGpu [gpu]`: with an argument (id, name or alias), sets it directly; otherwise a
+ * quick pick. The setting is written where it is already set (workspace or user), else in the user settings.
+ */
+export async function selectGpu(analyzer: Analyzer, log: Logger, query?: unknown): Promise<string | undefined> {
+  return guarded(log, 'select GPU', undefined, async () => {
+    const s = analyzer.currentSettings;
+    let chosen: Accelerator | undefined;
+    if (typeof query === 'string' && query.trim()) {
+      const found = findAccelerator(query, s.customGpus);
+      if (!found.ok) {
+        void vscode.window.showWarningMessage(`Inference Budget: unknown GPU "${query}". ${found.message}`);
+        return undefined;
+      }
+      chosen = found.accelerator;
+    } else {
+      const current = findAccelerator(s.defaultGpu, s.customGpus);
+      const items: GpuPick[] = listAccelerators(s.customGpus).map((a) => ({
+        accelerator: a,
+        label: a.name,
+        description: `${bytes(a.visibleMemoryGiB * 2 ** 30)} · ${int(a.memoryBandwidthBytesPerSecond / 1e9)} GB/s`,
+        detail: a.aliases.slice(0, 6).join(', '),
+        picked: current.ok && current.accelerator.id === a.id,
+      }));
+      const pick = await vscode.window.showQuickPick(items, {
+        title: 'Inference Budget: default GPU',
+        placeHolder: 'Type to search by name or alias (H100, MI300X, g5.xlarge, ...)',
+        matchOnDescription: true,
+        matchOnDetail: true,
+      });
+      chosen = pick?.accelerator;
+    }
+    if (!chosen) return undefined;
+    const config = vscode.workspace.getConfiguration(SECTION);
+    const inspect = config.inspect<string>('defaultGpu');
+    const target = inspect?.workspaceFolderValue !== undefined ? vscode.ConfigurationTarget.WorkspaceFolder
+      : inspect?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await config.update('defaultGpu', chosen.id, target);
+    log.info(`default GPU set to ${chosen.name} (${chosen.id})`);
+    return chosen.id;
+  });
+}

@@ -1,0 +1,65 @@
+// Inference Budget: while you edit a model config or a deployment, tells whether it fits and how fast it decodes.
+// activate() only wires the editor layer (src/editor/*) to the engine (src/core) and the readers (src/formats).
+import * as vscode from 'vscode';
+import { Analyzer } from './editor/analysis';
+import { BudgetCodeActionProvider } from './editor/codeActions';
+import { BudgetCodeLensProvider } from './editor/codeLens';
+import { registerCommands } from './editor/commands';
+import { DiagnosticsController } from './editor/diagnostics';
+import { DOCUMENT_SELECTOR, isRelevant } from './editor/documents';
+import { BudgetHoverProvider } from './editor/hover';
+import { createLogger } from './editor/log';
+import { registerRooflinePanel } from './editor/rooflinePanel';
+import { ModelResolver } from './editor/modelResolver';
+import { SECTION } from './editor/settings';
+import { GpuStatusBar } from './editor/statusBar';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = createLogger();
+  context.subscriptions.push(log);
+  const resolver = new ModelResolver(log);
+  const analyzer = new Analyzer(resolver, log);
+  reportInvalidCustomGpus();
+
+  function reportInvalidCustomGpus(): void {
+    for (const problem of analyzer.currentSettings.invalidCustomGpus) log.warn(`ignored invalid custom GPU: ${problem}`);
+  }
+
+  context.subscriptions.push(
+    vscode.languages.registerHoverProvider(DOCUMENT_SELECTOR, new BudgetHoverProvider(analyzer, log)),
+    vscode.languages.registerCodeActionsProvider(DOCUMENT_SELECTOR, new BudgetCodeActionProvider(analyzer, log), BudgetCodeActionProvider.metadata),
+    vscode.languages.registerCodeLensProvider(DOCUMENT_SELECTOR, new BudgetCodeLensProvider(analyzer, log)),
+    new DiagnosticsController(analyzer, log, isRelevant),
+    new GpuStatusBar(analyzer, log, isRelevant),
+  );
+  registerCommands(context, analyzer, log);
+  registerRooflinePanel(context, analyzer, log);
+
+  // Settings and trust change what is computed (the hub download is off in untrusted workspaces).
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(SECTION)) return;
+      analyzer.reloadSettings();
+      reportInvalidCustomGpus();
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => analyzer.reloadSettings()),
+  );
+
+  // A model config.json in the workspace changed: deployments that name it are measured again.
+  let timer: NodeJS.Timeout | undefined;
+  const modelsChanged = () => { clearTimeout(timer); timer = setTimeout(() => analyzer.invalidateModels(), 300); };
+  const watcher = vscode.workspace.createFileSystemWatcher('**/config.json');
+  context.subscriptions.push(
+    watcher,
+    watcher.onDidCreate(modelsChanged),
+    watcher.onDidChange(modelsChanged),
+    watcher.onDidDelete(modelsChanged),
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.contentChanges.length && /(^|\/)config\.json$/.test(e.document.uri.path)) modelsChanged();
+    }),
+    { dispose: () => clearTimeout(timer) },
+  );
+  log.info(`activated (VS Code ${vscode.version})`);
+}
+
+export function deactivate(): void { /* disposables do the work */ }
