@@ -52,10 +52,10 @@ export function parseCliArgs(argv: string[]): { file?: string; inputs: BudgetInp
   for (const [flag, key] of Object.entries(NUMERIC)) {
     const raw = values[flag];
     if (raw === undefined) continue;
-    const text = String(raw).trim().replace(/_/g, '');
+    const text = String(raw).replace(/_/g, '');
     const k = /^(\d+(?:\.\d+)?)([kK])$/.exec(text);
     const n = k ? Number(k[1]) * (k[2] === 'K' ? 1024 : 1000) : Number(text);
-    if (text === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} expects a number, got "${raw}"`);
+    if (!/^[0-9.eE+-]+[kK]?$/.test(text) || !Number.isFinite(n)) throw new UsageError(`--${flag} expects a number, got ${JSON.stringify(String(raw))}`);
     (inputs as Record<string, number>)[key] = n;
   }
   for (const [flag, key] of Object.entries(TEXT)) {
@@ -67,7 +67,9 @@ export function parseCliArgs(argv: string[]): { file?: string; inputs: BudgetInp
 }
 
 /** Runs the CLI; returns the exit code. Output goes through the given writers (testable). */
-export function runCli(argv: string[], out: (s: string) => void, err: (s: string) => void): number {
+export function runCli(argv: string[], out: (s: string) => void, errLine: (s: string) => void): number {
+  // Errors are one line, whatever a file name or a parser message contains.
+  const err = (s: string): void => errLine(s.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(/\s{2,}/g, ' ').trim());
   let args;
   try {
     args = parseCliArgs(argv);
@@ -83,7 +85,7 @@ export function runCli(argv: string[], out: (s: string) => void, err: (s: string
   if (!result.ok) {
     const invalid = result.diagnostics.some((d) => d.code === 'invalid-input' || d.code === 'unknown-gpu');
     if (args.json) out(JSON.stringify({ ok: false, error: result.unsupported, diagnostics: result.diagnostics }, null, 2));
-    err(`inference-budget: ${result.unsupported.replace(/\n/g, ' ')}`);
+    err(`inference-budget: ${result.unsupported}`);
     return invalid ? 2 : 3;
   }
   out(args.json ? JSON.stringify(jsonReport(result.report), null, 2) : formatReport(result.report));

@@ -9,6 +9,10 @@ import {
 type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** More layers than any real model has: refuse rather than build millions of layer descriptions. */
+export const MAX_LAYERS = 4096;
+const LAYER_KEYS = new Set(['num_hidden_layers', 'n_layer', 'n_layers', 'num_layers', 'depth', 'vt_num_hidden_layers', 'num_global_layers']);
 const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0 && v < 1e12;
 
 /** Reads keys by their family-specific names and remembers which values were assumed. */
@@ -29,6 +33,10 @@ class ConfigReader {
     const names = Array.isArray(keys) ? keys : [keys];
     for (const k of names) {
       const v = this.cfg[k];
+      if (isPositiveInt(v) && LAYER_KEYS.has(k) && v > MAX_LAYERS) {
+        this.missing.push(`${this.prefix}${k} (${v} layers is more than the ${MAX_LAYERS} supported)`);
+        return 0;
+      }
       if (isPositiveInt(v)) return v;
       if (typeof v === 'number' && v === 0 && fallback === 0) return 0;
     }
@@ -40,7 +48,10 @@ class ConfigReader {
     return 0;
   }
   optInt(...keys: string[]): number | undefined {
-    for (const k of keys) if (isPositiveInt(this.cfg[k])) return this.cfg[k] as number;
+    for (const k of keys) {
+      const v = this.cfg[k];
+      if (isPositiveInt(v)) return LAYER_KEYS.has(k) && v > MAX_LAYERS ? undefined : v;
+    }
     return undefined;
   }
   num(key: string, fallback: number): number {
@@ -192,8 +203,10 @@ function rotaryFor(r: ConfigReader, positions: number | undefined, rotaryDim: nu
   let factor = 1;
   let type = '';
   if (isObject(scaling)) {
-    type = String(scaling.rope_type ?? scaling.type ?? '');
-    factor = typeof scaling.factor === 'number' && scaling.factor > 0 ? scaling.factor : 1;
+    const t = scaling.rope_type ?? scaling.type;
+    type = typeof t === 'string' ? t : '';
+    // Real factors are 1-64; anything non-finite or absurd is ignored rather than sizing an infinite table.
+    factor = typeof scaling.factor === 'number' && Number.isFinite(scaling.factor) && scaling.factor > 0 && scaling.factor <= 1024 ? scaling.factor : 1;
   }
   const caches: RotaryCache[] = [];
   if (type === 'linear' || type === 'dynamic') caches.push({ positions: Math.round(positions * factor), rotaryDim });
@@ -280,7 +293,8 @@ function buildDecoder(r: ConfigReader, family: string, s: DecoderShape, opts: {
   }
   head(weights, s);
   const maxPos = r.optInt('max_position_embeddings', 'n_positions', 'max_seq_len', 'max_sequence_length', 'seq_length');
-  const partial = r.num('partial_rotary_factor', r.num('rotary_pct', 1));
+  const partialRaw = r.num('partial_rotary_factor', r.num('rotary_pct', 1));
+  const partial = partialRaw > 0 && partialRaw <= 1 ? partialRaw : 1;
   const rotaryDim = opts.rotaryDim ?? r.optInt('rotary_dim') ?? Math.floor(s.headDim * partial);
   return { shape: s, layers, weights, rotary: rotaryFor(r, maxPos, rotaryDim, family), maxPos };
 }
@@ -544,7 +558,7 @@ function mambaLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'archi
     return { shape: s, layers, weights, rotary: [], maxPos: undefined };
   }
   const pattern = r.str('hybrid_override_pattern');
-  if (!pattern) return undefined;
+  if (!pattern || pattern.length > MAX_LAYERS) return undefined;
   const mHeads = r.int('mamba_num_heads');
   const mHeadDim = r.int('mamba_head_dim');
   const inner = mHeads * mHeadDim;
@@ -576,7 +590,7 @@ function mambaLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'archi
 /** DeciLM / Nemotron-NAS: per-layer block_configs with variable KV heads and FFN widths. */
 function deciLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'architecture' | 'family'> | undefined {
   const blocks = r.raw('block_configs');
-  if (!Array.isArray(blocks)) return undefined;
+  if (!Array.isArray(blocks) || blocks.length > MAX_LAYERS) return undefined;
   const s = defaultShape(r, { intermediate: 0 });
   const weights: WeightGroup[] = [];
   const layers: LayerDescription[] = [];
@@ -628,15 +642,15 @@ function mllamaText(r: ConfigReader, family: string): Omit<Built, 'name' | 'arch
 }
 
 /** Values transformers fills in when a config omits them (Gemma 3 configs rely on these). */
-const FAMILY_DEFAULTS: Record<string, Record<string, number>> = {
-  gemma3: {
+const FAMILY_DEFAULTS = new Map<string, Record<string, number>>([
+  ['gemma3', {
     vocab_size: 262208, hidden_size: 2304, intermediate_size: 9216, num_hidden_layers: 26, num_attention_heads: 8,
     num_key_value_heads: 4, head_dim: 256, max_position_embeddings: 131072, sliding_window: 4096,
-  },
-};
+  }],
+]);
 
 function applyFamilyDefaults(r: ConfigReader, family: string): void {
-  const defaults = FAMILY_DEFAULTS[family];
+  const defaults = FAMILY_DEFAULTS.get(family);
   if (!defaults) return;
   for (const [key, value] of Object.entries(defaults)) {
     if (r.cfg[key] === undefined || r.cfg[key] === null) {
@@ -646,12 +660,12 @@ function applyFamilyDefaults(r: ConfigReader, family: string): void {
   }
 }
 
-const FAMILY_ALIASES: Record<string, string> = {
+const FAMILY_ALIASES = new Map<string, string>(Object.entries({
   RefinedWeb: 'falcon', RefinedWebModel: 'falcon', falcon: 'falcon',
   mistral: 'llama', mixtral: 'mixtral', llama: 'llama', internlm2: 'llama', yi: 'llama', deci: 'llama',
   phi3: 'llama', phi3small: 'llama', granite: 'granite', granitemoe: 'granitemoe', olmo: 'llama', olmo2: 'olmo2',
   starcoder2: 'starcoder2', cohere: 'llama', exaone: 'llama', baichuan: 'llama', minicpm: 'llama',
-};
+}));
 
 const ARCH_FAMILY: [RegExp, string][] = [
   [/^GPT2/, 'gpt2'], [/^GPTNeoX/, 'gpt_neox'], [/^GPTJ/, 'gptj'], [/^OPT/, 'opt'], [/^Bloom/, 'bloom'],
@@ -691,7 +705,7 @@ function normalizeUnsafe(config: unknown, options: NormalizeOptions): NormalizeR
   if (native) architecture = 'DeepSeek native ModelArgs';
   let family = native ? 'deepseek_v3' : (r.str('model_type') ?? outerType).replace(/_text(_model)?$/, '');
   if (!family) family = ARCH_FAMILY.find(([re]) => re.test(innerArch || architecture))?.[1] ?? '';
-  family = FAMILY_ALIASES[family] ?? family;
+  family = FAMILY_ALIASES.get(family) ?? family;
   if (/^qwen3_vl/.test(family)) family = family.includes('moe') ? 'qwen3_moe' : 'qwen3';
   if (family === 'qwen2_5_vl' || family === 'qwen2_vl') family = 'qwen2';
   if (/^(deepseek|kimi)/.test(family)) family = 'deepseek_v3';
@@ -729,8 +743,9 @@ function normalizeUnsafe(config: unknown, options: NormalizeOptions): NormalizeR
   } else if (textCfg && config.vision_config === undefined && /Conditional|VL|Vision/.test(architecture)) {
     assumptions.push('vision_config absent: only the language model is counted');
   }
-  const torchDtype = String(r.raw('torch_dtype', 'dtype') ?? outer.raw('torch_dtype', 'dtype') ?? '') || 'bfloat16';
-  if (!r.has('torch_dtype', 'dtype') && !outer.has('torch_dtype', 'dtype')) assumptions.push('torch_dtype absent: bfloat16 assumed');
+  const statedDtype = [r.raw('torch_dtype'), r.raw('dtype'), outer.raw('torch_dtype'), outer.raw('dtype')].find((v): v is string => typeof v === 'string' && v.length < 64);
+  const torchDtype = statedDtype ?? 'bfloat16';
+  if (!statedDtype) assumptions.push('torch_dtype absent: bfloat16 assumed');
   let quantizationConfig = isObject(inner.quantization_config) ? inner.quantization_config : undefined;
   if (!quantizationConfig && isObject(options.quantizeConfig)) quantizationConfig = { quant_method: 'gptq', ...options.quantizeConfig };
   if (isObject(options.hfQuantConfig) && isObject(options.hfQuantConfig.quantization)) {

@@ -123,16 +123,21 @@ export function isKnownQuantization(name: string): boolean {
   return schemeFromName(n) !== undefined || ['f16', 'fp16', 'bf16', 'none', 'compressed_tensors', 'modelopt', 'gguf', 'gptq_marlin', 'awq_marlin'].includes(n);
 }
 
+/** A config value as text when it is a string or number; anything else (arrays, objects) reads as empty. */
+const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+
 /** Reads a checkpoint's quantization_config (HF), compressed-tensors groups, or hf_quant_config. */
 export function schemeFromConfig(qc: Record<string, unknown> | undefined): QuantScheme | undefined {
   if (!qc) return undefined;
-  const method = String(qc.quant_method ?? qc.quant_algo ?? '').toLowerCase();
+  const method = text(qc.quant_method ?? qc.quant_algo).toLowerCase();
   const skip = [qc.modules_to_not_convert, qc.ignore, qc.exclude_modules, qc.llm_int8_skip_modules]
     .flatMap((v) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []));
   const withSkip = (s: QuantScheme | undefined): QuantScheme | undefined => (s && skip.length ? { ...s, converts: excluding(s.converts, skip) } : s);
   if (method === 'gptq' || method === 'awq') {
     const bits = typeof qc.bits === 'number' ? qc.bits : typeof qc.w_bit === 'number' ? qc.w_bit : 4;
     const group = typeof qc.group_size === 'number' ? qc.group_size : typeof qc.q_group_size === 'number' ? qc.q_group_size : 128;
+    // GPTQ/AWQ kernels exist for 2, 3, 4 and 8 bits; other values are a broken config, not a format.
+    if (![2, 3, 4, 8].includes(bits) || !Number.isInteger(group) || group === 0 || group < -1 || group > 1e6) return undefined;
     const dtype: WeightDtype = bits >= 8 ? 'int8' : bits === 4 ? 'int4' : bits === 3 ? 'int3' : 'int2';
     return withSkip({ label: `${method} int${bits}${group > 0 ? ` g${group}` : ' per-channel'}`, weightDtype: dtype, bitsPerWeight: groupOverhead(bits, group, bits), converts: bodyMatrix, compute: 'bf16' });
   }
@@ -144,9 +149,9 @@ export function schemeFromConfig(qc: Record<string, unknown> | undefined): Quant
     return withSkip({ label: 'bitsandbytes nf4', weightDtype: 'nf4', bitsPerWeight: double ? 4.127 : 4.5, converts: bodyMatrix, compute: 'bf16' });
   }
   if (method === 'modelopt' || method === 'fp8_modelopt' || method === 'nvfp4') {
-    const algo = String(qc.quant_algo ?? method).toUpperCase();
+    const algo = (text(qc.quant_algo) || method).toUpperCase();
     const base = algo.includes('FP4') ? schemeFromName('nvfp4') : schemeFromName('fp8');
-    const kv = String(qc.kv_cache_quant_algo ?? '').toUpperCase() === 'FP8' ? 'fp8' as const : undefined;
+    const kv = text(qc.kv_cache_quant_algo).toUpperCase() === 'FP8' ? 'fp8' as const : undefined;
     return base ? withSkip({ ...base, label: `modelopt ${base.label}`, kvCacheDtype: kv }) : undefined;
   }
   if (method === 'compressed-tensors') {
@@ -155,8 +160,9 @@ export function schemeFromConfig(qc: Record<string, unknown> | undefined): Quant
     const w = first && typeof first === 'object' ? (first as Record<string, unknown>).weights : undefined;
     const weights = w && typeof w === 'object' ? (w as Record<string, unknown>) : {};
     const bits = typeof weights.num_bits === 'number' ? weights.num_bits : 8;
-    const type = String(weights.type ?? 'float');
+    const type = text(weights.type) || 'float';
     const group = typeof weights.group_size === 'number' ? weights.group_size : 0;
+    if (![2, 3, 4, 8].includes(bits) || !Number.isInteger(group) || group < 0 || group > 1e6) return undefined;
     const act = first && typeof first === 'object' ? (first as Record<string, unknown>).input_activations : undefined;
     let scheme: QuantScheme | undefined;
     if (bits === 8) scheme = schemeFromName(type === 'int' && act ? 'int8' : 'fp8');
