@@ -24,6 +24,8 @@ export interface PanelTarget {
 export interface PanelHost {
   openRoofline(target: PanelTarget): void | Thenable<void>;
   compareGpus(target: PanelTarget): void | Thenable<void>;
+  /** With no recognised document: pick one of the bundled models. */
+  openWithoutDocument?(): void | Thenable<void>;
 }
 
 let panelHost: PanelHost | undefined;
@@ -36,6 +38,10 @@ export function registerCommands(context: vscode.ExtensionContext, analyzer: Ana
     guarded(log, `command ${mode}`, undefined, async () => {
       const target = await findTarget(analyzer, uriArg, indexArg);
       if (!target) {
+        if (panelHost?.openWithoutDocument) {
+          await panelHost.openWithoutDocument();
+          return undefined;
+        }
         void vscode.window.showInformationMessage('Inference Budget: open a model config.json or a deployment whose model is found, then run this again.');
         return undefined;
       }
