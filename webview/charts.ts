@@ -3,7 +3,7 @@
 import * as Plot from '@observablehq/plot';
 import type { GpuPanelData, PanelPoint, PanelState } from '../src/panel/messages';
 import { logDomain, memorySegments, MEMORY_COMPONENTS, powersOfTen, rooflineCurve, type MemoryComponentKey } from '../src/panel/series';
-import * as fmt from './format';
+import * as fmt from '../src/core/units';
 import { AROUND, type Box, type Candidate, legend, legendHeight, type LegendItem, overlaps, placeLabels, type LabelRequest, svgEl } from './svg';
 
 /** Theme colours resolved from VS Code's CSS variables (Plot writes them into SVG attributes). */

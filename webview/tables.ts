@@ -2,7 +2,7 @@
 
 import type { PanelState } from '../src/panel/messages';
 import { MEMORY_COMPONENTS } from '../src/panel/series';
-import * as fmt from './format';
+import * as fmt from '../src/core/units';
 
 type Cell = { text: string; value?: number | string; header?: boolean };
 

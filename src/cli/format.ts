@@ -1,7 +1,7 @@
 // Human-readable report for the terminal.
 
 import { BudgetReport } from '../core/types';
-import { formatBytes, formatFlops, formatInt, formatParams, formatRate, formatSeconds } from '../core/units';
+import { bytes as formatBytes, formatFlops, formatInt, formatParams, formatRate, seconds as formatSeconds } from '../core/units';
 
 export function formatReport(r: BudgetReport): string {
   const m = r.model;

@@ -1,18 +1,69 @@
-// Number formatting shared by the CLI, hovers, CodeLens and the panel, so they all say the same thing.
+// Number formatting shared by the CLI, hovers, CodeLens and the roofline panel, so they all say the same thing.
 
-export const GIB = 1024 ** 3;
-const MIB = 1024 ** 2;
-const KIB = 1024;
+const SI_PREFIXES = ['', 'k', 'M', 'G', 'T', 'P', 'E', 'Z'];
 
-/** Bytes in binary units: `14.99 GiB`, `128 KiB`. */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes)) return '—';
-  const abs = Math.abs(bytes);
-  if (abs >= 1024 * GIB) return `${(bytes / (1024 * GIB)).toFixed(2)} TiB`;
-  if (abs >= GIB) return `${(bytes / GIB).toFixed(2)} GiB`;
-  if (abs >= MIB) return `${(bytes / MIB).toFixed(1)} MiB`;
-  if (abs >= KIB) return `${(bytes / KIB).toFixed(1)} KiB`;
-  return `${Math.round(bytes)} B`;
+/** 1.23e12 → "1.23 T" (3 significant digits by default). */
+export function si(value: number, unit = '', digits = 3): string {
+  if (!Number.isFinite(value)) return '—';
+  if (value === 0) return `0${unit ? ` ${unit}` : ''}`;
+  let v = value;
+  let i = 0;
+  while (Math.abs(v) >= 999.5 && i < SI_PREFIXES.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  const text = Math.abs(v) < 1 && i === 0 ? fixed(v) : String(Number(v.toPrecision(digits)));
+  const suffix = `${SI_PREFIXES[i]}${unit}`;
+  return suffix ? `${text} ${suffix}` : text;
+}
+
+/** A plain number with sensible precision: 295.34 → "295", 12.345 → "12.3", 1.1875 → "1.19". */
+export function fixed(value: number): string {
+  if (!Number.isFinite(value)) return '—';
+  const a = Math.abs(value);
+  if (a >= 100) return Math.round(value).toLocaleString('en-US');
+  if (a >= 10) return value.toFixed(1);
+  if (a >= 0.01 || a === 0) return String(Number(value.toPrecision(3)));
+  return value.toExponential(2);
+}
+
+/** Bytes in binary units: 16060522496 → "14.96 GiB". */
+export function bytes(value: number): string {
+  if (!Number.isFinite(value)) return '—';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = value;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? String(v) : v.toFixed(2)} ${units[i]}`;
+}
+
+export function gib(value: number): string {
+  return `${(value / 2 ** 30).toFixed(2)} GiB`;
+}
+
+/** Seconds with a readable unit: 0.00512 → "5.12 ms". */
+export function seconds(value: number): string {
+  if (!Number.isFinite(value)) return '—';
+  if (value === 0) return '0 s';
+  if (value >= 1) return `${Number(value.toPrecision(3))} s`;
+  if (value >= 1e-3) return `${Number((value * 1e3).toPrecision(3))} ms`;
+  if (value >= 1e-6) return `${Number((value * 1e6).toPrecision(3))} µs`;
+  return `${Number((value * 1e9).toPrecision(3))} ns`;
+}
+
+/** Tick labels for power-of-ten axes: 0.1 → "0.1", 1000 → "1,000". */
+export function tick(value: number): string {
+  if (!Number.isFinite(value)) return '';
+  if (value >= 1) return Math.round(value).toLocaleString('en-US');
+  return String(Number(value.toPrecision(1)));
+}
+
+/** Integers with thousands separators: `131,072`. */
+export function formatInt(n: number): string {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—';
 }
 
 /** Parameter counts: `8.03 B`, `560 M`. */
@@ -24,27 +75,12 @@ export function formatParams(n: number): string {
   return n.toFixed(0);
 }
 
-/** Integers with thousands separators: `131,072`. */
-export function formatInt(n: number): string {
-  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—';
-}
-
+/** Tokens per second: `209 tok/s`, `9.4 tok/s`. */
 export function formatRate(tokensPerSecond: number): string {
-  if (!Number.isFinite(tokensPerSecond)) return '—';
-  return tokensPerSecond >= 100 ? `${Math.round(tokensPerSecond).toLocaleString('en-US')} tok/s` : `${tokensPerSecond.toFixed(1)} tok/s`;
+  return `${fixed(tokensPerSecond)} tok/s`;
 }
 
-export function formatSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '—';
-  if (s >= 1) return `${s.toFixed(2)} s`;
-  if (s >= 1e-3) return `${(s * 1e3).toFixed(1)} ms`;
-  return `${(s * 1e6).toFixed(0)} µs`;
-}
-
-export function formatFlops(f: number): string {
-  if (!Number.isFinite(f)) return '—';
-  if (f >= 1e15) return `${(f / 1e15).toFixed(2)} PFLOP`;
-  if (f >= 1e12) return `${(f / 1e12).toFixed(2)} TFLOP`;
-  if (f >= 1e9) return `${(f / 1e9).toFixed(2)} GFLOP`;
-  return `${(f / 1e6).toFixed(2)} MFLOP`;
+/** FLOP counts: `15.6 TFLOP`. */
+export function formatFlops(flops: number): string {
+  return si(flops, 'FLOP');
 }

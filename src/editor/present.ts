@@ -1,7 +1,7 @@
 // Words and numbers for hovers and CodeLens, from the engine's report fields only (formatting, no arithmetic
 // beyond unit conversion for display).
 import type { BudgetReport } from '../core/types';
-import { bytes, fixed, si } from '../../webview/format';
+import { bytes, fixed, si } from '../core/units';
 
 export { bytes };
 

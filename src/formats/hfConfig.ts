@@ -1,5 +1,6 @@
 // Hugging Face config.json: tolerant JSON with the range of every key.
 import * as jsonc from 'jsonc-parser';
+import { MAX_NESTING, clampProblems, clampRange, nestingProblem } from './limits';
 import type { DeploymentSpec, FormatProblem, ModelConfigDocument, SourceRange } from './types';
 
 /** Files beside config.json that are not model configs. */
@@ -12,65 +13,105 @@ export function looksLikeModelConfig(fileName: string, config: unknown): boolean
   return Array.isArray(c.architectures) || (typeof c.model_type === 'string' && c.model_type !== '');
 }
 
-/**
- * Python's json writes NaN / Infinity / -Infinity; JSON has no such tokens. Rewrite them
- * outside strings to same-length stand-ins (`1e999999` parses to Infinity) and remember
- * where NaN was.
- */
-function pythonLiterals(text: string): { text: string; nan: Set<number> } {
-  const nan = new Set<number>();
-  if (text.indexOf('Infinity') < 0 && text.indexOf('NaN') < 0) return { text, nan };
-  const parts: string[] = [];
-  let last = 0;
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const c = text[i];
-    if (c === '"') {
-      i++;
-      while (i < n && text[i] !== '"') { if (text[i] === '\\') i++; i++; }
-      i++;
-      continue;
-    }
-    if (c === '/' && text[i + 1] === '/') { while (i < n && text[i] !== '\n') i++; continue; }
-    if (c === '/' && text[i + 1] === '*') { const e = text.indexOf('*/', i + 2); i = e < 0 ? n : e + 2; continue; }
-    if (c === 'I' && text.startsWith('Infinity', i) && !/[\w$]/.test(text[i + 8] ?? '') && !/[\w$]/.test(text[i - 1] ?? '')) {
-      parts.push(text.slice(last, i), '1e999999');
-      i += 8; last = i; continue;
-    }
-    if (c === 'N' && text.startsWith('NaN', i) && !/[\w$]/.test(text[i + 3] ?? '') && !/[\w$]/.test(text[i - 1] ?? '')) {
-      parts.push(text.slice(last, i), '"N"');
-      nan.add(i);
-      i += 3; last = i; continue;
-    }
-    i++;
-  }
-  if (last === 0) return { text, nan };
-  parts.push(text.slice(last));
-  return { text: parts.join(''), nan };
+interface Prescan {
+  /** The text to parse: Python's NaN / Infinity rewritten to same-length stand-ins. */
+  text: string;
+  /** Offsets of NaN literals (rewritten to the string `"N"`). */
+  nan: Set<number>;
+  /** Offsets of strings with no closing quote (the JSON scanner ends them at the line break). */
+  unterminated: Set<number>;
+  /** Offset of the bracket that opens one level more than MAX_NESTING. */
+  tooDeep?: number;
 }
 
-function valueRange(n: jsonc.Node): SourceRange {
-  if (n.type === 'string') return { start: n.offset + 1, end: n.offset + Math.max(1, n.length - 1) };
+/**
+ * One pass of jsonc-parser's own scanner over the text (so strings, comments and literals are
+ * delimited exactly as the parser will see them):
+ * - Python's json writes NaN / Infinity / -Infinity; JSON has no such tokens. Such literals
+ *   (never text inside a string or comment) are rewritten to same-length stand-ins
+ *   (`1e999999` parses to Infinity, `"N"` is remembered as NaN).
+ * - The nesting depth is bounded: jsonc-parser recurses once per level.
+ */
+function prescan(text: string): Prescan {
+  const nan = new Set<number>();
+  const unterminated = new Set<number>();
+  const scanner = jsonc.createScanner(text, true);
+  const stack: number[] = [];
+  const parts: string[] = [];
+  let last = 0;
+  let tooDeep: number | undefined;
+  for (let tok = scanner.scan(); tok !== jsonc.SyntaxKind.EOF; tok = scanner.scan()) {
+    switch (tok) {
+      case jsonc.SyntaxKind.OpenBraceToken:
+      case jsonc.SyntaxKind.OpenBracketToken:
+        // Mismatched closing brackets are skipped by the parser, so only a matching one pops:
+        // the depth counted here is never below the parser's.
+        stack.push(tok);
+        if (stack.length > MAX_NESTING) tooDeep = scanner.getTokenOffset();
+        break;
+      case jsonc.SyntaxKind.CloseBraceToken:
+        if (stack[stack.length - 1] === jsonc.SyntaxKind.OpenBraceToken) stack.pop();
+        break;
+      case jsonc.SyntaxKind.CloseBracketToken:
+        if (stack[stack.length - 1] === jsonc.SyntaxKind.OpenBracketToken) stack.pop();
+        break;
+      case jsonc.SyntaxKind.StringLiteral:
+        if (scanner.getTokenError() === jsonc.ScanError.UnexpectedEndOfString) unterminated.add(scanner.getTokenOffset());
+        break;
+      case jsonc.SyntaxKind.Unknown: {
+        const at = scanner.getTokenOffset();
+        const word = scanner.getTokenValue();
+        if ((word !== 'NaN' && word !== 'Infinity') || scanner.getTokenLength() !== word.length) break;
+        if (at > 0 && /[\w$.+]/.test(text[at - 1])) break;
+        parts.push(text.slice(last, at), word === 'NaN' ? '"N"' : '1e999999');
+        if (word === 'NaN') nan.add(at);
+        last = at + word.length;
+        break;
+      }
+    }
+    if (tooDeep !== undefined) break;
+  }
+  if (last === 0) return { text, nan, unterminated, tooDeep };
+  parts.push(text.slice(last));
+  return { text: parts.join(''), nan, unterminated, tooDeep };
+}
+
+/** Range of a value (strings: inside the quotes; an unterminated string has no closing quote; NaN: the literal). */
+function valueRange(n: jsonc.Node, pre: Prescan): SourceRange {
+  if (n.type === 'string' && !pre.nan.has(n.offset)) {
+    const close = pre.unterminated.has(n.offset) ? 0 : 1;
+    return { start: n.offset + 1, end: n.offset + Math.max(1, n.length - close) };
+  }
   return { start: n.offset, end: n.offset + n.length };
 }
 
 export function parseModelConfig(text: string): ModelConfigDocument {
+  const doc = readJson(text);
+  clampProblems(doc.problems, text.length);
+  return doc;
+}
+
+function readJson(text: string): ModelConfigDocument {
   const problems: FormatProblem[] = [];
   const keyRanges = new Map<string, { key: SourceRange; value: SourceRange }>();
   try {
-    const { text: src, nan } = pythonLiterals(text);
+    const pre = prescan(text);
+    const { text: src, nan } = pre;
+    if (pre.tooDeep !== undefined) {
+      problems.push(nestingProblem(pre.tooDeep, text.length));
+      return { config: undefined, keyRanges, problems };
+    }
     const errors: jsonc.ParseError[] = [];
     const tree = jsonc.parseTree(src, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
     for (const e of errors) {
       problems.push({
         severity: 'error',
         message: `JSON: ${jsonc.printParseErrorCode(e.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}.`,
-        range: { start: e.offset, end: e.offset + e.length },
+        range: clampRange({ start: e.offset, end: e.offset + e.length }, text.length),
       });
     }
     const convert = (n: jsonc.Node, path: string, depth: number): unknown => {
-      if (depth > 100) return undefined;
+      if (depth > MAX_NESTING) return undefined;
       switch (n.type) {
         case 'object': {
           const o: Record<string, unknown> = {};
@@ -78,7 +119,7 @@ export function parseModelConfig(text: string): ModelConfigDocument {
             const [k, v] = p.children ?? [];
             if (!k || typeof k.value !== 'string') continue;
             const childPath = path ? `${path}.${k.value}` : k.value;
-            if (v) keyRanges.set(childPath, { key: valueRange(k), value: valueRange(v) });
+            if (v) keyRanges.set(childPath, { key: valueRange(k, pre), value: valueRange(v, pre) });
             o[k.value] = v ? convert(v, childPath, depth + 1) : undefined;
           }
           return o;
@@ -117,8 +158,11 @@ export function readModelConfig(fileName: string, doc: ModelConfigDocument): Dep
   const r = doc.keyRanges.get('_name_or_path');
   if (typeof nameOrPath === 'string' && nameOrPath.trim() !== '' && r) model = { name: nameOrPath, range: r.value };
   else {
+    // A model name is never empty: the folder, else model_type, else the first architecture.
     const at = doc.keyRanges.get('architectures') ?? doc.keyRanges.get('model_type');
-    const name = folder ?? (typeof cfg.model_type === 'string' ? cfg.model_type : 'model');
+    const arch = Array.isArray(cfg.architectures) ? cfg.architectures[0] : undefined;
+    const nonEmpty = (s: unknown): string | undefined => (typeof s === 'string' && s.trim() !== '' ? s : undefined);
+    const name = nonEmpty(folder) ?? nonEmpty(cfg.model_type) ?? nonEmpty(arch) ?? 'model';
     model = { name, range: at ? at.key : { start: 0, end: 0 } };
   }
   const anchorKey = doc.keyRanges.get('architectures') ?? doc.keyRanges.get('model_type') ?? doc.keyRanges.get('_name_or_path');

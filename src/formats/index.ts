@@ -7,6 +7,7 @@ import { looksLikeHelmStack, readHelmStack } from './helm';
 import { looksLikeModelConfig, parseModelConfig, readModelConfig } from './hfConfig';
 import { ENGINE_HINT, K8S_SKIP_KEYS, looksLikeManifest, readManifest } from './kubernetes';
 import { looksLikeVllmConfig, readVllmConfig } from './vllmConfig';
+import { clampProblems } from './limits';
 import { YNode, parseYaml } from './yaml';
 
 export * from './types';
@@ -104,7 +105,10 @@ function readYamlDocument(text: string, root: YNode | null, problems: FormatProb
 /** Parses a document into deployments, with a problem for each value that cannot be used. Never throws. */
 export function parseDocument(fileName: string, text: string): ParsedDocument {
   try {
-    return read(String(fileName ?? ''), typeof text === 'string' ? text : String(text ?? ''));
+    const t = typeof text === 'string' ? text : String(text ?? '');
+    const doc = read(String(fileName ?? ''), t);
+    clampProblems(doc.problems, t.length);
+    return doc;
   } catch (e) {
     return {
       kind: undefined, deployments: [],

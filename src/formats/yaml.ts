@@ -6,6 +6,7 @@
 // become problems. Both produce the same tree.
 import * as YAML from 'yaml';
 import { Decoded, ScalarStyle, Unsupported, decodeBlock, decodeFlow } from './scalar';
+import { MAX_NESTING, clampProblems, nestingProblem } from './limits';
 import type { FormatProblem } from './types';
 
 export interface YScalar {
@@ -148,6 +149,8 @@ export function scalarWithMap(text: string, s: YScalar): Decoded | undefined {
 export function columnOf(text: string, p: number): number {
   let q = p;
   while (q > 0 && text.charCodeAt(q - 1) !== 10) q--;
+  // A byte-order mark is zero-width: it is not indentation.
+  if (q === 0 && p > 0 && text.charCodeAt(0) === 0xfeff) q = 1;
   return p - q;
 }
 
@@ -181,8 +184,15 @@ class KeySet {
   }
 }
 
+/** A collection nested deeper than MAX_NESTING: reported as is, never handed to the `yaml` library (it recurses too). */
+class TooDeep extends Error {
+  constructor(readonly offset: number) { super('nesting too deep'); }
+}
+
 class FastParser {
   pos: number;
+  /** Collections open around the current position. */
+  private depth = 0;
   constructor(private readonly t: string, start: number, private readonly limit: number, private readonly skip?: ReadonlySet<string>) { this.pos = start; }
 
   private c(p: number): number { return p < this.limit ? this.t.charCodeAt(p) : -1; }
@@ -191,6 +201,8 @@ class FastParser {
     return c === -1 || c === SPACE || c === TAB || c === LF || c === CR;
   }
   private col(p: number): number { return columnOf(this.t, p); }
+  /** Enters a collection that starts at `at`. */
+  private enter(at: number): void { if (++this.depth > MAX_NESTING) throw new TooDeep(at); }
   private isDash(p: number): boolean { return this.c(p) === 45 && this.wsOrEnd(p + 1); }
   private isDocEnd(p: number): boolean {
     return this.t.startsWith('...', p) && this.wsOrEnd(p + 3) && this.col(p) === 0;
@@ -317,6 +329,7 @@ class FastParser {
   }
 
   private parseMap(col: number, firstKey: YScalar): YMap {
+    this.enter(firstKey.start);
     const pairs: YPair[] = [];
     const seen = new KeySet();
     let key = firstKey;
@@ -332,6 +345,7 @@ class FastParser {
       if (ind > col) throw new Unsupported('bad indentation');
       key = this.parseKey();
     }
+    this.depth--;
     return { kind: 'map', flow: false, start: firstKey.start, end, pairs };
   }
 
@@ -417,6 +431,7 @@ class FastParser {
   private parseSeq(col: number): YSeq {
     const items: (YNode | null)[] = [];
     const start = this.pos;
+    this.enter(start);
     let end = start + 1;
     for (;;) {
       this.pos++;
@@ -438,6 +453,7 @@ class FastParser {
       if (ind > col) throw new Unsupported('bad indentation');
       if (!this.isDash(this.pos)) break;
     }
+    this.depth--;
     return { kind: 'seq', flow: false, start, end, items };
   }
 
@@ -552,6 +568,7 @@ class FastParser {
   private parseFlow(): YMap | YSeq {
     const start = this.pos;
     const open = this.c(start);
+    this.enter(start);
     this.pos++;
     if (open === 91) {
       const items: (YNode | null)[] = [];
@@ -569,6 +586,7 @@ class FastParser {
         if (d === 93) { this.pos++; break; }
         throw new Unsupported('flow seq');
       }
+      this.depth--;
       return { kind: 'seq', flow: true, start, end: this.pos, items };
     }
     const pairs: YPair[] = [];
@@ -596,6 +614,7 @@ class FastParser {
       if (e === 125) { this.pos++; break; }
       throw new Unsupported('flow map');
     }
+    this.depth--;
     return { kind: 'map', flow: true, start, end: this.pos, pairs };
   }
 
@@ -704,7 +723,115 @@ function libProblems(doc: YAML.Document, base: number, limit: number, problems: 
   }
 }
 
-function parseWithLib(text: string, start: number, end: number, problems: FormatProblem[]): YDoc[] {
+/**
+ * Where the nesting of YAML text first goes past MAX_NESTING, estimated in one pass without
+ * parsing, for text the `yaml` library is to read (it recurses once per level and overflows the
+ * stack near a thousand). Block levels are counted by indentation (`- ` and `? ` open compact
+ * collections), flow levels by brackets outside quotes and comments; the content of block
+ * scalars is skipped. The estimate is not below the depth the library reaches for collections.
+ */
+export function nestingOverLimit(text: string, start: number, end: number): number | undefined {
+  const indents: number[] = [];
+  let flow = 0;
+  let blockScalar = -1; // while >= 0: lines indented more than this belong to a block scalar
+  let p = start;
+  let lineStart = start;
+  let atLineStart = true;
+  const isBlank = (c: number): boolean => c === SPACE || c === TAB;
+  while (p < end) {
+    if (atLineStart) {
+      atLineStart = false;
+      lineStart = p;
+      if (flow === 0) {
+        let q = p;
+        while (q < end && text.charCodeAt(q) === SPACE) q++;
+        const c = q < end ? text.charCodeAt(q) : -1;
+        const blank = c === -1 || c === LF || c === CR || c === 35 || c === TAB;
+        if (blockScalar >= 0 && (blank || q - p > blockScalar)) {
+          const nl = text.indexOf('\n', q);
+          p = nl < 0 || nl >= end ? end : nl + 1;
+          atLineStart = true;
+          continue;
+        }
+        blockScalar = -1;
+        if (!blank) {
+          const col = q - p;
+          while (indents.length && indents[indents.length - 1] >= col) indents.pop();
+          indents.push(col);
+          // Compact nested collections on one line: `- - x`, `- ? x`.
+          while ((text.charCodeAt(q) === 45 || text.charCodeAt(q) === 63) && (q + 1 >= end || isBlank(text.charCodeAt(q + 1)))) {
+            q++;
+            while (q < end && isBlank(text.charCodeAt(q))) q++;
+            indents.push(q - p);
+          }
+          if (indents.length + flow > MAX_NESTING) return q;
+        }
+        p = q;
+        continue;
+      }
+    }
+    const c = text.charCodeAt(p);
+    const prev = p > lineStart ? text.charCodeAt(p - 1) : SPACE;
+    const tokenStart = isBlank(prev) || (flow > 0 && (prev === 91 || prev === 123 || prev === 44 || prev === 58));
+    if (c === LF) { atLineStart = true; p++; continue; }
+    if (c === 35 && isBlank(prev)) {
+      const nl = text.indexOf('\n', p);
+      p = nl < 0 || nl >= end ? end : nl;
+      continue;
+    }
+    if ((c === 34 || c === 39) && tokenStart) {
+      let q = p + 1;
+      for (; q < end; q++) {
+        const d = text.charCodeAt(q);
+        if (c === 34 && d === 92) { q++; continue; }
+        if (d === c) {
+          if (c === 39 && q + 1 < end && text.charCodeAt(q + 1) === 39) { q++; continue; }
+          break;
+        }
+      }
+      if (q < end) {
+        // A quoted scalar may span lines: what follows its close is on the line it ends on.
+        const nl = text.lastIndexOf('\n', q);
+        if (nl > p) lineStart = nl + 1;
+        p = q + 1;
+        continue;
+      }
+    }
+    if ((c === 91 || c === 123) && (flow > 0 || tokenStart)) {
+      flow++;
+      if (indents.length + flow > MAX_NESTING) return p;
+    } else if ((c === 93 || c === 125) && flow > 0) {
+      flow--;
+    } else if ((c === 124 || c === 62) && flow === 0 && tokenStart && /^[|>][0-9+-]*[ \t]*(#.*)?\r?$/.test(text.slice(p, lineEnd(text, p, end)))) {
+      blockScalar = indents.length ? indents[indents.length - 1] : 0;
+    }
+    p++;
+  }
+  return undefined;
+}
+
+function lineEnd(text: string, p: number, end: number): number {
+  const nl = text.indexOf('\n', p);
+  return nl < 0 || nl > end ? end : nl;
+}
+
+/** Start of the line holding `p` (not before `start`). */
+function lineStartOf(text: string, p: number, start: number): number {
+  let q = p;
+  while (q > start && text.charCodeAt(q - 1) !== LF) q--;
+  return q;
+}
+
+/** `first`: false when a nesting problem was already reported for this text (it is then not read again). */
+function parseWithLib(text: string, start: number, end: number, problems: FormatProblem[], first = true): YDoc[] {
+  const deep = nestingOverLimit(text, start, end);
+  if (deep !== undefined) {
+    if (!first) return [];
+    // Not handed to the library (it would overflow the stack): what comes before the line is read.
+    problems.push(nestingProblem(deep, text.length));
+    const cut = lineStartOf(text, deep, start);
+    return cut > start ? parseWithLib(text, start, cut, problems, false) : [];
+  }
   const seg = start === 0 && end === text.length ? text : text.slice(start, end);
   const out: YDoc[] = [];
   let docs: YAML.Document[];
@@ -764,19 +891,29 @@ export function parseYaml(text: string, opts: ParseYamlOptions = {}): YamlParse 
   const emit = (d: YDoc): void => { if (opts.onDoc) opts.onDoc(d); else docs.push(d); };
   if (opts.forceLib || /^%/m.test(text)) {
     for (const d of parseWithLib(text, 0, text.length, problems)) if (!opts.filter || opts.filter(text, d.start, d.end)) emit(d);
-    return { docs, problems };
+    return { docs, problems: clampProblems(problems, text.length) };
   }
-  for (const seg of splitSegments(text)) {
-    if (opts.filter && !opts.filter(text, seg.start, seg.end)) continue;
+  const parseSegment = (start: number, end: number, retry: boolean): void => {
     let root: YNode | null;
     try {
-      root = new FastParser(text, seg.start, seg.end, opts.skipKeys).parseDocument();
+      root = new FastParser(text, start, end, opts.skipKeys).parseDocument();
     } catch (e) {
+      if (e instanceof TooDeep) {
+        // Neither this parser nor the library reads it; what comes before the line is read.
+        problems.push(nestingProblem(e.offset, text.length));
+        const cut = lineStartOf(text, e.offset, start);
+        if (retry && cut > start) parseSegment(start, cut, false);
+        return;
+      }
       if (!(e instanceof Unsupported)) throw e;
-      for (const d of parseWithLib(text, seg.start, seg.end, problems)) emit(d);
-      continue;
+      for (const d of parseWithLib(text, start, end, problems, retry)) emit(d);
+      return;
     }
-    if (root !== null) emit({ root, start: seg.start, end: seg.end, fromLib: false });
+    if (root !== null) emit({ root, start, end, fromLib: false });
+  };
+  for (const seg of splitSegments(text)) {
+    if (opts.filter && !opts.filter(text, seg.start, seg.end)) continue;
+    parseSegment(seg.start, seg.end, true);
   }
-  return { docs, problems };
+  return { docs, problems: clampProblems(problems, text.length) };
 }

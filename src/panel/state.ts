@@ -13,7 +13,7 @@ import type { LayerDescription, ModelDescription } from '../core/model';
 import { normalizeConfig } from '../core/normalize';
 import { dtypeBytes, normalizeDtypeName, schemeFromName } from '../core/quantization';
 import type { Accelerator, BudgetInputs, BudgetReport, ModelFiles, RooflinePoint } from '../core/types';
-import { formatBytes, formatInt, formatRate } from '../core/units';
+import { bytes as formatBytes, formatInt, formatRate } from '../core/units';
 import {
   type GpuPanelData, KV_CACHE_DTYPES, LIMITS, type PanelControls, type PanelMemory, type PanelOption, type PanelPoint,
   type PanelRoof, type PanelState, type ThroughputRow, WEIGHT_PRECISIONS,
