@@ -198,3 +198,15 @@ describe('normalizeConfig', () => {
     assert.ok(r.ok && r.model.name === 'Llama-3.1-70B-Instruct-FP8');
   });
 });
+
+describe('bundled model catalog', () => {
+  it('holds every HF config of the corpus unchanged (regenerate with scripts/generate-bundled-models.js)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const bundled = require('../../../src/core/bundled-models.json') as Array<{ id: string; folder: string; config: unknown }>;
+    const folders = new Set(bundled.map((b) => b.folder));
+    for (const b of bundled) assert.deepStrictEqual(b.config, readConfig(b.folder), b.folder);
+    assert.ok(folders.has('llama3.1/Meta-Llama-3.1-8B') && folders.has('deepseek-v3/DeepSeek-V3'));
+    assert.ok(bundled.some((b) => b.id === 'meta-llama/Meta-Llama-3.1-8B'));
+    for (const b of bundled) assert.ok(normalizeConfig(b.config).ok, b.id);
+  });
+});
