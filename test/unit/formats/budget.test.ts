@@ -1,20 +1,10 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { applyEdit, SourceRange, TextEdit, editForInput, parseDocument } from '../../../src/formats';
+import { editForInput, parseDocument } from '../../../src/formats';
+import { ROOT, slice, apply, replaceOnce } from './helpers';
 
-const ROOT = path.resolve(__dirname, '../../../..');
 const EXAMPLE = path.join(ROOT, 'examples/deployments/llama-8b.budget.yaml');
-const slice = (text: string, r: SourceRange | undefined): string | undefined => (r ? text.slice(r.start, r.end) : undefined);
-const apply = (text: string, e: TextEdit | undefined): string => {
-  assert.ok(e, 'expected an edit');
-  return applyEdit(text, e);
-};
-const replaceOnce = (text: string, from: string, to: string): string => {
-  const i = text.indexOf(from);
-  assert.ok(i >= 0 && text.indexOf(from, i + 1) < 0, `"${from}" must occur once`);
-  return text.slice(0, i) + to + text.slice(i + from.length);
-};
 
 describe('formats: budget file', () => {
   const text = fs.readFileSync(EXAMPLE, 'utf8');

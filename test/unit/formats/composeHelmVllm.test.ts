@@ -1,20 +1,6 @@
 import * as assert from 'assert';
-import * as fs from 'fs';
-import * as path from 'path';
-import { applyEdit, SourceRange, TextEdit, editForInput, parseDocument } from '../../../src/formats';
-
-const EXAMPLES = path.resolve(__dirname, '../../../../examples/deployments');
-const read = (name: string): string => fs.readFileSync(path.join(EXAMPLES, name), 'utf8');
-const slice = (text: string, r: SourceRange | undefined): string | undefined => (r ? text.slice(r.start, r.end) : undefined);
-const apply = (text: string, e: TextEdit | undefined): string => {
-  assert.ok(e, 'expected an edit');
-  return applyEdit(text, e);
-};
-const replaceOnce = (text: string, from: string, to: string): string => {
-  const i = text.indexOf(from);
-  assert.ok(i >= 0 && text.indexOf(from, i + 1) < 0, `"${from}" must occur once`);
-  return text.slice(0, i) + to + text.slice(i + from.length);
-};
+import { editForInput, parseDocument } from '../../../src/formats';
+import { read, slice, apply, replaceOnce } from './helpers';
 
 describe('formats: docker-compose', () => {
   const name = 'docker-compose.yaml';

@@ -1,10 +1,8 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as path from 'path';
 import { BudgetInputs, DocumentKind, detectDocumentKind, editForInput, parseDocument } from '../../../src/formats';
+import { EXAMPLES, read } from './helpers';
 
-const EXAMPLES = path.resolve(__dirname, '../../../../examples/deployments');
-const read = (name: string): string => fs.readFileSync(path.join(EXAMPLES, name), 'utf8');
 
 const KEYS: (keyof BudgetInputs)[] = [
   'gpu', 'gpuCount', 'tensorParallel', 'pipelineParallel', 'maxModelLen', 'gpuMemoryUtilization', 'maxNumBatchedTokens', 'maxNumSeqs',

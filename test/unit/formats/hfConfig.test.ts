@@ -2,8 +2,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { detectDocumentKind, editForInput, looksLikeModelConfig, parseDocument, parseModelConfig } from '../../../src/formats';
+import { ROOT } from './helpers';
 
-const ROOT = path.resolve(__dirname, '../../../..');
 
 /** The shared corpus of real config.json files, wherever this checkout keeps it. */
 function corpusDir(): string | undefined {

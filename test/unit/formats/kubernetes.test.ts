@@ -1,21 +1,7 @@
 import * as assert from 'assert';
-import * as fs from 'fs';
-import * as path from 'path';
-import { applyEdit, DeploymentSpec, SourceRange, TextEdit, editForInput, parseDocument } from '../../../src/formats';
+import { DeploymentSpec, editForInput, parseDocument } from '../../../src/formats';
+import { read, slice, apply, replaceOnce } from './helpers';
 
-const EXAMPLES = path.resolve(__dirname, '../../../../examples/deployments');
-const read = (name: string): string => fs.readFileSync(path.join(EXAMPLES, name), 'utf8');
-const slice = (text: string, r: SourceRange | undefined): string | undefined => (r ? text.slice(r.start, r.end) : undefined);
-const apply = (text: string, e: TextEdit | undefined): string => {
-  assert.ok(e, 'expected an edit');
-  return applyEdit(text, e);
-};
-/** `text` with the one occurrence of `from` replaced by `to` (fails when not exactly one). */
-const replaceOnce = (text: string, from: string, to: string): string => {
-  const i = text.indexOf(from);
-  assert.ok(i >= 0 && text.indexOf(from, i + 1) < 0, `"${from}" must occur once`);
-  return text.slice(0, i) + to + text.slice(i + from.length);
-};
 /** Checks each value range and key range slices to the given text. */
 function ranges(text: string, d: DeploymentSpec, values: Record<string, string>, keys: Record<string, string>): void {
   for (const [k, v] of Object.entries(values)) assert.strictEqual(slice(text, d.valueRanges[k as keyof typeof d.valueRanges]), v, `value range of ${k}`);
