@@ -7,6 +7,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { PanelSnapshot } from '../../../src/editor/rooflinePanel';
 import { computeBudget } from '../../../src/core/budget';
 import type { BudgetInputs } from '../../../src/core/types';
 import type { PanelControls, PanelState } from '../../../src/panel/messages';
@@ -17,15 +18,7 @@ const LLAMA = 'models/Meta-Llama-3.1-8B/config.json';
 const L4_DEPLOYMENT = 'deploy/llama-8b-l4.yaml';
 const VIEW_TYPE = 'inferenceBudget.roofline';
 
-interface Snapshot {
-  open: boolean;
-  visible: boolean;
-  posted: number;
-  state?: PanelState;
-  error?: string;
-  binding?: { kind: 'document' | 'bundled'; uri?: string; index?: number; modelId?: string };
-  rejected: number;
-}
+type Snapshot = PanelSnapshot;
 
 const snapshot = async (): Promise<Snapshot> => (await vscode.commands.executeCommand<Snapshot>('inferenceBudget._lastPanelState'))!;
 const panelTest = <T = Snapshot>(op: string, arg?: unknown): Thenable<T> => vscode.commands.executeCommand<T>('inferenceBudget._panelTest', op, arg);
