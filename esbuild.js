@@ -5,6 +5,7 @@
 
 const esbuild = require('esbuild');
 const { buildWebview } = require('./scripts/build-webview.js');
+const { writeValidators } = require('./scripts/generate-validators.js');
 
 const watch = process.argv.includes('--watch');
 
@@ -23,6 +24,8 @@ const node = {
 };
 
 async function main() {
+  // Schema validators are generated code; keep them in step with schemas/*.json before bundling.
+  writeValidators();
   const builds = [
     { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
     { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },

@@ -68,19 +68,46 @@ function suggestTensorParallel(model: ModelDescription, fits: (tp: number) => bo
   return undefined;
 }
 
+/**
+ * Results per model-files object and inputs. Documents are analysed again on every edit and large manifests
+ * repeat the same few deployments, so most calls are answered from here. Results are frozen: shared, never mutated.
+ */
+const memo = new WeakMap<ModelFiles, { normalized: ReturnType<typeof normalizeConfig>; results: Map<string, BudgetResult> }>();
+const MEMO_ENTRIES_PER_MODEL = 256;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as object)) deepFreeze(v);
+  }
+  return value;
+}
+
 export function computeBudget(files: ModelFiles, inputs: BudgetInputs = {}, options: BudgetOptions = {}): BudgetResult {
   try {
-    return computeBudgetUnsafe(files, inputs, options);
+    const cacheable = typeof files === 'object' && files !== null;
+    let entry = cacheable ? memo.get(files) : undefined;
+    if (!entry) {
+      entry = {
+        normalized: normalizeConfig(files?.config, { nameHint: files?.nameHint, hfQuantConfig: files?.hfQuantConfig, quantizeConfig: files?.quantizeConfig }),
+        results: new Map(),
+      };
+      if (cacheable) memo.set(files, entry);
+    }
+    const key = JSON.stringify([inputs, options.extraAccelerators ?? null]);
+    const cached = entry.results.get(key);
+    if (cached) return cached;
+    const result = deepFreeze(computeBudgetUnsafe(files, entry.normalized, inputs, options));
+    if (entry.results.size >= MEMO_ENTRIES_PER_MODEL) entry.results.delete(entry.results.keys().next().value as string);
+    entry.results.set(key, result);
+    return result;
   } catch (err) {
     // The engine must never take the editor down; an unexpected state becomes a message.
     return fail(`Internal error while computing the budget: ${(err as Error).message}`);
   }
 }
 
-function computeBudgetUnsafe(files: ModelFiles, inputs: BudgetInputs, options: BudgetOptions): BudgetResult {
-  const normalized = normalizeConfig(files.config, {
-    nameHint: files.nameHint, hfQuantConfig: files.hfQuantConfig, quantizeConfig: files.quantizeConfig,
-  });
+function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof normalizeConfig>, inputs: BudgetInputs, options: BudgetOptions): BudgetResult {
   if (!normalized.ok) {
     return {
       ok: false,
@@ -89,6 +116,7 @@ function computeBudgetUnsafe(files: ModelFiles, inputs: BudgetInputs, options: B
     };
   }
   const model = normalized.model;
+  const assumptions = [...model.assumptions];
   const diagnostics: BudgetDiagnostic[] = [];
 
   // --- inputs --------------------------------------------------------------------------------
@@ -135,7 +163,7 @@ function computeBudgetUnsafe(files: ModelFiles, inputs: BudgetInputs, options: B
   const kvBytes = kvDtypeBytes(kvCacheDtype, activationBytes);
 
   const defaultLen = model.maxPositionEmbeddings ?? 2048;
-  if (!model.maxPositionEmbeddings) model.assumptions.push('max_position_embeddings absent: 2048 assumed as the default max_model_len');
+  if (!model.maxPositionEmbeddings) assumptions.push('max_position_embeddings absent: 2048 assumed as the default max_model_len');
   const maxModelLen = checked.maxModelLen ?? defaultLen;
   const limits = defaultSchedulerLimits(acc, profile, maxModelLen);
   const settings = {
@@ -206,7 +234,7 @@ function computeBudgetUnsafe(files: ModelFiles, inputs: BudgetInputs, options: B
   if (vllm.fits && checked.maxNumSeqs !== undefined && checked.maxNumSeqs > Math.floor(vllm.maxConcurrency)) {
     diagnostics.push({ severity: 'warning', code: 'max-num-seqs-above-capacity', subject: 'maxNumSeqs', suggestedValue: Math.max(1, Math.floor(vllm.maxConcurrency)), message: `max_num_seqs ${checked.maxNumSeqs} is above the ${vllm.maxConcurrency.toFixed(2)} requests of ${maxModelLen.toLocaleString('en-US')} tokens the KV cache holds; requests beyond that wait or get preempted` });
   }
-  for (const a of model.assumptions) diagnostics.push({ severity: 'information', code: 'assumption', subject: 'model', message: a });
+  for (const a of assumptions) diagnostics.push({ severity: 'information', code: 'assumption', subject: 'model', message: a });
 
   const report: BudgetReport = {
     model: {
@@ -221,7 +249,7 @@ function computeBudgetUnsafe(files: ModelFiles, inputs: BudgetInputs, options: B
       stateBytesPerSequence: modelStateBytesPerSequence(model, activationBytes),
       maxPositionEmbeddings: model.maxPositionEmbeddings,
       numLayers: model.numLayers,
-      assumptions: [...model.assumptions],
+      assumptions,
     },
     hardware: { id: acc.id, name: acc.name, count: gpuCount, memoryBandwidthBytesPerSecond: acc.memoryBandwidthBytesPerSecond, visibleMemoryGiB: acc.visibleMemoryGiB },
     settings: {

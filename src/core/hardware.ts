@@ -1,9 +1,9 @@
 // The hardware catalog: loading, lookup by the names deployments use, validation of
 // user-defined GPUs, and roofline helpers. Pure: no vscode import, no I/O.
 
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import catalog from './hardware-catalog.json';
-import catalogSchema from '../../schemas/hardware-catalog.schema.json';
+import { validateAccelerator as acceleratorSchema, validateCatalog as catalogSchemaValidator } from '../generated/validators';
 import type { Accelerator, AcceleratorLookup } from './types';
 
 /** The accelerator used when a deployment names none. */
@@ -444,20 +444,6 @@ export function findAccelerator(query: string, extra?: Accelerator[]): Accelerat
 // ---------------------------------------------------------------------------------------
 // Validation of user-defined GPUs
 
-let validators: { accelerator: ValidateFunction; catalog: ValidateFunction } | undefined;
-
-function getValidators(): { accelerator: ValidateFunction; catalog: ValidateFunction } {
-  if (!validators) {
-    const ajv = new Ajv({ allErrors: true, strict: true });
-    ajv.addSchema(catalogSchema as object, 'hardware-catalog');
-    const accelerator = ajv.getSchema('hardware-catalog#/definitions/accelerator');
-    const cat = ajv.getSchema('hardware-catalog');
-    if (!accelerator || !cat) throw new Error('hardware catalog schema did not compile');
-    validators = { accelerator, catalog: cat };
-  }
-  return validators;
-}
-
 const UNIT_HINTS: Record<string, string> = {
   '/memoryBytes': 'memoryBytes is in bytes (80 GiB = 85899345920)',
   '/memoryBandwidthBytesPerSecond': 'memoryBandwidthBytesPerSecond is in bytes per second (3.35 TB/s = 3350000000000)',
@@ -500,12 +486,8 @@ function defaultVisibleGiB(vendor: string, memoryBytes: number): number {
  * (visible memory, PCIe 4.0 interconnect, no aliases, source `user-defined`).
  */
 export function validateAccelerator(obj: unknown): { ok: true; accelerator: Accelerator } | { ok: false; errors: string[] } {
-  let validate: ValidateFunction;
-  try {
-    validate = getValidators().accelerator;
-  } catch (err) {
-    return { ok: false, errors: [`schema error: ${String(err)}`] };
-  }
+  // Validators are precompiled from the schema (scripts/generate-validators.js): no code generated at run time.
+  const validate = acceleratorSchema;
   if (!validate(obj)) {
     const errors = [...new Set((validate.errors ?? []).map(formatError))];
     return { ok: false, errors: errors.length ? errors : ['invalid accelerator'] };
@@ -544,7 +526,7 @@ export function validateAccelerator(obj: unknown): { ok: true; accelerator: Acce
 
 /** Validate a whole catalog document (`{ accelerators: [...] }`) against the schema. */
 export function validateCatalog(obj: unknown): string[] {
-  const validate = getValidators().catalog;
+  const validate = catalogSchemaValidator;
   return validate(obj) ? [] : [...new Set((validate.errors ?? []).map(formatError))];
 }
 

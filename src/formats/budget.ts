@@ -1,6 +1,6 @@
 // Inference Budget files (`*.budget.yaml`, `inference-budget.yaml`), checked against schemas/budget.schema.json.
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import budgetSchema from '../../schemas/budget.schema.json';
+import type { ErrorObject } from 'ajv';
+import { validateBudgetFile } from '../generated/validators';
 import type { DeploymentSpec, FormatProblem, InputKey, ServingEngine, SourceRange, WorkloadSpec } from './types';
 import { SpecBuilder, eolOf, indentOf, lineEnd, scalarRaw, scalarTarget } from './common';
 import { parseCount } from './values';
@@ -9,15 +9,6 @@ import { YMap, YNode, YPair, getMap, innerRange, isMap, isScalar, pairOf, toJS }
 export const BUDGET_FILE_NAME = /(^|[\\/])([^\\/]+\.budget\.ya?ml|inference-budget\.ya?ml)$/i;
 
 export function isBudgetFileName(fileName: string): boolean { return BUDGET_FILE_NAME.test(fileName); }
-
-let validator: ValidateFunction | undefined;
-function validate(): ValidateFunction {
-  if (!validator) {
-    const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
-    validator = ajv.compile(budgetSchema as object);
-  }
-  return validator;
-}
 
 const ENGINE_KEYS: Record<string, InputKey> = {
   tensorParallel: 'tensorParallel', pipelineParallel: 'pipelineParallel', maxModelLen: 'maxModelLen',
@@ -70,7 +61,8 @@ function schemaProblem(text: string, root: YNode | null, e: ErrorObject, whole: 
 
 export function readBudget(text: string, root: YNode | null, fileName: string, problems: FormatProblem[], out: DeploymentSpec[]): void {
   const whole = { start: 0, end: Math.min(text.length, lineEnd(text, 0)) };
-  const validateFn = validate();
+  // Precompiled from schemas/budget.schema.json (scripts/generate-validators.js).
+  const validateFn = validateBudgetFile;
   const schemaProblems: FormatProblem[] = [];
   if (!validateFn(toJS(root))) {
     for (const e of validateFn.errors ?? []) {
