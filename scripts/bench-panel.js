@@ -7,7 +7,7 @@
 //
 //   node scripts/bench-panel.js [--runs N] [--json]
 //
-// Needs the extension built (node esbuild.js), the tests compiled (npx tsc -p tsconfig.test.json) and the
+// Needs the extension built (node esbuild.js), the tests compiled (npx tsc -p .) and the
 // test dependencies (bash scripts/install-test-deps.sh). Also usable from another script:
 //   const { benchPanelFirstRender } = require('./scripts/bench-panel.js');
 //   const { firstRenderMs, reopenRenderMs } = await benchPanelFirstRender({ runs: 3 });

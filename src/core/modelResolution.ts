@@ -60,6 +60,11 @@ export function hubConfigUrl(endpoint: string | undefined, id: string, revision 
   return `${base}/${path}/resolve/${encodeURIComponent(revision)}/config.json`;
 }
 
+/** A URL safe to show and log: credentials in an endpoint (`https://user:token@host`) are masked. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1***@');
+}
+
 /**
  * Suffixes that name a variant of a base checkpoint with the same shapes: chat/instruct tunes and
  * re-quantized uploads. Removed one at a time from the end of the name.

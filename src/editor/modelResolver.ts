@@ -13,7 +13,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { parseConfigText } from '../core/configText';
 import {
-  hfCacheFolderName, hfCacheRoots, hubConfigUrl, matchCatalog, nameOrPathMatches, parseModelReference, referenceBaseName,
+  hfCacheFolderName, hfCacheRoots, hubConfigUrl, matchCatalog, nameOrPathMatches, parseModelReference, redactUrl, referenceBaseName,
 } from '../core/modelResolution';
 import type { ModelFiles } from '../core/types';
 import { bundledModels } from './bundledCatalog';
@@ -53,7 +53,8 @@ export class ModelResolver {
   private readonly cache = new Map<string, Promise<Resolution>>();
   /** Downloaded configs by URL (kept across invalidations: the hub's config does not change under us). */
   private readonly downloaded = new Map<string, Promise<unknown>>();
-  private workspaceIndex: Promise<vscode.Uri[]> | undefined;
+  /** Every workspace config.json, read once (dropped when one changes): lookups are then in memory. */
+  private workspaceIndex: Promise<Array<{ uri: vscode.Uri; config: unknown }>> | undefined;
 
   constructor(private readonly log: Logger, private readonly env: NodeJS.ProcessEnv = process.env) {}
 
@@ -112,10 +113,8 @@ export class ModelResolver {
     const base = referenceBaseName(ref.kind === 'hub' ? ref.id : ref.path).toLowerCase();
     const configs = await this.workspaceConfigs(settings.maxDocuments);
     let byFolder: { uri: vscode.Uri; config: unknown } | undefined;
-    for (const uri of configs) {
+    for (const { uri, config } of configs) {
       const folderMatch = referenceBaseName(path.dirname(uri.path)).toLowerCase() === base;
-      const config = await readJson(uri);
-      if (config === undefined) continue;
       if (nameOrPathMatches(config, ref.kind === 'hub' ? ref.id : ref.path)) {
         return { ok: true, model: { files: await this.filesBeside(uri, config), source: 'workspace', location: vscode.workspace.asRelativePath(uri), uri } };
       }
@@ -151,9 +150,9 @@ export class ModelResolver {
         const url = hubConfigUrl(this.env.HF_ENDPOINT, ref.id, ref.revision);
         try {
           const config = await this.download(url);
-          return { ok: true, model: { files: { config, nameHint: ref.id }, source: 'hub', location: url } };
+          return { ok: true, model: { files: { config, nameHint: ref.id }, source: 'hub', location: redactUrl(url) } };
         } catch (e) {
-          tried.push(`download of ${url} (${(e as Error).message})`);
+          tried.push(`download of ${redactUrl(url)} (${redactUrl((e as Error).message)})`);
         }
       } else {
         tried.push(vscode.workspace.isTrusted
@@ -172,10 +171,14 @@ export class ModelResolver {
     return config === undefined ? undefined : { uri: file, config };
   }
 
-  private workspaceConfigs(maxDocuments: number): Promise<vscode.Uri[]> {
+  private workspaceConfigs(maxDocuments: number): Promise<Array<{ uri: vscode.Uri; config: unknown }>> {
     if (!this.workspaceIndex) {
       this.workspaceIndex = Promise.resolve(vscode.workspace.findFiles('**/config.json', '**/{node_modules,.git}/**', maxDocuments))
-        .then((uris) => uris.sort((a, b) => a.path.localeCompare(b.path)), () => []);
+        .then(async (uris) => {
+          const sorted = uris.sort((a, b) => a.path.localeCompare(b.path));
+          const read = await Promise.all(sorted.map(async (uri) => ({ uri, config: await readJson(uri) })));
+          return read.filter((e) => e.config !== undefined);
+        }, () => []);
     }
     return this.workspaceIndex;
   }
@@ -215,7 +218,7 @@ export class ModelResolver {
       // Failures are not remembered: the next analysis tries again.
       p.catch(() => this.downloaded.delete(url));
       this.downloaded.set(url, p);
-      this.log.info(`downloading ${url}`); // never the token
+      this.log.info(`downloading ${redactUrl(url)}`); // never the token, nor credentials in HF_ENDPOINT
     }
     return p;
   }

@@ -4,7 +4,7 @@
 // 127.0.0.1, opens it in headless Chromium through playwright-core, posts a fixture `state`
 // message and checks the charts, tables, messages, exports and the absence of CSP violations.
 //
-//   node scripts/build-webview.js && npx tsc -p tsconfig.test.json && npx mocha --timeout 120000 out/test/browser/panel.browser.test.js
+//   node scripts/build-webview.js && npx tsc -p . && npx mocha --no-config --no-package --timeout 120000 out/test/browser/panel.browser.test.js
 //
 // Chromium: /usr/bin/chromium (Debian package) or $CHROMIUM_PATH; the suite is skipped without one.
 

@@ -83,3 +83,12 @@ describe('modelResolution', () => {
     assert.strictEqual(referenceBaseName('org/name'), 'name');
   });
 });
+
+describe('redactUrl', () => {
+  it('masks credentials of an HF_ENDPOINT in what is shown or logged', () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { redactUrl } = require('../../src/core/modelResolution') as typeof import('../../src/core/modelResolution');
+    assert.strictEqual(redactUrl('https://user:hf_secret@mirror.local/org/m/resolve/main/config.json'), 'https://***@mirror.local/org/m/resolve/main/config.json');
+    assert.strictEqual(redactUrl('http://127.0.0.1:8080/org/m/resolve/main/config.json'), 'http://127.0.0.1:8080/org/m/resolve/main/config.json');
+  });
+});
