@@ -421,6 +421,8 @@ function lookup(query: string, index: Index): AcceleratorLookup {
  * accelerator, cloud instance type) or a loose name such as `RTX 4090 24GB` or
  * `Apple M2 Ultra (76-core GPU)`. Never throws.
  */
+const catalogLookups = new Map<string, AcceleratorLookup>();
+
 export function findAccelerator(query: string, extra?: Accelerator[]): AcceleratorLookup {
   try {
     if (typeof query !== 'string') return { ok: false, message: 'GPU name must be a string', closest: [] };
@@ -431,7 +433,15 @@ export function findAccelerator(query: string, extra?: Accelerator[]): Accelerat
         closest: [],
       };
     }
-    return lookup(query, getIndex(extra));
+    // The catalog is fixed, so answers for it are remembered (deployments name the same few GPUs).
+    if (extra && extra.length) return lookup(query, getIndex(extra));
+    let answer = catalogLookups.get(query);
+    if (!answer) {
+      answer = lookup(query, getIndex(undefined));
+      if (catalogLookups.size >= 1024) catalogLookups.clear();
+      catalogLookups.set(query, answer);
+    }
+    return answer;
   } catch (err) {
     return {
       ok: false,

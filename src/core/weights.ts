@@ -89,8 +89,8 @@ export function groupBytesPerRank(model: ModelDescription, g: WeightGroup, plan:
   if (g.tp === 'vocab' && g.shape) {
     const vocab = g.role === 'embedding' ? g.shape.input : g.shape.output;
     const hidden = g.role === 'embedding' ? g.shape.output : g.shape.input;
-    const rows = padTo(vocab, VOCAB_PADDING) / tp;
-    return groupBytes({ ...g, params: Math.ceil(rows) * hidden }, plan);
+    const rows = Math.ceil(padTo(vocab, VOCAB_PADDING) / tp);
+    return g.params > 0 ? groupBytes(g, plan) * ((rows * hidden) / g.params) : 0;
   }
   if (placement.mxfp4ExpertPadding && g.role === 'expert' && g.shape && plan.scheme?.weightDtype === 'mxfp4' && plan.scheme.converts(g)) {
     const moe = g.layer !== undefined ? model.layers[g.layer]?.moe : undefined;
