@@ -358,10 +358,8 @@ describe('roofline panel webview (real browser)', function () {
   const pageErrors: string[] = [];
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      console.warn(`skipping browser tests: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
-      this.skip();
-    }
+    // npm test installs Chromium first (scripts/install-test-deps.sh); a missing browser is a failure, not a skip.
+    assert.ok(fs.existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: run bash scripts/install-test-deps.sh (or set CHROMIUM_PATH)`);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { buildWebview } = require(path.join(ROOT, 'scripts', 'build-webview.js')) as { buildWebview(o?: { quiet?: boolean }): Promise<{ bytes: number }> };
     await buildWebview({ quiet: true });

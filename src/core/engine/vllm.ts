@@ -232,6 +232,7 @@ export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Acce
   const total = acc.visibleMemoryGiB * GiB;
   const requested = total * s.gpuMemoryUtilization;
   const rotary = rotaryCacheBytes(model, s.activationDtypeBytes);
+  const layouts: Array<ReturnType<typeof kvLayout>> = [];
   const ranks: RankBudget[] = ranges.map((range, stage) => {
     const layers = model.layers.slice(range.start, range.end);
     const last = stage === ranges.length - 1;
@@ -241,6 +242,7 @@ export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Acce
     const graphs = cudaGraphBytes(layers.length);
     const available = requested - weightBytes - activation - nonTorch - (profile.subtractsCudaGraphs ? graphs : 0);
     const layout = kvLayout(layers, s);
+    layouts.push(layout);
     const state = stateBytes(layers, s);
     const usable = Math.max(0, available);
     let numBlocks = 0;
@@ -270,9 +272,8 @@ export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Acce
   const failing = ranks.find((r) => r.neededBytes > r.availableKvBytes);
   let estimatedMaxModelLen = s.maxModelLen;
   let errorMessage: string | undefined;
-  for (const r of ranks) {
-    const layout = kvLayout(r.layers, s);
-    const est = estimateMaxModelLen(layout.specs, r.stateBytesPerSequence, r.availableKvBytes, s.maxModelLen, s);
+  for (const [i, r] of ranks.entries()) {
+    const est = estimateMaxModelLen(layouts[i].specs, r.stateBytesPerSequence, r.availableKvBytes, s.maxModelLen, s);
     estimatedMaxModelLen = Math.min(estimatedMaxModelLen, est);
   }
   if (failing) {
