@@ -1,7 +1,7 @@
 // Decode and prefill ceilings from bytes moved and FLOPs done, and the roofline they sit on.
 
 import { Accelerator, BoundRegime, RooflinePoint } from './types';
-import { LayerDescription, ModelDescription, WeightGroup } from './model';
+import { LayerDescription, ModelDescription } from './model';
 import { layerKvBytesPerToken, tokensHeld } from './kvcache';
 import { ComputeDtype } from './quantization';
 import { WeightPlan, groupBytesPerRank, groupOnStage, pipelineLayerRanges } from './weights';
@@ -33,49 +33,66 @@ export function peakFlopsFor(acc: Accelerator, compute: ComputeDtype): { flops: 
   return { flops: sixteen, dtype: sixteenName };
 }
 
-/** Bytes of weights one decode step reads on one rank of one stage. */
-function weightBytesTouched(model: ModelDescription, plan: WeightPlan, par: ParallelPlan, stages: StageRanges, stage: number, batch: number): number {
-  let bytes = 0;
+/**
+ * What one rank of one stage reads and computes per step, from one pass over the weight groups:
+ * bytes always read in full, bytes read in part (embedding rows, routed experts) and matmul FLOPs per token.
+ */
+interface StageSummary {
+  fullBytes: number;
+  /** Embedding tables: one row per sequence is read. */
+  rowTables: Array<{ bytes: number; rows: number }>;
+  /** Routed experts grouped by (experts, top-k): the distinct experts a batch touches are read. */
+  expertGroups: Map<string, { bytes: number; experts: number; topK: number }>;
+  matmulFlopsPerToken: number;
+}
+
+/** Summaries per DecodeInputs (one per budget): decode and prefill share them. */
+const summaries = new WeakMap<DecodeInputs, StageSummary[]>();
+
+function stageSummaries(d: DecodeInputs, stages: StageRanges): StageSummary[] {
+  const cached = summaries.get(d);
+  if (cached) return cached;
+  const { model, plan, par } = d;
+  const out = stages.map((): StageSummary => ({ fullBytes: 0, rowTables: [], expertGroups: new Map(), matmulFlopsPerToken: 0 }));
+  const last = stages.length - 1;
   for (const g of model.weights) {
-    if (!groupOnStage(g, stage, stages)) continue;
-    const full = groupBytesPerRank(model, g, plan, { tp: par.tp, pp: par.pp, stage });
-    bytes += full * touchedFraction(model, g, batch);
+    for (let stage = 0; stage < stages.length; stage++) {
+      if (!groupOnStage(g, stage, stages)) continue;
+      const sum = out[stage];
+      const bytes = groupBytesPerRank(model, g, plan, { tp: par.tp, pp: par.pp, stage });
+      const moe = g.role === 'expert' && g.layer !== undefined ? model.layers[g.layer]?.moe : undefined;
+      if (g.role === 'vision') continue;
+      if (g.role === 'embedding' || g.role === 'position-embedding') {
+        sum.rowTables.push({ bytes, rows: g.shape?.input ?? model.vocabSize });
+      } else if (moe) {
+        const key = `${moe.experts}/${moe.expertsPerToken}`;
+        const e = sum.expertGroups.get(key) ?? { bytes: 0, experts: moe.experts, topK: moe.expertsPerToken };
+        e.bytes += bytes;
+        sum.expertGroups.set(key, e);
+      } else {
+        sum.fullBytes += bytes;
+      }
+      if (g.role !== 'embedding' && g.role !== 'position-embedding' && g.role !== 'norm' && g.role !== 'bias') {
+        sum.matmulFlopsPerToken += (2 * (moe ? g.params * (moe.expertsPerToken / moe.experts) : g.params)) / par.tp;
+      }
+    }
   }
-  // A tied embedding doubles as the LM head and is read in full on the last stage.
-  if (model.tieWordEmbeddings && stage === stages.length - 1) {
-    const emb = model.weights.find((g) => g.role === 'embedding');
-    if (emb) bytes += groupBytesPerRank(model, emb, plan, { tp: par.tp, pp: par.pp, stage });
+  // A tied embedding doubles as the LM head and is read (and multiplied) in full on the last stage.
+  const emb = model.tieWordEmbeddings ? model.weights.find((g) => g.role === 'embedding') : undefined;
+  if (emb) {
+    out[last].fullBytes += groupBytesPerRank(model, emb, plan, { tp: par.tp, pp: par.pp, stage: last });
+    out[last].matmulFlopsPerToken += (2 * model.vocabSize * model.hiddenSize) / par.tp;
   }
+  summaries.set(d, out);
+  return out;
+}
+
+/** Bytes of weights one step over `batch` tokens reads on one rank of one stage. */
+function weightBytesTouched(sum: StageSummary, batch: number): number {
+  let bytes = sum.fullBytes;
+  for (const t of sum.rowTables) bytes += t.bytes * Math.min(1, batch / t.rows);
+  for (const e of sum.expertGroups.values()) bytes += e.bytes * (distinctExpertsTouched(e.experts, e.topK, batch) / e.experts);
   return bytes;
-}
-
-function touchedFraction(model: ModelDescription, g: WeightGroup, batch: number): number {
-  if (g.role === 'vision') return 0;
-  if (g.role === 'embedding' || g.role === 'position-embedding') {
-    // Decode reads one row per sequence, not the table.
-    const rows = g.shape?.input ?? model.vocabSize;
-    return Math.min(1, batch / rows);
-  }
-  if (g.role === 'expert') {
-    const moe = g.layer !== undefined ? model.layers[g.layer]?.moe : undefined;
-    if (moe) return distinctExpertsTouched(moe.experts, moe.expertsPerToken, batch) / moe.experts;
-  }
-  return 1;
-}
-
-/** FLOPs of one token through the layers of a stage (matmuls: 2 per active weight), per rank. */
-function matmulFlopsPerToken(model: ModelDescription, par: ParallelPlan, stages: StageRanges, stage: number): number {
-  let params = 0;
-  for (const g of model.weights) {
-    if (!groupOnStage(g, stage, stages)) continue;
-    if (g.role === 'embedding' || g.role === 'vision' || g.role === 'position-embedding' || g.role === 'norm' || g.role === 'bias') continue;
-    const moe = g.role === 'expert' && g.layer !== undefined ? model.layers[g.layer]?.moe : undefined;
-    params += moe ? g.params * (moe.expertsPerToken / moe.experts) : g.params;
-  }
-  if (model.tieWordEmbeddings && stage === stages.length - 1) {
-    params += model.vocabSize * model.hiddenSize;
-  }
-  return (2 * params) / par.tp;
 }
 
 /** Attention FLOPs for one query token against `context` cached tokens in one layer (QK and AV). */
@@ -115,7 +132,8 @@ export function decodeStep(d: DecodeInputs, batch: number, context: number): Ste
   let memoryTime = 0, computeTime = 0;
   ranges.forEach((range, stage) => {
     const layers = d.model.layers.slice(range.start, range.end);
-    const w = weightBytesTouched(d.model, d.plan, d.par, ranges, stage, batch);
+    const sum = stageSummaries(d, ranges)[stage];
+    const w = weightBytesTouched(sum, batch);
     let kv = 0;
     let attn = 0;
     for (const l of layers) {
@@ -123,7 +141,7 @@ export function decodeStep(d: DecodeInputs, batch: number, context: number): Ste
       if (l.mamba) kv += batch * 2 * (l.mamba.stateElements * d.stateDtypeBytes) / d.par.tp;
       attn += batch * attentionFlops(l, context, d.par.tp);
     }
-    const f = batch * matmulFlopsPerToken(d.model, d.par, ranges, stage) + attn;
+    const f = batch * sum.matmulFlopsPerToken + attn;
     const tMem = (w + kv) / bw;
     const tCompute = peak > 0 ? f / peak : 0;
     seconds += Math.max(tMem, tCompute);
@@ -142,7 +160,8 @@ export function prefillStep(d: DecodeInputs, prompt: number): StepFigures {
   let seconds = 0, bytes = 0, weightBytes = 0, kvBytes = 0, flops = 0, memoryTime = 0, computeTime = 0;
   ranges.forEach((range, stage) => {
     const layers = d.model.layers.slice(range.start, range.end);
-    const w = weightBytesTouched(d.model, d.plan, d.par, ranges, stage, prompt);
+    const sum = stageSummaries(d, ranges)[stage];
+    const w = weightBytesTouched(sum, prompt);
     let kv = 0;
     let attn = 0;
     for (const l of layers) {
@@ -156,7 +175,7 @@ export function prefillStep(d: DecodeInputs, prompt: number): StepFigures {
         attn += 4 * Math.max(1, a.heads / d.par.tp) * dim * attended;
       }
     }
-    const f = prompt * matmulFlopsPerToken(d.model, d.par, ranges, stage) + attn;
+    const f = prompt * sum.matmulFlopsPerToken + attn;
     const tMem = (w + kv) / bw;
     const tCompute = peak > 0 ? f / peak : 0;
     seconds += Math.max(tMem, tCompute);
