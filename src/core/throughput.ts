@@ -95,13 +95,12 @@ function weightBytesTouched(sum: StageSummary, batch: number): number {
   return bytes;
 }
 
-/** Attention FLOPs for one query token against `context` cached tokens in one layer (QK and AV). */
-function attentionFlops(layer: LayerDescription, context: number, tp: number): number {
+/** Attention FLOPs per (query, cached token) pair in one layer on one rank: QK and AV, 2 FLOPs each. */
+function attentionFlopsPerPair(layer: LayerDescription, tp: number): number {
   const a = layer.attention;
   if (!a || layer.crossAttention) return 0;
-  const headsPerRank = Math.max(1, a.heads / tp);
   const dim = a.type === 'mla' ? (a.mlaLatentDim ?? a.headDim) : a.headDim;
-  return 4 * headsPerRank * dim * tokensHeld(layer, context);
+  return 4 * Math.max(1, a.heads / tp) * dim;
 }
 
 export interface StepFigures {
@@ -123,25 +122,26 @@ export interface DecodeInputs {
   compute: ComputeDtype;
 }
 
-/** One decode step for `batch` sequences at `context` tokens each: stages run one after another. */
-export function decodeStep(d: DecodeInputs, batch: number, context: number): StepFigures {
+/**
+ * One forward step of `tokens` tokens through every pipeline stage, one stage after another: each stage
+ * takes max(bytes / bandwidth, FLOPs / peak). `perLayer` gives a layer's KV bytes moved and attention FLOPs.
+ */
+function forwardStep(d: DecodeInputs, tokens: number, perLayer: (l: LayerDescription) => { kv: number; attention: number }): StepFigures {
   const ranges = pipelineLayerRanges(d.model.numLayers, d.par.pp);
+  const summaries = stageSummaries(d, ranges);
   const peak = peakFlopsFor(d.acc, d.compute).flops;
   const bw = d.acc.memoryBandwidthBytesPerSecond;
-  let seconds = 0, bytes = 0, weightBytes = 0, kvBytes = 0, flops = 0;
-  let memoryTime = 0, computeTime = 0;
+  let seconds = 0, bytes = 0, weightBytes = 0, kvBytes = 0, flops = 0, memoryTime = 0, computeTime = 0;
   ranges.forEach((range, stage) => {
-    const layers = d.model.layers.slice(range.start, range.end);
-    const sum = stageSummaries(d, ranges)[stage];
-    const w = weightBytesTouched(sum, batch);
+    const w = weightBytesTouched(summaries[stage], tokens);
     let kv = 0;
-    let attn = 0;
-    for (const l of layers) {
-      kv += batch * layerKvBytesPerToken(l, d.kvBytes, d.par.tp) * tokensHeld(l, context);
-      if (l.mamba) kv += batch * 2 * (l.mamba.stateElements * d.stateDtypeBytes) / d.par.tp;
-      attn += batch * attentionFlops(l, context, d.par.tp);
+    let attention = 0;
+    for (let i = range.start; i < range.end; i++) {
+      const layer = perLayer(d.model.layers[i]);
+      kv += layer.kv;
+      attention += layer.attention;
     }
-    const f = batch * sum.matmulFlopsPerToken + attn;
+    const f = tokens * summaries[stage].matmulFlopsPerToken + attention;
     const tMem = (w + kv) / bw;
     const tCompute = peak > 0 ? f / peak : 0;
     seconds += Math.max(tMem, tCompute);
@@ -152,37 +152,23 @@ export function decodeStep(d: DecodeInputs, batch: number, context: number): Ste
   return { seconds, bytes, weightBytes, kvBytes, flops, bound: computeTime > memoryTime ? 'compute' : 'memory' };
 }
 
-/** Prefill of one prompt of `prompt` tokens (causal attention: half the square). */
+/** One decode step for `batch` sequences at `context` tokens each: KV read, Mamba state read and written. */
+export function decodeStep(d: DecodeInputs, batch: number, context: number): StepFigures {
+  return forwardStep(d, batch, (l) => ({
+    kv: batch * layerKvBytesPerToken(l, d.kvBytes, d.par.tp) * tokensHeld(l, context)
+      + (l.mamba ? batch * 2 * (l.mamba.stateElements * d.stateDtypeBytes) / d.par.tp : 0),
+    attention: batch * attentionFlopsPerPair(l, d.par.tp) * tokensHeld(l, context),
+  }));
+}
+
+/** Prefill of one prompt of `prompt` tokens: KV written; causal attention over ~prompt^2 / 2 pairs (windows cap it). */
 export function prefillStep(d: DecodeInputs, prompt: number): StepFigures {
-  const ranges = pipelineLayerRanges(d.model.numLayers, d.par.pp);
-  const peak = peakFlopsFor(d.acc, d.compute).flops;
-  const bw = d.acc.memoryBandwidthBytesPerSecond;
-  let seconds = 0, bytes = 0, weightBytes = 0, kvBytes = 0, flops = 0, memoryTime = 0, computeTime = 0;
-  ranges.forEach((range, stage) => {
-    const layers = d.model.layers.slice(range.start, range.end);
-    const sum = stageSummaries(d, ranges)[stage];
-    const w = weightBytesTouched(sum, prompt);
-    let kv = 0;
-    let attn = 0;
-    for (const l of layers) {
-      kv += prompt * layerKvBytesPerToken(l, d.kvBytes, d.par.tp);
-      // Sum over positions of attended tokens: ~prompt^2 / 2 (capped by sliding windows).
-      const attended = l.attention && l.attention.window && (l.attention.type === 'sliding' || l.attention.type === 'chunked')
-        ? prompt * Math.min(l.attention.window, prompt / 2) : (prompt * prompt) / 2;
-      if (l.attention && !l.crossAttention) {
-        const a = l.attention;
-        const dim = a.type === 'mla' ? (a.mlaLatentDim ?? a.headDim) : a.headDim;
-        attn += 4 * Math.max(1, a.heads / d.par.tp) * dim * attended;
-      }
-    }
-    const f = prompt * sum.matmulFlopsPerToken + attn;
-    const tMem = (w + kv) / bw;
-    const tCompute = peak > 0 ? f / peak : 0;
-    seconds += Math.max(tMem, tCompute);
-    memoryTime += tMem; computeTime += tCompute;
-    bytes += w + kv; weightBytes += w; kvBytes += kv; flops += f;
+  return forwardStep(d, prompt, (l) => {
+    const a = l.attention;
+    const pairs = a && a.window && (a.type === 'sliding' || a.type === 'chunked')
+      ? prompt * Math.min(a.window, prompt / 2) : (prompt * prompt) / 2;
+    return { kv: prompt * layerKvBytesPerToken(l, d.kvBytes, d.par.tp), attention: attentionFlopsPerPair(l, d.par.tp) * pairs };
   });
-  return { seconds, bytes, weightBytes, kvBytes, flops, bound: computeTime > memoryTime ? 'compute' : 'memory' };
 }
 
 /** Place a step on the roofline of one GPU. */

@@ -705,19 +705,12 @@ function fromLib(n: unknown, doc: YAML.Document, text: string, base: number, dep
 }
 
 function libProblems(doc: YAML.Document, base: number, limit: number, problems: FormatProblem[]): void {
-  for (const e of doc.errors) {
+  const all = [...doc.errors.map((e) => ['error', e] as const), ...doc.warnings.map((w) => ['warning', w] as const)];
+  for (const [severity, e] of all) {
     const [s, t] = e.pos;
     problems.push({
-      severity: 'error',
+      severity,
       message: 'YAML: ' + e.message.split('\n')[0],
-      range: { start: Math.min(base + s, limit), end: Math.min(base + Math.max(t, s), limit) },
-    });
-  }
-  for (const w of doc.warnings) {
-    const [s, t] = w.pos;
-    problems.push({
-      severity: 'warning',
-      message: 'YAML: ' + w.message.split('\n')[0],
       range: { start: Math.min(base + s, limit), end: Math.min(base + Math.max(t, s), limit) },
     });
   }
