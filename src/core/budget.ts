@@ -7,9 +7,9 @@ import {
 import { ModelDescription } from './model';
 import { normalizeConfig } from './normalize';
 import { QuantScheme, dtypeBytes, isKnownQuantization, normalizeDtypeName, schemeFromConfig, schemeFromName } from './quantization';
-import { WeightPlan, parametersActive, parametersTotal, pipelineLayerRanges, rotaryCacheBytes, totalWeightBytes, weightBytesPerRank } from './weights';
+import { WeightPlan, parametersActive, parametersTotal, totalWeightBytes } from './weights';
 import { kvDtypeBytes, kvHeadsPerRank, modelKvBytesPerToken, modelStateBytesPerSequence, normalizeKvDtype } from './kvcache';
-import { DEFAULT_VLLM_VERSION, GiB, VllmProfile, activationPeakBytes, defaultSchedulerLimits, emulateVllm, formatGiB, nonTorchBytes, vllmProfile } from './engine/vllm';
+import { DEFAULT_VLLM_VERSION, GiB, VllmProfile, defaultSchedulerLimits, emulateVllm, formatGiB, rankBaselines, vllmProfile } from './engine/vllm';
 import { decodeStep, peakFlopsFor, prefillStep, rooflinePoint } from './throughput';
 import { DEFAULT_ACCELERATOR_ID, findAccelerator, supportsFp8 } from './hardware';
 
@@ -212,7 +212,8 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   const reported = vllm.reported;
   const binding = vllm.binding;
   if (!vllm.weightsFit) {
-    const suggested = suggestTensorParallel(model, (t) => nonKvBytesPerRank(model, plan, t, pp, settings, profile) < reported.requestedBytes, Math.max(gpuCount, 8));
+    const suggested = suggestTensorParallel(model, (t) => rankBaselines(model, plan, { ...settings, tp: t }, profile)
+      .every((r) => r.weightBytes + r.activation + r.nonTorch < reported.requestedBytes), Math.max(gpuCount, 8));
     diagnostics.push({
       severity: 'error', code: 'weights-do-not-fit', subject: 'tensorParallel', suggestedValue: suggested,
       message: `Weights need ${formatGiB(binding.weightBytes)} GiB per GPU but ${formatGiB(reported.requestedBytes)} GiB is requested (${acc.name}, utilization ${settings.gpuMemoryUtilization})${suggested ? `; tensor parallel ${suggested} fits` : ''}`,
@@ -301,20 +302,6 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
     diagnostics,
   };
   return { ok: true, report };
-}
-
-/** Memory a rank needs before any KV cache (weights, activation peak, non-torch) at tensor parallel `tp`. */
-function nonKvBytesPerRank(model: ModelDescription, plan: WeightPlan, tp: number, pp: number,
-  settings: Parameters<typeof emulateVllm>[3], profile: VllmProfile): number {
-  const stages = pipelineLayerRanges(model.numLayers, pp);
-  const rotary = rotaryCacheBytes(model, settings.activationDtypeBytes);
-  let worst = 0;
-  stages.forEach((range, stage) => {
-    const weights = weightBytesPerRank(model, plan, { tp, pp: stages.length, stage, mxfp4ExpertPadding: true }) + rotary;
-    const activation = activationPeakBytes(model, model.layers.slice(range.start, range.end), stage === stages.length - 1, { ...settings, tp, pp }, profile);
-    worst = Math.max(worst, weights + activation + nonTorchBytes(tp, pp, profile));
-  });
-  return worst;
 }
 
 /** Exact stored bytes from a safetensors/pytorch index beside the config, when no override changes them. */

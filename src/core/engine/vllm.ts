@@ -227,18 +227,28 @@ export function formatGiB(bytes: number): string {
   return (bytes / GiB).toFixed(2);
 }
 
-export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Accelerator, s: VllmSettings, profile: VllmProfile): VllmResult {
+/** What each pipeline stage's rank holds before any KV cache: weights (with rotary tables), activation peak, non-torch. */
+export function rankBaselines(model: ModelDescription, plan: WeightPlan, s: VllmSettings, profile: VllmProfile):
+  Array<{ stage: number; layers: LayerDescription[]; weightBytes: number; activation: number; nonTorch: number }> {
   const ranges = pipelineLayerRanges(model.numLayers, s.pp);
+  const rotary = rotaryCacheBytes(model, s.activationDtypeBytes);
+  return ranges.map((range, stage) => {
+    const layers = model.layers.slice(range.start, range.end);
+    return {
+      stage,
+      layers,
+      weightBytes: weightBytesPerRank(model, plan, { tp: s.tp, pp: ranges.length, stage, mxfp4ExpertPadding: true }) + rotary,
+      activation: activationPeakBytes(model, layers, stage === ranges.length - 1, s, profile),
+      nonTorch: nonTorchBytes(s.tp, s.pp, profile),
+    };
+  });
+}
+
+export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Accelerator, s: VllmSettings, profile: VllmProfile): VllmResult {
   const total = acc.visibleMemoryGiB * GiB;
   const requested = total * s.gpuMemoryUtilization;
-  const rotary = rotaryCacheBytes(model, s.activationDtypeBytes);
   const layouts: Array<ReturnType<typeof kvLayout>> = [];
-  const ranks: RankBudget[] = ranges.map((range, stage) => {
-    const layers = model.layers.slice(range.start, range.end);
-    const last = stage === ranges.length - 1;
-    const weightBytes = weightBytesPerRank(model, plan, { tp: s.tp, pp: ranges.length, stage, mxfp4ExpertPadding: true }) + rotary;
-    const activation = activationPeakBytes(model, layers, last, s, profile);
-    const nonTorch = nonTorchBytes(s.tp, s.pp, profile);
+  const ranks: RankBudget[] = rankBaselines(model, plan, s, profile).map(({ stage, layers, weightBytes, activation, nonTorch }) => {
     const graphs = cudaGraphBytes(layers.length);
     const available = requested - weightBytes - activation - nonTorch - (profile.subtractsCudaGraphs ? graphs : 0);
     const layout = kvLayout(layers, s);
