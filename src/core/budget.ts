@@ -7,11 +7,12 @@ import {
 import { ModelDescription } from './model';
 import { normalizeConfig } from './normalize';
 import { QuantScheme, dtypeBytes, isKnownQuantization, normalizeDtypeName, schemeFromConfig, schemeFromName } from './quantization';
-import { WeightPlan, parametersActive, parametersTotal, totalWeightBytes } from './weights';
+import { WeightPlan, parametersActive, parametersTotal, rankWeightTable } from './weights';
 import { kvDtypeBytes, kvHeadsPerRank, modelKvBytesPerToken, modelStateBytesPerSequence, normalizeKvDtype } from './kvcache';
 import { DEFAULT_VLLM_VERSION, GiB, VllmProfile, defaultSchedulerLimits, emulateVllm, formatGiB, rankBaselines, vllmProfile } from './engine/vllm';
 import { decodeStep, peakFlopsFor, prefillStep, rooflinePoint } from './throughput';
 import { DEFAULT_ACCELERATOR_ID, findAccelerator, supportsFp8 } from './hardware';
+import { formatInt } from './units';
 
 export interface BudgetOptions {
   /** Custom GPUs from settings, looked up before the catalog. */
@@ -46,6 +47,26 @@ export function resolveEngine(spec: string | undefined): { ok: true; name: 'vllm
   return { ok: true, name: 'vllm', profile };
 }
 
+/**
+ * Schemes per model and override text. One object per pair keeps per-scheme memos (the per-rank weight tables)
+ * shared by every deployment of the model.
+ */
+const schemes = new WeakMap<ModelDescription, Map<string, { scheme?: QuantScheme; error?: string }>>();
+const SCHEMES_PER_MODEL = 32;
+
+function schemeFor(model: ModelDescription, override: string | undefined): { scheme?: QuantScheme; error?: string } {
+  let byOverride = schemes.get(model);
+  if (!byOverride) schemes.set(model, (byOverride = new Map()));
+  const key = override ?? '';
+  let resolved = byOverride.get(key);
+  if (!resolved) {
+    resolved = resolveScheme(model, override);
+    if (byOverride.size >= SCHEMES_PER_MODEL) byOverride.delete(byOverride.keys().next().value as string);
+    byOverride.set(key, resolved);
+  }
+  return resolved;
+}
+
 /** The quantization scheme in force: an explicit override wins over the checkpoint's own config. */
 function resolveScheme(model: ModelDescription, override: string | undefined): { scheme?: QuantScheme; error?: string } {
   const fromCheckpoint = schemeFromConfig(model.quantizationConfig);
@@ -78,7 +99,8 @@ const MEMO_ENTRIES_PER_MODEL = 256;
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const v of Object.values(value as object)) deepFreeze(v);
+    if (Array.isArray(value)) for (const v of value) deepFreeze(v);
+    else for (const k in value) deepFreeze(value[k]); // own enumerable keys: results are plain objects
   }
   return value;
 }
@@ -156,7 +178,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   const activationDtype = requestedDtype ?? (checkpointDtype === 'float32' ? 'bfloat16' : checkpointDtype);
   const activationBytes = dtypeBytes(activationDtype);
 
-  const { scheme, error } = resolveScheme(model, inputs.quantization);
+  const { scheme, error } = schemeFor(model, inputs.quantization);
   if (error) return fail(`${error} (one of fp8, int8, int4, awq, gptq, mxfp4, nvfp4, q4_0, q4_k_m, q5_k_m, q6_k, q8_0, f16)`, 'quantization');
   const plan: WeightPlan = { baseDtypeBytes: activationBytes, scheme };
   const kvCacheDtype: KvCacheDtype = kvChoice === 'auto' && scheme?.kvCacheDtype ? 'fp8' : kvChoice;
@@ -179,7 +201,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
 
   // --- memory --------------------------------------------------------------------------------
   const vllm = emulateVllm(model, plan, acc, settings, profile);
-  const weightBytes = exactWeightBytes(files, model, plan, inputs) ?? totalWeightBytes(model, plan);
+  const weightBytes = exactWeightBytes(files, model, plan, inputs) ?? rankWeightTable(model, plan, tp).totalBytes;
 
   // --- speed ---------------------------------------------------------------------------------
   const batch = checked.batch ?? 1;
@@ -226,14 +248,14 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       subject: fromModel ? 'model' : 'maxModelLen',
       suggestedValue: vllm.estimatedMaxModelLen > 0 ? vllm.estimatedMaxModelLen : undefined,
       // A one-line summary first (what the Problems panel shows), then vLLM's own startup error.
-      message: `${fromModel ? `The model's own context (max_model_len ${maxModelLen.toLocaleString('en-US')})` : `max_model_len ${maxModelLen.toLocaleString('en-US')}`} needs ${formatGiB(binding.neededBytes)} GiB of KV per request; ${formatGiB(Math.max(0, binding.availableKvBytes))} GiB is available on ${acc.name}; the largest that fits is ${vllm.estimatedMaxModelLen.toLocaleString('en-US')}. vLLM: ${vllm.errorMessage}`,
+      message: `${fromModel ? `The model's own context (max_model_len ${formatInt(maxModelLen)})` : `max_model_len ${formatInt(maxModelLen)}`} needs ${formatGiB(binding.neededBytes)} GiB of KV per request; ${formatGiB(Math.max(0, binding.availableKvBytes))} GiB is available on ${acc.name}; the largest that fits is ${formatInt(vllm.estimatedMaxModelLen)}. vLLM: ${vllm.errorMessage}`,
     });
     if (kvCacheDtype !== 'fp8') {
       diagnostics.push({ severity: 'information', code: 'fp8-kv-would-help', subject: 'kvCacheDtype', suggestedValue: 'fp8', message: 'An fp8 KV cache halves KV bytes per token' });
     }
   }
   if (vllm.fits && checked.maxNumSeqs !== undefined && checked.maxNumSeqs > Math.floor(vllm.maxConcurrency)) {
-    diagnostics.push({ severity: 'warning', code: 'max-num-seqs-above-capacity', subject: 'maxNumSeqs', suggestedValue: Math.max(1, Math.floor(vllm.maxConcurrency)), message: `max_num_seqs ${checked.maxNumSeqs} is above the ${vllm.maxConcurrency.toFixed(2)} requests of ${maxModelLen.toLocaleString('en-US')} tokens the KV cache holds; requests beyond that wait or get preempted` });
+    diagnostics.push({ severity: 'warning', code: 'max-num-seqs-above-capacity', subject: 'maxNumSeqs', suggestedValue: Math.max(1, Math.floor(vllm.maxConcurrency)), message: `max_num_seqs ${checked.maxNumSeqs} is above the ${vllm.maxConcurrency.toFixed(2)} requests of ${formatInt(maxModelLen)} tokens the KV cache holds; requests beyond that wait or get preempted` });
   }
   for (const a of assumptions) diagnostics.push({ severity: 'information', code: 'assumption', subject: 'model', message: a });
 

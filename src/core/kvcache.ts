@@ -1,6 +1,6 @@
 // KV-cache bytes per token and per request, per layer type, per rank.
 
-import { LayerDescription, ModelDescription } from './model';
+import { LayerDescription, ModelDescription, layerKinds } from './model';
 import { KvCacheDtype } from './types';
 
 export function kvDtypeBytes(kv: KvCacheDtype, modelDtypeBytes: number): number {
@@ -40,14 +40,14 @@ export function layerKvBytesPerToken(layer: LayerDescription, kvBytes: number, t
 /** Whole model, one token, TP=1: every attention layer counted, sliding layers not capped. */
 export function modelKvBytesPerToken(model: ModelDescription, kvBytes: number): number {
   let total = 0;
-  for (const layer of model.layers) total += layerKvBytesPerToken(layer, kvBytes, 1);
+  for (const { layer, count } of layerKinds(model)) total += layerKvBytesPerToken(layer, kvBytes, 1) * count;
   return total;
 }
 
 /** Recurrent state of one sequence (Mamba layers), TP=1. */
 export function modelStateBytesPerSequence(model: ModelDescription, stateDtypeBytes: number): number {
   let total = 0;
-  for (const layer of model.layers) if (layer.mamba) total += layer.mamba.stateElements * stateDtypeBytes;
+  for (const { layer, count } of layerKinds(model)) if (layer.mamba) total += layer.mamba.stateElements * stateDtypeBytes * count;
   return total;
 }
 

@@ -112,3 +112,72 @@ export function sumParams(groups: readonly WeightGroup[], filter?: (g: WeightGro
   for (const g of groups) if (!filter || filter(g)) total += g.params;
   return total;
 }
+
+/** Layers alike in everything but their index, and how many of them a range holds. */
+export interface LayerKind {
+  /** The first layer of this kind in the range. */
+  layer: LayerDescription;
+  count: number;
+}
+
+// Fields compared to tell layer kinds apart. `satisfies` makes a field added to the interfaces a compile error here.
+const ATTENTION_FIELDS = Object.keys({ type: 1, heads: 1, kvHeads: 1, headDim: 1, window: 1, mlaLatentDim: 1, indexerDim: 1 } satisfies Record<keyof AttentionLayer, 1>) as (keyof AttentionLayer)[];
+const MAMBA_FIELDS = Object.keys({ stateElements: 1, heads: 1 } satisfies Record<keyof MambaLayer, 1>) as (keyof MambaLayer)[];
+const MOE_FIELDS = Object.keys({ experts: 1, expertsPerToken: 1, expertIntermediate: 1, sharedExperts: 1, paramsPerExpert: 1 } satisfies Record<keyof MoeLayer, 1>) as (keyof MoeLayer)[];
+const LAYER_FIELDS = { index: 'ignored', attention: ATTENTION_FIELDS, crossAttention: 'value', mamba: MAMBA_FIELDS, moe: MOE_FIELDS, mlpIntermediate: 'value', gatedMlp: 'value' } as const satisfies Record<keyof LayerDescription, unknown>;
+
+function sameFields<T extends object>(a: T | undefined, b: T | undefined, fields: readonly (keyof T)[]): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  for (const f of fields) if (a[f] !== b[f]) return false;
+  return true;
+}
+
+function sameKind(a: LayerDescription, b: LayerDescription): boolean {
+  return a.crossAttention === b.crossAttention && a.mlpIntermediate === b.mlpIntermediate && a.gatedMlp === b.gatedMlp
+    && sameFields(a.attention, b.attention, LAYER_FIELDS.attention) && sameFields(a.mamba, b.mamba, LAYER_FIELDS.mamba)
+    && sameFields(a.moe, b.moe, LAYER_FIELDS.moe);
+}
+
+interface KindIndex { kindOf: Int32Array; first: LayerDescription[]; ranges: Map<number, readonly LayerKind[]> }
+const kindIndexes = new WeakMap<ModelDescription, KindIndex>();
+
+function kindIndex(model: ModelDescription): KindIndex {
+  let index = kindIndexes.get(model);
+  if (!index) {
+    const kindOf = new Int32Array(model.layers.length);
+    const first: LayerDescription[] = [];
+    model.layers.forEach((layer, i) => {
+      let k = first.findIndex((f) => sameKind(f, layer));
+      if (k < 0) k = first.push(layer) - 1;
+      kindOf[i] = k;
+    });
+    index = { kindOf, first, ranges: new Map() };
+    kindIndexes.set(model, index);
+  }
+  return index;
+}
+
+/**
+ * Layers [start, end) of the model by kind, in order of first appearance. Models repeat a few layer shapes
+ * (dense, MoE, sliding, full, Mamba), so sums over layers become a few products. Memoised per model and range.
+ */
+export function layerKinds(model: ModelDescription, start = 0, end = model.layers.length): readonly LayerKind[] {
+  const index = kindIndex(model);
+  const from = Math.max(0, start);
+  const to = Math.min(end, model.layers.length);
+  const key = from * 0x100000 + to;
+  let kinds = index.ranges.get(key);
+  if (!kinds) {
+    const byKind = new Map<number, LayerKind>();
+    for (let i = from; i < to; i++) {
+      const k = index.kindOf[i];
+      const kind = byKind.get(k);
+      if (kind) kind.count++;
+      else byKind.set(k, { layer: model.layers[i], count: 1 });
+    }
+    kinds = [...byKind.values()];
+    index.ranges.set(key, kinds);
+  }
+  return kinds;
+}

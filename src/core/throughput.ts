@@ -1,10 +1,10 @@
 // Decode and prefill ceilings from bytes moved and FLOPs done, and the roofline they sit on.
 
 import { Accelerator, BoundRegime, RooflinePoint } from './types';
-import { LayerDescription, ModelDescription } from './model';
+import { LayerDescription, ModelDescription, layerKinds } from './model';
 import { layerKvBytesPerToken, tokensHeld } from './kvcache';
 import { ComputeDtype } from './quantization';
-import { WeightPlan, groupBytesPerRank, groupOnStage, pipelineLayerRanges } from './weights';
+import { RankWeightTable, WeightPlan, pipelineLayerRanges, rankWeightTable } from './weights';
 
 export interface ParallelPlan { tp: number; pp: number }
 
@@ -34,7 +34,7 @@ export function peakFlopsFor(acc: Accelerator, compute: ComputeDtype): { flops: 
 }
 
 /**
- * What one rank of one stage reads and computes per step, from one pass over the weight groups:
+ * What one rank of one stage reads and computes per step, from the model's per-rank weight table:
  * bytes always read in full, bytes read in part (embedding rows, routed experts) and matmul FLOPs per token.
  */
 interface StageSummary {
@@ -46,44 +46,45 @@ interface StageSummary {
   matmulFlopsPerToken: number;
 }
 
-/** Summaries per DecodeInputs (one per budget): decode and prefill share them. */
-const summaries = new WeakMap<DecodeInputs, StageSummary[]>();
+/** Summaries per weight table and pipeline size: every budget of the model with that plan and TP reads them. */
+const summaries = new WeakMap<RankWeightTable, Map<number, StageSummary[]>>();
 
 function stageSummaries(d: DecodeInputs, stages: StageRanges): StageSummary[] {
-  const cached = summaries.get(d);
+  const { model } = d;
+  const table = rankWeightTable(model, d.plan, d.par.tp);
+  let byStages = summaries.get(table);
+  if (!byStages) summaries.set(table, (byStages = new Map()));
+  const cached = byStages.get(stages.length);
   if (cached) return cached;
-  const { model, plan, par } = d;
-  const out = stages.map((): StageSummary => ({ fullBytes: 0, rowTables: [], expertGroups: new Map(), matmulFlopsPerToken: 0 }));
   const last = stages.length - 1;
-  for (const g of model.weights) {
-    for (let stage = 0; stage < stages.length; stage++) {
-      if (!groupOnStage(g, stage, stages)) continue;
-      const sum = out[stage];
-      const bytes = groupBytesPerRank(model, g, plan, { tp: par.tp, pp: par.pp, stage });
-      const moe = g.role === 'expert' && g.layer !== undefined ? model.layers[g.layer]?.moe : undefined;
-      if (g.role === 'vision') continue;
-      if (g.role === 'embedding' || g.role === 'position-embedding') {
-        sum.rowTables.push({ bytes, rows: g.shape?.input ?? model.vocabSize });
-      } else if (moe) {
+  const out = stages.map((range, stage): StageSummary => {
+    const sum: StageSummary = { fullBytes: 0, rowTables: [], expertGroups: new Map(), matmulFlopsPerToken: 0 };
+    for (let i = range.start; i < range.end; i++) {
+      sum.fullBytes += table.fullBytes[i];
+      sum.matmulFlopsPerToken += table.matmulFlopsPerToken[i];
+      const moe = model.layers[i]?.moe;
+      if (table.expertBytes[i] > 0 && moe) {
         const key = `${moe.experts}/${moe.expertsPerToken}`;
         const e = sum.expertGroups.get(key) ?? { bytes: 0, experts: moe.experts, topK: moe.expertsPerToken };
-        e.bytes += bytes;
+        e.bytes += table.expertBytes[i];
         sum.expertGroups.set(key, e);
-      } else {
-        sum.fullBytes += bytes;
-      }
-      if (g.role !== 'embedding' && g.role !== 'position-embedding' && g.role !== 'norm' && g.role !== 'bias') {
-        sum.matmulFlopsPerToken += (2 * (moe ? g.params * (moe.expertsPerToken / moe.experts) : g.params)) / par.tp;
       }
     }
-  }
-  // A tied embedding doubles as the LM head and is read (and multiplied) in full on the last stage.
-  const emb = model.tieWordEmbeddings ? model.weights.find((g) => g.role === 'embedding') : undefined;
-  if (emb) {
-    out[last].fullBytes += groupBytesPerRank(model, emb, plan, { tp: par.tp, pp: par.pp, stage: last });
-    out[last].matmulFlopsPerToken += (2 * model.vocabSize * model.hiddenSize) / par.tp;
-  }
-  summaries.set(d, out);
+    for (const t of table.rowTables) {
+      if (t.layer === undefined ? stage === 0 : t.layer >= range.start && t.layer < range.end) sum.rowTables.push(t);
+    }
+    if (stage === last) {
+      sum.fullBytes += table.lastStageFullBytes;
+      sum.matmulFlopsPerToken += table.lastStageMatmulFlopsPerToken;
+      // A tied embedding doubles as the LM head and is read (and multiplied) in full on the last stage.
+      if (table.tiedHeadBytes !== undefined) {
+        sum.fullBytes += table.tiedHeadBytes;
+        sum.matmulFlopsPerToken += (2 * model.vocabSize * model.hiddenSize) / d.par.tp;
+      }
+    }
+    return sum;
+  });
+  byStages.set(stages.length, out);
   return out;
 }
 
@@ -136,10 +137,10 @@ function forwardStep(d: DecodeInputs, tokens: number, perLayer: (l: LayerDescrip
     const w = weightBytesTouched(summaries[stage], tokens);
     let kv = 0;
     let attention = 0;
-    for (let i = range.start; i < range.end; i++) {
-      const layer = perLayer(d.model.layers[i]);
-      kv += layer.kv;
-      attention += layer.attention;
+    for (const { layer, count } of layerKinds(d.model, range.start, range.end)) {
+      const figures = perLayer(layer);
+      kv += figures.kv * count;
+      attention += figures.attention * count;
     }
     const f = tokens * summaries[stage].matmulFlopsPerToken + attention;
     const tMem = (w + kv) / bw;

@@ -2,6 +2,9 @@
 
 const SI_PREFIXES = ['', 'k', 'M', 'G', 'T', 'P', 'E', 'Z'];
 
+/** One formatter for every grouped integer: toLocaleString builds a new one per call (~4x slower). */
+const GROUPED = new Intl.NumberFormat('en-US');
+
 /** 1.23e12 → "1.23 T" (3 significant digits by default). */
 export function si(value: number, unit = '', digits = 3): string {
   if (!Number.isFinite(value)) return '—';
@@ -21,7 +24,7 @@ export function si(value: number, unit = '', digits = 3): string {
 export function fixed(value: number): string {
   if (!Number.isFinite(value)) return '—';
   const a = Math.abs(value);
-  if (a >= 100) return Math.round(value).toLocaleString('en-US');
+  if (a >= 100) return formatInt(value);
   if (a >= 10) return value.toFixed(1);
   if (a >= 0.01 || a === 0) return String(Number(value.toPrecision(3)));
   return value.toExponential(2);
@@ -57,13 +60,13 @@ export function seconds(value: number): string {
 /** Tick labels for power-of-ten axes: 0.1 → "0.1", 1000 → "1,000". */
 export function tick(value: number): string {
   if (!Number.isFinite(value)) return '';
-  if (value >= 1) return Math.round(value).toLocaleString('en-US');
+  if (value >= 1) return formatInt(value);
   return String(Number(value.toPrecision(1)));
 }
 
 /** Integers with thousands separators: `131,072`. */
 export function formatInt(n: number): string {
-  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—';
+  return Number.isFinite(n) ? GROUPED.format(Math.round(n)) : '—';
 }
 
 /** Parameter counts: `8.03 B`, `560 M`. */

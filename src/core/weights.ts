@@ -1,6 +1,6 @@
 // Parameter counts and stored weight bytes, whole model and per GPU rank under tensor/pipeline parallelism.
 
-import { ModelDescription, WeightGroup, sumParams } from './model';
+import { ModelDescription, MoeLayer, WeightGroup, sumParams } from './model';
 import { QuantScheme, dtypeBytes } from './quantization';
 
 /** vLLM pads vocabulary-parallel embeddings and heads to a multiple of 64 rows. */
@@ -13,7 +13,19 @@ export interface WeightPlan {
 }
 
 export function parametersTotal(model: ModelDescription): number {
-  return sumParams(model.weights);
+  return parameterCounts(model).total;
+}
+
+/** Totals per model object: every budget of a model reports them. */
+const parameterCountsMemo = new WeakMap<ModelDescription, { total: number; active: number }>();
+
+function parameterCounts(model: ModelDescription): { total: number; active: number } {
+  let counts = parameterCountsMemo.get(model);
+  if (!counts) {
+    counts = { total: sumParams(model.weights), active: countActive(model) };
+    parameterCountsMemo.set(model, counts);
+  }
+  return counts;
 }
 
 /**
@@ -22,6 +34,10 @@ export function parametersTotal(model: ModelDescription): number {
  * This is how model cards state "active" parameters (gpt-oss 5.1B, Qwen3-30B-A3B 3B, DeepSeek-V3 37B).
  */
 export function parametersActive(model: ModelDescription): number {
+  return parameterCounts(model).active;
+}
+
+function countActive(model: ModelDescription): number {
   let active = 0;
   for (const g of model.weights) {
     if (g.role === 'embedding' || g.role === 'vision' || g.role === 'position-embedding') continue;
@@ -44,9 +60,7 @@ export function groupBytes(g: WeightGroup, plan: WeightPlan): number {
 }
 
 export function totalWeightBytes(model: ModelDescription, plan: WeightPlan): number {
-  let bytes = 0;
-  for (const g of model.weights) bytes += groupBytes(g, plan);
-  return bytes;
+  return rankWeightTable(model, plan, 1).totalBytes;
 }
 
 /** vLLM's even split of layers across pipeline stages: extra layers go to the stages before the last. */
@@ -69,15 +83,6 @@ export interface RankPlacement {
   stage: number;
   /** Pad quantized MoE expert matrices as vLLM's MXFP4 kernels do (multiples of 256). */
   mxfp4ExpertPadding?: boolean;
-}
-
-/** Whether a group lives on the given pipeline stage (of `stages` from pipelineLayerRanges). */
-export function groupOnStage(g: WeightGroup, stage: number, stages: ReadonlyArray<{ start: number; end: number }>): boolean {
-  const range = stages[Math.min(stage, stages.length - 1)];
-  if (g.layer !== undefined) return g.layer >= range.start && g.layer < range.end;
-  if (g.role === 'embedding' || g.role === 'position-embedding' || g.role === 'vision') return stage === 0;
-  // Final norm and LM head (or the tied embedding reused as head) live on the last stage.
-  return stage === stages.length - 1;
 }
 
 const padTo = (n: number, multiple: number): number => Math.ceil(n / multiple) * multiple;
@@ -104,19 +109,171 @@ export function groupBytesPerRank(model: ModelDescription, g: WeightGroup, plan:
   return groupBytes(g, plan) / tp;
 }
 
+/**
+ * What each tensor-parallel rank stores, per decoder layer and for the layer-less groups, under one plan and
+ * TP size. One pass over the weight groups builds it; a pipeline stage's share is then a loop over its layers.
+ * The vLLM emulation, decode, prefill and the TP suggestion all read it, and a manifest that deploys one model
+ * many ways builds it once per (plan, TP) instead of walking hundreds of groups per stage per question.
+ */
+export interface RankWeightTable {
+  tp: number;
+  /** Stored bytes of the whole model, unsharded (totalWeightBytes). */
+  totalBytes: number;
+  /** Per decoder layer: bytes as vLLM allocates them (MXFP4 experts padded to its kernel's multiples of 256). */
+  allocatedBytes: Float64Array;
+  /** Per decoder layer: stored bytes without kernel padding. */
+  storedBytes: Float64Array;
+  /** Per decoder layer, what a forward step reads: groups read in full (not experts, not vision). */
+  fullBytes: Float64Array;
+  /** Per decoder layer: routed-expert bytes (of that layer's `moe`), read in part. */
+  expertBytes: Float64Array;
+  /** Per decoder layer: matmul FLOPs per token (experts scaled by top-k / experts). */
+  matmulFlopsPerToken: Float64Array;
+  /** Layer-less groups on the first stage (embeddings, vision tower) and on the last (final norm, LM head). */
+  firstStageBytes: number;
+  lastStageBytes: number;
+  /** Embedding tables, one row per sequence read per step (layer undefined: first stage). */
+  rowTables: ReadonlyArray<{ bytes: number; rows: number; layer?: number }>;
+  /** Layer-less groups of the last stage as a forward step reads them. */
+  lastStageFullBytes: number;
+  lastStageMatmulFlopsPerToken: number;
+  /** The embedding table's bytes per rank when it doubles as the LM head (tie_word_embeddings), else undefined. */
+  tiedHeadBytes?: number;
+}
+
+/**
+ * One model under one plan before tensor parallelism, per decoder layer: bytes every rank keeps whole and bytes
+ * split across ranks, by how a forward step reads them, and matmul FLOPs per token. A TP table is then one
+ * division per layer. Groups whose share is not a plain division (vocabulary-padded tables, MXFP4 experts with
+ * kernel padding) and the layer-less groups are few: they are sized per TP size.
+ */
+interface PlanLayerSums {
+  totalBytes: number;
+  storedWhole: Float64Array;
+  storedSplit: Float64Array;
+  fullWhole: Float64Array;
+  fullSplit: Float64Array;
+  expertWhole: Float64Array;
+  expertSplit: Float64Array;
+  matmulFlopsPerTokenUnsplit: Float64Array;
+  sizedPerTp: WeightGroup[];
+}
+
+interface PlanMemo { sums: PlanLayerSums; tables: Map<number, RankWeightTable> }
+
+const NO_SCHEME = {};
+/** Per model, per scheme object (budgets resolve one per model and override), per base dtype. */
+const planMemos = new WeakMap<ModelDescription, WeakMap<object, Map<number, PlanMemo>>>();
+const TABLES_PER_PLAN = 64;
+
+function planMemo(model: ModelDescription, plan: WeightPlan): PlanMemo {
+  let byScheme = planMemos.get(model);
+  if (!byScheme) planMemos.set(model, (byScheme = new WeakMap()));
+  let byDtype = byScheme.get(plan.scheme ?? NO_SCHEME);
+  if (!byDtype) byScheme.set(plan.scheme ?? NO_SCHEME, (byDtype = new Map()));
+  let memo = byDtype.get(plan.baseDtypeBytes);
+  if (!memo) byDtype.set(plan.baseDtypeBytes, (memo = { sums: planLayerSums(model, plan), tables: new Map() }));
+  return memo;
+}
+
+export function rankWeightTable(model: ModelDescription, plan: WeightPlan, tp: number): RankWeightTable {
+  const memo = planMemo(model, plan);
+  let table = memo.tables.get(tp);
+  if (!table) {
+    table = buildRankWeightTable(model, plan, memo.sums, tp);
+    if (memo.tables.size >= TABLES_PER_PLAN) memo.tables.delete(memo.tables.keys().next().value as number);
+    memo.tables.set(tp, table);
+  }
+  return table;
+}
+
+const isRowTable = (g: WeightGroup): boolean => g.role === 'embedding' || g.role === 'position-embedding';
+const matmulFlopsPerToken = (g: WeightGroup, moe: MoeLayer | undefined): number =>
+  isRowTable(g) || g.role === 'norm' || g.role === 'bias' ? 0 : 2 * (moe ? g.params * (moe.expertsPerToken / moe.experts) : g.params);
+
+function planLayerSums(model: ModelDescription, plan: WeightPlan): PlanLayerSums {
+  const n = Math.max(0, model.numLayers);
+  const sums: PlanLayerSums = {
+    totalBytes: 0, storedWhole: new Float64Array(n), storedSplit: new Float64Array(n), fullWhole: new Float64Array(n),
+    fullSplit: new Float64Array(n), expertWhole: new Float64Array(n), expertSplit: new Float64Array(n),
+    matmulFlopsPerTokenUnsplit: new Float64Array(n), sizedPerTp: [],
+  };
+  const mxfp4 = plan.scheme?.weightDtype === 'mxfp4';
+  for (const g of model.weights) {
+    const bytes = groupBytes(g, plan);
+    sums.totalBytes += bytes;
+    const layer = g.layer;
+    if (layer === undefined || g.tp === 'vocab' || (mxfp4 && g.role === 'expert') || isRowTable(g) || g.role === 'vision') {
+      sums.sizedPerTp.push(g);
+      continue;
+    }
+    if (!(layer >= 0 && layer < n)) continue; // on no pipeline stage
+    const whole = g.tp === 'replicated';
+    const moe = g.role === 'expert' ? model.layers[layer]?.moe : undefined;
+    (whole ? sums.storedWhole : sums.storedSplit)[layer] += bytes;
+    if (moe) (whole ? sums.expertWhole : sums.expertSplit)[layer] += bytes;
+    else (whole ? sums.fullWhole : sums.fullSplit)[layer] += bytes;
+    sums.matmulFlopsPerTokenUnsplit[layer] += matmulFlopsPerToken(g, moe);
+  }
+  return sums;
+}
+
+function buildRankWeightTable(model: ModelDescription, plan: WeightPlan, sums: PlanLayerSums, tp: number): RankWeightTable {
+  const n = Math.max(0, model.numLayers);
+  const t = {
+    tp, totalBytes: sums.totalBytes, allocatedBytes: new Float64Array(n), storedBytes: new Float64Array(n), fullBytes: new Float64Array(n),
+    expertBytes: new Float64Array(n), matmulFlopsPerToken: new Float64Array(n),
+    firstStageBytes: 0, lastStageBytes: 0, rowTables: [] as Array<{ bytes: number; rows: number; layer?: number }>,
+    lastStageFullBytes: 0, lastStageMatmulFlopsPerToken: 0, tiedHeadBytes: undefined as number | undefined,
+  };
+  for (let i = 0; i < n; i++) {
+    t.storedBytes[i] = t.allocatedBytes[i] = sums.storedWhole[i] + sums.storedSplit[i] / tp;
+    t.fullBytes[i] = sums.fullWhole[i] + sums.fullSplit[i] / tp;
+    t.expertBytes[i] = sums.expertWhole[i] + sums.expertSplit[i] / tp;
+    t.matmulFlopsPerToken[i] = sums.matmulFlopsPerTokenUnsplit[i] / tp;
+  }
+  const stored = { tp, pp: 1, stage: 0 };
+  const allocated = { tp, pp: 1, stage: 0, mxfp4ExpertPadding: true };
+  for (const g of sums.sizedPerTp) {
+    const layered = g.layer !== undefined;
+    if (layered && !(g.layer! >= 0 && g.layer! < n)) continue; // on no pipeline stage
+    const bytes = groupBytesPerRank(model, g, plan, stored);
+    if (layered) {
+      // Only MXFP4 experts are padded: other groups allocate what they store.
+      t.allocatedBytes[g.layer!] += g.role === 'expert' ? groupBytesPerRank(model, g, plan, allocated) : bytes;
+      t.storedBytes[g.layer!] += bytes;
+    } else if (isRowTable(g) || g.role === 'vision') t.firstStageBytes += bytes;
+    else t.lastStageBytes += bytes;
+    // What a forward step reads and computes (the vision tower runs on images, not per token).
+    if (g.role === 'vision') continue;
+    const moe = g.role === 'expert' && layered ? model.layers[g.layer!]?.moe : undefined;
+    if (isRowTable(g)) {
+      t.rowTables.push({ bytes, rows: g.shape?.input ?? model.vocabSize, layer: g.layer });
+    } else if (layered) {
+      if (moe) t.expertBytes[g.layer!] += bytes; else t.fullBytes[g.layer!] += bytes;
+    } else {
+      t.lastStageFullBytes += bytes;
+    }
+    const flops = matmulFlopsPerToken(g, moe) / tp;
+    if (layered) t.matmulFlopsPerToken[g.layer!] += flops; else t.lastStageMatmulFlopsPerToken += flops;
+  }
+  const emb = model.tieWordEmbeddings ? model.weights.find((g) => g.role === 'embedding') : undefined;
+  if (emb) t.tiedHeadBytes = groupBytesPerRank(model, emb, plan, stored);
+  return t;
+}
+
 /** Stored weight bytes on one rank (TP shard of the layers of its pipeline stage). */
 export function weightBytesPerRank(model: ModelDescription, plan: WeightPlan, placement: RankPlacement): number {
+  const table = rankWeightTable(model, plan, placement.tp);
   const stages = pipelineLayerRanges(model.numLayers, placement.pp);
+  const range = stages[Math.min(placement.stage, stages.length - 1)];
+  const perLayer = placement.mxfp4ExpertPadding ? table.allocatedBytes : table.storedBytes;
   let bytes = 0;
-  for (const g of model.weights) {
-    if (!groupOnStage(g, placement.stage, stages)) continue;
-    bytes += groupBytesPerRank(model, g, plan, placement);
-  }
+  for (let i = range.start; i < range.end; i++) bytes += perLayer[i];
+  if (placement.stage === 0) bytes += table.firstStageBytes;
+  if (placement.stage === stages.length - 1) bytes += table.lastStageBytes;
   // Tied embeddings: the last stage needs the table as its head when it is not also the first.
-  if (model.tieWordEmbeddings && placement.pp > 1 && placement.stage === placement.pp - 1 && placement.stage !== 0) {
-    const emb = model.weights.find((g) => g.role === 'embedding');
-    if (emb) bytes += groupBytesPerRank(model, emb, plan, placement);
-  }
+  if (placement.pp > 1 && placement.stage === placement.pp - 1 && placement.stage !== 0) bytes += table.tiedHeadBytes ?? 0;
   return bytes;
 }
 

@@ -118,11 +118,13 @@ export class Analyzer {
     const parsed = parseDocument(fileName, text);
     if (!parsed.kind) return { ...base, kind: undefined, items: [], problems: [] };
     const items: AnalyzedItem[] = [];
-    for (const spec of parsed.deployments) {
+    // Start every model's resolution first: each may wait on the file system, and a manifest names many models.
+    const resolutions = parsed.deployments.map((spec) => spec.model && this.resolver.resolve(spec.model.name, document.uri, settings));
+    for (const [i, spec] of parsed.deployments.entries()) {
       const inputs = deploymentInputs(settings, spec.inputs, workloadOf(spec));
       const item: AnalyzedItem = { spec, label: spec.label, inputs, anchor: spec.anchor };
       if (spec.model) {
-        item.resolution = await this.resolver.resolve(spec.model.name, document.uri, settings);
+        item.resolution = await resolutions[i]!;
         if (item.resolution.ok) {
           item.files = item.resolution.model.files;
           item.result = safeCompute(item.files, inputs, options, this.log);

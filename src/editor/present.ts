@@ -1,14 +1,12 @@
 // Words and numbers for hovers and CodeLens, from the engine's report fields only (formatting, no arithmetic
 // beyond unit conversion for display).
 import type { BudgetReport } from '../core/types';
-import { bytes, fixed, si } from '../core/units';
+import { bytes, fixed, formatInt, si } from '../core/units';
 
 export { bytes };
 
 /** 131072 → "131,072". */
-export function int(n: number): string {
-  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—';
-}
+export const int = formatInt;
 
 /** Bytes, readable and exact: "128.00 KiB (131,072 B)". */
 export function bytesExact(n: number): string {

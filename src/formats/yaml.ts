@@ -7,6 +7,7 @@
 import * as YAML from 'yaml';
 import { Decoded, ScalarStyle, Unsupported, decodeBlock, decodeFlow } from './scalar';
 import { MAX_NESTING, clampProblems, nestingProblem } from './limits';
+import { keepShapeAlive } from './shapes';
 import type { FormatProblem } from './types';
 
 export interface YScalar {
@@ -183,6 +184,8 @@ class KeySet {
     return true;
   }
 }
+
+keepShapeAlive(new KeySet());
 
 /** A collection nested deeper than MAX_NESTING: reported as is, never handed to the `yaml` library (it recurses too). */
 class TooDeep extends Error {
@@ -646,6 +649,8 @@ class FastParser {
     return this.plainScalar(start, last);
   }
 }
+keepShapeAlive(new FastParser('', 0, 0));
+keepShapeAlive(new FastParser('', 0, 0, new Set()));
 
 // ---------------------------------------------------------------------------
 // Fallback through the `yaml` library.

@@ -2,7 +2,7 @@
 // Calibrated on vLLM 0.19.0 startup logs with global coefficients only: nothing is keyed by model name.
 
 import { Accelerator } from '../types';
-import { LayerDescription, ModelDescription } from '../model';
+import { LayerDescription, LayerKind, ModelDescription, layerKinds } from '../model';
 import { layerKvBytesPerToken, tokensHeld } from '../kvcache';
 import { VOCAB_PADDING, WeightPlan, pipelineLayerRanges, rotaryCacheBytes, weightBytesPerRank } from '../weights';
 
@@ -70,7 +70,9 @@ export interface VllmSettings {
 
 export interface RankBudget {
   stage: number;
-  layers: LayerDescription[];
+  /** The stage's layers by kind. */
+  layers: readonly LayerKind[];
+  layerCount: number;
   totalBytes: number;
   requestedBytes: number;
   weightBytes: number;
@@ -120,12 +122,12 @@ function layerActivationWidth(layer: LayerDescription, hidden: number, tp: numbe
 }
 
 /** Peak torch memory of vLLM's profiling run above the weights, per rank. */
-export function activationPeakBytes(model: ModelDescription, layers: LayerDescription[], lastStage: boolean, s: VllmSettings, profile: VllmProfile): number {
+export function activationPeakBytes(model: ModelDescription, layers: readonly LayerKind[], lastStage: boolean, s: VllmSettings, profile: VllmProfile): number {
   const h = model.hiddenSize;
   const T = s.maxNumBatchedTokens;
   const b = s.activationDtypeBytes;
   let widest = 0;
-  for (const l of layers) widest = Math.max(widest, layerActivationWidth(l, h, s.tp));
+  for (const { layer } of layers) widest = Math.max(widest, layerActivationWidth(layer, h, s.tp));
   const paddedVocab = Math.ceil(model.vocabSize / VOCAB_PADDING) * VOCAB_PADDING;
   if (!profile.v1) {
     // V0 profiled one forward pass of T tokens; its logits (last token of each sequence) are small.
@@ -154,9 +156,10 @@ export function cudaGraphBytes(layersOnRank: number): number {
 
 const cdiv = (a: number, b: number): number => Math.ceil(a / b);
 
-interface LayerSpec { key: string; pageBytes: number; layer: LayerDescription }
+/** One kind of layer's KV cache: `count` layers with pages of `pageBytes`. */
+interface LayerSpec { key: string; pageBytes: number; layer: LayerDescription; count: number }
 
-/** One layer's worst-case KV bytes for a request of `len` tokens (vLLM's max_memory_usage_bytes). */
+/** One layer's worst-case KV bytes for a request of `len` tokens (vLLM's max_memory_usage_bytes), for one layer of the kind. */
 function layerMaxMemory(spec: LayerSpec, len: number, s: VllmSettings): number {
   const a = spec.layer.attention;
   if (a && (a.type === 'sliding' || a.type === 'chunked') && a.window) {
@@ -167,19 +170,19 @@ function layerMaxMemory(spec: LayerSpec, len: number, s: VllmSettings): number {
 }
 
 /** KV-cache groups as vLLM's hybrid allocator forms them, and bytes per block across the pool. */
-function kvLayout(layers: LayerDescription[], s: VllmSettings): { specs: LayerSpec[]; numGroups: number; bytesPerBlock: number; groupKeys: string[] } {
+function kvLayout(layers: readonly LayerKind[], s: VllmSettings): { specs: LayerSpec[]; numGroups: number; bytesPerBlock: number; groupKeys: string[] } {
   const specs: LayerSpec[] = [];
-  for (const layer of layers) {
+  for (const { layer, count } of layers) {
     const perToken = layerKvBytesPerToken(layer, s.kvBytes, s.tp);
     if (perToken <= 0) continue;
     const a = layer.attention!;
     const key = a.type === 'sliding' || a.type === 'chunked' ? `${a.type}:${a.window}` : 'full';
-    specs.push({ key, pageBytes: perToken * s.blockSize, layer });
+    specs.push({ key, pageBytes: perToken * s.blockSize, layer, count });
   }
   const counts = new Map<string, number>();
-  for (const sp of specs) counts.set(sp.key, (counts.get(sp.key) ?? 0) + 1);
+  for (const sp of specs) counts.set(sp.key, (counts.get(sp.key) ?? 0) + sp.count);
   if (counts.size <= 1) {
-    return { specs, numGroups: specs.length ? 1 : 0, bytesPerBlock: specs.reduce((t, sp) => t + sp.pageBytes, 0), groupKeys: [...counts.keys()] };
+    return { specs, numGroups: specs.length ? 1 : 0, bytesPerBlock: specs.reduce((t, sp) => t + sp.pageBytes * sp.count, 0), groupKeys: [...counts.keys()] };
   }
   const groupSize = Math.min(...counts.values());
   const groupKeys: string[] = [];
@@ -190,7 +193,7 @@ function kvLayout(layers: LayerDescription[], s: VllmSettings): { specs: LayerSp
 
 function neededBytes(specs: LayerSpec[], len: number, s: VllmSettings): number {
   let total = 0;
-  for (const sp of specs) total += layerMaxMemory(sp, len, s);
+  for (const sp of specs) total += layerMaxMemory(sp, len, s) * sp.count;
   return total;
 }
 
@@ -204,9 +207,9 @@ function blocksPerRequest(layout: ReturnType<typeof kvLayout>, len: number, s: V
   return blocks;
 }
 
-function stateBytes(layers: LayerDescription[], s: VllmSettings): number {
+function stateBytes(layers: readonly LayerKind[], s: VllmSettings): number {
   let total = 0;
-  for (const l of layers) if (l.mamba) total += (l.mamba.stateElements * s.stateDtypeBytes) / s.tp;
+  for (const { layer, count } of layers) if (layer.mamba) total += ((layer.mamba.stateElements * s.stateDtypeBytes) / s.tp) * count;
   return total;
 }
 
@@ -229,14 +232,15 @@ export function formatGiB(bytes: number): string {
 
 /** What each pipeline stage's rank holds before any KV cache: weights (with rotary tables), activation peak, non-torch. */
 export function rankBaselines(model: ModelDescription, plan: WeightPlan, s: VllmSettings, profile: VllmProfile):
-  Array<{ stage: number; layers: LayerDescription[]; weightBytes: number; activation: number; nonTorch: number }> {
+  Array<{ stage: number; layers: readonly LayerKind[]; layerCount: number; weightBytes: number; activation: number; nonTorch: number }> {
   const ranges = pipelineLayerRanges(model.numLayers, s.pp);
   const rotary = rotaryCacheBytes(model, s.activationDtypeBytes);
   return ranges.map((range, stage) => {
-    const layers = model.layers.slice(range.start, range.end);
+    const layers = layerKinds(model, range.start, range.end);
     return {
       stage,
       layers,
+      layerCount: layers.reduce((n, k) => n + k.count, 0),
       weightBytes: weightBytesPerRank(model, plan, { tp: s.tp, pp: ranges.length, stage, mxfp4ExpertPadding: true }) + rotary,
       activation: activationPeakBytes(model, layers, stage === ranges.length - 1, s, profile),
       nonTorch: nonTorchBytes(s.tp, s.pp, profile),
@@ -248,8 +252,8 @@ export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Acce
   const total = acc.visibleMemoryGiB * GiB;
   const requested = total * s.gpuMemoryUtilization;
   const layouts: Array<ReturnType<typeof kvLayout>> = [];
-  const ranks: RankBudget[] = rankBaselines(model, plan, s, profile).map(({ stage, layers, weightBytes, activation, nonTorch }) => {
-    const graphs = cudaGraphBytes(layers.length);
+  const ranks: RankBudget[] = rankBaselines(model, plan, s, profile).map(({ stage, layers, layerCount, weightBytes, activation, nonTorch }) => {
+    const graphs = cudaGraphBytes(layerCount);
     const available = requested - weightBytes - activation - nonTorch - (profile.subtractsCudaGraphs ? graphs : 0);
     const layout = kvLayout(layers, s);
     layouts.push(layout);
@@ -259,9 +263,9 @@ export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Acce
     if (layout.bytesPerBlock > 0) numBlocks = Math.floor(usable / layout.bytesPerBlock);
     const blocks = blocksPerRequest(layout, s.maxModelLen, s);
     return {
-      stage, layers, totalBytes: total, requestedBytes: requested, weightBytes, activationPeakBytes: activation,
+      stage, layers, layerCount, totalBytes: total, requestedBytes: requested, weightBytes, activationPeakBytes: activation,
       nonTorchBytes: nonTorch, cudaGraphBytes: graphs, availableKvBytes: available,
-      kvBytesPerToken: layout.specs.reduce((t, sp) => t + sp.pageBytes / s.blockSize, 0),
+      kvBytesPerToken: layout.specs.reduce((t, sp) => t + (sp.pageBytes / s.blockSize) * sp.count, 0),
       stateBytesPerSequence: state, numBlocks, numGroups: layout.numGroups, blocksPerRequest: blocks,
       neededBytes: neededBytes(layout.specs, s.maxModelLen, s) + state,
     };
