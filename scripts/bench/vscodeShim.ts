@@ -204,6 +204,10 @@ export const workspace = {
     async readFile(uri: Uri): Promise<Uint8Array> {
       return fs.promises.readFile(uri.fsPath);
     },
+    async readDirectory(uri: Uri): Promise<[string, FileType][]> {
+      const entries = await fs.promises.readdir(uri.fsPath, { withFileTypes: true });
+      return entries.map((e) => [e.name, e.isDirectory() ? FileType.Directory : FileType.File]);
+    },
   },
   /** Only the pattern the resolver uses: every `<name>` file ('**\/<name>'), node_modules and .git skipped. */
   async findFiles(include: string, _exclude?: string, max = Number.MAX_SAFE_INTEGER): Promise<Uri[]> {

@@ -5,6 +5,7 @@
 import {
   AttentionLayer, LayerDescription, MoeLayer, NormalizeResult, RotaryCache, WeightGroup,
 } from './model';
+import { keepShapeAlive } from './shapes';
 
 type Json = Record<string, unknown>;
 
@@ -67,6 +68,8 @@ class ConfigReader {
     return typeof v === 'string' ? v : undefined;
   }
 }
+keepShapeAlive(new ConfigReader({}));
+keepShapeAlive(new ConfigReader({}, 'text_config.'));
 
 /** Shape of a standard decoder layer stack (Llama and the many families built like it). */
 interface DecoderShape {

@@ -55,6 +55,11 @@ export class ModelResolver {
   private readonly downloaded = new Map<string, Promise<unknown>>();
   /** Every workspace config.json, read once (dropped when one changes): lookups are then in memory. */
   private workspaceIndex: Promise<Array<{ uri: vscode.Uri; config: unknown }>> | undefined;
+  /**
+   * Lower-cased names in a folder (undefined when it cannot be listed), read once: a manifest names dozens of
+   * models, and one listing answers for all of them where a stat per candidate would ask the file system each time.
+   */
+  private readonly listings = new Map<string, Promise<Set<string> | undefined>>();
 
   constructor(private readonly log: Logger, private readonly env: NodeJS.ProcessEnv = process.env) {}
 
@@ -62,6 +67,7 @@ export class ModelResolver {
   invalidate(): void {
     this.cache.clear();
     this.workspaceIndex = undefined;
+    this.listings.clear();
   }
 
   resolve(reference: string, document: vscode.Uri, settings: Settings): Promise<Resolution> {
@@ -100,8 +106,16 @@ export class ModelResolver {
       const p = ref.path.startsWith('~') ? path.join(os.homedir(), ref.path.slice(1)) : ref.path;
       pathCandidates.push(document.with({ path: p.replace(/\\/g, '/') }));
     } else {
-      if (document.scheme !== 'untitled') pathCandidates.push(vscode.Uri.joinPath(document, '..', rel));
-      for (const f of vscode.workspace.workspaceFolders ?? []) pathCandidates.push(vscode.Uri.joinPath(f.uri, rel));
+      const bases: vscode.Uri[] = [];
+      if (document.scheme !== 'untitled') bases.push(vscode.Uri.joinPath(document, '..'));
+      for (const f of vscode.workspace.workspaceFolders ?? []) bases.push(f.uri);
+      // A candidate whose first folder is not in its base cannot exist (case-insensitive: the file system decides).
+      const first = rel.split(/[\\/]/)[0].toLowerCase();
+      for (const b of bases) {
+        const names = first && first !== '.' && first !== '..' ? await this.listing(b) : undefined;
+        if (!names || names.has(first)) pathCandidates.push(vscode.Uri.joinPath(b, rel));
+        else tried.push(`path ${displayPath(vscode.Uri.joinPath(b, rel))}`);
+      }
     }
     for (const c of dedupe(pathCandidates)) {
       const found = await this.configAt(c);
@@ -183,8 +197,35 @@ export class ModelResolver {
     return this.workspaceIndex;
   }
 
+  private listing(folder: vscode.Uri): Promise<Set<string> | undefined> {
+    const key = folder.toString();
+    let names = this.listings.get(key);
+    if (!names) {
+      names = Promise.resolve()
+        .then(() => vscode.workspace.fs.readDirectory(folder))
+        .then((entries) => new Set(entries.map(([name]) => name.toLowerCase())), () => undefined);
+      this.listings.set(key, names);
+    }
+    return names;
+  }
+
+  private hfCacheListing(root: string): Promise<Set<string> | undefined> {
+    const key = `hf-cache:${root}`;
+    let names = this.listings.get(key);
+    if (!names) {
+      // A missing root holds nothing (an empty set); one that cannot be listed is looked into path by path.
+      names = fs.promises.readdir(root).then((entries) => new Set(entries.map((n) => n.toLowerCase())),
+        (e: NodeJS.ErrnoException) => (e?.code === 'ENOENT' || e?.code === 'ENOTDIR' ? new Set<string>() : undefined));
+      this.listings.set(key, names);
+    }
+    return names;
+  }
+
   private async fromHfCache(root: string, id: string, revision?: string): Promise<ResolvedModel | undefined> {
-    const repo = path.join(root, hfCacheFolderName(id));
+    const folder = hfCacheFolderName(id);
+    const present = await this.hfCacheListing(root);
+    if (present && !present.has(folder.toLowerCase())) return undefined;
+    const repo = path.join(root, folder);
     const snapshots = path.join(repo, 'snapshots');
     let names: string[];
     try { names = await fs.promises.readdir(snapshots); } catch { return undefined; }

@@ -7,7 +7,7 @@ import type {
 import { Word, shellCommands, wordOfScalar, wordRange } from './shell';
 import { CANONICAL_FLAG, FLAGS, ParsedArgs, TGI_INPUT_LIMIT_FLAGS, findInvocation, engineOfImage, imageVersion, parseArgs } from './engines';
 import { parseCount, parseInput } from './values';
-import { keepShapeAlive } from './shapes';
+import { keepShapeAlive } from '../core/shapes';
 import { YMap, YNode, YScalar, YSeq, columnOf, innerRange, isScalar, isSeq, resolvePlain, scalarWithMap } from './yaml';
 
 // ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@
 import * as YAML from 'yaml';
 import { Decoded, ScalarStyle, Unsupported, decodeBlock, decodeFlow } from './scalar';
 import { MAX_NESTING, clampProblems, nestingProblem } from './limits';
-import { keepShapeAlive } from './shapes';
+import { keepShapeAlive } from '../core/shapes';
 import type { FormatProblem } from './types';
 
 export interface YScalar {
