@@ -119,12 +119,14 @@ export class Analyzer {
     if (!parsed.kind) return { ...base, kind: undefined, items: [], problems: [] };
     const items: AnalyzedItem[] = [];
     // Start every model's resolution first: each may wait on the file system, and a manifest names many models.
-    const resolutions = parsed.deployments.map((spec) => spec.model && this.resolver.resolve(spec.model.name, document.uri, settings));
-    for (const [i, spec] of parsed.deployments.entries()) {
+    const named = parsed.deployments.filter((spec) => spec.model);
+    const pending = this.resolver.resolveAll(named.map((spec) => spec.model!.name), document.uri, settings);
+    const resolutions = new Map(named.map((spec, i) => [spec, pending[i]]));
+    for (const spec of parsed.deployments) {
       const inputs = deploymentInputs(settings, spec.inputs, workloadOf(spec));
       const item: AnalyzedItem = { spec, label: spec.label, inputs, anchor: spec.anchor };
       if (spec.model) {
-        item.resolution = await resolutions[i]!;
+        item.resolution = await resolutions.get(spec)!;
         if (item.resolution.ok) {
           item.files = item.resolution.model.files;
           item.result = safeCompute(item.files, inputs, options, this.log);

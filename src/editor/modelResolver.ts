@@ -48,6 +48,13 @@ const SIBLINGS: [keyof ModelFiles, string][] = [
 const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
 const DOWNLOAD_TIMEOUT_MS = 10_000;
 
+/**
+ * Lower-cased names per folder (undefined when it cannot be listed), shared by the resolutions of one batch.
+ * A manifest names dozens of models: one listing answers for all of them where a stat per candidate would ask
+ * the file system each time. A new batch lists again, so a model downloaded meanwhile is found.
+ */
+type Listings = Map<string, Promise<Set<string> | undefined>>;
+
 export class ModelResolver {
   /** Results by reference + context, dropped when workspace config files change. */
   private readonly cache = new Map<string, Promise<Resolution>>();
@@ -55,11 +62,6 @@ export class ModelResolver {
   private readonly downloaded = new Map<string, Promise<unknown>>();
   /** Every workspace config.json, read once (dropped when one changes): lookups are then in memory. */
   private workspaceIndex: Promise<Array<{ uri: vscode.Uri; config: unknown }>> | undefined;
-  /**
-   * Lower-cased names in a folder (undefined when it cannot be listed), read once: a manifest names dozens of
-   * models, and one listing answers for all of them where a stat per candidate would ask the file system each time.
-   */
-  private readonly listings = new Map<string, Promise<Set<string> | undefined>>();
 
   constructor(private readonly log: Logger, private readonly env: NodeJS.ProcessEnv = process.env) {}
 
@@ -67,14 +69,19 @@ export class ModelResolver {
   invalidate(): void {
     this.cache.clear();
     this.workspaceIndex = undefined;
-    this.listings.clear();
   }
 
-  resolve(reference: string, document: vscode.Uri, settings: Settings): Promise<Resolution> {
+  /** Resolutions of several references from one document, started together and sharing folder listings. */
+  resolveAll(references: readonly string[], document: vscode.Uri, settings: Settings): Promise<Resolution>[] {
+    const listings: Listings = new Map();
+    return references.map((r) => this.resolve(r, document, settings, listings));
+  }
+
+  resolve(reference: string, document: vscode.Uri, settings: Settings, listings: Listings = new Map()): Promise<Resolution> {
     const key = JSON.stringify([reference, path.dirname(document.fsPath), settings.allowDownload, settings.maxDocuments]);
     let hit = this.cache.get(key);
     if (!hit) {
-      hit = this.doResolve(reference, document, settings).catch((e) => {
+      hit = this.doResolve(reference, document, settings, listings).catch((e) => {
         this.log.error(`resolving model "${reference}": ${(e as Error).message}`);
         return { ok: false as const, reference, tried: [`an error: ${(e as Error).message}`] };
       });
@@ -94,33 +101,33 @@ export class ModelResolver {
     return files;
   }
 
-  private async doResolve(reference: string, document: vscode.Uri, settings: Settings): Promise<Resolution> {
+  private async doResolve(reference: string, document: vscode.Uri, settings: Settings, listings: Listings): Promise<Resolution> {
     const ref = parseModelReference(reference);
     const tried: string[] = [];
     if (!ref) return { ok: false, reference, tried: ['(empty model name)'] };
 
     // 1. A path: relative to the document, then to each workspace folder; absolute as is.
-    const pathCandidates: vscode.Uri[] = [];
     const rel = ref.kind === 'path' ? ref.path : ref.id;
+    const bases: vscode.Uri[] = [];
+    let absolute: vscode.Uri | undefined;
     if (ref.kind === 'path' && ref.absolute) {
       const p = ref.path.startsWith('~') ? path.join(os.homedir(), ref.path.slice(1)) : ref.path;
-      pathCandidates.push(document.with({ path: p.replace(/\\/g, '/') }));
+      absolute = document.with({ path: p.replace(/\\/g, '/') });
     } else {
-      const bases: vscode.Uri[] = [];
       if (document.scheme !== 'untitled') bases.push(vscode.Uri.joinPath(document, '..'));
       for (const f of vscode.workspace.workspaceFolders ?? []) bases.push(f.uri);
-      // A candidate whose first folder is not in its base cannot exist (case-insensitive: the file system decides).
-      const first = rel.split(/[\\/]/)[0].toLowerCase();
-      for (const b of bases) {
-        const names = first && first !== '.' && first !== '..' ? await this.listing(b) : undefined;
-        if (!names || names.has(first)) pathCandidates.push(vscode.Uri.joinPath(b, rel));
-        else tried.push(`path ${displayPath(vscode.Uri.joinPath(b, rel))}`);
-      }
     }
-    for (const c of dedupe(pathCandidates)) {
-      const found = await this.configAt(c);
+    const first = rel.split(/[\\/]/)[0].toLowerCase();
+    const candidates = absolute ? [{ uri: absolute, base: undefined }] : bases.map((base) => ({ uri: vscode.Uri.joinPath(base, rel), base }));
+    const seen = new Set<string>();
+    for (const { uri, base } of candidates) {
+      if (seen.has(uri.toString())) continue;
+      seen.add(uri.toString());
+      // A candidate whose first folder is not in its base cannot exist (case-insensitive: the file system decides).
+      const names = base && first && first !== '.' && first !== '..' ? await listing(listings, base) : undefined;
+      const found = !names || names.has(first) ? await this.configAt(uri) : undefined;
       if (found) return { ok: true, model: { files: await this.filesBeside(found.uri, found.config), source: ref.kind === 'path' ? 'document' : 'workspace', location: vscode.workspace.asRelativePath(found.uri), uri: found.uri } };
-      tried.push(`path ${displayPath(c)}`);
+      tried.push(`path ${displayPath(uri)}`);
     }
 
     // 2. A config.json in the workspace that names this model, or sits in a folder of its name.
@@ -142,7 +149,7 @@ export class ModelResolver {
     if (ref.kind === 'hub') {
       // 3. The local Hugging Face cache.
       for (const root of hfCacheRoots(this.env, os.homedir())) {
-        const found = await this.fromHfCache(root, ref.id, ref.revision);
+        const found = await this.fromHfCache(root, ref.id, ref.revision, listings);
         if (found) return { ok: true, model: found };
         tried.push(`HF cache ${path.join(root, hfCacheFolderName(ref.id))}`);
       }
@@ -197,33 +204,9 @@ export class ModelResolver {
     return this.workspaceIndex;
   }
 
-  private listing(folder: vscode.Uri): Promise<Set<string> | undefined> {
-    const key = folder.toString();
-    let names = this.listings.get(key);
-    if (!names) {
-      names = Promise.resolve()
-        .then(() => vscode.workspace.fs.readDirectory(folder))
-        .then((entries) => new Set(entries.map(([name]) => name.toLowerCase())), () => undefined);
-      this.listings.set(key, names);
-    }
-    return names;
-  }
-
-  private hfCacheListing(root: string): Promise<Set<string> | undefined> {
-    const key = `hf-cache:${root}`;
-    let names = this.listings.get(key);
-    if (!names) {
-      // A missing root holds nothing (an empty set); one that cannot be listed is looked into path by path.
-      names = fs.promises.readdir(root).then((entries) => new Set(entries.map((n) => n.toLowerCase())),
-        (e: NodeJS.ErrnoException) => (e?.code === 'ENOENT' || e?.code === 'ENOTDIR' ? new Set<string>() : undefined));
-      this.listings.set(key, names);
-    }
-    return names;
-  }
-
-  private async fromHfCache(root: string, id: string, revision?: string): Promise<ResolvedModel | undefined> {
+  private async fromHfCache(root: string, id: string, revision: string | undefined, listings: Listings): Promise<ResolvedModel | undefined> {
     const folder = hfCacheFolderName(id);
-    const present = await this.hfCacheListing(root);
+    const present = await hfCacheListing(listings, root);
     if (present && !present.has(folder.toLowerCase())) return undefined;
     const repo = path.join(root, folder);
     const snapshots = path.join(repo, 'snapshots');
@@ -265,9 +248,22 @@ export class ModelResolver {
   }
 }
 
-function dedupe(uris: vscode.Uri[]): vscode.Uri[] {
-  const seen = new Set<string>();
-  return uris.filter((u) => (seen.has(u.toString()) ? false : (seen.add(u.toString()), true)));
+function cachedListing(listings: Listings, key: string, list: () => Promise<Set<string> | undefined>): Promise<Set<string> | undefined> {
+  let names = listings.get(key);
+  if (!names) listings.set(key, (names = list()));
+  return names;
+}
+
+function listing(listings: Listings, folder: vscode.Uri): Promise<Set<string> | undefined> {
+  return cachedListing(listings, folder.toString(), () => Promise.resolve()
+    .then(() => vscode.workspace.fs.readDirectory(folder))
+    .then((entries) => new Set(entries.map(([name]) => name.toLowerCase())), () => undefined));
+}
+
+function hfCacheListing(listings: Listings, root: string): Promise<Set<string> | undefined> {
+  // A missing root holds nothing (an empty set); one that cannot be listed is looked into path by path.
+  return cachedListing(listings, `hf-cache:${root}`, () => fs.promises.readdir(root).then((entries) => new Set(entries.map((n) => n.toLowerCase())),
+    (e: NodeJS.ErrnoException) => (e?.code === 'ENOENT' || e?.code === 'ENOTDIR' ? new Set<string>() : undefined)));
 }
 
 function displayPath(uri: vscode.Uri): string {
