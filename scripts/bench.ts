@@ -25,6 +25,7 @@ import { buildDiagnostics } from '../src/editor/diagnostics';
 import { BudgetHoverProvider } from '../src/editor/hover';
 import type { Logger } from '../src/editor/log';
 import { ModelResolver } from '../src/editor/modelResolver';
+import { readSettings } from '../src/editor/settings';
 import { bigManifest, corpusConfigs, hoverTargets, makeHostWorkspace, makeScanWorkspace, yamlDocumentCount } from './bench/generate';
 import type { HostPlan } from './bench/hostSuite';
 import { getGc, memory, summarize, Summary } from './bench/stats';
@@ -193,7 +194,7 @@ async function hoverNode(corpus: string[]): Promise<void> {
 // 3. diagnostics for the 2 MB manifest, pure path in Node
 
 async function manifestNode(manifest: string, hostWorkspace: string): Promise<void> {
-  const reps = opt.quick ? 3 : 7;
+  const reps = opt.quick ? 3 : 11;
   const file = path.join(tmpRoot, 'manifest', 'bench-2mb.yaml');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, manifest);
@@ -217,18 +218,22 @@ async function manifestNode(manifest: string, hostWorkspace: string): Promise<vo
   let stats: Json = {};
   const full = async (analyzer: Analyzer, version: number) => {
     const doc = new shim.ShimTextDocument(uri, 'yaml', manifest, version);
+    const c0 = process.cpuUsage();
     const a0 = performance.now();
     const analysis = await analyzer.analyze(asDoc(doc));
     const a1 = performance.now();
     const ds = analysis ? buildDiagnostics(asDoc(doc), analysis) : [];
     const a2 = performance.now();
+    const cpu = process.cpuUsage(c0);
     stats = { deployments: analysis?.items.length ?? 0, sized: analysis?.items.filter((i) => i.result?.ok).length ?? 0, diagnostics: ds.length, kind: analysis?.kind };
-    return { analyze: a1 - a0, diagnostics: a2 - a1, total: a2 - a0 };
+    // Process CPU time too: unlike wall time it does not count the time a busy host (or VM neighbour) takes the
+    // core away, though it does count GC helper threads.
+    return { analyze: a1 - a0, diagnostics: a2 - a1, total: a2 - a0, cpu: (cpu.user + cpu.system) / 1000 };
   };
-  const collect = async (n: number, make: (i: number) => Promise<{ analyze: number; diagnostics: number; total: number }>) => {
-    const t: { analyze: number[]; diagnostics: number[]; total: number[] } = { analyze: [], diagnostics: [], total: [] };
-    for (let i = 0; i < n; i++) { gc?.(); const r = await make(i); t.analyze.push(r.analyze); t.diagnostics.push(r.diagnostics); t.total.push(r.total); }
-    return { analyzeMs: summarize(t.analyze), buildDiagnosticsMs: summarize(t.diagnostics), totalMs: summarize(t.total) };
+  const collect = async (n: number, make: (i: number) => Promise<{ analyze: number; diagnostics: number; total: number; cpu: number }>) => {
+    const t: { analyze: number[]; diagnostics: number[]; total: number[]; cpu: number[] } = { analyze: [], diagnostics: [], total: [], cpu: [] };
+    for (let i = 0; i < n; i++) { gc?.(); const r = await make(i); t.analyze.push(r.analyze); t.diagnostics.push(r.diagnostics); t.total.push(r.total); t.cpu.push(r.cpu); }
+    return { analyzeMs: summarize(t.analyze), buildDiagnosticsMs: summarize(t.diagnostics), totalMs: summarize(t.total), processCpuMs: summarize(t.cpu) };
   };
   // Cold: a fresh Analyzer and resolver each time (every model resolved again); no workspace folder, so models
   // come from the bundled catalog.
@@ -245,20 +250,29 @@ async function manifestNode(manifest: string, hostWorkspace: string): Promise<vo
   const engine = await run(reps, () => { for (const it of items) if (it.files) computeBudget({ ...it.files }, it.inputs, engineOpts); });
   const engineMemo = await run(reps, () => { for (const it of items) if (it.files) computeBudget(it.files, it.inputs, engineOpts); });
   // Cold, with the bench workspace open (85 config.json files the resolver searches by _name_or_path / folder).
+  // As the extension does, the workspace's config.json files are read first (at activation), timed apart.
   shim.__setWorkspaceFolder(hostWorkspace);
-  const coldWs = await collect(Math.min(reps, 3), async () => full(new Analyzer(new ModelResolver(lg, env), lg), 1));
+  const indexMs: number[] = [];
+  const coldWs = await collect(reps, async () => {
+    const resolver = new ModelResolver(lg, env);
+    const i0 = performance.now();
+    await resolver.indexWorkspace(readSettings().maxDocuments);
+    indexMs.push(performance.now() - i0);
+    return full(new Analyzer(resolver, lg), 1);
+  });
+  const index = summarize(indexMs);
   shim.__setWorkspaceFolder(undefined);
 
   details.manifestNode = {
     bytes: Buffer.byteLength(manifest), yamlDocuments: yamlDocumentCount(manifest), deploymentsRead: deployments, ...stats,
-    parseDocumentMs: parse, engineComputeBudgetAllUncachedMs: engine, engineComputeBudgetAllMemoisedMs: engineMemo, yamlPackageParseAllDocumentsMs: baseline, cold, warm, coldWithCorpusWorkspace: coldWs, loggedErrors: lg.errors.slice(0, 5),
+    parseDocumentMs: parse, engineComputeBudgetAllUncachedMs: engine, engineComputeBudgetAllMemoisedMs: engineMemo, yamlPackageParseAllDocumentsMs: baseline, cold, warm, coldWithCorpusWorkspace: coldWs, indexWorkspaceMs: index, loggedErrors: lg.errors.slice(0, 5),
   };
   const mb = (Buffer.byteLength(manifest) / 2 ** 20).toFixed(2);
   addRow({ group: 'diagnostics', metric: `2 MB manifest: parseDocument (readers only)`, value: parse.p50, unit: 'ms', where: 'node', baseline: `yaml.parseAllDocuments ${fmt(baseline.p50, 0)} ms`, ratio: parse.p50 / baseline.p50, note: `${mb} MiB, ${yamlDocumentCount(manifest)} YAML docs, ${deployments} deployments` });
-  addRow({ group: 'diagnostics', metric: '2 MB manifest: parse + analysis + diagnostics, cold', value: cold.totalMs.p50, unit: 'ms', where: 'node', target: '< 100 ms', met: cold.totalMs.p50 < 100, baseline: 'target', ratio: cold.totalMs.p50 / 100, note: `median of ${reps}; max ${fmt(cold.totalMs.max, 0)} ms; models resolved again; ${String(stats.sized)} of ${String(stats.deployments)} sized, ${String(stats.diagnostics)} diagnostics` });
+  addRow({ group: 'diagnostics', metric: '2 MB manifest: parse + analysis + diagnostics, cold', value: cold.totalMs.p50, unit: 'ms', where: 'node', target: '< 100 ms', met: cold.totalMs.p50 < 100, baseline: 'target', ratio: cold.totalMs.p50 / 100, note: `median of ${reps}; min ${fmt(cold.totalMs.min, 0)}, max ${fmt(cold.totalMs.max, 0)} ms; process CPU p50 ${fmt(cold.processCpuMs.p50, 0)} ms; models resolved again; ${String(stats.sized)} of ${String(stats.deployments)} sized, ${String(stats.diagnostics)} diagnostics` });
   addRow({ group: 'diagnostics', metric: '2 MB manifest: same, warm (text re-analysed, models and budgets cached)', value: warm.totalMs.p50, unit: 'ms', where: 'node', target: '< 100 ms', met: warm.totalMs.p50 < 100, baseline: 'target', ratio: warm.totalMs.p50 / 100, note: `analysis ${fmt(warm.analyzeMs.p50, 0)} ms + diagnostics ${fmt(warm.buildDiagnosticsMs.p50, 1)} ms` });
   addRow({ group: 'diagnostics', metric: `2 MB manifest: engine only, uncached (computeBudget × ${items.filter((i) => i.files).length})`, value: engine.p50, unit: 'ms', where: 'node', note: `${fmt(engine.p50 / Math.max(1, items.filter((i) => i.files).length), 3)} ms per deployment; memoised (same inputs again): ${fmt(engineMemo.p50, 1)} ms for all` });
-  addRow({ group: 'diagnostics', metric: '2 MB manifest: cold, 85-config workspace to search', value: coldWs.totalMs.p50, unit: 'ms', where: 'node', note: 'resolver reads the workspace config.json files by _name_or_path / folder name' });
+  addRow({ group: 'diagnostics', metric: '2 MB manifest: cold, with an 85-config workspace to search', value: coldWs.totalMs.p50, unit: 'ms', where: 'node', target: '< 100 ms', met: coldWs.totalMs.p50 < 100, baseline: 'target', ratio: coldWs.totalMs.p50 / 100, note: `median of ${reps}; models found by _name_or_path / folder name among the workspace configs, read first (as at activation) in ${fmt(index.p50, 0)} ms` });
   log(`manifest (node): parse ${fmt(parse.p50, 0)} ms, cold total ${fmt(cold.totalMs.p50, 0)} ms, warm total ${fmt(warm.totalMs.p50, 0)} ms`);
 }
 
@@ -455,7 +469,9 @@ function hostRows(h: Json, activationSamples: Json[]): void {
   const reps = (dg.inHostDirect as { totalMs: number }[] | undefined) ?? [];
   const cold = dg.inHostColdTotalMs as Summary | undefined;
   const coldReps = (dg.inHostCold as { totalMs: number }[] | undefined) ?? [];
-  if (cold) addRow({ group: 'diagnostics', metric: '2 MB manifest in host: cold (fresh resolver + Analyzer), analysis + diagnostics', value: cold.p50, unit: 'ms', where: 'extension host', target: '< 100 ms', met: cold.p50 < 100, baseline: 'target', ratio: cold.p50 / 100, note: `median of ${cold.n} (${coldReps.map((r) => r.totalMs.toFixed(0)).join(', ')} ms); every model resolved and every deployment sized; real vscode API, no debounce` });
+  const index = dg.inHostIndexWorkspaceMs as Summary | undefined;
+  if (cold) addRow({ group: 'diagnostics', metric: '2 MB manifest in host: first analysis in a session (fresh resolver + Analyzer), analysis + diagnostics', value: cold.p50, unit: 'ms', where: 'extension host', target: '< 100 ms', met: cold.p50 < 100, baseline: 'target', ratio: cold.p50 / 100, note: `median of ${cold.n} (${coldReps.map((r) => r.totalMs.toFixed(0)).join(', ')} ms); every model resolved and every deployment sized; real vscode API, no debounce` });
+  if (index) addRow({ group: 'diagnostics', metric: `host: reading the workspace's ${String(dg.workspaceConfigs ?? '')} config.json files (at activation, before the above)`, value: index.p50, unit: 'ms', where: 'extension host', note: `median of ${index.n}, max ${fmt(index.max, 0)} ms; findFiles alone ${fmt(num(dg.findFilesMs), 0)} ms; in the background: the first deployment resolves from memory` });
   if (direct) addRow({ group: 'diagnostics', metric: '2 MB manifest in host: Analyzer + buildDiagnostics, models resolved', value: direct.p50, unit: 'ms', where: 'extension host', target: '< 100 ms', met: direct.p50 < 100, baseline: 'target', ratio: direct.p50 / 100, note: `median of ${direct.n} (${reps.map((r) => r.totalMs.toFixed(0)).join(', ')} ms: the first sizes every deployment, later ones hit computeBudget's memo); editor code called directly, real vscode API, no debounce` });
 
   const mem = (h.memory ?? {}) as Record<string, { rssBytes: number; heapUsedBytes: number } | number>;

@@ -59,6 +59,8 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     { dispose: () => clearTimeout(timer) },
   );
+  // The workspace's model configs are read in the background now, not when the first deployment is opened.
+  void resolver.indexWorkspace(analyzer.currentSettings.maxDocuments).then((n) => log.info(`indexed ${n} config.json file${n === 1 ? '' : 's'} in the workspace`));
   log.info(`activated (VS Code ${vscode.version})`);
 }
 

@@ -17,6 +17,7 @@ import {
 } from '../core/modelResolution';
 import type { ModelFiles } from '../core/types';
 import { bundledModels } from './bundledCatalog';
+import { FileFacts, listFolder, readFileBytes, statFile } from './files';
 import type { Logger } from './log';
 import type { Settings } from './settings';
 
@@ -185,11 +186,19 @@ export class ModelResolver {
   }
 
   private async configAt(uri: vscode.Uri): Promise<{ uri: vscode.Uri; config: unknown } | undefined> {
-    let stat: vscode.FileStat;
-    try { stat = await vscode.workspace.fs.stat(uri); } catch { return undefined; }
-    const file = stat.type & vscode.FileType.Directory ? vscode.Uri.joinPath(uri, 'config.json') : uri;
+    let stat: FileFacts;
+    try { stat = await statFile(uri); } catch { return undefined; }
+    const file = stat.isDirectory ? vscode.Uri.joinPath(uri, 'config.json') : uri;
     const config = await readJson(file);
     return config === undefined ? undefined : { uri: file, config };
+  }
+
+  /**
+   * Reads the workspace's config.json files now (at activation), so the first deployment opened resolves its
+   * models from memory instead of waiting for the workspace search. Resolves to the number of configs found.
+   */
+  async indexWorkspace(maxDocuments: number): Promise<number> {
+    return (await this.workspaceConfigs(maxDocuments)).length;
   }
 
   private workspaceConfigs(maxDocuments: number): Promise<Array<{ uri: vscode.Uri; config: unknown }>> {
@@ -256,8 +265,8 @@ function cachedListing(listings: Listings, key: string, list: () => Promise<Set<
 
 function listing(listings: Listings, folder: vscode.Uri): Promise<Set<string> | undefined> {
   return cachedListing(listings, folder.toString(), () => Promise.resolve()
-    .then(() => vscode.workspace.fs.readDirectory(folder))
-    .then((entries) => new Set(entries.map(([name]) => name.toLowerCase())), () => undefined));
+    .then(() => listFolder(folder))
+    .then((names) => new Set(names.map((name) => name.toLowerCase())), () => undefined));
 }
 
 function hfCacheListing(listings: Listings, root: string): Promise<Set<string> | undefined> {
@@ -273,10 +282,10 @@ function displayPath(uri: vscode.Uri): string {
 /** Reads and parses a JSON file (Python NaN/Infinity accepted); undefined when absent, too large or invalid. */
 export async function readJson(uri: vscode.Uri): Promise<unknown> {
   try {
-    const stat = await vscode.workspace.fs.stat(uri);
-    if (stat.type & vscode.FileType.Directory || stat.size > MAX_CONFIG_BYTES) return undefined;
+    const stat = await statFile(uri);
+    if (stat.isDirectory || stat.size > MAX_CONFIG_BYTES) return undefined;
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-    const text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    const text = open ? open.getText() : new TextDecoder().decode(await readFileBytes(uri));
     const parsed = parseConfigText(text);
     return parsed.ok && parsed.value && typeof parsed.value === 'object' && !Array.isArray(parsed.value) ? parsed.value : undefined;
   } catch {

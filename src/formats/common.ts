@@ -7,6 +7,7 @@ import type {
 import { Word, shellCommands, wordOfScalar, wordRange } from './shell';
 import { CANONICAL_FLAG, FLAGS, ParsedArgs, TGI_INPUT_LIMIT_FLAGS, findInvocation, engineOfImage, imageVersion, parseArgs } from './engines';
 import { parseCount, parseInput } from './values';
+import type { OffsetMap } from './scalar';
 import { keepShapeAlive } from '../core/shapes';
 import { YMap, YNode, YScalar, YSeq, columnOf, innerRange, isScalar, isSeq, resolvePlain, scalarWithMap } from './yaml';
 
@@ -133,7 +134,7 @@ export function wordsOfSeq(text: string, seq: YSeq): Word[] {
 /** Simple commands of a shell string held in a YAML scalar. */
 export function shellWordsOfScalar(text: string, s: YScalar): Word[][] {
   const d = scalarWithMap(text, s);
-  let map: number[];
+  let map: OffsetMap;
   if (d) map = d.map;
   else {
     const inner = innerRange(text, s);

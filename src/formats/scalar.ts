@@ -6,10 +6,20 @@ export type ScalarStyle = 'plain' | 'single' | 'double' | 'literal' | 'folded';
 /** Thrown when a construct is outside what the fast path handles; callers fall back to the `yaml` library. */
 export class Unsupported extends Error {}
 
+/**
+ * Source offset of each character of a text: an array (map[i] for text[i], map[text.length] = source end), or,
+ * for text spelled as is in the source (most scalars), the offset of its first character: no array per character.
+ */
+export type OffsetMap = number[] | number;
+
+export function offsetAt(map: OffsetMap, i: number): number {
+  return typeof map === 'number' ? map + i : map[i];
+}
+
 export interface Decoded {
   value: string;
-  /** map[i] = source offset of value[i]; map[value.length] = source end. Empty when not requested. */
-  map: number[];
+  /** Source offset of each character of `value` (and of its end). Empty when not requested. */
+  map: OffsetMap;
 }
 
 const ESCAPES: Record<string, string> = {
@@ -30,11 +40,7 @@ export function decodeFlow(text: string, start: number, end: number, style: 'pla
     const c = text.charCodeAt(i);
     if (c === 10 || c === 13 || (c === 92 && style === 'double') || (c === 39 && style === 'single')) { simple = false; break; }
   }
-  if (simple) {
-    const map: number[] = [];
-    if (withMap) for (let i = start; i <= end; i++) map.push(i);
-    return { value: text.slice(start, end), map };
-  }
+  if (simple) return { value: text.slice(start, end), map: withMap ? start : [] };
   const out: string[] = [];
   const map: number[] = [];
   let protectedLen = 0;

@@ -1,4 +1,5 @@
 // Words of a command line, each character mapped back to the source text.
+import { OffsetMap, offsetAt } from './scalar';
 import type { SourceRange } from './types';
 import type { YScalar, YSeq } from './yaml';
 
@@ -6,7 +7,7 @@ export interface Word {
   /** The word after quote removal. */
   text: string;
   /** Source offset of each character of `text`. */
-  idx: number[];
+  idx: OffsetMap;
   /** Source range of the word as written, quotes included. */
   rawStart: number;
   rawEnd: number;
@@ -20,20 +21,21 @@ export interface Word {
 /** Source range of `word.text.slice(a, b)` and whether the source spells exactly that text. */
 export function wordRange(source: string, w: Word, a = 0, b = w.text.length): { range: SourceRange; exact: boolean } {
   if (w.text.length === 0 || a >= b) {
-    const at = a < w.idx.length ? w.idx[a] : w.rawEnd;
+    const at = a < w.text.length ? offsetAt(w.idx, a) : w.rawEnd;
     return { range: { start: at, end: at }, exact: a >= b && w.text.length === 0 };
   }
-  const start = w.idx[a];
-  const end = w.idx[b - 1] + 1;
+  const start = offsetAt(w.idx, a);
+  const end = offsetAt(w.idx, b - 1) + 1;
   let exact = end - start === b - a && source.slice(start, end) === w.text.slice(a, b);
-  if (exact) {
+  if (exact && typeof w.idx !== 'number') {
     for (let k = a + 1; k < b; k++) if (w.idx[k] !== w.idx[k - 1] + 1) { exact = false; break; }
   }
   return { range: { start, end }, exact };
 }
 
 /** A word made of a whole YAML scalar (an item of an argument list). */
-export function wordOfScalar(value: string, map: number[] | undefined, s: YScalar, inner: SourceRange): Word {
+export function wordOfScalar(value: string, map: OffsetMap | undefined, s: YScalar, inner: SourceRange): Word {
+  if (typeof map === 'number') return { text: value, idx: map, rawStart: s.start, rawEnd: s.end };
   const idx: number[] = [];
   if (map && map.length === value.length + 1) for (let k = 0; k < value.length; k++) idx.push(map[k]);
   else {
@@ -50,20 +52,34 @@ const SEPARATORS = new Set([';', '&', '|', '(', ')', '\n']);
  * parentheses separate them). Quotes and backslashes follow POSIX sh; `$(...)`, `${...}`
  * and backquotes stay inside the word. `map[i]` is the source offset of `s[i]`.
  */
-export function shellCommands(s: string, map: number[]): Word[][] {
+export function shellCommands(s: string, map: OffsetMap): Word[][] {
   const commands: Word[][] = [];
   let words: Word[] = [];
   let text: string[] = [];
-  let idx: number[] = [];
+  // A word's offsets are kept as its first offset while they run on one by one (most words), else as an array.
+  let idx: number[] | undefined;
+  let first = 0;
   let inWord = false;
   let rawStart = 0;
   let lastRaw = 0;
-  const src = (i: number): number => (i < map.length ? map[i] : map[map.length - 1] ?? 0);
-  const push = (ch: string, i: number): void => { text.push(ch); idx.push(src(i)); };
-  const begin = (i: number): void => { if (!inWord) { inWord = true; rawStart = i; text = []; idx = []; } };
+  const src = typeof map === 'number'
+    ? (i: number): number => map + i
+    : (i: number): number => (i < map.length ? map[i] : map[map.length - 1] ?? 0);
+  const push = (ch: string, i: number): void => {
+    const at = src(i);
+    if (idx) idx.push(at);
+    else if (text.length === 0) first = at;
+    else if (at !== first + text.length) {
+      idx = [];
+      for (let k = 0; k < text.length; k++) idx.push(first + k);
+      idx.push(at);
+    }
+    text.push(ch);
+  };
+  const begin = (i: number): void => { if (!inWord) { inWord = true; rawStart = i; text = []; idx = undefined; } };
   const endWord = (): void => {
     if (!inWord) return;
-    words.push({ text: text.join(''), idx, rawStart: src(rawStart), rawEnd: src(lastRaw) + 1 });
+    words.push({ text: text.join(''), idx: idx ?? first, rawStart: src(rawStart), rawEnd: src(lastRaw) + 1 });
     inWord = false;
   };
   const endCommand = (): void => { endWord(); if (words.length) commands.push(words); words = []; };

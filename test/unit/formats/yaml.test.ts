@@ -2,7 +2,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { YNode, parseYaml, scalarWithMap } from '../../../src/formats/yaml';
-import { shellCommands } from '../../../src/formats/shell';
+import { shellCommands, wordRange } from '../../../src/formats/shell';
+import { offsetAt } from '../../../src/formats/scalar';
 import { parseCount, parseFraction } from '../../../src/formats/values';
 
 const EXAMPLES = path.resolve(__dirname, '../../../../examples/deployments');
@@ -99,13 +100,28 @@ describe('formats: YAML layer', () => {
       assert.ok(v && v.kind === 'scalar');
       const d = scalarWithMap(text, v);
       assert.ok(d, p.key.value);
-      assert.strictEqual(d.map.length, d.value.length + 1);
+      if (typeof d.map !== 'number') assert.strictEqual(d.map.length, d.value.length + 1);
+      else assert.strictEqual(text.slice(d.map, d.map + d.value.length), d.value, 'a number map: the value is spelled as is');
       for (let i = 0; i < d.value.length; i++) {
         const ch: string = d.value[i];
         if (ch === '\n' || ch === ' ' || ch === '"' || ch === "'") continue;
-        assert.strictEqual(text[d.map[i]], ch, `${p.key.value}[${i}]`);
+        assert.strictEqual(text[offsetAt(d.map, i)], ch, `${p.key.value}[${i}]`);
       }
     }
+  });
+
+  it('maps every character of a shell word to its source offset, across quotes and escapes', () => {
+    const s = 'vllm serve my\\ model "quoted arg" plain';
+    const [cmd] = shellCommands(s, 10);
+    assert.deepStrictEqual(cmd.map((w) => w.text), ['vllm', 'serve', 'my model', 'quoted arg', 'plain']);
+    // Characters of "my\ model" skip the backslash: offsets are not contiguous, and the range is not exact.
+    const escaped = cmd[2];
+    const offsets = [...escaped.text].map((_, k) => offsetAt(escaped.idx, k));
+    assert.deepStrictEqual(offsets, [...'my'].map((_, k) => 10 + s.indexOf('my') + k).concat([...' model'].map((_, k) => 10 + s.indexOf(' model') + k)));
+    assert.deepStrictEqual(wordRange(' '.repeat(10) + s, escaped), { range: { start: 10 + s.indexOf('my'), end: 10 + s.indexOf(' model') + 6 }, exact: false });
+    // A plain word and a quoted one are spelled as is: exact ranges.
+    assert.deepStrictEqual(wordRange(' '.repeat(10) + s, cmd[3]), { range: { start: 10 + s.indexOf('quoted'), end: 10 + s.indexOf('quoted') + 10 }, exact: true });
+    assert.deepStrictEqual(wordRange(' '.repeat(10) + s, cmd[4], 1, 3), { range: { start: 10 + s.indexOf('plain') + 1, end: 10 + s.indexOf('plain') + 3 }, exact: true });
   });
 
   it('splits shell command lines into simple commands with source offsets', () => {
@@ -120,7 +136,7 @@ describe('formats: YAML layer', () => {
       ['echo', 'done'],
     ]);
     const model = cmds[1][2];
-    assert.strictEqual(model.idx[0], 100 + s.indexOf('my model'));
+    assert.strictEqual(offsetAt(model.idx, 0), 100 + s.indexOf('my model'));
     assert.strictEqual(model.rawStart, 100 + s.indexOf('"my model"'));
     assert.strictEqual(model.rawEnd, 100 + s.indexOf('"my model"') + 10);
   });
