@@ -22,6 +22,13 @@ export interface BudgetOptions {
 /** Upper bounds that keep absurd inputs from producing absurd work or numbers. */
 const LIMITS = { parallel: 4096, tokens: 1e8, batch: 1e6 } as const;
 
+/** Integer inputs and their upper bounds. */
+const INTEGER_INPUTS = [
+  ['gpuCount', LIMITS.parallel], ['tensorParallel', LIMITS.parallel], ['pipelineParallel', LIMITS.parallel],
+  ['maxModelLen', LIMITS.tokens], ['maxNumBatchedTokens', LIMITS.tokens], ['maxNumSeqs', LIMITS.batch],
+  ['blockSize', 1024], ['batch', LIMITS.batch], ['context', LIMITS.tokens], ['prompt', LIMITS.tokens],
+] as const;
+
 const fail = (message: string, subject?: BudgetDiagnostic['subject']): BudgetResult => ({
   ok: false,
   unsupported: message,
@@ -143,11 +150,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
 
   // --- inputs --------------------------------------------------------------------------------
   const checked: Record<string, number | undefined> = {};
-  for (const [key, max] of [
-    ['gpuCount', LIMITS.parallel], ['tensorParallel', LIMITS.parallel], ['pipelineParallel', LIMITS.parallel],
-    ['maxModelLen', LIMITS.tokens], ['maxNumBatchedTokens', LIMITS.tokens], ['maxNumSeqs', LIMITS.batch],
-    ['blockSize', 1024], ['batch', LIMITS.batch], ['context', LIMITS.tokens], ['prompt', LIMITS.tokens],
-  ] as const) {
+  for (const [key, max] of INTEGER_INPUTS) {
     const v = positiveInt(inputs[key], key, max);
     if (typeof v === 'string') return fail(v, key);
     checked[key] = v;

@@ -172,20 +172,22 @@ const FLOW_KEY_IND = charTable('&*!?|>%@`,]#[{');
 const FLOW_IND = charTable('&*!?|>%@`,]}#');
 function has(t: Uint8Array, c: number): boolean { return c >= 0 && c < 128 && t[c] === 1; }
 
-/** Duplicate-key check without allocating for small maps. */
-class KeySet {
-  private set: Set<string> | undefined;
-  private list: string[] = [];
-  add(k: string): boolean {
-    if (this.set) { if (this.set.has(k)) return false; this.set.add(k); return true; }
-    for (const x of this.list) if (x === k) return false;
-    this.list.push(k);
-    if (this.list.length > 12) this.set = new Set(this.list);
-    return true;
+/**
+ * Duplicate-key check before `key` joins `pairs`, without allocating for small maps: the pairs are scanned, and
+ * a map past 12 keys gets a set. Returns false for a duplicate, else the set to pass next time.
+ */
+function addKey(pairs: readonly YPair[], key: string, keys: Set<string> | undefined): Set<string> | undefined | false {
+  if (keys) {
+    if (keys.has(key)) return false;
+    keys.add(key);
+    return keys;
   }
+  for (const p of pairs) if (p.key.value === key) return false;
+  if (pairs.length < 12) return undefined;
+  const set = new Set(pairs.map((p) => p.key.value));
+  set.add(key);
+  return set;
 }
-
-keepShapeAlive(new KeySet());
 
 /** A collection nested deeper than MAX_NESTING: reported as is, never handed to the `yaml` library (it recurses too). */
 class TooDeep extends Error {
@@ -334,11 +336,13 @@ class FastParser {
   private parseMap(col: number, firstKey: YScalar): YMap {
     this.enter(firstKey.start);
     const pairs: YPair[] = [];
-    const seen = new KeySet();
+    let keys: Set<string> | undefined;
     let key = firstKey;
     let end = firstKey.end;
     for (;;) {
-      if (!seen.add(key.value)) throw new Unsupported('duplicate key');
+      const added = addKey(pairs, key.value, keys);
+      if (added === false) throw new Unsupported('duplicate key');
+      keys = added;
       const value = this.skip !== undefined && this.skip.has(key.value) ? this.skipMapValue(col) : this.parseMapValue(col);
       pairs.push({ key, value });
       end = value ? value.end : key.end;
@@ -593,7 +597,7 @@ class FastParser {
       return { kind: 'seq', flow: true, start, end: this.pos, items };
     }
     const pairs: YPair[] = [];
-    const seen = new KeySet();
+    let keys: Set<string> | undefined;
     for (;;) {
       this.skipFlowWs();
       const c = this.c(this.pos);
@@ -610,7 +614,9 @@ class FastParser {
       let value: YNode | null = null;
       const d = this.c(this.pos);
       if (d !== 44 && d !== 125) { value = this.parseFlowNode(); this.skipFlowWs(); }
-      if (!seen.add(key.value)) throw new Unsupported('duplicate key');
+      const added = addKey(pairs, key.value, keys);
+      if (added === false) throw new Unsupported('duplicate key');
+      keys = added;
       pairs.push({ key, value });
       const e = this.c(this.pos);
       if (e === 44) { this.pos++; continue; }

@@ -77,6 +77,22 @@ describe('formats: YAML layer', () => {
     }
   });
 
+  it('finds duplicate keys in small and large maps, block and flow (the library then reports them)', () => {
+    const keys = (n: number) => Array.from({ length: n }, (_, i) => `k${i}`);
+    const block = (ks: string[]) => ks.map((k, i) => `${k}: ${i}\n`).join('');
+    const flow = (ks: string[]) => `m: {${ks.map((k, i) => `${k}: ${i}`).join(', ')}}\n`;
+    for (const n of [3, 12, 13, 30]) {
+      const unique = keys(n);
+      const dup = [...unique, unique[1]];
+      for (const write of [block, flow]) {
+        assert.ok(parseYaml(write(unique)).docs.every((d) => !d.fromLib), `${n} unique keys: fast path`);
+        const r = parseYaml(write(dup));
+        assert.ok(r.docs.every((d) => d.fromLib), `${n} keys + a duplicate: library`);
+        assert.ok(r.problems.some((p) => /unique/i.test(p.message)), `${n} keys + a duplicate: reported`);
+      }
+    }
+  });
+
   it('maps every character of a decoded scalar back to the source', () => {
     const text = [
       'a: "one \\"two\\"\\n  three"',
