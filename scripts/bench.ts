@@ -364,7 +364,7 @@ async function runHost(ws: { root: string; corpus: string[]; manifest: string },
   const out = path.join(D, 'host-results.json');
   const plan: HostPlan = {
     out, extensionId: EXTENSION_ID, corpus: ws.corpus, manifest: ws.manifest,
-    directCalls: opt.quick ? 10 : 50, commandCalls: opt.quick ? 3 : 10, editReps: opt.quick ? 3 : 5, analyzeReps: opt.quick ? 3 : 7, ...extra,
+    directCalls: opt.quick ? 10 : 50, commandCalls: opt.quick ? 3 : 10, editReps: opt.quick ? 3 : 5, analyzeReps: opt.quick ? 3 : 11, ...extra,
   };
   const planFile = path.join(D, 'plan.json');
   fs.writeFileSync(planFile, JSON.stringify(plan));

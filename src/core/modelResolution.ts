@@ -145,15 +145,28 @@ export function matchCatalog<T extends CatalogEntry>(id: string, catalog: readon
 
 /** Does a config.json's `_name_or_path` point at this hub id or path (`org/name`, `.../name`)? */
 export function nameOrPathMatches(config: unknown, reference: string): boolean {
-  if (!config || typeof config !== 'object') return false;
+  const key = nameOrPathKey(config);
+  return key !== undefined && nameKeysMatch(key, nameKey(reference));
+}
+
+/** A name or path normalised for matching: the whole (lower case, '/' separators) and its last two segments. */
+export interface NameKey { full: string; tail: string; nested: boolean }
+
+export function nameKey(nameOrPath: string): NameKey {
+  const full = nameOrPath.trim().replace(/\\/g, '/').replace(/\/+$/, '').toLowerCase();
+  return { full, tail: full.split('/').slice(-2).join('/'), nested: full.includes('/') };
+}
+
+/** The key of a config's `_name_or_path` (undefined when it has none). Workspace indexes keep it per config. */
+export function nameOrPathKey(config: unknown): NameKey | undefined {
+  if (!config || typeof config !== 'object') return undefined;
   const v = (config as Record<string, unknown>)._name_or_path;
-  if (typeof v !== 'string' || !v.trim()) return false;
-  const norm = (s: string) => s.trim().replace(/\\/g, '/').replace(/\/+$/, '').toLowerCase();
-  const a = norm(v);
-  const b = norm(reference);
-  if (a === b) return true;
-  const tail = (s: string) => s.split('/').slice(-2).join('/');
-  return b.includes('/') && tail(a) === tail(b);
+  return typeof v === 'string' && v.trim() ? nameKey(v) : undefined;
+}
+
+/** Same model: equal names, or, for a reference with a folder (`org/name`), the same last two segments. */
+export function nameKeysMatch(config: NameKey, reference: NameKey): boolean {
+  return config.full === reference.full || (reference.nested && config.tail === reference.tail);
 }
 
 /** The last path segment of a reference (`/models/Llama-3.1-8B/` → `Llama-3.1-8B`). */

@@ -13,13 +13,17 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { parseConfigText } from '../core/configText';
 import {
-  hfCacheFolderName, hfCacheRoots, hubConfigUrl, matchCatalog, nameOrPathMatches, parseModelReference, redactUrl, referenceBaseName,
+  NameKey, hfCacheFolderName, hfCacheRoots, hubConfigUrl, matchCatalog, nameKey, nameKeysMatch, nameOrPathKey, parseModelReference, redactUrl,
+  referenceBaseName,
 } from '../core/modelResolution';
 import type { ModelFiles } from '../core/types';
 import { bundledModels } from './bundledCatalog';
 import { FileFacts, listFolder, readFileBytes, statFile } from './files';
 import type { Logger } from './log';
 import type { Settings } from './settings';
+
+/** A workspace config.json, with what lookups compare. */
+interface WorkspaceConfig { uri: vscode.Uri; config: unknown; nameOrPath?: NameKey; folder: string }
 
 export type ModelSource = 'document' | 'workspace' | 'hf-cache' | 'bundled' | 'hub';
 
@@ -62,7 +66,7 @@ export class ModelResolver {
   /** Downloaded configs by URL (kept across invalidations: the hub's config does not change under us). */
   private readonly downloaded = new Map<string, Promise<unknown>>();
   /** Every workspace config.json, read once (dropped when one changes): lookups are then in memory. */
-  private workspaceIndex: Promise<Array<{ uri: vscode.Uri; config: unknown }>> | undefined;
+  private workspaceIndex: Promise<WorkspaceConfig[]> | undefined;
 
   constructor(private readonly log: Logger, private readonly env: NodeJS.ProcessEnv = process.env) {}
 
@@ -95,7 +99,10 @@ export class ModelResolver {
   async filesBeside(configUri: vscode.Uri, config: unknown): Promise<ModelFiles> {
     const files: ModelFiles = { config, nameHint: referenceBaseName(path.dirname(configUri.path)) };
     const dir = vscode.Uri.joinPath(configUri, '..');
+    // One listing of the folder instead of a stat per sibling (most models have one or two of them).
+    const present = await listFolder(dir).then((names) => new Set(names.map((n) => n.toLowerCase())), () => undefined);
     await Promise.all(SIBLINGS.map(async ([key, name]) => {
+      if (present && !present.has(name)) return;
       const value = await readJson(vscode.Uri.joinPath(dir, name));
       if (value !== undefined) (files as unknown as Record<string, unknown>)[key] = value;
     }));
@@ -133,14 +140,14 @@ export class ModelResolver {
 
     // 2. A config.json in the workspace that names this model, or sits in a folder of its name.
     const base = referenceBaseName(ref.kind === 'hub' ? ref.id : ref.path).toLowerCase();
+    const wanted = nameKey(ref.kind === 'hub' ? ref.id : ref.path);
     const configs = await this.workspaceConfigs(settings.maxDocuments);
-    let byFolder: { uri: vscode.Uri; config: unknown } | undefined;
-    for (const { uri, config } of configs) {
-      const folderMatch = referenceBaseName(path.dirname(uri.path)).toLowerCase() === base;
-      if (nameOrPathMatches(config, ref.kind === 'hub' ? ref.id : ref.path)) {
-        return { ok: true, model: { files: await this.filesBeside(uri, config), source: 'workspace', location: vscode.workspace.asRelativePath(uri), uri } };
+    let byFolder: WorkspaceConfig | undefined;
+    for (const c of configs) {
+      if (c.nameOrPath && nameKeysMatch(c.nameOrPath, wanted)) {
+        return { ok: true, model: { files: await this.filesBeside(c.uri, c.config), source: 'workspace', location: vscode.workspace.asRelativePath(c.uri), uri: c.uri } };
       }
-      if (folderMatch && !byFolder) byFolder = { uri, config };
+      if (c.folder === base && !byFolder) byFolder = c;
     }
     if (byFolder) {
       return { ok: true, model: { files: await this.filesBeside(byFolder.uri, byFolder.config), source: 'workspace', location: vscode.workspace.asRelativePath(byFolder.uri), uri: byFolder.uri } };
@@ -201,13 +208,16 @@ export class ModelResolver {
     return (await this.workspaceConfigs(maxDocuments)).length;
   }
 
-  private workspaceConfigs(maxDocuments: number): Promise<Array<{ uri: vscode.Uri; config: unknown }>> {
+  private workspaceConfigs(maxDocuments: number): Promise<WorkspaceConfig[]> {
     if (!this.workspaceIndex) {
       this.workspaceIndex = Promise.resolve(vscode.workspace.findFiles('**/config.json', '**/{node_modules,.git}/**', maxDocuments))
         .then(async (uris) => {
           const sorted = uris.sort((a, b) => a.path.localeCompare(b.path));
           const read = await Promise.all(sorted.map(async (uri) => ({ uri, config: await readJson(uri) })));
-          return read.filter((e) => e.config !== undefined);
+          // Match keys computed once per config, not once per config per model looked up.
+          return read.filter((e) => e.config !== undefined).map(({ uri, config }) => ({
+            uri, config, nameOrPath: nameOrPathKey(config), folder: referenceBaseName(path.dirname(uri.path)).toLowerCase(),
+          }));
         }, () => []);
     }
     return this.workspaceIndex;
