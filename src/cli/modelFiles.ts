@@ -4,14 +4,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ModelFiles } from '../core/types';
-import { parseConfigText } from '../core/configText';
+import { ParsedJson, parseCheckpointIndex, parseConfigText } from '../core/configText';
 
 /** Files read beside a config.json when present. */
-const SIDE_FILES: Record<string, keyof ModelFiles> = {
-  'model.safetensors.index.json': 'safetensorsIndex',
-  'pytorch_model.bin.index.json': 'pytorchIndex',
-  'quantize_config.json': 'quantizeConfig',
-  'hf_quant_config.json': 'hfQuantConfig',
+const SIDE_FILES: Record<string, [keyof ModelFiles, (text: string) => ParsedJson]> = {
+  'model.safetensors.index.json': ['safetensorsIndex', parseCheckpointIndex],
+  'pytorch_model.bin.index.json': ['pytorchIndex', parseCheckpointIndex],
+  'quantize_config.json': ['quantizeConfig', parseConfigText],
+  'hf_quant_config.json': ['hfQuantConfig', parseConfigText],
 };
 
 /** Refuse to read configs larger than this: real ones are a few KB, indexes a few hundred KB. */
@@ -19,10 +19,10 @@ export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
 export type LoadResult = { ok: true; files: ModelFiles; configPath: string } | { ok: false; message: string };
 
-function readJson(file: string): { ok: true; value: unknown } | { ok: false; message: string } {
+function readJson(file: string, parse: (text: string) => ParsedJson = parseConfigText): { ok: true; value: unknown } | { ok: false; message: string } {
   const stat = fs.statSync(file);
   if (stat.size > MAX_CONFIG_BYTES) return { ok: false, message: `${file} is ${stat.size} bytes, larger than the ${MAX_CONFIG_BYTES}-byte limit for a config` };
-  const parsed = parseConfigText(fs.readFileSync(file, 'utf8'));
+  const parsed = parse(fs.readFileSync(file, 'utf8'));
   return parsed.ok ? parsed : { ok: false, message: `${file} is not valid JSON: ${parsed.message}` };
 }
 
@@ -41,10 +41,10 @@ export function loadModelFiles(target: string): LoadResult {
     if (!config.ok) return config;
     const dir = path.dirname(configPath);
     const files: ModelFiles = { config: config.value, nameHint: path.basename(path.resolve(dir)) };
-    for (const [name, key] of Object.entries(SIDE_FILES)) {
+    for (const [name, [key, parse]] of Object.entries(SIDE_FILES)) {
       const file = path.join(dir, name);
       if (!fs.existsSync(file)) continue;
-      const side = readJson(file);
+      const side = readJson(file, parse);
       if (side.ok) (files as unknown as Record<string, unknown>)[key] = side.value;
     }
     return { ok: true, files, configPath };

@@ -35,3 +35,22 @@ export function parseConfigText(text: string): ParsedJson {
     }
   }
 }
+
+/**
+ * A safetensors / pytorch checkpoint index reduced to `{ metadata }`: its total_size is all the engine reads.
+ * The weight_map (thousands of tensor names) is not parsed when the metadata object can be cut out of the
+ * text, as the hub writes it; otherwise the whole file is parsed, then reduced.
+ */
+export function parseCheckpointIndex(text: string): ParsedJson {
+  const cut = /"metadata"\s*:\s*(\{[^{}]*\})/.exec(text);
+  if (cut) {
+    const meta = parseConfigText(cut[1]);
+    if (meta.ok) return { ok: true, value: { metadata: meta.value } };
+  }
+  const whole = parseConfigText(text);
+  if (!whole.ok) return whole;
+  const v = whole.value;
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return { ok: false, message: 'not a JSON object' };
+  const metadata = (v as Record<string, unknown>).metadata;
+  return { ok: true, value: metadata === undefined ? {} : { metadata } };
+}

@@ -11,7 +11,7 @@ import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { parseConfigText } from '../core/configText';
+import { ParsedJson, parseCheckpointIndex, parseConfigText } from '../core/configText';
 import {
   NameKey, hfCacheFolderName, hfCacheRoots, hubConfigUrl, matchCatalog, nameKey, nameKeysMatch, nameOrPathKey, parseModelReference, redactUrl,
   referenceBaseName,
@@ -42,11 +42,12 @@ export type Resolution =
   | { ok: true; model: ResolvedModel }
   | { ok: false; reference: string; tried: string[] };
 
-const SIBLINGS: [keyof ModelFiles, string][] = [
-  ['safetensorsIndex', 'model.safetensors.index.json'],
-  ['pytorchIndex', 'pytorch_model.bin.index.json'],
-  ['quantizeConfig', 'quantize_config.json'],
-  ['hfQuantConfig', 'hf_quant_config.json'],
+/** Files read beside a config.json, and how (checkpoint indexes: only their metadata). */
+const SIBLINGS: [keyof ModelFiles, string, (text: string) => ParsedJson][] = [
+  ['safetensorsIndex', 'model.safetensors.index.json', parseCheckpointIndex],
+  ['pytorchIndex', 'pytorch_model.bin.index.json', parseCheckpointIndex],
+  ['quantizeConfig', 'quantize_config.json', parseConfigText],
+  ['hfQuantConfig', 'hf_quant_config.json', parseConfigText],
 ];
 
 /** Largest config.json (or sibling index) read from disk or the network. */
@@ -101,9 +102,9 @@ export class ModelResolver {
     const dir = vscode.Uri.joinPath(configUri, '..');
     // One listing of the folder instead of a stat per sibling (most models have one or two of them).
     const present = await listFolder(dir).then((names) => new Set(names.map((n) => n.toLowerCase())), () => undefined);
-    await Promise.all(SIBLINGS.map(async ([key, name]) => {
+    await Promise.all(SIBLINGS.map(async ([key, name, parse]) => {
       if (present && !present.has(name)) return;
-      const value = await readJson(vscode.Uri.joinPath(dir, name));
+      const value = await readJson(vscode.Uri.joinPath(dir, name), parse);
       if (value !== undefined) (files as unknown as Record<string, unknown>)[key] = value;
     }));
     return files;
@@ -290,13 +291,13 @@ function displayPath(uri: vscode.Uri): string {
 }
 
 /** Reads and parses a JSON file (Python NaN/Infinity accepted); undefined when absent, too large or invalid. */
-export async function readJson(uri: vscode.Uri): Promise<unknown> {
+export async function readJson(uri: vscode.Uri, parse: (text: string) => ParsedJson = parseConfigText): Promise<unknown> {
   try {
     const stat = await statFile(uri);
     if (stat.isDirectory || stat.size > MAX_CONFIG_BYTES) return undefined;
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     const text = open ? open.getText() : new TextDecoder().decode(await readFileBytes(uri));
-    const parsed = parseConfigText(text);
+    const parsed = parse(text);
     return parsed.ok && parsed.value && typeof parsed.value === 'object' && !Array.isArray(parsed.value) ? parsed.value : undefined;
   } catch {
     return undefined;

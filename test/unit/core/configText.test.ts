@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { parseConfigText, replacePythonJsonLiterals } from '../../../src/core/configText';
+import { parseCheckpointIndex, parseConfigText, replacePythonJsonLiterals } from '../../../src/core/configText';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CONFIGS } from './helpers';
@@ -16,5 +16,31 @@ describe('config text', () => {
     assert.strictEqual(replacePythonJsonLiterals('{"a": "NaN Infinity", "b": -Infinity}'), '{"a": "NaN Infinity", "b": null}');
     const bad = parseConfigText('{"a": ');
     assert.strictEqual(bad.ok, false);
+  });
+
+  it('reduces every checkpoint index of the corpus to its metadata, as JSON.parse reads it', () => {
+    const indexes: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p); else if (/\.index\.json$/.test(e.name)) indexes.push(p);
+      }
+    };
+    walk(CONFIGS);
+    assert.ok(indexes.length >= 10, `${indexes.length} index files`);
+    for (const file of indexes) {
+      const text = fs.readFileSync(file, 'utf8');
+      const r = parseCheckpointIndex(text);
+      assert.ok(r.ok, file);
+      assert.deepStrictEqual(r.value, { metadata: (JSON.parse(text) as { metadata: unknown }).metadata }, file);
+    }
+  });
+
+  it('falls back to a whole parse when the metadata cannot be cut out, and refuses what is not an index', () => {
+    const nested = '{"metadata": {"total_size": 10, "extra": {"a": 1}}, "weight_map": {"w": "f.safetensors"}}';
+    assert.deepStrictEqual(parseCheckpointIndex(nested), { ok: true, value: { metadata: { total_size: 10, extra: { a: 1 } } } });
+    assert.deepStrictEqual(parseCheckpointIndex('{"weight_map": {"w": "f.safetensors"}}'), { ok: true, value: {} });
+    assert.strictEqual(parseCheckpointIndex('[1, 2]').ok, false);
+    assert.strictEqual(parseCheckpointIndex('{"weight_map": ').ok, false);
   });
 });
