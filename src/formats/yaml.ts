@@ -893,7 +893,7 @@ export function parseYaml(text: string, opts: ParseYamlOptions = {}): YamlParse 
   // Directives (%YAML) belong to the next document; leave such files to the library.
   const docs: YDoc[] = [];
   const emit = (d: YDoc): void => { if (opts.onDoc) opts.onDoc(d); else docs.push(d); };
-  if (opts.forceLib || /^%/m.test(text)) {
+  if (opts.forceLib || (text.includes('%') && /^%/m.test(text))) {
     for (const d of parseWithLib(text, 0, text.length, problems)) if (!opts.filter || opts.filter(text, d.start, d.end)) emit(d);
     return { docs, problems: clampProblems(problems, text.length) };
   }
