@@ -42,8 +42,23 @@ function positiveInt(value: number | undefined, name: string, max: number): numb
   return value;
 }
 
+type EngineResolution = { ok: true; name: 'vllm'; profile: VllmProfile } | { ok: false; message: string };
+/** Engine specs seen, resolved once (a manifest repeats a few). */
+const engines = new Map<string, EngineResolution>();
+
 /** Parses `vllm`, `vllm@0.19.0`, `vllm@v0.6.4` into a profile. */
-export function resolveEngine(spec: string | undefined): { ok: true; name: 'vllm'; profile: VllmProfile } | { ok: false; message: string } {
+export function resolveEngine(spec: string | undefined): EngineResolution {
+  const key = spec ?? '';
+  let resolved = engines.get(key);
+  if (!resolved) {
+    resolved = parseEngine(spec);
+    if (engines.size >= 64) engines.clear();
+    engines.set(key, resolved);
+  }
+  return resolved;
+}
+
+function parseEngine(spec: string | undefined): EngineResolution {
   const text = (spec ?? 'vllm').trim();
   const [name, version] = text.split('@');
   if (name.toLowerCase() !== 'vllm') {

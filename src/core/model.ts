@@ -147,10 +147,12 @@ function kindIndex(model: ModelDescription): KindIndex {
   if (!index) {
     const kindOf = new Int32Array(model.layers.length);
     const first: LayerDescription[] = [];
+    let previous = -1;
     model.layers.forEach((layer, i) => {
-      let k = first.findIndex((f) => sameKind(f, layer));
+      // Runs of one kind are the rule: the previous layer's kind first, then the others.
+      let k = previous >= 0 && sameKind(first[previous], layer) ? previous : first.findIndex((f) => sameKind(f, layer));
       if (k < 0) k = first.push(layer) - 1;
-      kindOf[i] = k;
+      kindOf[i] = previous = k;
     });
     index = { kindOf, first, ranges: new Map() };
     kindIndexes.set(model, index);
