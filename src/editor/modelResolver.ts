@@ -63,7 +63,7 @@ type Listings = Map<string, Promise<Set<string> | undefined>>;
 
 export class ModelResolver {
   /** Results by reference + context, dropped when workspace config files change. */
-  private readonly cache = new Map<string, Promise<Resolution>>();
+  private readonly cache = new Map<string, { result: Promise<Resolution>; batch: Listings; failed: boolean }>();
   /** Downloaded configs by URL (kept across invalidations: the hub's config does not change under us). */
   private readonly downloaded = new Map<string, Promise<unknown>>();
   /** Every workspace config.json, read once (dropped when one changes): lookups are then in memory. */
@@ -83,17 +83,24 @@ export class ModelResolver {
     return references.map((r) => this.resolve(r, document, settings, listings));
   }
 
+  /**
+   * A model found is remembered until a workspace config changes (invalidate); one not found only within its
+   * batch, so the next analysis looks again (a model downloaded meanwhile is found even if no file watcher saw it).
+   */
   resolve(reference: string, document: vscode.Uri, settings: Settings, listings: Listings = new Map()): Promise<Resolution> {
     const key = JSON.stringify([reference, path.dirname(document.fsPath), settings.allowDownload, settings.maxDocuments]);
-    let hit = this.cache.get(key);
-    if (!hit) {
-      hit = this.doResolve(reference, document, settings, listings).catch((e) => {
-        this.log.error(`resolving model "${reference}": ${(e as Error).message}`);
-        return { ok: false as const, reference, tried: [`an error: ${(e as Error).message}`] };
-      });
-      this.cache.set(key, hit);
-    }
-    return hit;
+    const hit = this.cache.get(key);
+    if (hit && (!hit.failed || hit.batch === listings)) return hit.result;
+    const entry = { result: undefined as unknown as Promise<Resolution>, batch: listings, failed: false };
+    entry.result = this.doResolve(reference, document, settings, listings).catch((e) => {
+      this.log.error(`resolving model "${reference}": ${(e as Error).message}`);
+      return { ok: false as const, reference, tried: [`an error: ${(e as Error).message}`] };
+    }).then((r) => {
+      if (!r.ok) entry.failed = true;
+      return r;
+    });
+    this.cache.set(key, entry);
+    return entry.result;
   }
 
   /** The files beside a config.json (index, quantization configs), and a name hint from its folder. */

@@ -407,6 +407,12 @@ async function main() {
   } else if (udds.length) {
     add({ passed: 1, failed: 0 }, 'host log (no errors from this extension)');
   }
+  // The workspace's config.json files are indexed in the background at activation (the output channel says so).
+  if (udds.length) {
+    const channel = udds.flatMap((u) => walk(path.join(u, 'logs'), (p) => p.endsWith('.log') && safeRead(p).includes('activated (VS Code')));
+    const indexed = channel.some((f) => /indexed \d+ config\.json files? in the workspace/.test(safeRead(f)));
+    add(indexed ? { passed: 1, failed: 0 } : { passed: 0, failed: 1, failures: [{ title: 'the workspace index is built at activation', error: channel.length ? `no "indexed N config.json files" line in ${channel.join(', ')}` : 'the output channel log was not found' }] }, 'workspace indexed at activation');
+  }
   // The HF token a test hands the extension must never be written anywhere (logs, output channel, state).
   const leaks = udds.flatMap((u) => walk(path.dirname(u), (p) => {
     try {

@@ -6,7 +6,7 @@ import * as http from 'http';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import {
-  activate, closeAll, codeLenses, hoverText, n, ourDiagnostics, positionOf, resetSettings, setSetting, sleep, waitForCode,
+  activate, closeAll, codeLenses, codeOf, hoverText, n, ourDiagnostics, positionOf, resetSettings, setSetting, sleep, waitForCode,
   waitForDiagnostics, workspaceRoot, writeAndOpen,
 } from './helpers';
 import { kvBytesPerTokenGqa, readConfig } from './shapes';
@@ -33,6 +33,27 @@ describe('model resolution', function () {
     assert.match(lens.command!.title, /^Meta-Llama-3\.1-8B on 1× NVIDIA H100/);
     const text = await hoverText(doc, positionOf(doc, 'Meta-Llama', 2), /Config/);
     assert.match(text, /models\/Meta-Llama-3\.1-8B\/config\.json/);
+  });
+
+  it('a model not found is looked up again by the next analysis (a folder created meanwhile is found)', async () => {
+    const root = path.join(workspaceRoot(), 'deploy', 'later-models');
+    fs.rmSync(root, { recursive: true, force: true });
+    try {
+      const doc = await writeAndOpen('deploy/later.vllm.yaml', vllmConfig('later-models/Later-Llama'));
+      const missing = await waitForCode(doc.uri, 'model-not-found');
+      assert.match(missing.message, /later-models\/Later-Llama/);
+      fs.mkdirSync(path.join(root, 'Later-Llama'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'Later-Llama', 'config.json'), llamaConfigText());
+      // An edit makes a new analysis whether or not a file watcher reported the new config.json.
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(doc.uri, new vscode.Position(doc.lineCount, 0), '# edited\n');
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      await waitForDiagnostics(doc.uri, (ds) => !ds.some((d) => codeOf(d) === 'model-not-found'), 20_000);
+      const [lens] = await codeLenses(doc, /fits/);
+      assert.match(lens.command!.title, /^Later-Llama on 1× NVIDIA H100/);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('an unknown model is an information diagnostic on its name saying what was tried', async () => {
