@@ -111,9 +111,9 @@ export function groupBytesPerRank(model: ModelDescription, g: WeightGroup, plan:
 
 /**
  * What each tensor-parallel rank stores, per decoder layer and for the layer-less groups, under one plan and
- * TP size. One pass over the weight groups builds it; a pipeline stage's share is then a loop over its layers.
- * The vLLM emulation, decode, prefill and the TP suggestion all read it, and a manifest that deploys one model
- * many ways builds it once per (plan, TP) instead of walking hundreds of groups per stage per question.
+ * TP size, built from the plan's layer sums; a pipeline stage's share is then a loop over its layers. The vLLM
+ * emulation, decode, prefill and the TP suggestion all read it, and a manifest that deploys one model many ways
+ * builds it once per (plan, TP) instead of walking hundreds of weight groups per stage per question.
  */
 export interface RankWeightTable {
   tp: number;
