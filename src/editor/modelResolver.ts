@@ -85,18 +85,20 @@ export class ModelResolver {
 
   /**
    * A model found is remembered until a workspace config changes (invalidate); one not found only within its
-   * batch, so the next analysis looks again (a model downloaded meanwhile is found even if no file watcher saw it).
+   * batch, so the next analysis looks again (a model downloaded meanwhile is found even if no file watcher saw
+   * it). Where the lookup asks the hub, a failure is remembered too: an edit elsewhere sends no new request.
    */
   resolve(reference: string, document: vscode.Uri, settings: Settings, listings: Listings = new Map()): Promise<Resolution> {
     const key = JSON.stringify([reference, path.dirname(document.fsPath), settings.allowDownload, settings.maxDocuments]);
     const hit = this.cache.get(key);
     if (hit && (!hit.failed || hit.batch === listings)) return hit.result;
+    const asksHub = settings.allowDownload && parseModelReference(reference)?.kind === 'hub';
     const entry = { result: undefined as unknown as Promise<Resolution>, batch: listings, failed: false };
     entry.result = this.doResolve(reference, document, settings, listings).catch((e) => {
       this.log.error(`resolving model "${reference}": ${(e as Error).message}`);
       return { ok: false as const, reference, tried: [`an error: ${(e as Error).message}`] };
     }).then((r) => {
-      if (!r.ok) entry.failed = true;
+      if (!r.ok && !asksHub) entry.failed = true;
       return r;
     });
     this.cache.set(key, entry);

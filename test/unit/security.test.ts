@@ -367,6 +367,21 @@ describe('security: the hub download is gated and the token stays private', func
     }
   });
 
+  it('a failed download is not asked again by later analyses (an edit elsewhere sends no request)', async () => {
+    const s = await server((_req, res) => { res.writeHead(404); res.end('{"error":"not found"}'); });
+    try {
+      const r = new resolverModule.ModelResolver(logger(), { HF_ENDPOINT: `http://127.0.0.1:${s.port}`, HF_TOKEN: SECRET, HF_HOME: hfHome, HF_HUB_CACHE: path.join(hfHome, 'hub') });
+      const doc = StubUri.file(path.join(hfHome, 'deploy', 'vllm.yaml'));
+      for (let analysis = 0; analysis < 3; analysis++) {
+        const [result] = await Promise.all(r.resolveAll(['ib-security-test/zz-missing', 'ib-security-test/zz-missing'], doc as never, settings(true)));
+        assert.equal(result.ok, false);
+      }
+      assert.equal(s.seen.length, 1, 'one request for three analyses of two deployments');
+    } finally {
+      await s.close();
+    }
+  });
+
   it('a redirect to another host does not carry the token', async () => {
     const cdn = await server((_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(CONFIG); });
     const hub = await server((req, res) => { res.writeHead(302, { location: `http://127.0.0.1:${cdn.port}/cdn${req.url}` }); res.end(); });
