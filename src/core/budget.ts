@@ -12,6 +12,7 @@ import { kvDtypeBytes, kvHeadsPerRank, modelKvBytesPerToken, modelStateBytesPerS
 import { DEFAULT_VLLM_VERSION, GiB, VllmProfile, defaultSchedulerLimits, emulateVllm, formatGiB, rankBaselines, vllmProfile } from './engine/vllm';
 import { decodeStep, peakFlopsFor, prefillStep, rooflinePoint } from './throughput';
 import { DEFAULT_ACCELERATOR_ID, findAccelerator, supportsFp8 } from './hardware';
+import { memoized } from './memo';
 import { formatInt } from './units';
 
 export interface BudgetOptions {
@@ -48,14 +49,7 @@ const engines = new Map<string, EngineResolution>();
 
 /** Parses `vllm`, `vllm@0.19.0`, `vllm@v0.6.4` into a profile. */
 export function resolveEngine(spec: string | undefined): EngineResolution {
-  const key = spec ?? '';
-  let resolved = engines.get(key);
-  if (!resolved) {
-    resolved = parseEngine(spec);
-    if (engines.size >= 64) engines.clear();
-    engines.set(key, resolved);
-  }
-  return resolved;
+  return memoized(engines, spec ?? '', () => parseEngine(spec), 64);
 }
 
 function parseEngine(spec: string | undefined): EngineResolution {
@@ -77,16 +71,8 @@ const schemes = new WeakMap<ModelDescription, Map<string, { scheme?: QuantScheme
 const SCHEMES_PER_MODEL = 32;
 
 function schemeFor(model: ModelDescription, override: string | undefined): { scheme?: QuantScheme; error?: string } {
-  let byOverride = schemes.get(model);
-  if (!byOverride) schemes.set(model, (byOverride = new Map()));
-  const key = override ?? '';
-  let resolved = byOverride.get(key);
-  if (!resolved) {
-    resolved = resolveScheme(model, override);
-    if (byOverride.size >= SCHEMES_PER_MODEL) byOverride.delete(byOverride.keys().next().value as string);
-    byOverride.set(key, resolved);
-  }
-  return resolved;
+  const byOverride = memoized(schemes, model, () => new Map<string, { scheme?: QuantScheme; error?: string }>());
+  return memoized(byOverride, override ?? '', () => resolveScheme(model, override), SCHEMES_PER_MODEL);
 }
 
 /** The quantization scheme in force: an explicit override wins over the checkpoint's own config. */
@@ -129,22 +115,13 @@ function deepFreeze<T>(value: T): T {
 
 export function computeBudget(files: ModelFiles, inputs: BudgetInputs = {}, options: BudgetOptions = {}): BudgetResult {
   try {
-    const cacheable = typeof files === 'object' && files !== null;
-    let entry = cacheable ? memo.get(files) : undefined;
-    if (!entry) {
-      entry = {
-        normalized: normalizeConfig(files?.config, { nameHint: files?.nameHint, hfQuantConfig: files?.hfQuantConfig, quantizeConfig: files?.quantizeConfig }),
-        results: new Map(),
-      };
-      if (cacheable) memo.set(files, entry);
-    }
+    const normalize = () => ({
+      normalized: normalizeConfig(files?.config, { nameHint: files?.nameHint, hfQuantConfig: files?.hfQuantConfig, quantizeConfig: files?.quantizeConfig }),
+      results: new Map<string, BudgetResult>(),
+    });
+    const entry = typeof files === 'object' && files !== null ? memoized(memo, files, normalize) : normalize();
     const key = JSON.stringify([inputs, options.extraAccelerators ?? null]);
-    const cached = entry.results.get(key);
-    if (cached) return cached;
-    const result = deepFreeze(computeBudgetUnsafe(files, entry.normalized, inputs, options));
-    if (entry.results.size >= MEMO_ENTRIES_PER_MODEL) entry.results.delete(entry.results.keys().next().value as string);
-    entry.results.set(key, result);
-    return result;
+    return memoized(entry.results, key, () => deepFreeze(computeBudgetUnsafe(files, entry.normalized, inputs, options)), MEMO_ENTRIES_PER_MODEL);
   } catch (err) {
     // The engine must never take the editor down; an unexpected state becomes a message.
     return fail(`Internal error while computing the budget: ${(err as Error).message}`);

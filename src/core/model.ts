@@ -1,5 +1,7 @@
 // The one model description every other part of the engine works from.
 
+import { memoized } from './memo';
+
 /** How a group of weights is split across tensor-parallel ranks. */
 export type TpSplit =
   /** Divided across ranks (column/row parallel linear layers). */
@@ -143,8 +145,7 @@ interface KindIndex { kindOf: Int32Array; first: LayerDescription[]; ranges: Map
 const kindIndexes = new WeakMap<ModelDescription, KindIndex>();
 
 function kindIndex(model: ModelDescription): KindIndex {
-  let index = kindIndexes.get(model);
-  if (!index) {
+  return memoized(kindIndexes, model, () => {
     const kindOf = new Int32Array(model.layers.length);
     const first: LayerDescription[] = [];
     let previous = -1;
@@ -154,10 +155,8 @@ function kindIndex(model: ModelDescription): KindIndex {
       if (k < 0) k = first.push(layer) - 1;
       kindOf[i] = previous = k;
     });
-    index = { kindOf, first, ranges: new Map() };
-    kindIndexes.set(model, index);
-  }
-  return index;
+    return { kindOf, first, ranges: new Map() };
+  });
 }
 
 /**
@@ -168,9 +167,7 @@ export function layerKinds(model: ModelDescription, start = 0, end = model.layer
   const index = kindIndex(model);
   const from = Math.max(0, start);
   const to = Math.min(end, model.layers.length);
-  const key = from * 0x100000 + to;
-  let kinds = index.ranges.get(key);
-  if (!kinds) {
+  return memoized(index.ranges, from * 0x100000 + to, () => {
     const byKind = new Map<number, LayerKind>();
     for (let i = from; i < to; i++) {
       const k = index.kindOf[i];
@@ -178,8 +175,6 @@ export function layerKinds(model: ModelDescription, start = 0, end = model.layer
       if (kind) kind.count++;
       else byKind.set(k, { layer: model.layers[i], count: 1 });
     }
-    kinds = [...byKind.values()];
-    index.ranges.set(key, kinds);
-  }
-  return kinds;
+    return [...byKind.values()];
+  });
 }

@@ -3,6 +3,7 @@
 import { Accelerator, BoundRegime, RooflinePoint } from './types';
 import { LayerDescription, ModelDescription, layerKinds } from './model';
 import { layerKvBytesPerToken, tokensHeld } from './kvcache';
+import { memoized } from './memo';
 import { ComputeDtype } from './quantization';
 import { RankWeightTable, WeightPlan, pipelineLayerRanges, rankWeightTable } from './weights';
 
@@ -50,12 +51,13 @@ interface StageSummary {
 const summaries = new WeakMap<RankWeightTable, Map<number, StageSummary[]>>();
 
 function stageSummaries(d: DecodeInputs, stages: StageRanges): StageSummary[] {
+  const table = rankWeightTable(d.model, d.plan, d.par.tp);
+  const byStages = memoized(summaries, table, () => new Map<number, StageSummary[]>());
+  return memoized(byStages, stages.length, () => summarizeStages(d, table, stages));
+}
+
+function summarizeStages(d: DecodeInputs, table: RankWeightTable, stages: StageRanges): StageSummary[] {
   const { model } = d;
-  const table = rankWeightTable(model, d.plan, d.par.tp);
-  let byStages = summaries.get(table);
-  if (!byStages) summaries.set(table, (byStages = new Map()));
-  const cached = byStages.get(stages.length);
-  if (cached) return cached;
   const last = stages.length - 1;
   const out = stages.map((range, stage): StageSummary => {
     const sum: StageSummary = { fullBytes: 0, rowTables: [], expertGroups: new Map(), matmulFlopsPerToken: 0 };
@@ -84,7 +86,6 @@ function stageSummaries(d: DecodeInputs, stages: StageRanges): StageSummary[] {
     }
     return sum;
   });
-  byStages.set(stages.length, out);
   return out;
 }
 

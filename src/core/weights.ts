@@ -1,6 +1,7 @@
 // Parameter counts and stored weight bytes, whole model and per GPU rank under tensor/pipeline parallelism.
 
 import { ModelDescription, MoeLayer, WeightGroup, sumParams } from './model';
+import { memoized } from './memo';
 import { QuantScheme, dtypeBytes } from './quantization';
 
 /** vLLM pads vocabulary-parallel embeddings and heads to a multiple of 64 rows. */
@@ -20,12 +21,7 @@ export function parametersTotal(model: ModelDescription): number {
 const parameterCountsMemo = new WeakMap<ModelDescription, { total: number; active: number }>();
 
 function parameterCounts(model: ModelDescription): { total: number; active: number } {
-  let counts = parameterCountsMemo.get(model);
-  if (!counts) {
-    counts = { total: sumParams(model.weights), active: countActive(model) };
-    parameterCountsMemo.set(model, counts);
-  }
-  return counts;
+  return memoized(parameterCountsMemo, model, () => ({ total: sumParams(model.weights), active: countActive(model) }));
 }
 
 /**
@@ -167,24 +163,14 @@ const planMemos = new WeakMap<ModelDescription, WeakMap<object, Map<number, Plan
 const TABLES_PER_PLAN = 64;
 
 function planMemo(model: ModelDescription, plan: WeightPlan): PlanMemo {
-  let byScheme = planMemos.get(model);
-  if (!byScheme) planMemos.set(model, (byScheme = new WeakMap()));
-  let byDtype = byScheme.get(plan.scheme ?? NO_SCHEME);
-  if (!byDtype) byScheme.set(plan.scheme ?? NO_SCHEME, (byDtype = new Map()));
-  let memo = byDtype.get(plan.baseDtypeBytes);
-  if (!memo) byDtype.set(plan.baseDtypeBytes, (memo = { sums: planLayerSums(model, plan), tables: new Map() }));
-  return memo;
+  const byScheme = memoized(planMemos, model, () => new WeakMap<object, Map<number, PlanMemo>>());
+  const byDtype = memoized(byScheme, plan.scheme ?? NO_SCHEME, () => new Map<number, PlanMemo>());
+  return memoized(byDtype, plan.baseDtypeBytes, () => ({ sums: planLayerSums(model, plan), tables: new Map() }));
 }
 
 export function rankWeightTable(model: ModelDescription, plan: WeightPlan, tp: number): RankWeightTable {
   const memo = planMemo(model, plan);
-  let table = memo.tables.get(tp);
-  if (!table) {
-    table = buildRankWeightTable(model, plan, memo.sums, tp);
-    if (memo.tables.size >= TABLES_PER_PLAN) memo.tables.delete(memo.tables.keys().next().value as number);
-    memo.tables.set(tp, table);
-  }
-  return table;
+  return memoized(memo.tables, tp, () => buildRankWeightTable(model, plan, memo.sums, tp), TABLES_PER_PLAN);
 }
 
 const isRowTable = (g: WeightGroup): boolean => g.role === 'embedding' || g.role === 'position-embedding';
