@@ -4,15 +4,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ModelFiles } from '../core/types';
-import { ParsedJson, parseCheckpointIndex, parseConfigText } from '../core/configText';
-
-/** Files read beside a config.json when present. */
-const SIDE_FILES: Record<string, [keyof ModelFiles, (text: string) => ParsedJson]> = {
-  'model.safetensors.index.json': ['safetensorsIndex', parseCheckpointIndex],
-  'pytorch_model.bin.index.json': ['pytorchIndex', parseCheckpointIndex],
-  'quantize_config.json': ['quantizeConfig', parseConfigText],
-  'hf_quant_config.json': ['hfQuantConfig', parseConfigText],
-};
+import { ParsedJson, parseConfigText } from '../core/configText';
+import { SIDE_FILES } from '../core/modelResolution';
 
 /** Refuse to read configs larger than this: real ones are a few KB, indexes a few hundred KB. */
 export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
@@ -41,11 +34,11 @@ export function loadModelFiles(target: string): LoadResult {
     if (!config.ok) return config;
     const dir = path.dirname(configPath);
     const files: ModelFiles = { config: config.value, nameHint: path.basename(path.resolve(dir)) };
-    for (const [name, [key, parse]] of Object.entries(SIDE_FILES)) {
+    for (const { key, name, parse } of SIDE_FILES) {
       const file = path.join(dir, name);
       if (!fs.existsSync(file)) continue;
       const side = readJson(file, parse);
-      if (side.ok) (files as unknown as Record<string, unknown>)[key] = side.value;
+      if (side.ok) files[key] = side.value;
     }
     return { ok: true, files, configPath };
   } catch (err) {

@@ -2,6 +2,9 @@
 // Hugging Face ids, local paths, the HF cache layout, bundled-catalog variants and the hub URL.
 // No I/O and no vscode import: src/editor/modelResolver.ts does the looking.
 
+import { ParsedJson, parseCheckpointIndex, parseConfigText } from './configText';
+import type { ModelFiles } from './types';
+
 /** What a deployment's model reference looks like. */
 export type ModelReference =
   | { kind: 'hub'; id: string; revision?: string }
@@ -173,4 +176,19 @@ export function nameKeysMatch(config: NameKey, reference: NameKey): boolean {
 export function referenceBaseName(reference: string): string {
   const parts = reference.replace(/\\/g, '/').replace(/\/+$/, '').split('/');
   return parts[parts.length - 1] ?? reference;
+}
+
+/** Files read beside a config.json, under their ModelFiles key; a checkpoint index is read for its metadata only. */
+export const SIDE_FILES: ReadonlyArray<{ key: 'safetensorsIndex' | 'pytorchIndex' | 'quantizeConfig' | 'hfQuantConfig'; name: string; parse: (text: string) => ParsedJson }> = [
+  { key: 'safetensorsIndex', name: 'model.safetensors.index.json', parse: parseCheckpointIndex },
+  { key: 'pytorchIndex', name: 'pytorch_model.bin.index.json', parse: parseCheckpointIndex },
+  { key: 'quantizeConfig', name: 'quantize_config.json', parse: parseConfigText },
+  { key: 'hfQuantConfig', name: 'hf_quant_config.json', parse: parseConfigText },
+];
+
+/** The model files of a bundled catalog entry: its config and the side files it carries. */
+export function bundledEntryFiles(entry: { id: string; config: unknown; files?: Record<string, unknown> }): ModelFiles {
+  const files: ModelFiles = { config: entry.config, nameHint: entry.id };
+  for (const { key } of SIDE_FILES) if (entry.files?.[key] !== undefined) files[key] = entry.files[key];
+  return files;
 }

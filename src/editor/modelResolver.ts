@@ -11,9 +11,9 @@ import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { ParsedJson, parseCheckpointIndex, parseConfigText } from '../core/configText';
+import { ParsedJson, parseConfigText } from '../core/configText';
 import {
-  NameKey, hfCacheFolderName, hfCacheRoots, hubConfigUrl, matchCatalog, nameKey, nameKeysMatch, nameOrPathKey, parseModelReference, redactUrl,
+  NameKey, SIDE_FILES, bundledEntryFiles, hfCacheFolderName, hfCacheRoots, hubConfigUrl, matchCatalog, nameKey, nameKeysMatch, nameOrPathKey, parseModelReference, redactUrl,
   referenceBaseName,
 } from '../core/modelResolution';
 import type { ModelFiles } from '../core/types';
@@ -41,14 +41,6 @@ export interface ResolvedModel {
 export type Resolution =
   | { ok: true; model: ResolvedModel }
   | { ok: false; reference: string; tried: string[] };
-
-/** Files read beside a config.json, and how (checkpoint indexes: only their metadata). */
-const SIBLINGS: [keyof ModelFiles, string, (text: string) => ParsedJson][] = [
-  ['safetensorsIndex', 'model.safetensors.index.json', parseCheckpointIndex],
-  ['pytorchIndex', 'pytorch_model.bin.index.json', parseCheckpointIndex],
-  ['quantizeConfig', 'quantize_config.json', parseConfigText],
-  ['hfQuantConfig', 'hf_quant_config.json', parseConfigText],
-];
 
 /** Largest config.json (or sibling index) read from disk or the network. */
 const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
@@ -93,16 +85,14 @@ export class ModelResolver {
     const hit = this.cache.get(key);
     if (hit && (!hit.failed || hit.batch === listings)) return hit.result;
     const asksHub = settings.allowDownload && parseModelReference(reference)?.kind === 'hub';
-    const entry = { result: undefined as unknown as Promise<Resolution>, batch: listings, failed: false };
-    entry.result = this.doResolve(reference, document, settings, listings).catch((e) => {
+    const result = this.doResolve(reference, document, settings, listings).catch((e): Resolution => {
       this.log.error(`resolving model "${reference}": ${(e as Error).message}`);
-      return { ok: false as const, reference, tried: [`an error: ${(e as Error).message}`] };
-    }).then((r) => {
-      if (!r.ok && !asksHub) entry.failed = true;
-      return r;
+      return { ok: false, reference, tried: [`an error: ${(e as Error).message}`] };
     });
+    const entry = { result, batch: listings, failed: false };
+    void result.then((r) => { entry.failed = !r.ok && !asksHub; });
     this.cache.set(key, entry);
-    return entry.result;
+    return result;
   }
 
   /** The files beside a config.json (index, quantization configs), and a name hint from its folder. */
@@ -111,10 +101,10 @@ export class ModelResolver {
     const dir = vscode.Uri.joinPath(configUri, '..');
     // One listing of the folder instead of a stat per sibling (most models have one or two of them).
     const present = await listFolder(dir).then((names) => new Set(names.map((n) => n.toLowerCase())), () => undefined);
-    await Promise.all(SIBLINGS.map(async ([key, name, parse]) => {
+    await Promise.all(SIDE_FILES.map(async ({ key, name, parse }) => {
       if (present && !present.has(name)) return;
       const value = await readJson(vscode.Uri.joinPath(dir, name), parse);
-      if (value !== undefined) (files as unknown as Record<string, unknown>)[key] = value;
+      if (value !== undefined) files[key] = value;
     }));
     return files;
   }
@@ -176,10 +166,7 @@ export class ModelResolver {
     // 4. The bundled catalog (hub ids; a local path named like a known model also counts).
     const match = matchCatalog(ref.kind === 'hub' ? ref.id : referenceBaseName(ref.path), bundledModels());
     if (match) {
-      const files: ModelFiles = { config: match.entry.config, nameHint: match.entry.id };
-      const extra = match.entry.files ?? {};
-      for (const [k] of SIBLINGS) if (extra[k] !== undefined) (files as unknown as Record<string, unknown>)[k] = extra[k];
-      return { ok: true, model: { files, source: 'bundled', location: `bundled:${match.entry.id}`, note: match.note } };
+      return { ok: true, model: { files: bundledEntryFiles(match.entry), source: 'bundled', location: `bundled:${match.entry.id}`, note: match.note } };
     }
     tried.push(`the bundled catalog (${bundledModels().length} models)`);
 
@@ -235,7 +222,7 @@ export class ModelResolver {
 
   private async fromHfCache(root: string, id: string, revision: string | undefined, listings: Listings): Promise<ResolvedModel | undefined> {
     const folder = hfCacheFolderName(id);
-    const present = await hfCacheListing(listings, root);
+    const present = await listing(listings, vscode.Uri.file(root));
     if (present && !present.has(folder.toLowerCase())) return undefined;
     const repo = path.join(root, folder);
     const snapshots = path.join(repo, 'snapshots');
@@ -277,22 +264,16 @@ export class ModelResolver {
   }
 }
 
-function cachedListing(listings: Listings, key: string, list: () => Promise<Set<string> | undefined>): Promise<Set<string> | undefined> {
-  let names = listings.get(key);
-  if (!names) listings.set(key, (names = list()));
-  return names;
-}
-
+/** The folder's names in this batch's listings (listed on first use). */
 function listing(listings: Listings, folder: vscode.Uri): Promise<Set<string> | undefined> {
-  return cachedListing(listings, folder.toString(), () => Promise.resolve()
-    .then(() => listFolder(folder))
-    .then((names) => new Set(names.map((name) => name.toLowerCase())), () => undefined));
-}
-
-function hfCacheListing(listings: Listings, root: string): Promise<Set<string> | undefined> {
-  // A missing root holds nothing (an empty set); one that cannot be listed is looked into path by path.
-  return cachedListing(listings, `hf-cache:${root}`, () => fs.promises.readdir(root).then((entries) => new Set(entries.map((n) => n.toLowerCase())),
-    (e: NodeJS.ErrnoException) => (e?.code === 'ENOENT' || e?.code === 'ENOTDIR' ? new Set<string>() : undefined)));
+  let names = listings.get(folder.toString());
+  if (!names) {
+    // A missing folder holds nothing (an empty set); one that cannot be listed is looked into path by path.
+    names = Promise.resolve().then(() => listFolder(folder)).then((entries) => new Set(entries.map((n) => n.toLowerCase())),
+      (e: NodeJS.ErrnoException) => (e?.code === 'ENOENT' || e?.code === 'ENOTDIR' ? new Set<string>() : undefined));
+    listings.set(folder.toString(), names);
+  }
+  return names;
 }
 
 function displayPath(uri: vscode.Uri): string {

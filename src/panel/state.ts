@@ -10,6 +10,7 @@ import { computeBudget } from '../core/budget';
 import { DEFAULT_ACCELERATOR_ID, findAccelerator, type FlopsDtype, listAccelerators, peakFlops, ridgePointFlopsPerByte } from '../core/hardware';
 import { kvDtypeBytes, layerKvBytesPerToken } from '../core/kvcache';
 import type { LayerDescription, ModelDescription } from '../core/model';
+import { bundledEntryFiles } from '../core/modelResolution';
 import { normalizeConfig } from '../core/normalize';
 import { dtypeBytes, normalizeDtypeName, schemeFromName } from '../core/quantization';
 import type { Accelerator, BudgetInputs, BudgetReport, ModelFiles, RooflinePoint } from '../core/types';
@@ -64,7 +65,6 @@ export function throughputBatches(maxConcurrency: number, batch: number): number
 
 interface BundledEntry { id: string; folder?: string; config: unknown; files?: Record<string, unknown> }
 const BUNDLED = bundledCatalog as unknown as BundledEntry[];
-const SIDE_FILES = ['safetensorsIndex', 'pytorchIndex', 'quantizeConfig', 'hfQuantConfig'] as const;
 
 /** The bundled models, as options of the panel's model picker. */
 export function bundledModelOptions(): PanelOption[] {
@@ -74,10 +74,7 @@ export function bundledModelOptions(): PanelOption[] {
 /** The files of a bundled model, by id. */
 export function bundledModelFiles(id: string): ModelFiles | undefined {
   const entry = BUNDLED.find((m) => m.id === id);
-  if (!entry) return undefined;
-  const files: ModelFiles = { config: entry.config, nameHint: entry.id };
-  for (const k of SIDE_FILES) if (entry.files?.[k] !== undefined) files[k] = entry.files[k];
-  return files;
+  return entry ? bundledEntryFiles(entry) : undefined;
 }
 
 /** A bundled model as a panel model (default deployment: the engine's defaults). */
