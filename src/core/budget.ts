@@ -176,7 +176,9 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   const { scheme, error } = schemeFor(model, inputs.quantization);
   if (error) return fail(`${error} (one of fp8, int8, int4, awq, gptq, mxfp4, nvfp4, q4_0, q4_k_m, q5_k_m, q6_k, q8_0, f16)`, 'quantization');
   const plan: WeightPlan = { baseDtypeBytes: activationBytes, scheme };
-  const kvCacheDtype: KvCacheDtype = kvChoice === 'auto' && scheme?.kvCacheDtype ? 'fp8' : kvChoice;
+  // A fixed fp8 layout (DeepSeek-V4's fp8_ds_mla) is fp8 whatever was asked; a checkpoint may ask for fp8 KV.
+  const fixedFp8Layout = model.layers.some((l) => l.attention?.entryBytes !== undefined);
+  const kvCacheDtype: KvCacheDtype = fixedFp8Layout || (kvChoice === 'auto' && scheme?.kvCacheDtype) ? 'fp8' : kvChoice;
   const kvBytes = kvDtypeBytes(kvCacheDtype, activationBytes);
 
   const defaultLen = model.maxPositionEmbeddings ?? 2048;

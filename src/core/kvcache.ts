@@ -1,6 +1,6 @@
 // KV-cache bytes per token and per request, per layer type, per rank.
 
-import { LayerDescription, ModelDescription, layerKinds } from './model';
+import { LayerDescription, MambaLayer, ModelDescription, layerKinds } from './model';
 import { KvCacheDtype } from './types';
 
 export function kvDtypeBytes(kv: KvCacheDtype, modelDtypeBytes: number): number {
@@ -29,12 +29,12 @@ export function kvHeadsPerRank(kvHeads: number, tp: number): number {
 /** Bytes one token adds to one layer's cache on one rank; 0 for layers without a token cache. */
 export function layerKvBytesPerToken(layer: LayerDescription, kvBytes: number, tp: number): number {
   const a = layer.attention;
-  if (!a || layer.crossAttention) return 0;
-  if (a.type === 'mla') {
-    // Every rank keeps the whole latent; the V3.2 indexer adds fp8 keys plus a 4-byte scale.
-    return (a.mlaLatentDim ?? 0) * kvBytes + (a.indexerDim ? a.indexerDim + 4 : 0);
-  }
-  return 2 * kvHeadsPerRank(a.kvHeads, tp) * a.headDim * kvBytes;
+  if (!a || layer.crossAttention || a.kvSharedWith !== undefined) return 0;
+  const indexer = a.indexerBytesPerToken ?? 0;
+  if (a.compressRatio === 0) return 0;
+  // Every rank keeps the whole MLA latent and the whole indexer key; compressed layers one entry per `ratio` tokens.
+  if (a.type === 'mla') return ((a.entryBytes ?? (a.mlaLatentDim ?? 0) * kvBytes) + indexer) / (a.compressRatio ?? 1);
+  return 2 * kvHeadsPerRank(a.kvHeads, tp) * a.headDim * kvBytes + indexer;
 }
 
 /** Whole model, one token, TP=1: every attention layer counted, sliding layers not capped. */
@@ -44,10 +44,19 @@ export function modelKvBytesPerToken(model: ModelDescription, kvBytes: number): 
   return total;
 }
 
-/** Recurrent state of one sequence (Mamba layers), TP=1. */
+/**
+ * Bytes of one sequence's recurrent state in one layer on one rank: conv state in `stateDtypeBytes`, SSM state
+ * in float32 where the model keeps it so (vLLM's `MambaStateDtypeCalculator`), both divided across TP.
+ * Example: a Nemotron 3 Nano Mamba layer at TP 1, bf16: 3 × 6,144 × 2 + 64 × 64 × 128 × 4 = 2,134,016 bytes.
+ */
+export function layerStateBytesPerSequence(m: MambaLayer, stateDtypeBytes: number, tp: number): number {
+  return (m.convElements * stateDtypeBytes + m.ssmElements * (m.ssmFloat32 ? 4 : stateDtypeBytes)) / tp;
+}
+
+/** Recurrent state of one sequence (Mamba and linear-attention layers), TP=1. */
 export function modelStateBytesPerSequence(model: ModelDescription, stateDtypeBytes: number): number {
   let total = 0;
-  for (const { layer, count } of layerKinds(model)) if (layer.mamba) total += layer.mamba.stateElements * stateDtypeBytes * count;
+  for (const { layer, count } of layerKinds(model)) if (layer.mamba) total += layerStateBytesPerSequence(layer.mamba, stateDtypeBytes, 1) * count;
   return total;
 }
 

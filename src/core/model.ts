@@ -42,13 +42,33 @@ export interface AttentionLayer {
   window?: number;
   /** MLA latent width: kv_lora_rank + qk_rope_head_dim (stored once per token per layer, never split by TP). */
   mlaLatentDim?: number;
-  /** Extra per-token cache bytes at 1 byte per element (DeepSeek V3.2 indexer keys), not split by TP. */
-  indexerDim?: number;
+  /**
+   * Bytes one token adds to a sparse-attention indexer's key cache in this layer, on every rank (not split by
+   * TP, whatever the KV dtype): DeepSeek V3.2 / GLM-5 fp8 keys plus one fp32 scale per 128, MiniMax-M3 bf16 keys.
+   */
+  indexerBytesPerToken?: number;
+  /**
+   * Tokens per cached entry (DeepSeek-V4 compressed attention: 4 or 128); 0 = the layer keeps only a fixed
+   * sliding window, nothing that grows with the context. Undefined = one entry per token.
+   */
+  compressRatio?: number;
+  /** Bytes of one cached entry when the engine fixes the layout whatever the KV dtype (DeepSeek-V4's 584). */
+  entryBytes?: number;
+  /** The earlier layer whose KV cache this layer reads (Gemma 3n/4 KV sharing): it allocates none of its own. */
+  kvSharedWith?: number;
 }
 
+/** Which recurrent mixer keeps a layer's per-sequence state (vLLM sizes them all as `MambaSpec` pages). */
+export type RecurrentKind = 'mamba' | 'mamba2' | 'gated-delta-net' | 'kimi-delta' | 'lightning' | 'short-conv';
+
 export interface MambaLayer {
-  /** Elements of recurrent state per sequence (conv + SSM), TP=1. */
-  stateElements: number;
+  kind: RecurrentKind;
+  /** Elements of convolution state per sequence, TP=1 (kept in the model's dtype). */
+  convElements: number;
+  /** Elements of SSM / recurrent state per sequence, TP=1. */
+  ssmElements: number;
+  /** The SSM state is kept in float32 whatever the model dtype (`mamba_ssm_cache_dtype`, Nemotron-H's rule). */
+  ssmFloat32: boolean;
   /** Number of SSM heads (for TP divisibility). */
   heads: number;
 }
@@ -123,8 +143,8 @@ export interface LayerKind {
 }
 
 // Fields compared to tell layer kinds apart. `satisfies` makes a field added to the interfaces a compile error here.
-const ATTENTION_FIELDS = Object.keys({ type: 1, heads: 1, kvHeads: 1, headDim: 1, window: 1, mlaLatentDim: 1, indexerDim: 1 } satisfies Record<keyof AttentionLayer, 1>) as (keyof AttentionLayer)[];
-const MAMBA_FIELDS = Object.keys({ stateElements: 1, heads: 1 } satisfies Record<keyof MambaLayer, 1>) as (keyof MambaLayer)[];
+const ATTENTION_FIELDS = Object.keys({ type: 1, heads: 1, kvHeads: 1, headDim: 1, window: 1, mlaLatentDim: 1, indexerBytesPerToken: 1, compressRatio: 1, entryBytes: 1, kvSharedWith: 1 } satisfies Record<keyof AttentionLayer, 1>) as (keyof AttentionLayer)[];
+const MAMBA_FIELDS = Object.keys({ kind: 1, convElements: 1, ssmElements: 1, ssmFloat32: 1, heads: 1 } satisfies Record<keyof MambaLayer, 1>) as (keyof MambaLayer)[];
 const MOE_FIELDS = Object.keys({ experts: 1, expertsPerToken: 1, expertIntermediate: 1, sharedExperts: 1, paramsPerExpert: 1 } satisfies Record<keyof MoeLayer, 1>) as (keyof MoeLayer)[];
 const LAYER_FIELDS = { index: 'ignored', attention: ATTENTION_FIELDS, crossAttention: 'value', mamba: MAMBA_FIELDS, moe: MOE_FIELDS, mlpIntermediate: 'value', gatedMlp: 'value' } as const satisfies Record<keyof LayerDescription, unknown>;
 

@@ -233,7 +233,7 @@ function defaultShape(r: ConfigReader, over: Partial<DecoderShape> = {}): Decode
   return {
     hidden,
     vocab: r.int(['vocab_size', 'padded_vocab_size', 'n_vocab']),
-    layers: r.int(['num_hidden_layers', 'n_layer', 'n_layers', 'num_layers']),
+    layers: over.layers ?? r.int(['num_hidden_layers', 'n_layer', 'n_layers', 'num_layers']),
     heads,
     kvHeads,
     headDim,
@@ -296,9 +296,7 @@ function buildDecoder(r: ConfigReader, family: string, s: DecoderShape, opts: {
   }
   head(weights, s);
   const maxPos = r.optInt('max_position_embeddings', 'n_positions', 'max_seq_len', 'max_sequence_length', 'seq_length');
-  const partialRaw = r.num('partial_rotary_factor', r.num('rotary_pct', 1));
-  const partial = partialRaw > 0 && partialRaw <= 1 ? partialRaw : 1;
-  const rotaryDim = opts.rotaryDim ?? r.optInt('rotary_dim') ?? Math.floor(s.headDim * partial);
+  const rotaryDim = opts.rotaryDim ?? r.optInt('rotary_dim') ?? Math.floor(s.headDim * ropePartialFactor(r));
   return { shape: s, layers, weights, rotary: rotaryFor(r, maxPos, rotaryDim, family), maxPos };
 }
 
@@ -343,6 +341,7 @@ function moePlan(r: ConfigReader, family: string, s: DecoderShape): {
 /** ViT-style vision towers of multimodal wrappers (SigLIP, Qwen2.5-VL, Mllama, Qwen3-VL, Kimi). */
 function visionParams(vc: Json, textHidden: number, family: string): { params: number; note?: string } {
   const v = new ConfigReader(vc);
+  if (v.has('qkv_hidden_size', 'merge_kernel_size')) return moonVitParams(v, textHidden);
   const h = v.optInt('hidden_size', 'vt_hidden_size', 'embed_dim', 'width');
   const layers = (v.optInt('num_hidden_layers', 'depth', 'vt_num_hidden_layers', 'layers') ?? 0) + (v.optInt('num_global_layers') ?? 0);
   if (!h || !layers) return { params: 0, note: 'vision_config without hidden size/depth: vision tower not counted' };
@@ -350,11 +349,15 @@ function visionParams(vc: Json, textHidden: number, family: string): { params: n
   const patch = v.optInt('patch_size', 'spatial_patch_size') ?? 14;
   const channels = v.optInt('num_channels', 'in_chans', 'in_channels') ?? 3;
   const temporal = v.optInt('temporal_patch_size') ?? (family.startsWith('qwen2_5_vl') ? 2 : 1);
-  const gatedVision = family.startsWith('qwen2_5_vl');
+  // Qwen2.5-VL and Gemma 4 vision towers use gated MLPs.
+  const gatedVision = family.startsWith('qwen2_5_vl') || family.startsWith('gemma4');
   const perLayer = 4 * h * h + 4 * h + (gatedVision ? 3 * h * inter + 2 * inter + h : 2 * h * inter + inter + h) + 4 * h;
   let params = layers * perLayer + channels * temporal * patch * patch * h + h;
   const image = v.optInt('image_size');
   if (image) params += Math.pow(Math.floor(image / patch), 2) * h;
+  // Gemma 4: a factorised 2-D position table (one row per position per axis).
+  const positionTable = v.optInt('position_embedding_size');
+  if (positionTable) params += 2 * positionTable * h;
   // Projector into the language model: a merger MLP (Qwen-VL), a linear (Gemma 3), or Mllama's 7680->h.
   const outHidden = v.optInt('out_hidden_size') ?? textHidden;
   const merge = v.optInt('spatial_merge_size') ?? 1;
@@ -368,6 +371,25 @@ function visionParams(vc: Json, textHidden: number, family: string): { params: n
   return { params };
 }
 
+/**
+ * MoonViT (Kimi-K2.5/K3, vLLM `kimi_k25_vit.py`): bias-free blocks with RMSNorms, attention of width
+ * `qkv_hidden_size`, a learned 2-D position table, and a patch-merger projector (merge window → text hidden).
+ */
+function moonVitParams(v: ConfigReader, textHidden: number): { params: number } {
+  const h = v.int(['vt_hidden_size', 'hidden_size']);
+  const layers = v.int(['vt_num_hidden_layers', 'num_hidden_layers']);
+  const inter = v.optInt('vt_intermediate_size', 'intermediate_size') ?? 4 * h;
+  const qkv = v.optInt('qkv_hidden_size') ?? h;
+  const patch = v.optInt('patch_size') ?? 14;
+  const perLayer = 2 * h + 3 * qkv * h + qkv * h + 2 * h * inter;
+  const positions = (v.optInt('init_pos_emb_height') ?? 0) * (v.optInt('init_pos_emb_width') ?? 0) * h;
+  const mergeRaw = v.raw('merge_kernel_size');
+  const merge = Array.isArray(mergeRaw) ? mergeRaw.filter(isPositiveInt).reduce((a, b) => a * b, 1) : 1;
+  const mergedIn = h * merge;
+  const projector = mergedIn * mergedIn + mergedIn * textHidden + textHidden;
+  return { params: 3 * patch * patch * h + positions + layers * perLayer + h + projector };
+}
+
 function llamaLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'architecture' | 'family'> {
   const over: Partial<DecoderShape> = {};
   if (family.startsWith('qwen2')) over.qkvBias = true;
@@ -376,7 +398,8 @@ function llamaLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'archi
   if (family === 'gemma2' || family.startsWith('gemma3')) over.normsPerLayer = 4;
   if (family.startsWith('gemma3')) over.qkNorm = 'per-head';
   if (family === 'olmo2') over.qkNorm = 'per-head-full';
-  if (family === 'granite' || family === 'granitemoe') over.tie = r.bool('tie_word_embeddings', true);
+  // These configs rely on their config class's default of tied embeddings (SmolLM3Config, GraniteConfig).
+  if (family === 'granite' || family === 'granitemoe' || family === 'smollm3') over.tie = r.bool('tie_word_embeddings', true);
   if (family === 'stablelm') {
     over.normBias = !r.has('use_norm_bias') || r.bool('use_norm_bias', true);
     over.finalNormBias = over.normBias;
@@ -414,6 +437,14 @@ function llamaLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'archi
     },
   });
   return built;
+}
+
+/**
+ * DeepSeek V3.2 / GLM-5 sparse-attention indexer keys in vLLM (`DeepseekV32IndexerCache`): fp8 values plus one
+ * fp32 scale per 128, stored as bytes. Example: index_head_dim 128 → 128 + 4 = 132 bytes per token per layer.
+ */
+function dsaIndexerBytesPerToken(indexHeadDim: number): number {
+  return indexHeadDim + 4 * Math.ceil(indexHeadDim / 128);
 }
 
 function deepseekLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'architecture' | 'family'> {
@@ -468,7 +499,7 @@ function deepseekLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'ar
     pushNorm(weights, i, s.hidden, 2);
     layers.push({
       index: i,
-      attention: { type: 'mla', heads: s.heads, kvHeads: 1, headDim: qHead, mlaLatentDim: kvLora + rope, indexerDim },
+      attention: { type: 'mla', heads: s.heads, kvHeads: 1, headDim: qHead, mlaLatentDim: kvLora + rope, ...(indexerDim ? { indexerBytesPerToken: dsaIndexerBytesPerToken(indexerDim) } : {}) },
       moe,
       mlpIntermediate: moe ? 0 : s.intermediate,
       gatedMlp: true,
@@ -477,6 +508,525 @@ function deepseekLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'ar
   head(weights, s);
   const maxPos = r.optInt('max_position_embeddings') ?? (native ? r.optInt('max_seq_len') : undefined);
   return { shape: s, layers, weights, rotary: rotaryFor(r, maxPos, rope, family), maxPos };
+}
+
+/**
+ * Which layers are linear-attention layers: `layer_types` ("linear_attention" / "full_attention"), else every
+ * `full_attention_interval`-th layer is full (Qwen3-Next, Qwen3.5: three Gated DeltaNet layers, then one).
+ */
+function linearAttentionLayers(r: ConfigReader, layers: number): boolean[] {
+  const types = r.raw('layer_types');
+  if (Array.isArray(types) && types.length >= layers) return types.slice(0, layers).map((t) => t === 'linear_attention');
+  const interval = r.int('full_attention_interval', 4, 'Qwen3NextConfig default');
+  return Array.from({ length: layers }, (_, i) => (i + 1) % interval !== 0);
+}
+
+/**
+ * Qwen3-Next, Qwen3.5 and Qwen3.6 (vLLM `qwen3_next.py`, `qwen3_5.py`): Gated DeltaNet layers with a full
+ * attention layer every `full_attention_interval`; full layers gate their output (q_proj is twice as wide).
+ * A Gated DeltaNet layer projects to q, k (`linear_num_key_heads` × `linear_key_head_dim`), v and the output gate
+ * z (`linear_num_value_heads` × `linear_value_head_dim`) plus one decay and one beta per value head, runs a causal
+ * conv over q, k and v, and keeps per sequence a conv state of (kernel − 1) × conv width and a recurrent state of
+ * one key × value matrix per value head.
+ */
+function gatedDeltaNetHybrid(r: ConfigReader, family: string): Omit<Built, 'name' | 'architecture' | 'family'> {
+  const s = defaultShape(r, { qkNorm: 'per-head' });
+  const kHeads = r.int('linear_num_key_heads');
+  const vHeads = r.int('linear_num_value_heads');
+  const kDim = r.int('linear_key_head_dim');
+  const vDim = r.int('linear_value_head_dim');
+  const kernel = r.int('linear_conv_kernel_dim', 4, 'Qwen3NextConfig default');
+  const keyWidth = kHeads * kDim;
+  const valueWidth = vHeads * vDim;
+  const convWidth = 2 * keyWidth + valueWidth;
+  const outputGate = r.bool('attn_output_gate', true);
+  const linear = linearAttentionLayers(r, s.layers);
+  const plan = moePlan(r, family, s);
+  const weights: WeightGroup[] = [];
+  const layers: LayerDescription[] = [];
+  embeddings(weights, s);
+  for (let i = 0; i < s.layers; i++) {
+    let layer: LayerDescription;
+    if (linear[i]) {
+      pushLinear(weights, 'attention', i, s.hidden, 2 * keyWidth + 2 * valueWidth, false); // q, k, v, z
+      pushLinear(weights, 'attention', i, s.hidden, 2 * vHeads, false); // b, a
+      weights.push({ role: 'attention', params: convWidth * kernel, tp: 'split', layer: i, quantizable: false });
+      weights.push({ role: 'attention', params: 2 * vHeads, tp: 'split', layer: i, quantizable: false }); // dt_bias, A_log
+      pushNorm(weights, i, vDim);
+      pushLinear(weights, 'attention', i, valueWidth, s.hidden, false);
+      layer = {
+        index: i,
+        mamba: { kind: 'gated-delta-net', convElements: convWidth * (kernel - 1), ssmElements: vHeads * kDim * vDim, ssmFloat32: ssmFloat32State(r, false), heads: vHeads },
+        mlpIntermediate: 0, gatedMlp: true,
+      };
+    } else {
+      const qWidth = s.heads * s.headDim * (outputGate ? 2 : 1);
+      pushLinear(weights, 'attention', i, s.hidden, qWidth + 2 * s.kvHeads * s.headDim, s.qkvBias);
+      pushLinear(weights, 'attention', i, s.heads * s.headDim, s.hidden, false);
+      pushNorm(weights, i, s.headDim, 2);
+      layer = { index: i, attention: attentionLayer(s), mlpIntermediate: 0, gatedMlp: true };
+    }
+    const moe = plan.moeForLayer?.(i);
+    if (moe) {
+      moeWeights(weights, i, s.hidden, moe, { sharedIntermediate: plan.sharedIntermediate, sharedGate: true });
+      layer.moe = moe;
+    } else {
+      denseMlpWeights(weights, i, s.hidden, s.intermediate, true, false);
+      layer.mlpIntermediate = s.intermediate;
+    }
+    pushNorm(weights, i, s.hidden, 2);
+    layers.push(layer);
+  }
+  head(weights, s);
+  const maxPos = r.optInt('max_position_embeddings');
+  const partial = ropePartialFactor(r);
+  return { shape: s, layers, weights, rotary: rotaryFor(r, maxPos, Math.floor(s.headDim * partial), family), maxPos };
+}
+
+/** `partial_rotary_factor` at top level or inside `rope_parameters` (transformers 5), within (0, 1]. */
+function ropePartialFactor(r: ConfigReader): number {
+  const params = r.raw('rope_parameters');
+  const nested = isObject(params) && typeof params.partial_rotary_factor === 'number' ? params.partial_rotary_factor : undefined;
+  const raw = r.num('partial_rotary_factor', nested ?? r.num('rotary_pct', 1));
+  return raw > 0 && raw <= 1 ? raw : 1;
+}
+
+/**
+ * LFM2 (vLLM `lfm2.py`): gated short-convolution layers and GQA attention layers (q/k norms), each followed by a
+ * SwiGLU MLP. Attention layers come from `layer_types` or `full_attn_idxs` (0-based). A short-conv layer projects
+ * to B, C and x (3 × hidden), runs a depthwise conv of `conv_L_cache` taps and keeps (taps − 1) × hidden of conv
+ * state per sequence. The MLP width is `block_ff_dim`, auto-adjusted as in the model: 2/3 of it, times
+ * `block_ffn_dim_multiplier`, rounded up to `block_multiple_of`.
+ */
+function lfm2(r: ConfigReader, family: string): Omit<Built, 'name' | 'architecture' | 'family'> {
+  const s = defaultShape(r, { qkNorm: 'per-head', tie: r.bool('tie_word_embeddings', true) });
+  let ff = r.optInt('block_ff_dim') ?? s.intermediate;
+  if (r.bool('block_auto_adjust_ff_dim', false)) {
+    ff = Math.floor((2 * ff) / 3);
+    const multiplier = r.num('block_ffn_dim_multiplier', 1);
+    if (!(multiplier > 0 && multiplier <= 64)) r.missing.push(`${r.prefix}block_ffn_dim_multiplier (a positive number up to 64)`);
+    ff = Math.floor(multiplier * ff);
+    const multiple = r.optInt('block_multiple_of') ?? 256;
+    ff = multiple * Math.ceil(ff / multiple);
+  }
+  s.intermediate = ff;
+  const types = r.raw('layer_types');
+  const idxs = r.raw('full_attn_idxs');
+  const attentionAt = Array.isArray(types) && types.length >= s.layers
+    ? types.slice(0, s.layers).map((t) => t === 'full_attention')
+    : Array.from({ length: s.layers }, (_, i) => Array.isArray(idxs) && idxs.includes(i));
+  const taps = r.int('conv_L_cache', 3, 'Lfm2Config default');
+  const convBias = r.bool('conv_bias', false);
+  const weights: WeightGroup[] = [];
+  const layers: LayerDescription[] = [];
+  embeddings(weights, s);
+  for (let i = 0; i < s.layers; i++) {
+    let layer: LayerDescription;
+    if (attentionAt[i]) {
+      attentionWeights(weights, i, s);
+      layer = { index: i, attention: attentionLayer(s), mlpIntermediate: ff, gatedMlp: true };
+    } else {
+      pushLinear(weights, 'attention', i, s.hidden, 3 * s.hidden, convBias);
+      weights.push({ role: 'attention', params: s.hidden * taps + (convBias ? s.hidden : 0), tp: 'split', layer: i, quantizable: false });
+      pushLinear(weights, 'attention', i, s.hidden, s.hidden, convBias);
+      layer = { index: i, mamba: { kind: 'short-conv', convElements: s.hidden * (taps - 1), ssmElements: 0, ssmFloat32: false, heads: 1 }, mlpIntermediate: ff, gatedMlp: true };
+    }
+    denseMlpWeights(weights, i, s.hidden, ff, true, false);
+    pushNorm(weights, i, s.hidden, 2);
+    layers.push(layer);
+  }
+  head(weights, s);
+  const maxPos = r.optInt('max_position_embeddings');
+  return { shape: s, layers, weights, rotary: rotaryFor(r, maxPos, s.headDim, family), maxPos };
+}
+
+/**
+ * Gemma 4 (vLLM `gemma4.py`): sliding layers (`head_dim`, `num_key_value_heads`, `sliding_window`) and full
+ * layers (`global_head_dim`; with `attention_k_eq_v` they have no v_proj and `num_global_key_value_heads` heads).
+ * vLLM copies k_proj into the V slot, so a k_eq_v layer still caches K and V. Every layer has a dense GeGLU MLP,
+ * and with `enable_moe_block` a routed MoE beside it. The last `num_kv_shared_layers` layers read the cache of
+ * an earlier layer of their type and allocate none. Per-layer input embeddings (`hidden_size_per_layer_input`)
+ * add a gate and a projection per layer and one wide table.
+ */
+function gemma4(r: ConfigReader, family: string): Omit<Built, 'name' | 'architecture' | 'family'> {
+  const s = defaultShape(r, { tie: r.bool('tie_word_embeddings', true), gated: true, normsPerLayer: 4, qkNorm: 'per-head' });
+  const types = r.raw('layer_types');
+  const full = Array.from({ length: s.layers }, (_, i) => Array.isArray(types) && types[i] === 'full_attention');
+  const window = r.int('sliding_window', 512, 'Gemma4TextConfig default');
+  const globalHeadDim = r.optInt('global_head_dim') ?? s.headDim;
+  const kEqV = r.bool('attention_k_eq_v', false);
+  const globalKvHeads = r.optInt('num_global_key_value_heads') ?? s.kvHeads;
+  const shared = Math.min(s.layers, r.optInt('num_kv_shared_layers') ?? 0);
+  const firstShared = s.layers - shared;
+  const experts = r.bool('enable_moe_block', false) ? r.optInt('num_experts') : undefined;
+  const moe = experts ? routedMoe(experts, r.int(['top_k_experts', 'num_experts_per_tok']), r.int('moe_intermediate_size'), 0, s.hidden) : undefined;
+  const ple = r.optInt('hidden_size_per_layer_input') ?? 0;
+  const doubleWide = r.bool('use_double_wide_mlp', false);
+  const weights: WeightGroup[] = [];
+  const layers: LayerDescription[] = [];
+  embeddings(weights, s);
+  if (ple > 0) {
+    const pleVocab = r.optInt('vocab_size_per_layer_input') ?? s.vocab;
+    weights.push({ role: 'embedding', params: pleVocab * s.layers * ple, tp: 'vocab', quantizable: false, shape: { input: pleVocab, output: s.layers * ple } });
+    pushLinear(weights, 'mlp', undefined, s.hidden, s.layers * ple, false, 'replicated');
+    pushNorm(weights, undefined, ple);
+  }
+  for (let i = 0; i < s.layers; i++) {
+    const headDim = full[i] ? globalHeadDim : s.headDim;
+    const kvHeads = full[i] && kEqV ? globalKvHeads : s.kvHeads;
+    const kvShared = i >= firstShared;
+    const kvProjections = kvShared ? 0 : full[i] && kEqV ? 1 : 2;
+    pushLinear(weights, 'attention', i, s.hidden, s.heads * headDim + kvProjections * kvHeads * headDim, false);
+    pushLinear(weights, 'attention', i, s.heads * headDim, s.hidden, false);
+    pushNorm(weights, i, headDim, kvShared ? 1 : 2);
+    const width = kvShared && doubleWide ? 2 * s.intermediate : s.intermediate;
+    denseMlpWeights(weights, i, s.hidden, width, true, false);
+    pushNorm(weights, i, s.hidden, 4);
+    weights.push({ role: 'norm', params: 1, tp: 'replicated', layer: i, quantizable: false }); // layer_scalar
+    if (moe) {
+      moeWeights(weights, i, s.hidden, moe, {});
+      weights.push({ role: 'router', params: s.hidden + moe.experts, tp: 'replicated', layer: i, quantizable: false }); // scale, per_expert_scale
+      pushNorm(weights, i, s.hidden, 3);
+    }
+    if (ple > 0) {
+      pushLinear(weights, 'mlp', i, s.hidden, ple, false);
+      pushLinear(weights, 'mlp', i, ple, s.hidden, false);
+      pushNorm(weights, i, s.hidden);
+    }
+    const kvSource = kvShared ? lastLayerOfType(full, firstShared, full[i]) : undefined;
+    layers.push({
+      index: i,
+      attention: {
+        type: full[i] ? 'full' : 'sliding', heads: s.heads, kvHeads, headDim, window: full[i] ? undefined : window,
+        ...(kvSource !== undefined ? { kvSharedWith: kvSource } : {}),
+      },
+      moe,
+      mlpIntermediate: width,
+      gatedMlp: true,
+    });
+  }
+  head(weights, s);
+  const maxPos = r.optInt('max_position_embeddings');
+  return { shape: s, layers, weights, rotary: rotaryFor(r, maxPos, s.headDim, family), maxPos };
+}
+
+/** The last layer before `end` whose type (full or not) is `full`: the layer a KV-shared layer reads from. */
+function lastLayerOfType(full: boolean[], end: number, isFull: boolean): number | undefined {
+  for (let j = end - 1; j >= 0; j--) if (full[j] === isFull) return j;
+  return undefined;
+}
+
+/**
+ * poolside Laguna (vLLM `laguna.py`): per-layer query heads (`num_attention_heads_per_layer`), 8 KV heads,
+ * full and sliding layers from `layer_types`, q/k norms and a softplus output gate (`g_proj`: one value per
+ * head, or per element with `gating: "per-element"`); a dense first layer (`mlp_layer_types` / `mlp_only_layers`),
+ * then sigmoid-routed MoE with a score-correction bias and one shared SwiGLU expert.
+ */
+function laguna(r: ConfigReader, family: string): Omit<Built, 'name' | 'architecture' | 'family'> {
+  const s = defaultShape(r, { qkNorm: 'per-head' });
+  const headsRaw = r.raw('num_attention_heads_per_layer');
+  const headsAt = (i: number): number => (Array.isArray(headsRaw) && isPositiveInt(headsRaw[i]) ? headsRaw[i] as number : s.heads);
+  const { sliding, window } = slidingLayers(r, family, s.layers);
+  const mlpTypes = r.raw('mlp_layer_types');
+  const mlpOnly = r.raw('mlp_only_layers');
+  const dense = (i: number): boolean => (Array.isArray(mlpTypes) ? mlpTypes[i] === 'dense' : Array.isArray(mlpOnly) ? mlpOnly.includes(i) : i === 0);
+  const gating = r.raw('gating');
+  const gatePerElement = gating === 'per-element';
+  const experts = r.int('num_experts');
+  const moe = routedMoe(experts, r.int('num_experts_per_tok'), r.int('moe_intermediate_size'), 1, s.hidden);
+  const sharedWidth = r.optInt('shared_expert_intermediate_size') ?? moe.expertIntermediate;
+  const weights: WeightGroup[] = [];
+  const layers: LayerDescription[] = [];
+  embeddings(weights, s);
+  for (let i = 0; i < s.layers; i++) {
+    const heads = headsAt(i);
+    attentionWeights(weights, i, s, heads, s.kvHeads);
+    if (gating !== false && gating !== undefined) pushLinear(weights, 'attention', i, s.hidden, heads * (gatePerElement ? s.headDim : 1), false);
+    const layerMoe = dense(i) ? undefined : moe;
+    if (layerMoe) {
+      moeWeights(weights, i, s.hidden, layerMoe, { sharedIntermediate: sharedWidth });
+      weights.push({ role: 'router', params: experts, tp: 'replicated', layer: i, quantizable: false }); // e_score_correction_bias
+    } else denseMlpWeights(weights, i, s.hidden, s.intermediate, true, false);
+    pushNorm(weights, i, s.hidden, 2);
+    layers.push({
+      index: i,
+      attention: { type: sliding[i] ? 'sliding' : 'full', heads, kvHeads: s.kvHeads, headDim: s.headDim, window: sliding[i] ? window : undefined },
+      moe: layerMoe,
+      mlpIntermediate: layerMoe ? 0 : s.intermediate,
+      gatedMlp: true,
+    });
+  }
+  head(weights, s);
+  const maxPos = r.optInt('max_position_embeddings');
+  return { shape: s, layers, weights, rotary: rotaryFor(r, maxPos, Math.floor(s.headDim * ropePartialFactor(r)), family), maxPos };
+}
+
+/** MLA projections (DeepSeek-V2/V3 and Kimi's gated MLA): q through a LoRA (or direct), kv through a latent. */
+function mlaWeights(out: WeightGroup[], layer: number, r: ConfigReader, hidden: number, heads: number, outputGate: boolean): { latent: number; qHead: number } {
+  const qLora = r.optInt('q_lora_rank');
+  const kvLora = r.int('kv_lora_rank');
+  const nope = r.int('qk_nope_head_dim');
+  const rope = r.int('qk_rope_head_dim');
+  const vDim = r.int('v_head_dim');
+  const qHead = nope + rope;
+  if (qLora) {
+    pushLinear(out, 'attention', layer, hidden, qLora, false, 'replicated');
+    pushNorm(out, layer, qLora);
+    pushLinear(out, 'attention', layer, qLora, heads * qHead, false);
+  } else pushLinear(out, 'attention', layer, hidden, heads * qHead, false);
+  pushLinear(out, 'attention', layer, hidden, kvLora + rope, false, 'replicated');
+  pushNorm(out, layer, kvLora);
+  pushLinear(out, 'attention', layer, kvLora, heads * (nope + vDim), false);
+  if (outputGate) pushLinear(out, 'attention', layer, hidden, heads * vDim, false);
+  pushLinear(out, 'attention', layer, heads * vDim, hidden, false);
+  return { latent: kvLora + rope, qHead };
+}
+
+/**
+ * Kimi Linear and Kimi-K3 (vLLM `kimi_linear.py`, `models/kimi_k3`): Kimi Delta Attention layers and gated MLA
+ * layers, listed 1-based in `linear_attn_config.kda_layers` / `full_attn_layers`. A KDA layer projects q, k, v
+ * (heads × head_dim each) and an output gate (full rank, or low rank through head_dim), a low-rank decay gate and
+ * one beta per head, with short depthwise convs on q, k and v; per sequence it keeps (kernel − 1) × 3 × heads ×
+ * head_dim of conv state and a float32 head_dim × head_dim matrix per head. MoE layers route experts in a latent
+ * of `routed_expert_hidden_size` (down- and up-projections around them) beside full-width shared experts.
+ * Attention residuals (`attn_res_block_size`) add two norms and two 1 × hidden projections per layer.
+ */
+function kimiLinear(r: ConfigReader, family: string): Omit<Built, 'name' | 'architecture' | 'family'> {
+  const s = defaultShape(r, { tie: r.bool('tie_word_embeddings', false) });
+  const lac = r.raw('linear_attn_config');
+  const la = new ConfigReader(isObject(lac) ? lac : {}, `${r.prefix}linear_attn_config.`);
+  const kdaHeads = la.int('num_heads');
+  const kdaDim = la.int('head_dim');
+  const kernel = la.int('short_conv_kernel_size', 4, 'KimiLinearConfig default');
+  const fullRankGate = la.bool('use_full_rank_gate', false);
+  const kdaList = la.raw('kda_layers');
+  const kda = new Set(Array.isArray(kdaList) ? kdaList.filter(isPositiveInt) : []);
+  r.missing.push(...la.missing);
+  r.assumptions.push(...la.assumptions);
+  const P = kdaHeads * kdaDim;
+  const outputGate = r.bool('mla_use_output_gate', false);
+  const experts = r.optInt('num_experts', 'n_routed_experts');
+  const firstDense = r.optInt('first_k_dense_replace') ?? 0;
+  const freq = r.optInt('moe_layer_freq') ?? 1;
+  const latent = r.optInt('routed_expert_hidden_size');
+  const moe = experts
+    ? routedMoe(experts, r.int(['num_experts_per_token', 'num_experts_per_tok']), r.int('moe_intermediate_size'), r.optInt('num_shared_experts', 'n_shared_experts') ?? 0, latent ?? s.hidden)
+    : undefined;
+  const attnRes = r.optInt('attn_res_block_size') !== undefined;
+  const weights: WeightGroup[] = [];
+  const layers: LayerDescription[] = [];
+  embeddings(weights, s);
+  for (let i = 0; i < s.layers; i++) {
+    let layer: LayerDescription;
+    if (kda.has(i + 1)) {
+      pushLinear(weights, 'attention', i, s.hidden, 3 * P, false); // q, k, v
+      if (fullRankGate) pushLinear(weights, 'attention', i, s.hidden, P, false);
+      else { pushLinear(weights, 'attention', i, s.hidden, kdaDim, false); pushLinear(weights, 'attention', i, kdaDim, P, false); }
+      pushLinear(weights, 'attention', i, s.hidden, kdaDim, false); // f_a
+      pushLinear(weights, 'attention', i, kdaDim, P, false); // f_b
+      pushLinear(weights, 'attention', i, s.hidden, kdaHeads, false); // beta
+      weights.push({ role: 'attention', params: 3 * P * kernel + kdaHeads + P, tp: 'split', layer: i, quantizable: false }); // convs, A_log, dt_bias
+      pushNorm(weights, i, kdaDim);
+      pushLinear(weights, 'attention', i, P, s.hidden, false);
+      layer = { index: i, mamba: { kind: 'kimi-delta', convElements: 3 * P * (kernel - 1), ssmElements: kdaHeads * kdaDim * kdaDim, ssmFloat32: true, heads: kdaHeads }, mlpIntermediate: 0, gatedMlp: true };
+    } else {
+      const { latent: mlaLatent, qHead } = mlaWeights(weights, i, r, s.hidden, s.heads, outputGate);
+      layer = { index: i, attention: { type: 'mla', heads: s.heads, kvHeads: 1, headDim: qHead, mlaLatentDim: mlaLatent }, mlpIntermediate: 0, gatedMlp: true };
+    }
+    if (moe && i >= firstDense && i % freq === 0) {
+      pushLinear(weights, 'router', i, s.hidden, moe.experts, false, 'replicated', 'replicated');
+      weights[weights.length - 1].quantizable = false;
+      weights.push({ role: 'router', params: moe.experts, tp: 'replicated', layer: i, quantizable: false }); // e_score_correction_bias
+      if (latent) {
+        pushLinear(weights, 'mlp', i, s.hidden, latent, false, 'replicated');
+        pushLinear(weights, 'mlp', i, latent, s.hidden, false, 'replicated');
+        if (r.bool('latent_moe_use_norm', false)) pushNorm(weights, i, latent);
+      }
+      weights.push({ role: 'expert', params: moe.paramsPerExpert * moe.experts, tp: 'split', layer: i, experts: moe.experts, quantizable: true, shape: { input: latent ?? s.hidden, output: moe.expertIntermediate } });
+      denseMlpWeights(weights, i, s.hidden, moe.sharedExperts * moe.expertIntermediate, true, false, 'shared-expert');
+      layer.moe = moe;
+    } else {
+      denseMlpWeights(weights, i, s.hidden, s.intermediate, true, false);
+      layer.mlpIntermediate = s.intermediate;
+    }
+    pushNorm(weights, i, s.hidden, attnRes ? 6 : 2);
+    layers.push(layer);
+  }
+  head(weights, s);
+  if (attnRes) pushNorm(weights, undefined, s.hidden, 2);
+  const maxPos = r.optInt('max_position_embeddings');
+  return { shape: s, layers, weights, rotary: rotaryFor(r, maxPos, r.optInt('qk_rope_head_dim') ?? 0, family), maxPos };
+}
+
+/**
+ * MiniMax-M1 / Text-01 (vLLM `minimax_text_01.py`): `attn_type_list` marks lightning (linear) attention layers
+ * (0) and softmax GQA layers (1). A lightning layer projects q, k, v and an output gate (heads × head_dim each)
+ * and keeps per sequence one head_dim × head_dim state per head, in the model dtype; every layer is MoE.
+ */
+function minimaxLinear(r: ConfigReader, family: string): Omit<Built, 'name' | 'architecture' | 'family'> {
+  const s = defaultShape(r);
+  const typesRaw = r.raw('attn_type_list');
+  const softmax = (i: number): boolean => Array.isArray(typesRaw) && typesRaw[i] === 1;
+  const inner = s.heads * s.headDim;
+  const plan = moePlan(r, family, s);
+  const weights: WeightGroup[] = [];
+  const layers: LayerDescription[] = [];
+  embeddings(weights, s);
+  for (let i = 0; i < s.layers; i++) {
+    let layer: LayerDescription;
+    if (softmax(i)) {
+      attentionWeights(weights, i, s);
+      layer = { index: i, attention: attentionLayer(s), mlpIntermediate: 0, gatedMlp: true };
+    } else {
+      pushLinear(weights, 'attention', i, s.hidden, 3 * inner, false);
+      pushLinear(weights, 'attention', i, s.hidden, inner, false); // output_gate
+      pushLinear(weights, 'attention', i, inner, s.hidden, false);
+      pushNorm(weights, i, inner);
+      layer = { index: i, mamba: { kind: 'lightning', convElements: 0, ssmElements: s.heads * s.headDim * s.headDim, ssmFloat32: false, heads: s.heads }, mlpIntermediate: 0, gatedMlp: true };
+    }
+    const moe = plan.moeForLayer?.(i);
+    if (moe) { moeWeights(weights, i, s.hidden, moe, { sharedIntermediate: r.optInt('shared_intermediate_size') ?? 0 }); layer.moe = moe; }
+    else { denseMlpWeights(weights, i, s.hidden, s.intermediate, true, false); layer.mlpIntermediate = s.intermediate; }
+    pushNorm(weights, i, s.hidden, 2);
+    layers.push(layer);
+  }
+  head(weights, s);
+  const maxPos = r.optInt('max_position_embeddings');
+  return { shape: s, layers, weights, rotary: rotaryFor(r, maxPos, r.optInt('rotary_dim') ?? s.headDim, family), maxPos };
+}
+
+/**
+ * MiniMax-M3 (vLLM `models/minimax_m3`): softmax GQA in every layer with per-head q/k norms; the layers marked in
+ * `sparse_attention_config.sparse_attention_freq` add a lightning indexer (query heads and one shared key head of
+ * `sparse_index_dim`) whose keys vLLM caches beside the KV (bf16 by default). `moe_layer_freq` marks MoE layers;
+ * the others are dense with `dense_intermediate_size`.
+ */
+function minimaxM3(r: ConfigReader, family: string): Omit<Built, 'name' | 'architecture' | 'family'> {
+  const s = defaultShape(r, { qkNorm: r.bool('use_qk_norm', true) ? 'per-head' : 'none' });
+  const sparseRaw = r.raw('sparse_attention_config');
+  const sc = new ConfigReader(isObject(sparseRaw) ? sparseRaw : {}, `${r.prefix}sparse_attention_config.`);
+  const sparseFreq = sc.raw('sparse_attention_freq');
+  const sparse = (i: number): boolean => sc.bool('use_sparse_attention', false) && Array.isArray(sparseFreq) && Boolean(sparseFreq[i]);
+  const indexDim = sc.optInt('sparse_index_dim') ?? 128;
+  const indexHeads = sc.optInt('sparse_num_index_heads') ?? 1;
+  const moeFreq = r.raw('moe_layer_freq');
+  const isMoe = (i: number): boolean => (Array.isArray(moeFreq) ? Boolean(moeFreq[i]) : i >= (r.optInt('first_k_dense_replace') ?? 0));
+  const experts = r.int('num_local_experts');
+  const moe = routedMoe(experts, r.int('num_experts_per_tok'), r.int(['moe_intermediate_size', 'intermediate_size']), r.optInt('n_shared_experts') ?? 0, s.hidden);
+  const sharedWidth = (r.optInt('shared_intermediate_size') ?? moe.expertIntermediate) * moe.sharedExperts;
+  const denseWidth = r.optInt('dense_intermediate_size') ?? s.intermediate;
+  const weights: WeightGroup[] = [];
+  const layers: LayerDescription[] = [];
+  embeddings(weights, s);
+  for (let i = 0; i < s.layers; i++) {
+    attentionWeights(weights, i, s);
+    const attention = attentionLayer(s);
+    if (sparse(i)) {
+      pushLinear(weights, 'attention', i, s.hidden, indexHeads * indexDim, false);
+      pushLinear(weights, 'attention', i, s.hidden, indexDim, false, 'replicated');
+      pushNorm(weights, i, indexDim, 2);
+      attention.indexerBytesPerToken = indexDim * 2;
+    }
+    const layerMoe = isMoe(i) ? moe : undefined;
+    if (layerMoe) {
+      moeWeights(weights, i, s.hidden, layerMoe, { sharedIntermediate: sharedWidth });
+      if (r.bool('use_routing_bias', false)) weights.push({ role: 'router', params: experts, tp: 'replicated', layer: i, quantizable: false });
+    } else denseMlpWeights(weights, i, s.hidden, denseWidth, true, false);
+    pushNorm(weights, i, s.hidden, 2);
+    layers.push({ index: i, attention, moe: layerMoe, mlpIntermediate: layerMoe ? 0 : denseWidth, gatedMlp: true });
+  }
+  head(weights, s);
+  const maxPos = r.optInt('max_position_embeddings');
+  return { shape: s, layers, weights, rotary: rotaryFor(r, maxPos, r.optInt('rotary_dim') ?? s.headDim, family), maxPos };
+}
+
+/**
+ * vLLM's DeepSeek-V4 cache entry (`fp8_ds_mla`): 448 fp8 NoPE values, 64 bf16 RoPE values, 7 ue8m0 scales and
+ * one pad byte = 584 bytes, whatever `--kv-cache-dtype` says (FlashMLA asserts fp8 and rewrites it).
+ */
+const MAX_COMPRESS_RATIO = 65536;
+
+export const DEEPSEEK_V4_ENTRY_BYTES = 448 + 64 * 2 + 7 + 1;
+
+/**
+ * DeepSeek-V4 (vLLM `models/deepseek_v4`, DeepSeek's `inference/model.py`): one 512-wide K=V latent per token,
+ * compressed per layer by `compress_ratios[i]` (4: overlapping windows plus a sparse-attention indexer; 128: one
+ * entry per 128 tokens; 0: the 128-token sliding window only). Query through a LoRA (`q_lora_rank`), output
+ * through `o_groups` grouped low-rank projections (`o_lora_rank`), a per-head attention sink, manifold
+ * hyper-connections (`hc_mult` residual streams) around attention and MoE, and MoE in every layer: the first
+ * `num_hash_layers` route by a token-id table instead of a biased top-k. The MTP layer (the extra entry of
+ * `compress_ratios`) is a speculative-decoding draft, not counted.
+ */
+function deepseekV4(r: ConfigReader, family: string): Omit<Built, 'name' | 'architecture' | 'family'> {
+  const s = defaultShape(r, { tie: r.bool('tie_word_embeddings', false) });
+  const hd = s.headDim;
+  const ql = r.int('q_lora_rank');
+  const ol = r.int('o_lora_rank');
+  const og = r.int('o_groups', 1, 'no grouped output projection stated');
+  const idxHeads = r.int('index_n_heads', 64, 'DeepSeek-V4 default');
+  const idxDim = r.int('index_head_dim', 128, 'DeepSeek-V4 default');
+  const hc = r.int('hc_mult', 1, 'no hyper-connections stated');
+  const mix = (2 + hc) * hc;
+  const hashLayers = r.optInt('num_hash_layers') ?? 0;
+  const ratiosRaw = r.raw('compress_ratios');
+  const ratio = (i: number): number => {
+    const v = Array.isArray(ratiosRaw) ? ratiosRaw[i] : undefined;
+    if (v === undefined) return 0;
+    // Real ratios are 0, 4 and 128; anything else that is not a small whole number is a broken config.
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_COMPRESS_RATIO) return v;
+    r.missing.push(`${r.prefix}compress_ratios[${i}] (a whole number from 0 to ${MAX_COMPRESS_RATIO})`);
+    return 0;
+  };
+  if (!Array.isArray(ratiosRaw) || ratiosRaw.length < s.layers) r.assumptions.push(`${r.prefix}compress_ratios absent or short: layers without a ratio keep only the sliding window`);
+  const moe = routedMoe(r.int('n_routed_experts'), r.int('num_experts_per_tok'), r.int('moe_intermediate_size'), r.optInt('n_shared_experts') ?? 0, s.hidden);
+  const weights: WeightGroup[] = [];
+  const layers: LayerDescription[] = [];
+  const fixed = (layer: number | undefined, params: number, tp: WeightGroup['tp'] = 'replicated', role: WeightGroup['role'] = 'attention'): void => {
+    weights.push({ role, params, tp, layer, quantizable: false });
+  };
+  embeddings(weights, s);
+  for (let i = 0; i < s.layers; i++) {
+    const rt = ratio(i);
+    pushLinear(weights, 'attention', i, s.hidden, ql, false, 'replicated'); // wq_a
+    pushNorm(weights, i, ql);
+    pushLinear(weights, 'attention', i, ql, s.heads * hd, false); // wq_b
+    pushLinear(weights, 'attention', i, s.hidden, hd, false, 'replicated'); // wkv
+    pushNorm(weights, i, hd);
+    pushLinear(weights, 'attention', i, (s.heads * hd) / og, og * ol, false); // wo_a (grouped)
+    pushLinear(weights, 'attention', i, og * ol, s.hidden, false); // wo_b
+    fixed(i, s.heads, 'split'); // attn_sink
+    if (rt > 0) {
+      // Compressor (bf16, never quantized): kv and gate projections, a positional bias per window slot, a norm.
+      const coff = rt === 4 ? 2 : 1;
+      fixed(i, 2 * coff * hd * s.hidden + rt * coff * hd + hd);
+    }
+    if (rt === 4) {
+      pushLinear(weights, 'attention', i, ql, idxHeads * idxDim, false, 'replicated'); // indexer wq_b (fp8)
+      fixed(i, idxHeads * s.hidden + 2 * 2 * idxDim * s.hidden + 4 * 2 * idxDim + idxDim); // weights_proj, its compressor
+    }
+    pushLinear(weights, 'router', i, s.hidden, moe.experts, false, 'replicated', 'replicated');
+    weights[weights.length - 1].quantizable = false;
+    if (i >= hashLayers) fixed(i, moe.experts, 'replicated', 'router'); // score-correction bias (hash layers use tid2eid)
+    weights.push({ role: 'expert', params: moe.paramsPerExpert * moe.experts, tp: 'split', layer: i, experts: moe.experts, quantizable: true, shape: { input: s.hidden, output: moe.expertIntermediate } });
+    denseMlpWeights(weights, i, s.hidden, moe.sharedExperts * moe.expertIntermediate, true, false, 'shared-expert');
+    pushNorm(weights, i, s.hidden, 2);
+    fixed(i, 2 * (mix * hc * s.hidden + mix + 3), 'replicated', 'norm'); // hyper-connection mixing (attention, ffn)
+    layers.push({
+      index: i,
+      attention: {
+        type: 'mla', heads: s.heads, kvHeads: 1, headDim: hd, mlaLatentDim: hd, compressRatio: rt,
+        entryBytes: DEEPSEEK_V4_ENTRY_BYTES, ...(rt === 4 ? { indexerBytesPerToken: dsaIndexerBytesPerToken(idxDim) } : {}),
+      },
+      moe,
+      mlpIntermediate: 0,
+      gatedMlp: true,
+    });
+  }
+  head(weights, s);
+  fixed(undefined, hc * hc * s.hidden + hc + 1, 'replicated', 'norm'); // hc_head
+  r.assumptions.push('DeepSeek-V4: the 128-token sliding window every layer keeps and the compressors\' ring state (a few MB per request) are not counted; vLLM packs blocks with ~2% of padding');
+  const maxPos = r.optInt('max_position_embeddings');
+  return { shape: s, layers, weights, rotary: rotaryFor(r, maxPos, r.optInt('qk_rope_head_dim') ?? 64, family), maxPos };
 }
 
 /** GPT-2, GPT-NeoX, GPT-J, OPT, BLOOM, Falcon, MPT, Phi(-2), MixFormer: 2-matrix MLPs with biases. */
@@ -537,12 +1087,16 @@ function mambaLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'archi
   const pad = r.optInt('pad_vocab_size_multiple') ?? 1;
   const vocab = Math.ceil(vocabRaw / pad) * pad;
   const tie = r.bool('tie_word_embeddings', family === 'mamba');
-  const s = defaultShape(r, { hidden: h, vocab, tie, gated: false, kvHeads: r.optInt('num_key_value_heads') ?? 1, heads });
+  const pattern = family === 'mamba' ? undefined : hybridPattern(r);
+  if (family !== 'mamba' && (!pattern || pattern.length > MAX_LAYERS)) return undefined;
+  const s = defaultShape(r, { hidden: h, vocab, tie, gated: false, kvHeads: r.optInt('num_key_value_heads') ?? 1, heads, ...(pattern ? { layers: pattern.length } : {}) });
   s.headDim = r.optInt('attention_head_dim', 'head_dim') ?? (s.heads > 0 ? Math.floor(h / s.heads) : 0);
   const weights: WeightGroup[] = [];
   const layers: LayerDescription[] = [];
   embeddings(weights, s);
   const convKernel = r.int('conv_kernel', 4, 'Mamba default');
+  // vLLM keeps Nemotron-H's SSM state in float32 unless the config says otherwise (NemotronHForCausalLMConfig).
+  const ssmFloat32 = ssmFloat32State(r, family === 'nemotron_h');
   const stateSize = r.int(['state_size', 'ssm_state_size'], 16, 'Mamba default');
   if (family === 'mamba') {
     const inner = r.optInt('intermediate_size') ?? r.num('expand', 2) * h;
@@ -555,29 +1109,32 @@ function mambaLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'archi
       weights.push({ role: 'mamba', params: inner * stateSize + inner, tp: 'split', layer: i, quantizable: false });
       pushLinear(weights, 'mamba', i, inner, h, r.bool('use_bias', false));
       pushNorm(weights, i, h);
-      layers.push({ index: i, mamba: { stateElements: inner * (convKernel - 1) + inner * stateSize, heads: 1 }, mlpIntermediate: 0, gatedMlp: false });
+      layers.push({ index: i, mamba: { kind: 'mamba', convElements: inner * (convKernel - 1), ssmElements: inner * stateSize, ssmFloat32, heads: 1 }, mlpIntermediate: 0, gatedMlp: false });
     }
     head(weights, s);
     return { shape: s, layers, weights, rotary: [], maxPos: undefined };
   }
-  const pattern = r.str('hybrid_override_pattern');
-  if (!pattern || pattern.length > MAX_LAYERS) return undefined;
+  if (!pattern) return undefined;
   const mHeads = r.int('mamba_num_heads');
   const mHeadDim = r.int('mamba_head_dim');
   const inner = mHeads * mHeadDim;
   const groups = r.int('n_groups', 1, 'Mamba2 default');
   const convDim = inner + 2 * groups * stateSize;
-  const mlpWidth = r.int('intermediate_size');
+  const mlpWidth = r.optInt('intermediate_size') ?? 0;
+  const moeLayer = pattern.includes('E') ? nemotronMoe(r, h) : undefined;
   [...pattern].forEach((c, i) => {
     if (c === 'M') {
       pushLinear(weights, 'mamba', i, h, 2 * inner + 2 * groups * stateSize + mHeads, r.bool('use_bias', false));
       weights.push({ role: 'mamba', params: convDim * convKernel + (r.bool('use_conv_bias', true) ? convDim : 0), tp: 'split', layer: i, quantizable: false });
       weights.push({ role: 'mamba', params: 3 * mHeads + inner, tp: 'split', layer: i, quantizable: false });
       pushLinear(weights, 'mamba', i, inner, h, r.bool('use_bias', false));
-      layers.push({ index: i, mamba: { stateElements: convDim * (convKernel - 1) + mHeads * mHeadDim * stateSize, heads: mHeads }, mlpIntermediate: 0, gatedMlp: false });
+      layers.push({ index: i, mamba: { kind: 'mamba2', convElements: convDim * (convKernel - 1), ssmElements: mHeads * mHeadDim * stateSize, ssmFloat32, heads: mHeads }, mlpIntermediate: 0, gatedMlp: false });
     } else if (c === '*') {
       attentionWeights(weights, i, s);
       layers.push({ index: i, attention: attentionLayer(s), mlpIntermediate: 0, gatedMlp: false });
+    } else if (c === 'E' && moeLayer) {
+      nemotronMoeWeights(weights, i, h, moeLayer);
+      layers.push({ index: i, moe: moeLayer.moe, mlpIntermediate: 0, gatedMlp: false });
     } else {
       denseMlpWeights(weights, i, h, mlpWidth, false, r.bool('mlp_bias', false));
       layers.push({ index: i, mlpIntermediate: mlpWidth, gatedMlp: false });
@@ -588,6 +1145,73 @@ function mambaLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'archi
   head(weights, s);
   const maxPos = r.optInt('max_position_embeddings');
   return { shape: s, layers, weights, rotary: rotaryFor(r, maxPos, s.headDim, family), maxPos };
+}
+
+/** Whether the config asks for a float32 SSM state (`mamba_ssm_cache_dtype`, or Qwen3.5's `mamba_ssm_dtype`). */
+function ssmFloat32State(r: ConfigReader, fallback: boolean): boolean {
+  const stated = r.str('mamba_ssm_cache_dtype') ?? r.str('mamba_ssm_dtype');
+  return stated === undefined || stated === 'auto' ? fallback : /float32|fp32/.test(stated);
+}
+
+/** Letters of Nemotron-H's layer pattern per block type (transformers 5 configs spell them as words). */
+const NEMOTRON_BLOCK_LETTERS: Record<string, string> = { mamba: 'M', attention: '*', mlp: '-', moe: 'E' };
+
+/**
+ * The decoder's block pattern, one letter per layer: `hybrid_override_pattern` ("MEM*E…", Nemotron-H and
+ * Nemotron 3 Nano/Super) or `layers_block_type` (["mamba", "moe", "attention", …], Nemotron 3 Ultra and 3.5).
+ * The MTP block (`mtp_*`) is a speculative-decoding head that vLLM loads only as a draft model: not counted.
+ */
+function hybridPattern(r: ConfigReader): string | undefined {
+  const pattern = r.str('hybrid_override_pattern');
+  if (pattern) return pattern;
+  const types = r.raw('layers_block_type');
+  if (!Array.isArray(types) || types.length === 0 || types.length > MAX_LAYERS) return undefined;
+  let out = '';
+  for (const t of types) {
+    const letter = typeof t === 'string' ? NEMOTRON_BLOCK_LETTERS[t] : undefined;
+    if (!letter) {
+      // Name the bad entry without serialising it (it may be nested arbitrarily deep).
+      const what = typeof t === 'string' ? `"${t.slice(0, 40)}"` : Array.isArray(t) ? 'a list' : t === null ? 'null' : `a ${typeof t}`;
+      r.missing.push(`${r.prefix}layers_block_type (unknown block type ${what}; expected mamba, attention, mlp or moe)`);
+      return undefined;
+    }
+    out += letter;
+  }
+  return out;
+}
+
+interface NemotronMoe { moe: MoeLayer; latent?: number; sharedWidth: number }
+
+/**
+ * Nemotron 3 MoE block (vLLM `NemotronHMoE`): a sigmoid router with a score-correction bias, routed experts
+ * that are two-matrix ReLU² MLPs, shared experts of `moe_shared_expert_intermediate_size`, and, with
+ * `moe_latent_size`, a down-projection into the latent the routed experts work in and an up-projection back.
+ */
+function nemotronMoe(r: ConfigReader, hidden: number): NemotronMoe {
+  const experts = r.int('n_routed_experts');
+  const topK = r.int('num_experts_per_tok');
+  const width = r.int('moe_intermediate_size');
+  const latent = r.optInt('moe_latent_size');
+  const sharedCount = r.optInt('n_shared_experts') ?? 0;
+  const sharedWidth = r.optInt('moe_shared_expert_intermediate_size') ?? sharedCount * width;
+  const moe = routedMoe(experts, topK, width, sharedCount, latent ?? hidden, false);
+  return { moe, latent, sharedWidth };
+}
+
+function nemotronMoeWeights(out: WeightGroup[], layer: number, hidden: number, m: NemotronMoe): void {
+  const expertDim = m.latent ?? hidden;
+  pushLinear(out, 'router', layer, hidden, m.moe.experts, false, 'replicated', 'replicated');
+  out[out.length - 1].quantizable = false;
+  out.push({ role: 'router', params: m.moe.experts, tp: 'replicated', layer, quantizable: false }); // e_score_correction_bias
+  out.push({
+    role: 'expert', params: m.moe.paramsPerExpert * m.moe.experts, tp: 'split', layer, experts: m.moe.experts, quantizable: true,
+    shape: { input: expertDim, output: m.moe.expertIntermediate },
+  });
+  if (m.latent) {
+    pushLinear(out, 'mlp', layer, hidden, m.latent, false, 'replicated');
+    pushLinear(out, 'mlp', layer, m.latent, hidden, false, 'replicated');
+  }
+  denseMlpWeights(out, layer, hidden, m.sharedWidth, false, false, 'shared-expert');
 }
 
 /** DeciLM / Nemotron-NAS: per-layer block_configs with variable KV heads and FFN widths. */
@@ -613,7 +1237,8 @@ function deciLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'archit
     let width = 0;
     if (ffn.replace_with_linear === true) pushLinear(weights, 'mlp', i, s.hidden, s.hidden, false);
     else if (ffn.no_op !== true) {
-      const mult = typeof ffn.ffn_mult === 'number' ? ffn.ffn_mult : 4;
+      // Real multipliers are 1-6; a non-finite or absurd one is ignored rather than sizing an infinite MLP.
+      const mult = typeof ffn.ffn_mult === 'number' && ffn.ffn_mult > 0 && ffn.ffn_mult <= 64 ? ffn.ffn_mult : 4;
       width = Math.ceil(Math.floor((2 * mult * s.hidden) / 3) / 256) * 256;
       denseMlpWeights(weights, i, s.hidden, width, true, false);
       pushNorm(weights, i, s.hidden);
@@ -711,15 +1336,23 @@ function normalizeUnsafe(config: unknown, options: NormalizeOptions): NormalizeR
   family = FAMILY_ALIASES.get(family) ?? family;
   if (/^qwen3_vl/.test(family)) family = family.includes('moe') ? 'qwen3_moe' : 'qwen3';
   if (family === 'qwen2_5_vl' || family === 'qwen2_vl') family = 'qwen2';
-  if (/^(deepseek|kimi)/.test(family)) family = 'deepseek_v3';
+  if (/^(deepseek|kimi)/.test(family) && family !== 'kimi_linear' && family !== 'deepseek_v4') family = 'deepseek_v3';
   applyFamilyDefaults(r, family);
   if (!family && !architecture) {
     return { ok: false, unsupported: 'no `architectures` or `model_type`: this does not look like a model config', missing: ['architectures', 'model_type'] };
   }
 
   let built: Omit<Built, 'name' | 'architecture' | 'family'> | undefined;
-  if (family === 'deepseek_v3' || family === 'deepseek_v2' || r.has('kv_lora_rank')) built = deepseekLike(r, family);
+  if (family === 'deepseek_v4' || r.has('compress_ratios')) built = deepseekV4(r, family);
+  else if (family === 'kimi_linear' || r.has('linear_attn_config')) built = kimiLinear(r, family);
+  else if (family === 'minimax_m1' || family === 'minimax_text_01' || r.has('attn_type_list')) built = minimaxLinear(r, family);
+  else if (family === 'minimax_m3') built = minimaxM3(r, family);
+  else if (family === 'deepseek_v3' || family === 'deepseek_v2' || r.has('kv_lora_rank')) built = deepseekLike(r, family);
   else if (family === 'mamba' || family === 'nemotron_h') built = mambaLike(r, family);
+  else if (family === 'lfm2') built = lfm2(r, family);
+  else if (family === 'gemma4') built = gemma4(r, family);
+  else if (family === 'laguna') built = laguna(r, family);
+  else if (family === 'qwen3_next' || family === 'qwen3_5' || family === 'qwen3_5_moe') built = gatedDeltaNetHybrid(r, family);
   else if (family === 'deci' || family === 'nemotron-nas' || r.has('block_configs')) built = deciLike(r, family);
   else if (family === 'mllama') built = mllamaText(r, family);
   else built = classicDecoder(r, family) ?? (r.has('hidden_size', 'n_embd', 'n_embed', 'd_model') ? llamaLike(r, family) : undefined);
@@ -750,8 +1383,11 @@ function normalizeUnsafe(config: unknown, options: NormalizeOptions): NormalizeR
   const torchDtype = statedDtype ?? 'bfloat16';
   if (!statedDtype) assumptions.push('torch_dtype absent: bfloat16 assumed');
   let quantizationConfig = isObject(inner.quantization_config) ? inner.quantization_config : undefined;
+  // DeepSeek-V4 states the routed experts' format beside the quantization_config, not in it.
+  if (quantizationConfig && typeof inner.expert_dtype === 'string') quantizationConfig = { ...quantizationConfig, expert_dtype: inner.expert_dtype };
   if (!quantizationConfig && isObject(options.quantizeConfig)) quantizationConfig = { quant_method: 'gptq', ...options.quantizeConfig };
-  if (isObject(options.hfQuantConfig) && isObject(options.hfQuantConfig.quantization)) {
+  // A config.json whose quantization_config already carries ModelOpt's algorithm (merged exports) is kept whole.
+  if (isObject(options.hfQuantConfig) && isObject(options.hfQuantConfig.quantization) && !(quantizationConfig && typeof quantizationConfig.quant_algo === 'string')) {
     quantizationConfig = { quant_method: 'modelopt', ...options.hfQuantConfig.quantization };
   }
   const nameFromConfig = typeof config._name_or_path === 'string' && config._name_or_path.trim() && !config._name_or_path.startsWith('/')

@@ -2,7 +2,7 @@
 // hf_quant_config.json (ModelOpt), or a user override (--quantization).
 
 import { WeightDtype } from './types';
-import { WeightGroup } from './model';
+import { WeightGroup, WeightRole } from './model';
 
 /** Which arithmetic the quantized matmuls run in (decides the roofline's compute roof). */
 export type ComputeDtype = 'fp32' | 'bf16' | 'fp8' | 'int8' | 'fp4';
@@ -15,6 +15,11 @@ export interface QuantScheme {
   bitsPerWeight: number;
   /** Bits for routed-expert weights when they differ (llama.cpp's MXFP4 MoE files: experts MXFP4, the rest Q8_0). */
   expertBitsPerWeight?: number;
+  /**
+   * Mixed-precision checkpoints (ModelOpt MIXED_PRECISION, compressed-tensors with several config groups): bits of
+   * each converted group, by its role and layer. `converts` says which groups are converted at all.
+   */
+  bitsOf?: (group: WeightGroup) => number | undefined;
   /** Which groups the quantizer converts; the rest keep the checkpoint dtype. */
   converts: (group: WeightGroup) => boolean;
   compute: ComputeDtype;
@@ -64,6 +69,11 @@ function excluding(base: (g: WeightGroup) => boolean, patterns: string[]): (g: W
   };
 }
 
+/** MXFP4: 4-bit e2m1 values and one 8-bit (ue8m0) scale per 32. */
+const MXFP4_BITS = 4 + 8 / 32;
+/** NVFP4: 4-bit e2m1 values, one fp8 (e4m3) scale per 16, one fp32 scale per tensor (negligible). */
+const NVFP4_BITS = 4 + 8 / 16;
+
 const groupOverhead = (bits: number, group: number, zeroBits: number): number =>
   group > 0 ? bits + (16 + zeroBits) / group : bits + 0.002;
 
@@ -84,9 +94,9 @@ export function schemeFromName(name: string): QuantScheme | undefined {
     case 'awq': case 'awq_marlin':
       return { label: 'awq int4 g128', weightDtype: 'int4', bitsPerWeight: groupOverhead(4, 128, 4), converts: bodyMatrix, compute: 'bf16' };
     case 'mxfp4':
-      return { label: 'mxfp4', weightDtype: 'mxfp4', bitsPerWeight: 4.25, converts: (g) => bodyMatrix(g) && g.role !== 'attention', compute: 'bf16' };
+      return { label: 'mxfp4', weightDtype: 'mxfp4', bitsPerWeight: MXFP4_BITS, converts: (g) => bodyMatrix(g) && g.role !== 'attention', compute: 'bf16' };
     case 'nvfp4': case 'modelopt_fp4':
-      return { label: 'nvfp4', weightDtype: 'nvfp4', bitsPerWeight: 4.5, converts: bodyMatrix, compute: 'fp4' };
+      return { label: 'nvfp4', weightDtype: 'nvfp4', bitsPerWeight: NVFP4_BITS, converts: bodyMatrix, compute: 'fp4' };
     case 'bitsandbytes': case 'bnb': case 'nf4': case 'bnb_4bit':
       return { label: 'bitsandbytes nf4', weightDtype: 'nf4', bitsPerWeight: 4.5, converts: bodyMatrix, compute: 'bf16' };
     case 'eetq':
@@ -133,6 +143,8 @@ export function schemeFromConfig(qc: Record<string, unknown> | undefined): Quant
   const skip = [qc.modules_to_not_convert, qc.ignore, qc.exclude_modules, qc.llm_int8_skip_modules]
     .flatMap((v) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []));
   const withSkip = (s: QuantScheme | undefined): QuantScheme | undefined => (s && skip.length ? { ...s, converts: excluding(s.converts, skip) } : s);
+  // ModelOpt mixed precision, also when merged into a config that still says quant_method "fp8" (DeepSeek-V4 NVFP4).
+  if (text(qc.quant_algo).toUpperCase() === 'MIXED_PRECISION') return modeloptMixedPrecision(qc);
   if (method === 'gptq' || method === 'awq') {
     const bits = typeof qc.bits === 'number' ? qc.bits : typeof qc.w_bit === 'number' ? qc.w_bit : 4;
     const group = typeof qc.group_size === 'number' ? qc.group_size : typeof qc.q_group_size === 'number' ? qc.q_group_size : 128;
@@ -141,7 +153,13 @@ export function schemeFromConfig(qc: Record<string, unknown> | undefined): Quant
     const dtype: WeightDtype = bits >= 8 ? 'int8' : bits === 4 ? 'int4' : bits === 3 ? 'int3' : 'int2';
     return withSkip({ label: `${method} int${bits}${group > 0 ? ` g${group}` : ' per-channel'}`, weightDtype: dtype, bitsPerWeight: groupOverhead(bits, group, bits), converts: bodyMatrix, compute: 'bf16' });
   }
-  if (method === 'fp8' || method === 'fbgemm_fp8') return withSkip(schemeFromName('fp8'));
+  if (method === 'fp8' || method === 'fbgemm_fp8') {
+    const fp8 = schemeFromName('fp8')!;
+    // DeepSeek-V4 checkpoints: FP8 block-quantized body, routed experts in FP4 (`expert_dtype: "fp4"` beside the
+    // quantization_config; MXFP4 layout: e2m1 values with one ue8m0 scale per 32).
+    if (text(qc.expert_dtype).toLowerCase() === 'fp4') return withSkip({ ...fp8, label: 'fp8 + mxfp4 experts', expertBitsPerWeight: MXFP4_BITS });
+    return withSkip(fp8);
+  }
   if (method === 'mxfp4') return withSkip(schemeFromName('mxfp4'));
   if (method === 'bitsandbytes') {
     if (qc.load_in_8bit === true || qc._load_in_8bit === true) return withSkip(schemeFromName('bnb_8bit'));
@@ -151,28 +169,144 @@ export function schemeFromConfig(qc: Record<string, unknown> | undefined): Quant
   if (method === 'modelopt' || method === 'fp8_modelopt' || method === 'nvfp4') {
     const algo = (text(qc.quant_algo) || method).toUpperCase();
     const base = algo.includes('FP4') ? schemeFromName('nvfp4') : schemeFromName('fp8');
-    const kv = text(qc.kv_cache_quant_algo).toUpperCase() === 'FP8' ? 'fp8' as const : undefined;
-    return base ? withSkip({ ...base, label: `modelopt ${base.label}`, kvCacheDtype: kv }) : undefined;
+    return base ? withSkip({ ...base, label: `modelopt ${base.label}`, kvCacheDtype: modeloptKvCache(qc) }) : undefined;
   }
   if (method === 'compressed-tensors') {
-    const groups = qc.config_groups;
-    const first = groups && typeof groups === 'object' ? Object.values(groups as Record<string, unknown>)[0] : undefined;
-    const w = first && typeof first === 'object' ? (first as Record<string, unknown>).weights : undefined;
-    const weights = w && typeof w === 'object' ? (w as Record<string, unknown>) : {};
-    const bits = typeof weights.num_bits === 'number' ? weights.num_bits : 8;
-    const type = text(weights.type) || 'float';
-    const group = typeof weights.group_size === 'number' ? weights.group_size : 0;
-    if (![2, 3, 4, 8].includes(bits) || !Number.isInteger(group) || group < 0 || group > 1e6) return undefined;
-    const act = first && typeof first === 'object' ? (first as Record<string, unknown>).input_activations : undefined;
-    let scheme: QuantScheme | undefined;
-    if (bits === 8) scheme = schemeFromName(type === 'int' && act ? 'int8' : 'fp8');
-    else if (bits === 4 && type === 'float') scheme = schemeFromName('nvfp4');
-    else {
-      const dtype: WeightDtype = bits === 4 ? 'int4' : bits === 3 ? 'int3' : 'int2';
-      scheme = { label: `compressed-tensors int${bits}${group ? ` g${group}` : ''}`, weightDtype: dtype, bitsPerWeight: groupOverhead(bits, group, 0), converts: bodyMatrix, compute: 'bf16' };
-    }
+    const groups = qc.config_groups && typeof qc.config_groups === 'object' ? Object.values(qc.config_groups as Record<string, unknown>) : [];
     const kv = qc.kv_cache_scheme && typeof qc.kv_cache_scheme === 'object' ? 'fp8' as const : undefined;
-    return scheme ? withSkip({ ...scheme, kvCacheDtype: kv }) : undefined;
+    const parts: Array<{ scheme: QuantScheme; roles: Set<WeightRole> | 'all' }> = [];
+    for (const g of groups) {
+      if (!g || typeof g !== 'object') continue;
+      const scheme = compressedTensorsGroupScheme(g as Record<string, unknown>, text(qc.format));
+      if (!scheme) return undefined;
+      const targets = (g as Record<string, unknown>).targets;
+      parts.push({ scheme, roles: targetRoles(Array.isArray(targets) ? targets.filter((t): t is string => typeof t === 'string') : ['Linear']) });
+    }
+    if (parts.length === 0) return withSkip(schemeFromName('fp8'));
+    if (parts.length === 1 && parts[0].roles === 'all') return withSkip({ ...parts[0].scheme, kvCacheDtype: kv });
+    // Several groups, or a group aimed at some modules only: each role takes the first group that targets it.
+    const bitsByRole = new Map<WeightRole, number>();
+    for (const { scheme, roles } of parts) {
+      for (const role of roles === 'all' ? BODY_ROLES : roles) if (!bitsByRole.has(role)) bitsByRole.set(role, scheme.bitsPerWeight);
+    }
+    const main = dominantPart(parts).scheme;
+    const label = parts.map((p) => p.scheme.label).filter((l, i, all) => all.indexOf(l) === i).join(' + ');
+    return withSkip({
+      ...main, label, kvCacheDtype: kv,
+      converts: (g) => bodyMatrix(g) && bitsByRole.has(g.role),
+      bitsOf: (g) => bitsByRole.get(g.role),
+    });
   }
   return undefined;
+}
+
+const BODY_ROLES: readonly WeightRole[] = ['attention', 'mlp', 'expert', 'shared-expert', 'mamba'];
+
+/** One compressed-tensors config group's weight format. */
+function compressedTensorsGroupScheme(group: Record<string, unknown>, topFormat: string): QuantScheme | undefined {
+  const w = group.weights && typeof group.weights === 'object' ? group.weights as Record<string, unknown> : {};
+  const bits = typeof w.num_bits === 'number' ? w.num_bits : 8;
+  const type = text(w.type) || 'float';
+  const size = typeof w.group_size === 'number' ? w.group_size : 0;
+  if (![2, 3, 4, 8].includes(bits) || !Number.isInteger(size) || size < 0 || size > 1e6) return undefined;
+  const format = (text(group.format) || topFormat).toLowerCase();
+  if (bits === 8) return schemeFromName(type === 'int' && group.input_activations ? 'int8' : 'fp8');
+  if (bits === 4 && type === 'float') {
+    // MXFP4 packs 32 values per 8-bit scale; NVFP4 16 values per fp8 scale.
+    return format.includes('mxfp4') || size === 32 ? schemeFromName('mxfp4') : schemeFromName('nvfp4');
+  }
+  const dtype = bits === 4 ? 'int4' as const : bits === 3 ? 'int3' as const : 'int2' as const;
+  return { label: `compressed-tensors int${bits}${size ? ` g${size}` : ''}`, weightDtype: dtype, bitsPerWeight: groupOverhead(bits, size, 0), converts: bodyMatrix, compute: 'bf16' };
+}
+
+/**
+ * Which weight roles a compressed-tensors group targets. `Linear` (or a class name) is every linear layer;
+ * module-name patterns are read by the parts they name (`re:.*attn.*`, `re:.*ffn.*(gate|up|down)_proj$`).
+ */
+function targetRoles(targets: string[]): Set<WeightRole> | 'all' {
+  const roles = new Set<WeightRole>();
+  for (const t of targets) {
+    const lower = t.toLowerCase();
+    if (!/[.*:]/.test(t)) return 'all'; // a module class (Linear, FusedMoE): every linear layer
+    if (/attn|attention|mixer\.(in|out)_proj/.test(lower)) { roles.add('attention'); if (/mixer/.test(lower)) roles.add('mamba'); }
+    if (/shared_expert/.test(lower)) roles.add('shared-expert');
+    else if (/expert/.test(lower)) roles.add('expert');
+    else if (/ffn|mlp|(gate|up|down)_proj/.test(lower)) { roles.add('mlp'); roles.add('expert'); roles.add('shared-expert'); }
+  }
+  return roles;
+}
+
+/** The group that sets the headline label and compute dtype: the one aimed at the most roles, experts first. */
+function dominantPart<T extends { roles: Set<WeightRole> | 'all' }>(parts: T[]): T {
+  const score = (p: T): number => (p.roles === 'all' ? 100 : p.roles.size + (p.roles.has('expert') ? 10 : 0));
+  return parts.reduce((best, p) => (score(p) > score(best) ? p : best));
+}
+
+/** ModelOpt's KV-cache quantization: `kv_cache_quant_algo: "FP8"` (hf_quant_config.json) or an 8-bit `kv_cache_scheme` (config.json). */
+function modeloptKvCache(qc: Record<string, unknown>): 'fp8' | undefined {
+  if (text(qc.kv_cache_quant_algo).toUpperCase() === 'FP8') return 'fp8';
+  const scheme = qc.kv_cache_scheme;
+  return scheme && typeof scheme === 'object' && (scheme as Record<string, unknown>).num_bits === 8 ? 'fp8' : undefined;
+}
+
+/** Role of a quantized module named in ModelOpt's `quantized_layers` (`model.layers.3.mlp.experts`, `backbone.layers.1.mixer.in_proj`). */
+function moduleRole(name: string): WeightRole | undefined {
+  const n = name.toLowerCase();
+  if (/(^|\.)lm_head$|(^|\.)head$/.test(n)) return 'lm-head';
+  if (/shared_expert/.test(n)) return 'shared-expert';
+  if (/experts/.test(n)) return 'expert';
+  if (/attn|\.(q|k|v|o)_proj$|\.(wq|wkv|wo)/.test(n)) return 'attention';
+  if (/mixer\.(in|out)_proj$/.test(n)) return 'mamba';
+  if (/mlp|ffn|\.(gate|up|down)_proj$/.test(n)) return 'mlp';
+  return undefined;
+}
+
+/** Bits per weight of a ModelOpt `quant_algo` (`NVFP4`, `W4A16_NVFP4`, `FP8`, `W4A8_AWQ`, `INT8_SQ`). */
+function modeloptAlgoBits(algo: string): { bits: number; compute: ComputeDtype } | undefined {
+  const a = algo.toUpperCase();
+  if (a.includes('NVFP4') || a === 'FP4') return { bits: NVFP4_BITS, compute: a.startsWith('W4A16') ? 'bf16' : 'fp4' };
+  if (a.includes('MXFP4')) return { bits: MXFP4_BITS, compute: 'bf16' };
+  if (a.includes('FP8')) return { bits: 8.002, compute: 'fp8' };
+  if (a.includes('AWQ') || a.includes('INT4')) return { bits: groupOverhead(4, 128, 0), compute: a.includes('A8') ? 'fp8' : 'bf16' };
+  if (a.includes('INT8')) return { bits: 8.002, compute: 'int8' };
+  return undefined;
+}
+
+/**
+ * ModelOpt MIXED_PRECISION: `quantized_layers` names each quantized module with its own algorithm. Bits are kept
+ * per (layer, role); what is not named keeps the checkpoint dtype.
+ */
+function modeloptMixedPrecision(qc: Record<string, unknown>): QuantScheme | undefined {
+  const layersRaw = qc.quantized_layers;
+  if (!layersRaw || typeof layersRaw !== 'object' || Array.isArray(layersRaw)) return undefined;
+  const byLayerRole = new Map<string, number>();
+  const paramsByAlgo = new Map<string, number>();
+  for (const [name, entry] of Object.entries(layersRaw as Record<string, unknown>)) {
+    if (!entry || typeof entry !== 'object' || /(^|\.)mtp(\.|$)/.test(name)) continue;
+    const algo = text((entry as Record<string, unknown>).quant_algo);
+    const bits = modeloptAlgoBits(algo);
+    const role = moduleRole(name);
+    if (!bits || !role) continue;
+    const layer = /(?:^|\.)layers\.(\d+)\./.exec(name)?.[1] ?? '';
+    const key = `${layer}:${role}`;
+    if (!byLayerRole.has(key)) byLayerRole.set(key, bits.bits);
+    paramsByAlgo.set(algo, (paramsByAlgo.get(algo) ?? 0) + (role === 'expert' ? 100 : 1));
+  }
+  if (byLayerRole.size === 0) return undefined;
+  // A merged export that still says quant_method "fp8" (DeepSeek-V4 NVFP4) keeps the rest FP8 block-quantized.
+  const restBits = text(qc.quant_method).toLowerCase() === 'fp8' ? 8.002 : undefined;
+  const headline = [...paramsByAlgo.entries()].sort((a, b) => b[1] - a[1])[0][0];
+  const main = modeloptAlgoBits(headline)!;
+  const bitsOf = (g: WeightGroup): number | undefined =>
+    byLayerRole.get(`${g.layer ?? ''}:${g.role}`) ?? (restBits !== undefined && bodyMatrix(g) ? restBits : undefined);
+  const kv = modeloptKvCache(qc);
+  return {
+    label: `modelopt mixed (${[...paramsByAlgo.keys()].map((a) => a.toLowerCase()).join(' + ')})`,
+    weightDtype: main.bits < 5 ? 'nvfp4' : 'fp8',
+    bitsPerWeight: main.bits,
+    converts: (g) => (g.quantizable || g.role === 'lm-head') && bitsOf(g) !== undefined,
+    bitsOf,
+    compute: main.compute,
+    kvCacheDtype: kv,
+  };
 }

@@ -2,7 +2,7 @@
 
 import { Accelerator, BoundRegime, RooflinePoint } from './types';
 import { LayerDescription, ModelDescription, layerKinds } from './model';
-import { layerKvBytesPerToken, tokensHeld } from './kvcache';
+import { layerKvBytesPerToken, layerStateBytesPerSequence, tokensHeld } from './kvcache';
 import { memoized } from './memo';
 import { ComputeDtype } from './quantization';
 import { RankWeightTable, WeightPlan, pipelineLayerRanges, rankWeightTable } from './weights';
@@ -158,7 +158,7 @@ function forwardStep(d: DecodeInputs, tokens: number, perLayer: (l: LayerDescrip
 export function decodeStep(d: DecodeInputs, batch: number, context: number): StepFigures {
   return forwardStep(d, batch, (l) => ({
     kv: batch * layerKvBytesPerToken(l, d.kvBytes, d.par.tp) * tokensHeld(l, context)
-      + (l.mamba ? batch * 2 * (l.mamba.stateElements * d.stateDtypeBytes) / d.par.tp : 0),
+      + (l.mamba ? batch * 2 * layerStateBytesPerSequence(l.mamba, d.stateDtypeBytes, d.par.tp) : 0),
     attention: batch * attentionFlopsPerPair(l, d.par.tp) * tokensHeld(l, context),
   }));
 }

@@ -50,7 +50,7 @@ function expertFraction(model: ModelDescription, g: WeightGroup): number {
 /** Bytes one group takes when stored. */
 export function groupBytes(g: WeightGroup, plan: WeightPlan): number {
   const s = plan.scheme;
-  if (s && s.converts(g)) return (g.params * (g.role === 'expert' && s.expertBitsPerWeight ? s.expertBitsPerWeight : s.bitsPerWeight)) / 8;
+  if (s && s.converts(g)) return (g.params * (s.bitsOf?.(g) ?? (g.role === 'expert' && s.expertBitsPerWeight ? s.expertBitsPerWeight : s.bitsPerWeight))) / 8;
   if (s?.gguf && (g.role === 'norm' || g.role === 'bias')) return g.params * 4;
   return g.params * plan.baseDtypeBytes;
 }

@@ -207,7 +207,7 @@ export function rangeForDiagnostic(analysis: DocumentAnalysis, item: AnalyzedIte
 export function findKey(ranges: ModelConfigDocument['keyRanges'], name: string): { key: SourceRange; value: SourceRange } | undefined {
   const top = ranges.get(name);
   if (top) return top;
-  for (const [p, r] of ranges) if (p.endsWith('.' + name)) return r;
+  for (const r of ranges.values()) if (r.segments[r.segments.length - 1] === name) return r;
   return undefined;
 }
 

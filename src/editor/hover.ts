@@ -46,7 +46,7 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
     const cfg = analysis.modelConfig!;
     const item = analysis.items[0];
     if (!item) return undefined;
-    let hit: { path: string; key: SourceRange; value: SourceRange } | undefined;
+    let hit: { path: string; key: SourceRange; value: SourceRange; segments: readonly string[] } | undefined;
     for (const [path, r] of cfg.keyRanges) {
       if (contains(r.key, offset) || contains(r.value, offset)) {
         // The innermost (longest path) wins: text_config.num_key_value_heads over text_config.
@@ -54,7 +54,7 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
       }
     }
     if (!hit) return undefined;
-    const name = hit.path.split('.').pop()!;
+    const name = hit.segments[hit.segments.length - 1];
     const range = { start: hit.key.start, end: Math.max(hit.key.end, hit.value.end) };
     const result = item.result;
     if (!result) return undefined;

@@ -1,7 +1,7 @@
 // Hugging Face config.json: tolerant JSON with the range of every key.
 import * as jsonc from 'jsonc-parser';
 import { MAX_NESTING, clampProblems, clampRange, nestingProblem } from './limits';
-import type { DeploymentSpec, FormatProblem, ModelConfigDocument, SourceRange } from './types';
+import type { ConfigKeyRange, DeploymentSpec, FormatProblem, ModelConfigDocument, SourceRange } from './types';
 
 /** Files beside config.json that are not model configs. */
 const NOT_MODEL_CONFIG = /(^|[\\/])(tokenizer_config|generation_config|preprocessor_config|processor_config|adapter_config|special_tokens_map|quantize_config|hf_quant_config|quant_config|chat_template|tokenizer|vocab|added_tokens|trainer_state|training_args)\.json$|\.index\.json$/i;
@@ -11,6 +11,11 @@ export function looksLikeModelConfig(fileName: string, config: unknown): boolean
   if (!config || typeof config !== 'object' || Array.isArray(config)) return false;
   const c = config as Record<string, unknown>;
   return Array.isArray(c.architectures) || (typeof c.model_type === 'string' && c.model_type !== '');
+}
+
+/** A config key as one segment of a dotted path: `.` and `\\` inside the key are escaped with a backslash. */
+export function pathSegment(key: string): string {
+  return /[.\\]/.test(key) ? key.replace(/[.\\]/g, '\\$&') : key;
 }
 
 interface Prescan {
@@ -93,7 +98,7 @@ export function parseModelConfig(text: string): ModelConfigDocument {
 
 function readJson(text: string): ModelConfigDocument {
   const problems: FormatProblem[] = [];
-  const keyRanges = new Map<string, { key: SourceRange; value: SourceRange }>();
+  const keyRanges = new Map<string, ConfigKeyRange>();
   try {
     const pre = prescan(text);
     const { text: src, nan } = pre;
@@ -110,7 +115,7 @@ function readJson(text: string): ModelConfigDocument {
         range: clampRange({ start: e.offset, end: e.offset + e.length }, text.length),
       });
     }
-    const convert = (n: jsonc.Node, path: string, depth: number): unknown => {
+    const convert = (n: jsonc.Node, path: string, segments: readonly string[], depth: number): unknown => {
       if (depth > MAX_NESTING) return undefined;
       switch (n.type) {
         case 'object': {
@@ -118,14 +123,16 @@ function readJson(text: string): ModelConfigDocument {
           for (const p of n.children ?? []) {
             const [k, v] = p.children ?? [];
             if (!k || typeof k.value !== 'string') continue;
-            const childPath = path ? `${path}.${k.value}` : k.value;
-            if (v) keyRanges.set(childPath, { key: valueRange(k, pre), value: valueRange(v, pre) });
-            o[k.value] = v ? convert(v, childPath, depth + 1) : undefined;
+            const segment = pathSegment(k.value);
+            const childPath = path ? `${path}.${segment}` : segment;
+            const childSegments = [...segments, k.value];
+            if (v) keyRanges.set(childPath, { key: valueRange(k, pre), value: valueRange(v, pre), segments: childSegments });
+            o[k.value] = v ? convert(v, childPath, childSegments, depth + 1) : undefined;
           }
           return o;
         }
         case 'array':
-          return (n.children ?? []).map((c, i) => convert(c, path ? `${path}.${i}` : String(i), depth + 1));
+          return (n.children ?? []).map((c, i) => convert(c, path ? `${path}.${i}` : String(i), [...segments, String(i)], depth + 1));
         case 'string':
           return nan.has(n.offset) ? NaN : n.value;
         default:
@@ -136,7 +143,7 @@ function readJson(text: string): ModelConfigDocument {
       if (text.trim() === '') problems.push({ severity: 'error', message: 'The file is empty.', range: { start: 0, end: 0 } });
       return { config: undefined, keyRanges, problems };
     }
-    const value = convert(tree, '', 0);
+    const value = convert(tree, '', [], 0);
     if (!value || typeof value !== 'object' || Array.isArray(value)) {
       problems.push({ severity: 'error', message: 'A model config must be a JSON object.', range: { start: tree.offset, end: tree.offset + Math.min(tree.length, 1) } });
       return { config: undefined, keyRanges, problems };

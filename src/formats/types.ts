@@ -54,10 +54,16 @@ export interface ParsedDocument {
 
 export interface TextEdit { range: SourceRange; newText: string }
 
+export interface ConfigKeyRange { key: SourceRange; value: SourceRange; segments: readonly string[] }
+
 export interface ModelConfigDocument {
   config: Record<string, unknown> | undefined;
-  /** JSON path (`text_config.num_key_value_heads`, array items by index) to key and value ranges (strings: inside quotes). */
-  keyRanges: Map<string, { key: SourceRange; value: SourceRange }>;
+  /**
+   * JSON path (`text_config.num_key_value_heads`, array items by index) to key and value ranges (strings: inside
+   * quotes). A key that itself holds `.` or `\\` is written with a backslash before each (`layers\\.0\\.ffn`), so
+   * every path names one key; `segments` is the path as a list, as the JSON spells each key.
+   */
+  keyRanges: Map<string, ConfigKeyRange>;
   problems: FormatProblem[];
 }
 

@@ -3,7 +3,7 @@
 
 import { Accelerator } from '../types';
 import { LayerDescription, LayerKind, ModelDescription, layerKinds } from '../model';
-import { layerKvBytesPerToken, tokensHeld } from '../kvcache';
+import { layerKvBytesPerToken, layerStateBytesPerSequence, tokensHeld } from '../kvcache';
 import { VOCAB_PADDING, WeightPlan, pipelineLayerRanges, rotaryCacheBytes, weightBytesPerRank } from '../weights';
 
 export const GiB = 1024 ** 3;
@@ -209,7 +209,7 @@ function blocksPerRequest(layout: ReturnType<typeof kvLayout>, len: number, s: V
 
 function stateBytes(layers: readonly LayerKind[], s: VllmSettings): number {
   let total = 0;
-  for (const { layer, count } of layers) if (layer.mamba) total += ((layer.mamba.stateElements * s.stateDtypeBytes) / s.tp) * count;
+  for (const { layer, count } of layers) if (layer.mamba) total += layerStateBytesPerSequence(layer.mamba, s.stateDtypeBytes, s.tp) * count;
   return total;
 }
 

@@ -46,6 +46,9 @@ describe('normalizeConfig', () => {
     ['mixtral/Mixtral-8x7B-Instruct-v0.1', 'model.safetensors.index.json', 2],
     ['gpt-neox/RedPajama-INCITE-7B-Base', 'pytorch_model.bin.index.json', 2],
     ['phi/phi-2-mixformer-legacy', 'pytorch_model.bin.index.json', 4],
+    // SmolLM3's config omits tie_word_embeddings and relies on the class default (tied).
+    ['smollm/SmolLM3-3B', 'model.safetensors.index.json', 2],
+    ['minimax/MiniMax-M1', 'model.safetensors.index.json', 2],
   ];
   for (const [rel, file, bytes] of fromIndex) {
     it(`matches the checkpoint index of ${rel} within 0.5%`, () => {

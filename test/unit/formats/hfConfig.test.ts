@@ -42,6 +42,16 @@ describe('formats: Hugging Face config.json', () => {
     assert.strictEqual(text.slice(mt.value.start, mt.value.end), 'mllama');
     assert.ok(looksLikeModelConfig('config.json', doc.config));
 
+    // A key that holds dots (ModelOpt's quantized_layers) names one key, never a nested path.
+    const dotted = '{"q": {"layers.0.ffn": {"algo": "NVFP4"}, "layers": {"0": {"ffn": {"algo": "FP8"}}}}}';
+    const dd = parseModelConfig(dotted);
+    const flat = dd.keyRanges.get('q.layers\\.0\\.ffn.algo')!;
+    const nested = dd.keyRanges.get('q.layers.0.ffn.algo')!;
+    assert.strictEqual(dotted.slice(flat.value.start, flat.value.end), 'NVFP4');
+    assert.strictEqual(dotted.slice(nested.value.start, nested.value.end), 'FP8');
+    assert.deepStrictEqual(flat.segments, ['q', 'layers.0.ffn', 'algo']);
+    assert.deepStrictEqual(nested.segments, ['q', 'layers', '0', 'ffn', 'algo']);
+
     const parsed = parseDocument('/models/llama/config.json', text);
     assert.strictEqual(parsed.kind, 'hf-config');
     assert.strictEqual(parsed.deployments.length, 1);
@@ -120,10 +130,10 @@ describe('formats: Hugging Face config.json', () => {
         assert.strictEqual(looksLikeModelConfig(file, doc.config), true, file);
         assert.strictEqual(detectDocumentKind(file, text), 'hf-config', file);
         for (const [keyPath, r] of doc.keyRanges) {
-          const leaf = keyPath.split('.').pop()!;
+          const leaf = r.segments[r.segments.length - 1];
           if (/^\d+$/.test(leaf)) continue;
           assert.strictEqual(text.slice(r.key.start, r.key.end), leaf, `${file}: ${keyPath}`);
-          const value: unknown = keyPath.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], doc.config);
+          const value: unknown = r.segments.reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], doc.config);
           if (typeof value === 'number' && Number.isFinite(value)) {
             assert.strictEqual(Number(text.slice(r.value.start, r.value.end)), value, `${file}: ${keyPath}`);
           } else if (typeof value === 'string') {
