@@ -1,20 +1,21 @@
 // `npm run accuracy`: every ground-truth record beside our prediction, the error, and a summary.
 
-import { compareDecode, compareStartup, decodeRecords, isV1Record, median, startupRecords } from './groundTruth';
+import { STARTUP_LOG_FILES, compareDecode, compareStartup, decodeRecords, isV1Record, median, startupRecords } from './groundTruth';
 
 const pct = (x: number | undefined): string => (x === undefined ? '—' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}%`);
 const pad = (s: string, n: number): string => (s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length));
 const GiB = 1024 ** 3;
 
-function startupSection(): void {
-  console.log('vLLM startup logs (../shared/ground-truth/vllm-startup-logs.json): "Available KV cache memory" and "GPU KV cache size"');
+function startupSection(file: string): void {
+  console.log(`vLLM startup logs (../shared/ground-truth/${file}): "Available KV cache memory" and "GPU KV cache size"`);
   console.log([pad('id', 8), pad('model', 44), pad('vllm', 8), pad('tp×pp', 6), pad('KV GiB meas→pred', 20), pad('err', 8), pad('KV tokens meas→pred', 24), pad('err', 8), pad('weights err', 11), 'outcome'].join(' '));
   const v1KvErrors: number[] = [];
   let failuresPredicted = 0;
   let failuresTotal = 0;
-  for (const r of startupRecords()) {
+  let notCompared = 0;
+  for (const r of startupRecords(file)) {
     const c = compareStartup(r);
-    if (c.error || !c.report) { console.log(pad(r.id, 8), pad(r.model_id, 44), 'ERROR', c.error); continue; }
+    if (c.error || !c.report) { notCompared++; console.log(pad(r.id, 8), pad(r.model_id, 44), 'not compared:', c.error); continue; }
     const rep = c.report;
     const kvErr = c.kvCacheTokensError ?? c.kvCacheGiBError;
     if (isV1Record(r) && kvErr !== undefined) v1KvErrors.push(Math.abs(kvErr));
@@ -29,7 +30,7 @@ function startupSection(): void {
     ].join(' '));
   }
   const within5 = v1KvErrors.filter((e) => e <= 0.05).length;
-  console.log(`Summary (V1 records, GPU KV cache size): n=${v1KvErrors.length}, median |error| ${(median(v1KvErrors) * 100).toFixed(2)}%, ${within5}/${v1KvErrors.length} within 5% (${((within5 / Math.max(1, v1KvErrors.length)) * 100).toFixed(0)}%), max |error| ${(Math.max(...v1KvErrors) * 100).toFixed(2)}%; logged failures predicted: ${failuresPredicted}/${failuresTotal}`);
+  console.log(`Summary ${file} (V1 records, GPU KV cache size): n=${v1KvErrors.length}${notCompared ? ` (${notCompared} not compared)` : ''}, median |error| ${(median(v1KvErrors) * 100).toFixed(2)}%, ${within5}/${v1KvErrors.length} within 5% (${((within5 / Math.max(1, v1KvErrors.length)) * 100).toFixed(0)}%), max |error| ${(Math.max(...v1KvErrors) * 100).toFixed(2)}%; logged failures predicted: ${failuresPredicted}/${failuresTotal}`);
 }
 
 function decodeSection(): void {
@@ -48,5 +49,5 @@ function decodeSection(): void {
   console.log(`Summary (decode batch 1): n=${ratios.length} compared, ${skipped} skipped (model not in corpus), ${exceed} above the ceiling, median measured/ceiling ${median(ratios).toFixed(3)}, range ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}`);
 }
 
-startupSection();
+for (const file of STARTUP_LOG_FILES) { startupSection(file); console.log(''); }
 decodeSection();

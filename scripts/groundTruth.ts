@@ -23,8 +23,15 @@ export interface StartupRecord {
   id: string;
   vllm_version: string;
   model_id: string;
-  config: string;
+  /** A corpus config (`family/model/config.json`, or `model-configs/…` in the second file); null when none has the shapes. */
+  config: string | null;
   gpu: string;
+  /** The catalog name to pass as `--gpu` (second file). */
+  gpu_cli?: string;
+  /** The `--quantization` value when the checkpoint's own config does not say it (second file). */
+  cli_quantization?: string;
+  max_num_batched_tokens?: number;
+  max_num_seqs?: number;
   gpu_count?: number;
   tensor_parallel_size?: number;
   pipeline_parallel_size?: number;
@@ -48,19 +55,28 @@ export function readJsonFile<T>(file: string): T {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 }
 
-export function startupRecords(): StartupRecord[] {
-  return readJsonFile<StartupRecord[]>(path.join(SHARED, 'ground-truth', 'vllm-startup-logs.json'));
+/** The vLLM startup-log files, each judged on its own. */
+export const STARTUP_LOG_FILES = ['vllm-startup-logs.json', 'vllm-startup-logs-2.json'] as const;
+
+export function startupRecords(file: string = STARTUP_LOG_FILES[0]): StartupRecord[] {
+  return readJsonFile<StartupRecord[]>(path.join(SHARED, 'ground-truth', file));
 }
 
-/** A V1-engine record: a clean version number of 0.8 or later. */
+/** A record's config path relative to the corpus (the second file writes `model-configs/…`). */
+function configPathOf(r: StartupRecord): string | undefined {
+  if (!r.config) return undefined;
+  return r.config.replace(/^model-configs\//, '').replace(/\/config\.json$/, '');
+}
+
+/** A V1-engine record: version 0.8 or later, stated or inferred (`~0.11.0 (doc: …)`). */
 export function isV1Record(r: StartupRecord): boolean {
-  const m = /^(\d+)\.(\d+)/.exec(r.vllm_version ?? '');
-  return !!m && (Number(m[1]) > 0 || Number(m[2]) >= 8) && /^\d+\.\d+(\.\d+)?$/.test(r.vllm_version.trim());
+  const m = /^~?\s*(\d+)\.(\d+)/.exec(r.vllm_version ?? '');
+  return !!m && (Number(m[1]) > 0 || Number(m[2]) >= 8);
 }
 
 /** The engine version a record states, or the one it was inferred to be (`~0.6.4 (inferred)`). */
 function engineOf(r: StartupRecord): string {
-  const m = /(\d+\.\d+(?:\.\d+)?)/.exec(r.vllm_version ?? '');
+  const m = /(\d+\.\d+(?:\.\d+)?(?:\.\d+)?)/.exec(r.vllm_version ?? '');
   return `vllm@${m ? m[1] : '0.19.0'}`;
 }
 
@@ -89,14 +105,16 @@ function gpuOf(r: StartupRecord): string {
 export function startupInputs(r: StartupRecord): BudgetInputs {
   const dtype = (r.dtype ?? 'auto').split(' ')[0];
   return {
-    gpu: gpuOf(r),
+    gpu: r.gpu_cli ?? gpuOf(r),
     gpuCount: r.gpu_count,
     tensorParallel: r.tensor_parallel_size ?? 1,
     pipelineParallel: r.pipeline_parallel_size ?? 1,
     maxModelLen: r.max_model_len,
     gpuMemoryUtilization: r.gpu_memory_utilization,
     dtype: dtype === 'bfloat16' || dtype === 'float16' || dtype === 'float32' ? dtype : undefined,
-    quantization: quantizationOf(r),
+    quantization: r.cli_quantization ?? quantizationOf(r),
+    maxNumBatchedTokens: r.max_num_batched_tokens,
+    maxNumSeqs: r.max_num_seqs,
     kvCacheDtype: r.kv_cache_dtype ?? 'auto',
     engine: engineOf(r),
     blockSize: r.block_size ?? undefined,
@@ -118,7 +136,9 @@ export interface StartupComparison {
 
 export function compareStartup(r: StartupRecord): StartupComparison {
   const measuredFailed = /fail/i.test(r.outcome ?? '');
-  const loaded = loadModelFiles(path.join(CONFIGS, r.config));
+  const config = configPathOf(r);
+  if (!config) return { record: r, error: 'no corpus config has this model\'s shapes', measuredFailed, predictedFailed: false };
+  const loaded = loadModelFiles(path.join(CONFIGS, config));
   if (!loaded.ok) return { record: r, error: loaded.message, measuredFailed, predictedFailed: false };
   const result = computeBudget(loaded.files, startupInputs(r));
   if (!result.ok) return { record: r, error: result.unsupported, measuredFailed, predictedFailed: false };

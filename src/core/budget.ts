@@ -13,6 +13,7 @@ import { DEFAULT_VLLM_VERSION, GiB, VllmProfile, defaultSchedulerLimits, emulate
 import { decodeStep, peakFlopsFor, prefillStep, rooflinePoint } from './throughput';
 import { DEFAULT_ACCELERATOR_ID, findAccelerator, supportsFp8 } from './hardware';
 import { memoized } from './memo';
+import { DEPLOYMENT_INPUTS, checkInput } from './inputs';
 import { formatInt } from './units';
 
 export interface BudgetOptions {
@@ -20,28 +21,11 @@ export interface BudgetOptions {
   extraAccelerators?: Accelerator[];
 }
 
-/** Upper bounds that keep absurd inputs from producing absurd work or numbers. */
-const LIMITS = { parallel: 4096, tokens: 1e8, batch: 1e6 } as const;
-
-/** Integer inputs and their upper bounds. */
-const INTEGER_INPUTS = [
-  ['gpuCount', LIMITS.parallel], ['tensorParallel', LIMITS.parallel], ['pipelineParallel', LIMITS.parallel],
-  ['maxModelLen', LIMITS.tokens], ['maxNumBatchedTokens', LIMITS.tokens], ['maxNumSeqs', LIMITS.batch],
-  ['blockSize', 1024], ['batch', LIMITS.batch], ['context', LIMITS.tokens], ['prompt', LIMITS.tokens],
-] as const;
-
 const fail = (message: string, subject?: BudgetDiagnostic['subject']): BudgetResult => ({
   ok: false,
   unsupported: message,
   diagnostics: [{ severity: 'error', code: 'invalid-input', message, subject }],
 });
-
-function positiveInt(value: number | undefined, name: string, max: number): number | undefined | string {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || Math.floor(value) !== value) return `${name} must be a positive integer (got ${String(value)})`;
-  if (value > max) return `${name} ${value} is larger than the supported maximum ${max}`;
-  return value;
-}
 
 type EngineResolution = { ok: true; name: 'vllm'; profile: VllmProfile } | { ok: false; message: string };
 /** Engine specs seen, resolved once (a manifest repeats a few). */
@@ -141,16 +125,14 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   const diagnostics: BudgetDiagnostic[] = [];
 
   // --- inputs --------------------------------------------------------------------------------
-  const checked: Record<string, number | undefined> = {};
-  for (const [key, max] of INTEGER_INPUTS) {
-    const v = positiveInt(inputs[key], key, max);
-    if (typeof v === 'string') return fail(v, key);
-    checked[key] = v;
+  // Every input is checked against its declaration (src/core/inputs.ts); text inputs are read below.
+  for (const spec of DEPLOYMENT_INPUTS) {
+    if (spec.type === 'text') continue;
+    const verdict = checkInput(spec, inputs[spec.key]);
+    if (!verdict.ok) return fail(verdict.message, spec.key);
   }
+  const checked = inputs as Readonly<Record<string, number | undefined>>;
   const util = inputs.gpuMemoryUtilization;
-  if (util !== undefined && (!Number.isFinite(util) || util <= 0 || util > 1)) {
-    return fail(`gpuMemoryUtilization must be in (0, 1] (got ${util})`, 'gpuMemoryUtilization');
-  }
   const engine = resolveEngine(inputs.engine);
   if (!engine.ok) return fail(engine.message, 'engine');
   const profile = engine.profile;

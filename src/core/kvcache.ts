@@ -59,10 +59,3 @@ export function modelStateBytesPerSequence(model: ModelDescription, stateDtypeBy
   for (const { layer, count } of layerKinds(model)) if (layer.mamba) total += layerStateBytesPerSequence(layer.mamba, stateDtypeBytes, 1) * count;
   return total;
 }
-
-/** Tokens a layer keeps for one sequence at context `tokens` (sliding windows cap it). */
-export function tokensHeld(layer: LayerDescription, tokens: number): number {
-  const a = layer.attention;
-  if (a && (a.type === 'sliding' || a.type === 'chunked') && a.window) return Math.min(tokens, a.window);
-  return tokens;
-}

@@ -2,7 +2,8 @@
 
 import { Accelerator, BoundRegime, RooflinePoint } from './types';
 import { LayerDescription, ModelDescription, layerKinds } from './model';
-import { layerKvBytesPerToken, layerStateBytesPerSequence, tokensHeld } from './kvcache';
+import { layerKvBytesPerToken } from './kvcache';
+import { cacheSpecOf, tokensKept } from './cacheSpec';
 import { memoized } from './memo';
 import { ComputeDtype } from './quantization';
 import { RankWeightTable, WeightPlan, pipelineLayerRanges, rankWeightTable } from './weights';
@@ -156,11 +157,15 @@ function forwardStep(d: DecodeInputs, tokens: number, perLayer: (l: LayerDescrip
 
 /** One decode step for `batch` sequences at `context` tokens each: KV read, Mamba state read and written. */
 export function decodeStep(d: DecodeInputs, batch: number, context: number): StepFigures {
-  return forwardStep(d, batch, (l) => ({
-    kv: batch * layerKvBytesPerToken(l, d.kvBytes, d.par.tp) * tokensHeld(l, context)
-      + (l.mamba ? batch * 2 * layerStateBytesPerSequence(l.mamba, d.stateDtypeBytes, d.par.tp) : 0),
-    attention: batch * attentionFlopsPerPair(l, d.par.tp) * tokensHeld(l, context),
-  }));
+  return forwardStep(d, batch, (l) => {
+    const spec = cacheSpecOf(l, d.kvBytes, d.stateDtypeBytes, d.par.tp);
+    // A layer that reads another layer's cache (or a fixed window only) still attends over the context.
+    if (!spec) return { kv: 0, attention: batch * attentionFlopsPerPair(l, d.par.tp) * context };
+    // A state is read and written back every step; a token cache is read over the tokens it keeps.
+    if (spec.kind === 'state') return { kv: batch * 2 * spec.bytesPerSequence, attention: 0 };
+    const kept = tokensKept(spec, context);
+    return { kv: batch * spec.bytesPerToken * kept, attention: batch * attentionFlopsPerPair(l, d.par.tp) * kept };
+  });
 }
 
 /** Prefill of one prompt of `prompt` tokens: KV written; causal attention over ~prompt^2 / 2 pairs (windows cap it). */

@@ -30,6 +30,7 @@ export interface BudgetInputs {
   gpuCount?: number;
   tensorParallel?: number;
   pipelineParallel?: number;
+  /** Longest request in tokens; -1 = vLLM's `auto` (the longest that fits). */
   maxModelLen?: number;
   gpuMemoryUtilization?: number;
   maxNumBatchedTokens?: number;
@@ -48,6 +49,18 @@ export interface BudgetInputs {
   context?: number;
   /** Prompt length for prefill time (default 1024). */
   prompt?: number;
+  /** `--enforce-eager`: no CUDA graphs, nothing reserved for them. */
+  enforceEager?: boolean;
+  /** `--kv-cache-memory-bytes`: KV cache bytes per GPU, used instead of what the utilization leaves. */
+  kvCacheMemoryBytes?: number;
+  /** `--num-gpu-blocks-override`: KV blocks allocated whatever memory is free. */
+  numGpuBlocksOverride?: number;
+  /** `--cpu-offload-gb`: GiB of weights per GPU kept in CPU memory. */
+  cpuOffloadGb?: number;
+  /** `--enable-lora`, `--max-loras`, `--max-lora-rank`: LoRA adapter weights reserved on the GPU. */
+  enableLora?: boolean;
+  maxLoras?: number;
+  maxLoraRank?: number;
 }
 
 /** Files found beside a config.json that refine the estimate. */

@@ -3,7 +3,7 @@
 
 import { Accelerator } from '../types';
 import { LayerDescription, LayerKind, ModelDescription, layerKinds } from '../model';
-import { layerKvBytesPerToken, layerStateBytesPerSequence, tokensHeld } from '../kvcache';
+import { CacheSpec, cacheSpecOf, groupKey, maxMemoryUsageBytes, pageSizeBytes } from '../cacheSpec';
 import { VOCAB_PADDING, WeightPlan, pipelineLayerRanges, rotaryCacheBytes, weightBytesPerRank } from '../weights';
 
 export const GiB = 1024 ** 3;
@@ -156,29 +156,27 @@ export function cudaGraphBytes(layersOnRank: number): number {
 
 const cdiv = (a: number, b: number): number => Math.ceil(a / b);
 
-/** One kind of layer's KV cache: `count` layers with pages of `pageBytes`. */
-interface LayerSpec { key: string; pageBytes: number; layer: LayerDescription; count: number }
+/** One kind of layer's cache on a rank: `count` layers alike. */
+interface LayerSpec { spec: CacheSpec; key: string; pageBytes: number; count: number }
 
-/** One layer's worst-case KV bytes for a request of `len` tokens (vLLM's max_memory_usage_bytes), for one layer of the kind. */
-function layerMaxMemory(spec: LayerSpec, len: number, s: VllmSettings): number {
-  const a = spec.layer.attention;
-  if (a && (a.type === 'sliding' || a.type === 'chunked') && a.window) {
-    const tokens = a.type === 'sliding' ? Math.min(a.window - 1 + s.maxNumBatchedTokens, len) : Math.min(a.window + s.maxNumBatchedTokens, len);
-    return (cdiv(tokens, s.blockSize) + 1) * spec.pageBytes;
-  }
-  return cdiv(len, s.blockSize) * spec.pageBytes;
-}
-
-/** KV-cache groups as vLLM's hybrid allocator forms them, and bytes per block across the pool. */
-function kvLayout(layers: readonly LayerKind[], s: VllmSettings): { specs: LayerSpec[]; numGroups: number; bytesPerBlock: number; groupKeys: string[] } {
+/** Token-cache specs of a stage's layers (state specs are sized per sequence, apart). */
+function tokenCacheSpecs(layers: readonly LayerKind[], s: VllmSettings): LayerSpec[] {
   const specs: LayerSpec[] = [];
   for (const { layer, count } of layers) {
-    const perToken = layerKvBytesPerToken(layer, s.kvBytes, s.tp);
-    if (perToken <= 0) continue;
-    const a = layer.attention!;
-    const key = a.type === 'sliding' || a.type === 'chunked' ? `${a.type}:${a.window}` : 'full';
-    specs.push({ key, pageBytes: perToken * s.blockSize, layer, count });
+    const spec = cacheSpecOf(layer, s.kvBytes, s.stateDtypeBytes, s.tp);
+    if (!spec || spec.kind === 'state') continue;
+    specs.push({ spec, key: groupKey(spec), pageBytes: pageSizeBytes(spec, s.blockSize), count });
   }
+  return specs;
+}
+
+/**
+ * KV-cache groups as vLLM's hybrid allocator forms them (`_get_kv_cache_groups_uniform_page_size`,
+ * vllm/v1/core/kv_cache_utils.py, 0.10–0.22): layers of one spec share a group; with several specs, groups
+ * have as many layers as the smallest spec, and a block is that many layers' pages.
+ */
+function kvLayout(layers: readonly LayerKind[], s: VllmSettings): { specs: LayerSpec[]; numGroups: number; bytesPerBlock: number; groupKeys: string[] } {
+  const specs = tokenCacheSpecs(layers, s);
   const counts = new Map<string, number>();
   for (const sp of specs) counts.set(sp.key, (counts.get(sp.key) ?? 0) + sp.count);
   if (counts.size <= 1) {
@@ -191,9 +189,10 @@ function kvLayout(layers: readonly LayerKind[], s: VllmSettings): { specs: Layer
   return { specs, numGroups: groupKeys.length, bytesPerBlock: groupSize * page, groupKeys };
 }
 
+/** Sum of `max_memory_usage_bytes` over the layers: what one request of `len` tokens needs on this rank. */
 function neededBytes(specs: LayerSpec[], len: number, s: VllmSettings): number {
   let total = 0;
-  for (const sp of specs) total += layerMaxMemory(sp, len, s) * sp.count;
+  for (const sp of specs) total += maxMemoryUsageBytes(sp.spec, len, s.blockSize, s.maxNumBatchedTokens) * sp.count;
   return total;
 }
 
@@ -202,14 +201,18 @@ function blocksPerRequest(layout: ReturnType<typeof kvLayout>, len: number, s: V
   let blocks = 0;
   for (const key of layout.groupKeys) {
     const sp = layout.specs.find((x) => x.key === key)!;
-    blocks += layerMaxMemory(sp, len, s) / sp.pageBytes;
+    blocks += maxMemoryUsageBytes(sp.spec, len, s.blockSize, s.maxNumBatchedTokens) / sp.pageBytes;
   }
   return blocks;
 }
 
+/** Recurrent state of one sequence on this rank (state specs). */
 function stateBytes(layers: readonly LayerKind[], s: VllmSettings): number {
   let total = 0;
-  for (const { layer, count } of layers) if (layer.mamba) total += layerStateBytesPerSequence(layer.mamba, s.stateDtypeBytes, s.tp) * count;
+  for (const { layer, count } of layers) {
+    const spec = cacheSpecOf(layer, s.kvBytes, s.stateDtypeBytes, s.tp);
+    if (spec?.kind === 'state') total += spec.bytesPerSequence * count;
+  }
   return total;
 }
 
@@ -306,4 +309,3 @@ export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Acce
   };
 }
 
-export { tokensHeld };

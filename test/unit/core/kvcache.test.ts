@@ -1,5 +1,6 @@
 import * as assert from 'assert';
-import { kvDtypeBytes, kvHeadsPerRank, layerKvBytesPerToken, modelKvBytesPerToken, modelStateBytesPerSequence, normalizeKvDtype, tokensHeld } from '../../../src/core/kvcache';
+import { kvDtypeBytes, kvHeadsPerRank, layerKvBytesPerToken, modelKvBytesPerToken, modelStateBytesPerSequence, normalizeKvDtype } from '../../../src/core/kvcache';
+import { cacheSpecOf, maxMemoryUsageBytes, pageSizeBytes, tokensKept } from '../../../src/core/cacheSpec';
 import { model, readConfig } from './helpers';
 
 /** 2 (K and V) x KV heads x head dim x bytes, per attention layer. */
@@ -78,9 +79,27 @@ describe('KV cache bytes per token (whole model, TP=1, every attention layer, sl
 
   it('caps sliding layers at their window', () => {
     const g = model('gemma3/gemma-3-4b-it');
-    assert.strictEqual(tokensHeld(g.layers[0], 8192), 1024);
-    assert.strictEqual(tokensHeld(g.layers[5], 8192), 8192);
-    assert.strictEqual(tokensHeld(g.layers[0], 500), 500);
+    const spec = (i: number) => cacheSpecOf(g.layers[i], 2, 2, 1)!;
+    assert.strictEqual(tokensKept(spec(0), 8192), 1024);
+    assert.strictEqual(tokensKept(spec(5), 8192), 8192);
+    assert.strictEqual(tokensKept(spec(0), 500), 500);
+  });
+
+  it('sizes one request per spec as vLLM\'s max_memory_usage_bytes does', () => {
+    // Gemma 3 4B: 4 KV heads of 256 → 4096 bytes per token per layer in bf16; block 16 → 65,536-byte pages.
+    const g = model('gemma3/gemma-3-4b-it');
+    const sliding = cacheSpecOf(g.layers[0], 2, 2, 1)!;
+    const full = cacheSpecOf(g.layers[5], 2, 2, 1)!;
+    assert.deepStrictEqual(sliding, { kind: 'sliding', bytesPerToken: 2 * 4 * 256 * 2, window: 1024 });
+    assert.strictEqual(pageSizeBytes(full, 16), 65536);
+    // Full: cdiv(131072, 16) pages. Sliding: (cdiv(min(1023 + 8192, 131072), 16) + 1) pages = 577 + 1.
+    assert.strictEqual(maxMemoryUsageBytes(full, 131072, 16, 8192), 8192 * 65536);
+    assert.strictEqual(maxMemoryUsageBytes(sliding, 131072, 16, 8192), (Math.ceil(9215 / 16) + 1) * 65536);
+    // A Mamba layer's state is one page per sequence whatever the length.
+    const nano = model('nemotron-h/NVIDIA-Nemotron-3-Nano-30B-A3B-NVFP4');
+    const state = cacheSpecOf(nano.layers[0], 2, 2, 1)!;
+    assert.strictEqual(state.kind, 'state');
+    assert.strictEqual(maxMemoryUsageBytes(state, 1_000_000, 16, 8192), pageSizeBytes(state, 16));
   });
 
   it('normalises KV dtype names', () => {

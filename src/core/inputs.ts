@@ -1,0 +1,210 @@
+// Every deployment input, declared once: its type and bounds, its default, what it means, and how each place
+// spells it (vLLM and SGLang flags, TGI flags and environment variables, budget files, the CLI). The engine's
+// validation, the CLI's options and usage, the readers' flag tables and the hover labels derive from this table.
+
+import type { BudgetInputs } from './types';
+
+export type InputKey = keyof BudgetInputs;
+
+interface InputBase {
+  key: InputKey;
+  /** A short label for hovers and messages ("tensor parallel size"). */
+  label: string;
+  /** What the value means and what happens when it is absent. */
+  doc: string;
+  /** vLLM flags and config-YAML keys without dashes (the first is written by quick fixes). */
+  vllm?: readonly string[];
+  /** SGLang flags (the first is written). */
+  sglang?: readonly string[];
+  /** TGI launcher flags (the first is written). */
+  tgi?: readonly string[];
+  /** TGI environment variable (every launcher flag has one). */
+  tgiEnv?: string;
+  /** The key under `deployment:` in a `*.budget.yaml` file. */
+  budgetKey?: string;
+  /** The CLI option (`--gpu`); absent for inputs the CLI does not take. */
+  cli?: string;
+  /** The CLI's placeholder in the usage text. */
+  cliValue?: string;
+}
+
+export interface IntegerInput extends InputBase {
+  type: 'integer';
+  min: number;
+  max: number;
+  /** A value outside [min, max] the engine still accepts, with its meaning (`-1`: vLLM's automatic fit). */
+  special?: { value: number; meaning: string };
+}
+export interface NumberInput extends InputBase { type: 'number'; min: number; max: number; exclusiveMin?: boolean }
+export interface TextInput extends InputBase { type: 'text' }
+export interface BooleanInput extends InputBase { type: 'boolean' }
+
+export type InputSpec = IntegerInput | NumberInput | TextInput | BooleanInput;
+
+/** Upper bounds that keep absurd inputs from producing absurd work or numbers. */
+export const INPUT_LIMITS = { parallel: 4096, tokens: 1e8, batch: 1e6 } as const;
+
+export const DEPLOYMENT_INPUTS: readonly InputSpec[] = [
+  {
+    key: 'gpu', type: 'text', label: 'GPU', cli: 'gpu', cliValue: 'NAME', budgetKey: 'gpu',
+    doc: 'Accelerator name or alias (H100, NVIDIA-A100-SXM4-80GB, nvidia-l4, p5.48xlarge, 4090). Default: H100 SXM.',
+  },
+  {
+    key: 'gpuCount', type: 'integer', min: 1, max: INPUT_LIMITS.parallel, label: 'GPU count', cli: 'gpus', cliValue: 'N', budgetKey: 'gpuCount',
+    doc: 'GPUs available to the deployment. Default: tensor parallel × pipeline parallel.',
+  },
+  {
+    key: 'tensorParallel', type: 'integer', min: 1, max: INPUT_LIMITS.parallel, label: 'tensor parallel size', cli: 'tp', cliValue: 'N', budgetKey: 'tensorParallel',
+    vllm: ['tensor-parallel-size', 'tp'], sglang: ['tp-size', 'tp', 'tensor-parallel-size'], tgi: ['num-shard'], tgiEnv: 'NUM_SHARD',
+    doc: 'Ranks each layer is split across. Default 1.',
+  },
+  {
+    key: 'pipelineParallel', type: 'integer', min: 1, max: INPUT_LIMITS.parallel, label: 'pipeline parallel size', cli: 'pp', cliValue: 'N', budgetKey: 'pipelineParallel',
+    vllm: ['pipeline-parallel-size', 'pp'], sglang: ['pp-size', 'pipeline-parallel-size'],
+    doc: 'Stages the layers are split into. Default 1.',
+  },
+  {
+    key: 'maxModelLen', type: 'integer', min: 1, max: INPUT_LIMITS.tokens, label: 'max model length', cli: 'max-model-len', cliValue: 'N|auto', budgetKey: 'maxModelLen',
+    special: { value: -1, meaning: 'auto: the longest context that fits (vLLM 0.11+ `--max-model-len auto` / -1)' },
+    vllm: ['max-model-len'], sglang: ['context-length'], tgi: ['max-total-tokens'], tgiEnv: 'MAX_TOTAL_TOKENS',
+    doc: 'Longest request (prompt + output) in tokens. Default: the model\'s max_position_embeddings.',
+  },
+  {
+    key: 'gpuMemoryUtilization', type: 'number', min: 0, max: 1, exclusiveMin: true, label: 'GPU memory utilization', cli: 'gpu-memory-utilization', cliValue: 'F', budgetKey: 'gpuMemoryUtilization',
+    vllm: ['gpu-memory-utilization'], sglang: ['mem-fraction-static'], tgi: ['cuda-memory-fraction'], tgiEnv: 'CUDA_MEMORY_FRACTION',
+    doc: 'Fraction of GPU memory the engine may use. Default: the engine version\'s (vLLM 0.9; 0.92 from 0.21).',
+  },
+  {
+    key: 'maxNumBatchedTokens', type: 'integer', min: 1, max: INPUT_LIMITS.tokens, label: 'max batched tokens', cli: 'max-num-batched-tokens', cliValue: 'N', budgetKey: 'maxNumBatchedTokens',
+    vllm: ['max-num-batched-tokens'], sglang: ['chunked-prefill-size'], tgi: ['max-batch-prefill-tokens'], tgiEnv: 'MAX_BATCH_PREFILL_TOKENS',
+    doc: 'Tokens in one scheduler step (the profiling run\'s dummy batch). Default: by device class.',
+  },
+  {
+    key: 'maxNumSeqs', type: 'integer', min: 1, max: INPUT_LIMITS.batch, label: 'max sequences', cli: 'max-num-seqs', cliValue: 'N', budgetKey: 'maxNumSeqs',
+    vllm: ['max-num-seqs'], sglang: ['max-running-requests'], tgi: ['max-batch-size'], tgiEnv: 'MAX_BATCH_SIZE',
+    doc: 'Requests in flight at once. Default: by device class.',
+  },
+  {
+    key: 'dtype', type: 'text', label: 'dtype', cli: 'dtype', cliValue: 'auto|bfloat16|float16|float32', budgetKey: 'dtype',
+    vllm: ['dtype'], sglang: ['dtype'], tgi: ['dtype'], tgiEnv: 'DTYPE',
+    doc: 'Activation and unquantized-weight dtype. Default auto: the checkpoint\'s 16-bit type.',
+  },
+  {
+    key: 'quantization', type: 'text', label: 'quantization', cli: 'quantization', cliValue: 'NAME', budgetKey: 'quantization',
+    vllm: ['quantization', 'q'], sglang: ['quantization'], tgi: ['quantize'], tgiEnv: 'QUANTIZE',
+    doc: 'fp8, int8, int4, awq, gptq, mxfp4, nvfp4, bitsandbytes, GGUF types. Default: the checkpoint\'s own.',
+  },
+  {
+    key: 'kvCacheDtype', type: 'text', label: 'KV cache dtype', cli: 'kv-cache-dtype', cliValue: 'auto|bfloat16|float16|fp8', budgetKey: 'kvCacheDtype',
+    vllm: ['kv-cache-dtype'], sglang: ['kv-cache-dtype'], tgi: ['kv-cache-dtype'], tgiEnv: 'KV_CACHE_DTYPE',
+    doc: 'KV cache element type. Default auto: the model dtype, or fp8 where the checkpoint asks for it.',
+  },
+  {
+    key: 'engine', type: 'text', label: 'engine', cli: 'engine', cliValue: 'vllm@VERSION', budgetKey: 'engine',
+    doc: 'Serving engine and version (vllm@0.19.0, vllm@latest). Default: vllm at its default version.',
+  },
+  {
+    key: 'blockSize', type: 'integer', min: 1, max: 1024, label: 'block size', cli: 'block-size', cliValue: 'N', budgetKey: 'blockSize',
+    vllm: ['block-size'], sglang: ['page-size'],
+    doc: 'Tokens per KV-cache block. Default 16.',
+  },
+  {
+    key: 'enforceEager', type: 'boolean', label: 'enforce eager', cli: 'enforce-eager', budgetKey: 'enforceEager',
+    vllm: ['enforce-eager'],
+    doc: 'No CUDA graphs: nothing is reserved for graph capture. Default off.',
+  },
+  {
+    key: 'kvCacheMemoryBytes', type: 'integer', min: 1, max: 2 ** 50, label: 'KV cache memory', cli: 'kv-cache-memory-bytes', cliValue: 'BYTES', budgetKey: 'kvCacheMemoryBytes',
+    vllm: ['kv-cache-memory-bytes', 'kv-cache-memory'],
+    doc: 'KV cache bytes per GPU, used as is instead of what the utilization leaves (vLLM 0.11+). Default: derived.',
+  },
+  {
+    key: 'numGpuBlocksOverride', type: 'integer', min: 1, max: 1e9, label: 'GPU blocks override', cli: 'num-gpu-blocks-override', cliValue: 'N', budgetKey: 'numGpuBlocksOverride',
+    vllm: ['num-gpu-blocks-override'],
+    doc: 'KV-cache blocks to allocate whatever memory is free (profiling still runs). Default: derived.',
+  },
+  {
+    key: 'cpuOffloadGb', type: 'number', min: 0, max: 1e6, label: 'CPU offload', cli: 'cpu-offload-gb', cliValue: 'GiB', budgetKey: 'cpuOffloadGb',
+    vllm: ['cpu-offload-gb'],
+    doc: 'GiB of weights per GPU kept in CPU memory and streamed in (less GPU memory, slower). Default 0.',
+  },
+  {
+    key: 'maxLoras', type: 'integer', min: 1, max: 4096, label: 'LoRA adapters on GPU', cli: 'max-loras', cliValue: 'N', budgetKey: 'maxLoras',
+    vllm: ['max-loras'],
+    doc: 'LoRA adapters held on the GPU at once, with --enable-lora. Default 1.',
+  },
+  {
+    key: 'maxLoraRank', type: 'integer', min: 1, max: 4096, label: 'max LoRA rank', cli: 'max-lora-rank', cliValue: 'N', budgetKey: 'maxLoraRank',
+    vllm: ['max-lora-rank'],
+    doc: 'Largest LoRA rank served, with --enable-lora. Default 16.',
+  },
+  {
+    key: 'enableLora', type: 'boolean', label: 'LoRA', cli: 'enable-lora', budgetKey: 'enableLora',
+    vllm: ['enable-lora'],
+    doc: 'Serve LoRA adapters: vLLM reserves their weights on the GPU. Default off.',
+  },
+  {
+    key: 'batch', type: 'integer', min: 1, max: INPUT_LIMITS.batch, label: 'decode batch', cli: 'batch', cliValue: 'N',
+    doc: 'Sequences decoded together for the speed figures. Default 1.',
+  },
+  {
+    key: 'context', type: 'integer', min: 1, max: INPUT_LIMITS.tokens, label: 'decode context', cli: 'context', cliValue: 'N',
+    doc: 'Tokens each decoding sequence attends to. Default: min(max model length, 1024).',
+  },
+  {
+    key: 'prompt', type: 'integer', min: 1, max: INPUT_LIMITS.tokens, label: 'prompt length', cli: 'prompt', cliValue: 'N',
+    doc: 'Prompt tokens for the prefill time. Default: min(max model length, 1024).',
+  },
+];
+
+export const INPUT_SPECS: ReadonlyMap<InputKey, InputSpec> = new Map(DEPLOYMENT_INPUTS.map((s) => [s.key, s]));
+
+/**
+ * Checks one input against its declaration. Returns the value to use, or a one-line message.
+ * Example: `tensorParallel` 3 → 3; 0 → "tensor parallel size must be a whole number from 1 to 4096 (got 0)".
+ */
+export function checkInput(spec: InputSpec, value: unknown): { ok: true; value: unknown } | { ok: false; message: string } {
+  if (value === undefined) return { ok: true, value };
+  switch (spec.type) {
+    case 'integer': {
+      if (spec.special && value === spec.special.value) return { ok: true, value };
+      const whole = typeof value === 'number' && Number.isFinite(value) && Math.floor(value) === value;
+      if (!whole || (value as number) < spec.min) return { ok: false, message: `${spec.key} must be a positive integer (got ${String(value)})` };
+      if ((value as number) > spec.max) return { ok: false, message: `${spec.key} ${value} is larger than the supported maximum ${spec.max}` };
+      return { ok: true, value };
+    }
+    case 'number': {
+      const n = value as number;
+      const low = spec.exclusiveMin ? n > spec.min : n >= spec.min;
+      if (typeof value !== 'number' || !Number.isFinite(n) || !low || n > spec.max) {
+        return { ok: false, message: `${spec.key} must be in ${spec.exclusiveMin ? '(' : '['}${spec.min}, ${spec.max}] (got ${String(value)})` };
+      }
+      return { ok: true, value };
+    }
+    case 'boolean':
+      return typeof value === 'boolean' ? { ok: true, value } : { ok: false, message: `${spec.key} must be true or false (got ${String(value)})` };
+    case 'text':
+      return typeof value === 'string' ? { ok: true, value } : { ok: false, message: `${spec.key} must be text (got ${typeof value})` };
+  }
+}
+
+/** Engine flag (without dashes, lower case, `_` written `-`) to input, for one engine's spellings. */
+export function flagTable(engine: 'vllm' | 'sglang' | 'tgi'): Record<string, InputKey> {
+  const out: Record<string, InputKey> = {};
+  for (const s of DEPLOYMENT_INPUTS) for (const flag of s[engine] ?? []) out[flag] = s.key;
+  return out;
+}
+
+/** The flag a quick fix writes for an input, per engine. */
+export function canonicalFlags(engine: 'vllm' | 'sglang' | 'tgi'): Partial<Record<InputKey, string>> {
+  const out: Partial<Record<InputKey, string>> = {};
+  for (const s of DEPLOYMENT_INPUTS) { const first = s[engine]?.[0]; if (first) out[s.key] = first; }
+  return out;
+}
+
+/** TGI's environment variables per input. */
+export function tgiEnvTable(): Record<string, InputKey> {
+  const out: Record<string, InputKey> = {};
+  for (const s of DEPLOYMENT_INPUTS) if (s.tgiEnv) out[s.tgiEnv] = s.key;
+  return out;
+}
