@@ -9,7 +9,10 @@ import { normalizeConfig } from './normalize';
 import { QuantScheme, dtypeBytes, isKnownQuantization, normalizeDtypeName, schemeFromConfig, schemeFromName } from './quantization';
 import { WeightPlan, parametersActive, parametersTotal, rankWeightTable } from './weights';
 import { kvDtypeBytes, kvHeadsPerRank, modelKvBytesPerToken, modelStateBytesPerSequence, normalizeKvDtype } from './kvcache';
-import { DEFAULT_VLLM_VERSION, GiB, VllmProfile, defaultSchedulerLimits, emulateVllm, formatGiB, rankBaselines, vllmProfile } from './engine/vllm';
+import { GiB, formatGiB, rankBaselines } from './engine/vllm';
+import { resolveEngine } from './engine/engine';
+
+export { resolveEngine };
 import { decodeStep, peakFlopsFor, prefillStep, rooflinePoint } from './throughput';
 import { DEFAULT_ACCELERATOR_ID, findAccelerator, supportsFp8 } from './hardware';
 import { memoized } from './memo';
@@ -26,26 +29,6 @@ const fail = (message: string, subject?: BudgetDiagnostic['subject']): BudgetRes
   unsupported: message,
   diagnostics: [{ severity: 'error', code: 'invalid-input', message, subject }],
 });
-
-type EngineResolution = { ok: true; name: 'vllm'; profile: VllmProfile } | { ok: false; message: string };
-/** Engine specs seen, resolved once (a manifest repeats a few). */
-const engines = new Map<string, EngineResolution>();
-
-/** Parses `vllm`, `vllm@0.19.0`, `vllm@v0.6.4` into a profile. */
-export function resolveEngine(spec: string | undefined): EngineResolution {
-  return memoized(engines, spec ?? '', () => parseEngine(spec), 64);
-}
-
-function parseEngine(spec: string | undefined): EngineResolution {
-  const text = (spec ?? 'vllm').trim();
-  const [name, version] = text.split('@');
-  if (name.toLowerCase() !== 'vllm') {
-    return { ok: false, message: `Unknown engine "${name}": only vllm's startup sizing is emulated (use vllm or vllm@VERSION)` };
-  }
-  const profile = vllmProfile(version && version !== 'latest' ? version : DEFAULT_VLLM_VERSION);
-  if (!profile) return { ok: false, message: `Cannot read vLLM version "${version}" (expected e.g. vllm@0.19.0)` };
-  return { ok: true, name: 'vllm', profile };
-}
 
 /**
  * Schemes per model and override text. One object per pair keeps per-scheme memos (the per-rank weight tables)
@@ -136,6 +119,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   const engine = resolveEngine(inputs.engine);
   if (!engine.ok) return fail(engine.message, 'engine');
   const profile = engine.profile;
+  if (engine.note) assumptions.push(engine.note);
 
   const lookup = findAccelerator(inputs.gpu ?? DEFAULT_ACCELERATOR_ID, options.extraAccelerators);
   if (!lookup.ok) {
@@ -166,7 +150,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   const defaultLen = model.maxPositionEmbeddings ?? 2048;
   if (!model.maxPositionEmbeddings) assumptions.push('max_position_embeddings absent: 2048 assumed as the default max_model_len');
   const maxModelLen = checked.maxModelLen ?? defaultLen;
-  const limits = defaultSchedulerLimits(acc, profile, maxModelLen);
+  const limits = engine.engine.schedulerDefaults(acc, profile, maxModelLen);
   const settings = {
     tp, pp, maxModelLen,
     gpuMemoryUtilization: util ?? profile.defaultGpuMemoryUtilization,
@@ -179,7 +163,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   };
 
   // --- memory --------------------------------------------------------------------------------
-  const vllm = emulateVllm(model, plan, acc, settings, profile);
+  const vllm = engine.engine.sizeAtStartup(model, plan, acc, settings, profile);
   const weightBytes = exactWeightBytes(files, model, plan, inputs) ?? rankWeightTable(model, plan, tp).totalBytes;
 
   // --- speed ---------------------------------------------------------------------------------

@@ -19,11 +19,20 @@ export interface VllmProfile {
   activationScale: number;
 }
 
+/** The version used when nothing names one: the release the emulation was calibrated on. */
 export const DEFAULT_VLLM_VERSION = '0.19.0';
+/** The newest release whose memory rules are emulated (`latest`, `nightly` and newer versions use it). */
+export const NEWEST_VLLM_VERSION = '0.34.0';
 
-export function parseVersion(v: string): [number, number, number] | undefined {
+export type Version = [number, number, number];
+
+export function parseVersion(v: string): Version | undefined {
   const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(v.trim());
   return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : undefined;
+}
+
+export function compareVersions(a: Version, b: Version): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 }
 
 const atLeast = (v: [number, number, number], major: number, minor: number): boolean =>
