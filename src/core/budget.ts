@@ -149,9 +149,19 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
 
   const defaultLen = model.maxPositionEmbeddings ?? 2048;
   if (!model.maxPositionEmbeddings) assumptions.push('max_position_embeddings absent: 2048 assumed as the default max_model_len');
-  const maxModelLen = checked.maxModelLen ?? defaultLen;
+  const autoLen = checked.maxModelLen === -1;
+  if (autoLen && !profile.autoFitMaxModelLen) return fail(`max_model_len auto (-1) needs vLLM 0.12 or later (this deployment runs ${profile.version})`, 'maxModelLen');
+  if (inputs.kvCacheMemoryBytes !== undefined && !profile.kvCacheMemoryBytes) assumptions.push(`--kv-cache-memory-bytes is not read by vLLM ${profile.version} (from 0.11): ignored`);
+  let maxModelLen = autoLen ? defaultLen : (checked.maxModelLen ?? defaultLen);
   const limits = engine.engine.schedulerDefaults(acc, profile, maxModelLen);
+  const lora = inputs.enableLora ? { maxLoras: checked.maxLoras ?? 1, maxLoraRank: checked.maxLoraRank ?? 16 } : undefined;
+  if (!inputs.enableLora && (checked.maxLoras !== undefined || checked.maxLoraRank !== undefined)) assumptions.push('--max-loras / --max-lora-rank without --enable-lora: no LoRA memory counted');
   const settings = {
+    enforceEager: inputs.enforceEager === true,
+    kvCacheMemoryBytes: profile.kvCacheMemoryBytes ? checked.kvCacheMemoryBytes : undefined,
+    numGpuBlocksOverride: checked.numGpuBlocksOverride,
+    cpuOffloadBytes: checked.cpuOffloadGb !== undefined ? checked.cpuOffloadGb * GiB : undefined,
+    lora,
     tp, pp, maxModelLen,
     gpuMemoryUtilization: util ?? profile.defaultGpuMemoryUtilization,
     maxNumBatchedTokens: checked.maxNumBatchedTokens ?? limits.maxNumBatchedTokens,
@@ -163,7 +173,14 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   };
 
   // --- memory --------------------------------------------------------------------------------
-  const vllm = engine.engine.sizeAtStartup(model, plan, acc, settings, profile);
+  let vllm = engine.engine.sizeAtStartup(model, plan, acc, settings, profile);
+  if (autoLen && !vllm.fits && vllm.weightsFit && vllm.estimatedMaxModelLen > 0) {
+    // _auto_fit_max_model_len (kv_cache_utils.py / kv_cache_planning.py): the longest that fits, then sized again.
+    assumptions.push(`max_model_len auto: reduced from ${formatInt(maxModelLen)} to ${formatInt(vllm.estimatedMaxModelLen)} to fit in GPU memory`);
+    maxModelLen = vllm.estimatedMaxModelLen;
+    settings.maxModelLen = maxModelLen;
+    vllm = engine.engine.sizeAtStartup(model, plan, acc, settings, profile);
+  }
   const weightBytes = exactWeightBytes(files, model, plan, inputs) ?? rankWeightTable(model, plan, tp).totalBytes;
 
   // --- speed ---------------------------------------------------------------------------------
@@ -187,7 +204,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   if (kvHeads !== undefined && kvHeads < tp) {
     diagnostics.push({ severity: 'information', code: 'kv-heads-replicated', subject: 'tensorParallel', message: `${kvHeads} KV head${kvHeads === 1 ? '' : 's'} < tensor parallel ${tp}: each GPU keeps a replica (${kvHeadsPerRank(kvHeads, tp)} head per GPU), so KV per GPU does not shrink past TP ${kvHeads}` });
   }
-  if (model.maxPositionEmbeddings && checked.maxModelLen && checked.maxModelLen > model.maxPositionEmbeddings) {
+  if (model.maxPositionEmbeddings && checked.maxModelLen && !autoLen && checked.maxModelLen > model.maxPositionEmbeddings) {
     diagnostics.push({ severity: 'error', code: 'max-model-len-above-max-position', subject: 'maxModelLen', suggestedValue: model.maxPositionEmbeddings, message: `max_model_len ${checked.maxModelLen} is greater than the model's max_position_embeddings ${model.maxPositionEmbeddings}; vLLM refuses it unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1` });
   }
   const fp8Weights = scheme?.weightDtype === 'fp8';
@@ -204,7 +221,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       message: `Weights need ${formatGiB(binding.weightBytes)} GiB per GPU but ${formatGiB(reported.requestedBytes)} GiB is requested (${acc.name}, utilization ${settings.gpuMemoryUtilization})${suggested ? `; tensor parallel ${suggested} fits` : ''}`,
     });
   } else if (!vllm.fits && vllm.errorMessage) {
-    const fromModel = checked.maxModelLen === undefined;
+    const fromModel = checked.maxModelLen === undefined || autoLen;
     diagnostics.push({
       severity: fromModel ? 'warning' : 'error',
       code: fromModel ? 'context-does-not-fit' : 'kv-does-not-fit',
@@ -250,7 +267,8 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       activationPeakBytes: reported.activationPeakBytes,
       nonTorchBytes: reported.nonTorchBytes,
       cudaGraphBytes: reported.cudaGraphBytes,
-      cudaGraphSubtracted: profile.subtractsCudaGraphs,
+      cudaGraphSubtracted: profile.subtractsCudaGraphs && !settings.enforceEager && settings.kvCacheMemoryBytes === undefined,
+      loraBytes: reported.loraBytes,
       kvCacheBytes: Math.max(0, reported.availableKvBytes),
       kvBytesPerToken: reported.kvBytesPerToken,
     },

@@ -167,6 +167,8 @@ export interface BudgetReport {
     cudaGraphBytes: number;
     /** True when the CUDA-graph estimate is subtracted before sizing the KV cache (version-dependent). */
     cudaGraphSubtracted: boolean;
+    /** LoRA adapter slots preallocated on this rank (`--enable-lora`), included in `weightBytes`. */
+    loraBytes: number;
     kvCacheBytes: number;
     /** KV bytes per token held on this rank (TP-divided, replicated heads, MLA undivided). */
     kvBytesPerToken: number;

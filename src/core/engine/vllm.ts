@@ -17,6 +17,10 @@ export interface VllmProfile {
   subtractsCudaGraphs: boolean;
   /** Activation peak relative to 0.17+ (the dummy-run peak fell ~60% at 0.17.0). */
   activationScale: number;
+  /** `--max-model-len auto` / -1: the longest context that fits (`_auto_fit_max_model_len`, PR #29431). */
+  autoFitMaxModelLen: boolean;
+  /** `--kv-cache-memory-bytes` is read (PR #21489). */
+  kvCacheMemoryBytes: boolean;
 }
 
 /** The version used when nothing names one: the release the emulation was calibrated on. */
@@ -48,6 +52,8 @@ export function vllmProfile(version: string): VllmProfile | undefined {
     defaultGpuMemoryUtilization: atLeast(v, 0, 21) ? 0.92 : 0.9,
     subtractsCudaGraphs: atLeast(v, 0, 21),
     activationScale: v1 && !atLeast(v, 0, 17) ? 2.5 : 1,
+    autoFitMaxModelLen: atLeast(v, 0, 12),
+    kvCacheMemoryBytes: atLeast(v, 0, 11),
   };
 }
 
@@ -75,10 +81,22 @@ export interface VllmSettings {
   activationDtypeBytes: number;
   /** Bytes per element of Mamba state. */
   stateDtypeBytes: number;
+  /** `--enforce-eager`: no CUDA graphs are captured, so none are estimated or held. */
+  enforceEager?: boolean;
+  /** `--kv-cache-memory-bytes`: the KV cache size per GPU, taken as is (utilization ignored). */
+  kvCacheMemoryBytes?: number;
+  /** `--num-gpu-blocks-override`: blocks allocated whatever memory is free. */
+  numGpuBlocksOverride?: number;
+  /** `--cpu-offload-gb` in bytes: weights per GPU kept in CPU memory. */
+  cpuOffloadBytes?: number;
+  /** `--enable-lora` with `--max-loras` / `--max-lora-rank`. */
+  lora?: { maxLoras: number; maxLoraRank: number };
 }
 
 export interface RankBudget {
   stage: number;
+  /** LoRA adapter slots (`max_loras` × `max_lora_rank`) preallocated on this rank, inside the weight figure. */
+  loraBytes: number;
   /** The stage's layers by kind. */
   layers: readonly LayerKind[];
   layerCount: number;
@@ -149,6 +167,26 @@ export function activationPeakBytes(model: ModelDescription, layers: readonly La
   const reqs = Math.min(s.maxNumSeqs, T);
   const sampler = lastStage ? T * h * b + reqs * paddedVocab * (13 + b) : 0;
   return Math.max(forward, sampler) * profile.activationScale;
+}
+
+/**
+ * LoRA slots vLLM preallocates on each rank (`BaseLayerWithLoRA.create_lora_weights`, vllm/lora/layers): for every
+ * linear layer of attention and MLP, `max_loras` stacks of A (rank × input) and B (output × rank) in the model dtype.
+ * A column-parallel layer (output ≥ input: qkv, gate_up) splits B across TP and keeps A whole; a row-parallel
+ * one (o_proj, down) splits A and keeps B whole. Routed experts are not LoRA targets here.
+ * Example: Llama-3.1-8B q/k/v (4096 → 6144), TP 1, 4 LoRAs of rank 16, bf16: 4 × 16 × (4096 + 6144) × 2 bytes.
+ */
+export function loraBytesPerRank(model: ModelDescription, range: { start: number; end: number }, lora: { maxLoras: number; maxLoraRank: number }, dtypeBytes: number, tp: number): number {
+  let elements = 0;
+  for (const g of model.weights) {
+    if (!g.shape || g.layer === undefined || g.layer < range.start || g.layer >= range.end) continue;
+    if (g.role !== 'attention' && g.role !== 'mlp' && g.role !== 'shared-expert') continue;
+    if (!g.quantizable) continue;
+    const { input, output } = g.shape;
+    const split = g.tp === 'split' ? tp : 1;
+    elements += output >= input ? input + output / split : input / split + output;
+  }
+  return lora.maxLoras * lora.maxLoraRank * elements * dtypeBytes;
 }
 
 /** CUDA context, cuBLAS/NCCL workspaces and custom all-reduce buffers outside torch's allocator. */
@@ -244,16 +282,20 @@ export function formatGiB(bytes: number): string {
 
 /** What each pipeline stage's rank holds before any KV cache: weights (with rotary tables), activation peak, non-torch. */
 export function rankBaselines(model: ModelDescription, plan: WeightPlan, s: VllmSettings, profile: VllmProfile):
-  Array<{ stage: number; layers: readonly LayerKind[]; layerCount: number; weightBytes: number; activation: number; nonTorch: number }> {
+  Array<{ stage: number; layers: readonly LayerKind[]; layerCount: number; weightBytes: number; loraBytes: number; activation: number; nonTorch: number }> {
   const ranges = pipelineLayerRanges(model.numLayers, s.pp);
   const rotary = rotaryCacheBytes(model, s.activationDtypeBytes);
   return ranges.map((range, stage) => {
     const layers = layerKinds(model, range.start, range.end);
+    const stored = weightBytesPerRank(model, plan, { tp: s.tp, pp: ranges.length, stage, mxfp4ExpertPadding: true });
+    const lora = s.lora ? loraBytesPerRank(model, range, s.lora, s.activationDtypeBytes, s.tp) : 0;
     return {
       stage,
       layers,
       layerCount: layers.reduce((n, k) => n + k.count, 0),
-      weightBytes: weightBytesPerRank(model, plan, { tp: s.tp, pp: ranges.length, stage, mxfp4ExpertPadding: true }) + rotary,
+      // `--cpu-offload-gb` keeps up to that many bytes of each GPU's weights in CPU memory.
+      weightBytes: Math.max(0, stored - (s.cpuOffloadBytes ?? 0)) + rotary + lora,
+      loraBytes: lora,
       activation: activationPeakBytes(model, layers, stage === ranges.length - 1, s, profile),
       nonTorch: nonTorchBytes(s.tp, s.pp, profile),
     };
@@ -264,18 +306,23 @@ export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Acce
   const total = acc.visibleMemoryGiB * GiB;
   const requested = total * s.gpuMemoryUtilization;
   const layouts: Array<ReturnType<typeof kvLayout>> = [];
-  const ranks: RankBudget[] = rankBaselines(model, plan, s, profile).map(({ stage, layers, layerCount, weightBytes, activation, nonTorch }) => {
-    const graphs = cudaGraphBytes(layerCount);
-    const available = requested - weightBytes - activation - nonTorch - (profile.subtractsCudaGraphs ? graphs : 0);
+  const ranks: RankBudget[] = rankBaselines(model, plan, s, profile).map(({ stage, layers, layerCount, weightBytes, loraBytes, activation, nonTorch }) => {
+    const graphs = s.enforceEager ? 0 : cudaGraphBytes(layerCount);
+    // determine_available_memory (vllm/v1/worker/gpu_worker.py): a stated KV size is taken as is.
+    const available = s.kvCacheMemoryBytes !== undefined
+      ? s.kvCacheMemoryBytes
+      : requested - weightBytes - activation - nonTorch - (profile.subtractsCudaGraphs ? graphs : 0);
     const layout = kvLayout(layers, s);
     layouts.push(layout);
     const state = stateBytes(layers, s);
     const usable = Math.max(0, available);
     let numBlocks = 0;
     if (layout.bytesPerBlock > 0) numBlocks = Math.floor(usable / layout.bytesPerBlock);
+    // get_num_blocks (kv_cache_utils.py): the override replaces the count; the fit check still uses the memory.
+    if (s.numGpuBlocksOverride !== undefined) numBlocks = s.numGpuBlocksOverride;
     const blocks = blocksPerRequest(layout, s.maxModelLen, s);
     return {
-      stage, layers, layerCount, totalBytes: total, requestedBytes: requested, weightBytes, activationPeakBytes: activation,
+      stage, loraBytes, layers, layerCount, totalBytes: total, requestedBytes: requested, weightBytes, activationPeakBytes: activation,
       nonTorchBytes: nonTorch, cudaGraphBytes: graphs, availableKvBytes: available,
       kvBytesPerToken: layout.specs.reduce((t, sp) => t + (sp.pageBytes / s.blockSize) * sp.count, 0),
       stateBytesPerSequence: state, numBlocks, numGroups: layout.numGroups, blocksPerRequest: blocks,

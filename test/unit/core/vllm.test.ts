@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { compareStartup, isV1Record, median, startupRecords } from '../../../scripts/groundTruth';
-import { DEFAULT_VLLM_VERSION, defaultSchedulerLimits, nonTorchBytes, vllmProfile } from '../../../src/core/engine/vllm';
+import { DEFAULT_VLLM_VERSION, NEWEST_VLLM_VERSION, defaultSchedulerLimits, nonTorchBytes, vllmProfile } from '../../../src/core/engine/vllm';
 import { findAccelerator } from '../../../src/core/hardware';
 import { GiB, budget } from './helpers';
 
@@ -94,5 +94,79 @@ describe('vLLM accounting mechanics', () => {
     // The last stage holds the LM head and the sampler's activation peak, so it has fewer blocks than stage 0.
     const stage0Blocks = Math.floor(r.perGpu.kvCacheBytes / (16 * 8 * 2 * 8 * 128 * 2));
     assert.ok(r.capacity.numBlocks < stage0Blocks);
+  });
+});
+
+describe('vLLM flags that change the budget', () => {
+  const base = { gpu: 'H100 SXM', maxModelLen: 8192, gpuMemoryUtilization: 0.9 } as const;
+  // Llama-3.1-8B: 32 layers × 2 × 8 KV heads × 128 × 2 bytes = 131,072 bytes per token; a 16-token block is 2 MiB.
+  const blockBytes = 16 * 32 * 2 * 8 * 128 * 2;
+
+  it('--enforce-eager reserves nothing for CUDA graphs where vLLM would subtract them (0.21+)', () => {
+    const graphs = budget('llama3.1/Meta-Llama-3.1-8B', { ...base, engine: 'vllm@0.21.0' });
+    const eager = budget('llama3.1/Meta-Llama-3.1-8B', { ...base, engine: 'vllm@0.21.0', enforceEager: true });
+    assert.ok(graphs.perGpu.cudaGraphBytes > 0 && graphs.perGpu.cudaGraphSubtracted);
+    assert.strictEqual(eager.perGpu.cudaGraphBytes, 0);
+    assert.strictEqual(eager.perGpu.cudaGraphSubtracted, false);
+    assert.ok(Math.abs(eager.perGpu.kvCacheBytes - graphs.perGpu.kvCacheBytes - graphs.perGpu.cudaGraphBytes) < 1);
+  });
+
+  it('--kv-cache-memory-bytes is the KV cache, whatever the utilization leaves', () => {
+    const bytes = 10 * GiB;
+    const r = budget('llama3.1/Meta-Llama-3.1-8B', { ...base, kvCacheMemoryBytes: bytes });
+    assert.strictEqual(r.perGpu.kvCacheBytes, bytes);
+    assert.strictEqual(r.capacity.numBlocks, Math.floor(bytes / blockBytes));
+    assert.strictEqual(r.capacity.kvCacheTokens, Math.floor(bytes / blockBytes) * 16);
+  });
+
+  it('--num-gpu-blocks-override sets the block count (and so the tokens and concurrency)', () => {
+    const r = budget('llama3.1/Meta-Llama-3.1-8B', { ...base, numGpuBlocksOverride: 1000 });
+    assert.strictEqual(r.capacity.numBlocks, 1000);
+    assert.strictEqual(r.capacity.kvCacheTokens, 16000);
+    assert.ok(Math.abs(r.capacity.maxConcurrency - 1000 / (8192 / 16)) < 1e-9);
+  });
+
+  it('--cpu-offload-gb takes that many GiB of weights off each GPU', () => {
+    const r = budget('llama3.1/Meta-Llama-3.1-8B', base);
+    const off = budget('llama3.1/Meta-Llama-3.1-8B', { ...base, cpuOffloadGb: 4 });
+    assert.ok(Math.abs(r.perGpu.weightBytes - off.perGpu.weightBytes - 4 * GiB) < 1);
+    assert.ok(Math.abs(off.perGpu.kvCacheBytes - r.perGpu.kvCacheBytes - 4 * GiB) < 1);
+  });
+
+  it('--enable-lora preallocates max_loras × max_lora_rank A and B stacks for every attention and MLP linear layer', () => {
+    // Per layer (input → output): qkv 4096 → 6144 and gate_up 4096 → 28672 are column-parallel (A whole, B split);
+    // o_proj 4096 → 4096 likewise; down 14336 → 4096 is row-parallel (A split, B whole). TP 1: every side whole.
+    const perLayer = (4096 + 6144) + (4096 + 4096) + (4096 + 28672) + (14336 + 4096);
+    const want = 4 * 16 * 32 * perLayer * 2;
+    const r = budget('llama3.1/Meta-Llama-3.1-8B', { ...base, enableLora: true, maxLoras: 4, maxLoraRank: 16 });
+    assert.strictEqual(r.perGpu.loraBytes, want);
+    const plain = budget('llama3.1/Meta-Llama-3.1-8B', base);
+    assert.ok(Math.abs(r.perGpu.weightBytes - plain.perGpu.weightBytes - want) < 1);
+    // Defaults: one adapter of rank 16.
+    assert.strictEqual(budget('llama3.1/Meta-Llama-3.1-8B', { ...base, enableLora: true }).perGpu.loraBytes, want / 4);
+    // At TP 2 the split sides halve: B of column-parallel layers, A of row-parallel ones.
+    const tp2PerLayer = (4096 + 6144 / 2) + (4096 + 4096 / 2) + (4096 + 28672 / 2) + (14336 / 2 + 4096);
+    const tp2 = budget('llama3.1/Meta-Llama-3.1-8B', { ...base, enableLora: true, maxLoras: 4, maxLoraRank: 16, tensorParallel: 2, gpuCount: 2 });
+    assert.strictEqual(tp2.perGpu.loraBytes, 4 * 16 * 32 * tp2PerLayer * 2);
+  });
+
+  it('--max-model-len auto (-1) picks the longest context that fits, from vLLM 0.12', () => {
+    const full = budget('llama3.1/Meta-Llama-3.1-8B', { gpu: '4090' });
+    assert.strictEqual(full.capacity.fits, false);
+    const auto = budget('llama3.1/Meta-Llama-3.1-8B', { gpu: '4090', maxModelLen: -1 });
+    assert.strictEqual(auto.capacity.fits, true);
+    assert.strictEqual(auto.settings.maxModelLen, full.capacity.estimatedMaxModelLen);
+    assert.ok(auto.model.assumptions.some((a) => /auto: reduced from 131,072/.test(a)));
+    // Where the whole context fits, auto keeps it.
+    assert.strictEqual(budget('llama3.1/Meta-Llama-3.1-8B', { gpu: 'H100 SXM', maxModelLen: -1 }).settings.maxModelLen, 131072);
+    assert.throws(() => budget('llama3.1/Meta-Llama-3.1-8B', { gpu: '4090', maxModelLen: -1, engine: 'vllm@0.10.1' }), /needs vLLM 0\.12/);
+  });
+
+  it('reads latest, nightly and versions newer than the newest emulated as the newest, and says so', () => {
+    for (const spec of ['vllm@latest', 'vllm@nightly', 'vllm@9.1.0']) {
+      const r = budget('llama3.1/Meta-Llama-3.1-8B', { ...base, engine: spec });
+      assert.strictEqual(r.settings.engineVersion, NEWEST_VLLM_VERSION, spec);
+      assert.ok(r.model.assumptions.some((a) => a.includes(NEWEST_VLLM_VERSION)), spec);
+    }
   });
 });
