@@ -82,7 +82,8 @@ function engineOf(r: StartupRecord): string {
 
 /** vLLM quantization method + checkpoint name -> our scheme (compressed-tensors checkpoints say their scheme in the name). */
 export function quantizationOf(r: { quantization?: string | null; model_id?: string }): string | undefined {
-  const q = (r.quantization ?? '').toLowerCase();
+  // "mxfp4 (Marlin)", "compressed-tensors (fp8 dynamic)": the method is the first word.
+  const q = (r.quantization ?? '').toLowerCase().replace(/\s*\(.*$/, '').trim();
   const id = (r.model_id ?? '').toLowerCase();
   if (!q) return undefined;
   if (q === 'compressed-tensors') {
@@ -102,9 +103,23 @@ function gpuOf(r: StartupRecord): string {
   return g;
 }
 
+/**
+ * What the record says of the machines: GPUs on several nodes ("on 2 nodes via Ray", "across nodes"), and links
+ * without peer-to-peer ("no P2P").
+ */
+function topologyOf(r: StartupRecord): Pick<BudgetInputs, 'nodes' | 'interconnect'> {
+  const text = r.gpu.toLowerCase();
+  const nodes = /on (\d+) nodes/.exec(text)?.[1];
+  return {
+    nodes: nodes ? Number(nodes) : /across nodes/.test(text) ? Math.max(2, r.tensor_parallel_size ?? 2) : undefined,
+    interconnect: /no p2p/.test(text) ? 'pcie' : undefined,
+  };
+}
+
 export function startupInputs(r: StartupRecord): BudgetInputs {
   const dtype = (r.dtype ?? 'auto').split(' ')[0];
   return {
+    ...topologyOf(r),
     gpu: r.gpu_cli ?? gpuOf(r),
     gpuCount: r.gpu_count,
     tensorParallel: r.tensor_parallel_size ?? 1,

@@ -162,6 +162,11 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
     numGpuBlocksOverride: checked.numGpuBlocksOverride,
     cpuOffloadBytes: checked.cpuOffloadGb !== undefined ? checked.cpuOffloadGb * GiB : undefined,
     lora,
+    topology: {
+      interconnect: inputs.interconnect?.trim().toLowerCase() || acc.interconnect.kind,
+      computeCapability: acc.computeCapability ? Number(acc.computeCapability) : undefined,
+      nodes: checked.nodes ?? 1,
+    },
     tp, pp, maxModelLen,
     gpuMemoryUtilization: util ?? profile.defaultGpuMemoryUtilization,
     maxNumBatchedTokens: checked.maxNumBatchedTokens ?? limits.maxNumBatchedTokens,

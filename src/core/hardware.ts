@@ -531,6 +531,8 @@ export function validateAccelerator(obj: unknown): { ok: true; accelerator: Acce
     source: o.source ?? 'user-defined',
   };
   if (o.instanceGpuCounts) accelerator.instanceGpuCounts = { ...o.instanceGpuCounts };
+  if (o.unifiedMemory !== undefined) accelerator.unifiedMemory = o.unifiedMemory;
+  if (o.computeCapability !== undefined) accelerator.computeCapability = o.computeCapability;
   return { ok: true, accelerator };
 }
 

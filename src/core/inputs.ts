@@ -144,6 +144,14 @@ export const DEPLOYMENT_INPUTS: readonly InputSpec[] = [
     doc: 'Serve LoRA adapters: vLLM reserves their weights on the GPU. Default off.',
   },
   {
+    key: 'nodes', type: 'integer', min: 1, max: INPUT_LIMITS.parallel, label: 'nodes', cli: 'nodes', cliValue: 'N', budgetKey: 'nodes',
+    doc: 'Machines the GPUs are spread over (a LeaderWorkerSet of size N, Ray across nodes). Across nodes vLLM runs no custom all-reduce. Default 1.',
+  },
+  {
+    key: 'interconnect', type: 'text', label: 'GPU interconnect', cli: 'interconnect', cliValue: 'nvswitch|nvlink|pcie-p2p|pcie', budgetKey: 'interconnect',
+    doc: 'How the GPUs of a node are linked, when it differs from the catalog (PCIe cards without peer-to-peer: pcie). Default: the GPU\'s.',
+  },
+  {
     key: 'batch', type: 'integer', min: 1, max: INPUT_LIMITS.batch, label: 'decode batch', cli: 'batch', cliValue: 'N',
     doc: 'Sequences decoded together for the speed figures. Default 1.',
   },

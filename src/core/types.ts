@@ -57,6 +57,10 @@ export interface BudgetInputs {
   numGpuBlocksOverride?: number;
   /** `--cpu-offload-gb`: GiB of weights per GPU kept in CPU memory. */
   cpuOffloadGb?: number;
+  /** Nodes the GPUs are spread over (LeaderWorkerSet size, Ray across machines); default 1. */
+  nodes?: number;
+  /** The GPUs' link when it differs from the catalog's (`nvswitch`, `nvlink`, `pcie-p2p`, `pcie`). */
+  interconnect?: string;
   /** `--enable-lora`, `--max-loras`, `--max-lora-rank`: LoRA adapter weights reserved on the GPU. */
   enableLora?: boolean;
   maxLoras?: number;
@@ -95,7 +99,15 @@ export interface Accelerator {
   flopsPerSecond: {
     fp32?: number; tf32?: number; bf16?: number; fp16?: number; fp8?: number; int8?: number; fp4?: number;
   };
+  /**
+   * How GPUs of a node talk: `nvswitch` (all-to-all NVLink), `nvlink` (bridged pairs), `pcie-p2p` (PCIe with
+   * peer-to-peer), `pcie` (no P2P), `unified` (one package, shared memory), or a vendor fabric.
+   */
   interconnect: { kind: string; bandwidthBytesPerSecond: number };
+  /** CPU and GPU share one memory (GB10, Jetson, Apple): the runtime reports no separate GPU memory. */
+  unifiedMemory?: boolean;
+  /** NVIDIA compute capability (`9.0` Hopper, `10.0` Blackwell, `8.0` Ampere): picks kernels and their layouts. */
+  computeCapability?: string;
   /** Names deployments use: nvidia-smi names, Kubernetes product labels, GKE names, instance types, short forms. */
   aliases: string[];
   /** Where the figures come from (datasheet URL or title). */

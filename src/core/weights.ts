@@ -77,11 +77,17 @@ export interface RankPlacement {
   pp: number;
   /** Pipeline stage of the rank. */
   stage: number;
-  /** Pad quantized MoE expert matrices as vLLM's MXFP4 kernels do (multiples of 256). */
-  mxfp4ExpertPadding?: boolean;
+  /** Pad MXFP4 MoE expert matrices as the GPU's MXFP4 kernel does (see `mxfp4PaddingFor` in the vLLM emulation). */
+  mxfp4ExpertPadding?: Mxfp4Padding;
 }
 
 const padTo = (n: number, multiple: number): number => Math.ceil(n / multiple) * multiple;
+
+/** Multiples an MXFP4 MoE kernel pads an expert's intermediate width per rank and its hidden size to. */
+export interface Mxfp4Padding { intermediate: number; hidden: number }
+
+/** The padding the first release of this emulation applied everywhere (FlashInfer TRTLLM on Blackwell). */
+export const MXFP4_PADDING_256: Mxfp4Padding = { intermediate: 256, hidden: 256 };
 
 /** Stored bytes of one group on one tensor-parallel rank. */
 export function groupBytesPerRank(model: ModelDescription, g: WeightGroup, plan: WeightPlan, placement: RankPlacement): number {
@@ -96,8 +102,9 @@ export function groupBytesPerRank(model: ModelDescription, g: WeightGroup, plan:
   if (placement.mxfp4ExpertPadding && g.role === 'expert' && g.shape && plan.scheme?.weightDtype === 'mxfp4' && plan.scheme.converts(g)) {
     const moe = g.layer !== undefined ? model.layers[g.layer]?.moe : undefined;
     if (moe) {
-      const hidden = padTo(g.shape.input, 256);
-      const width = padTo(Math.ceil(moe.expertIntermediate / tp), 256);
+      const pad = placement.mxfp4ExpertPadding;
+      const hidden = padTo(g.shape.input, pad.hidden);
+      const width = padTo(Math.ceil(moe.expertIntermediate / tp), pad.intermediate);
       const perExpert = hidden * 2 * width + width * hidden;
       return (moe.experts * perExpert * plan.scheme.bitsPerWeight) / 8;
     }
@@ -155,7 +162,7 @@ interface PlanLayerSums {
   sizedPerTp: WeightGroup[];
 }
 
-interface PlanMemo { sums: PlanLayerSums; tables: Map<number, RankWeightTable> }
+interface PlanMemo { sums: PlanLayerSums; tables: Map<string, RankWeightTable> }
 
 const NO_SCHEME = {};
 /** Per model, per scheme object (budgets resolve one per model and override), per base dtype. */
@@ -168,9 +175,10 @@ function planMemo(model: ModelDescription, plan: WeightPlan): PlanMemo {
   return memoized(byDtype, plan.baseDtypeBytes, () => ({ sums: planLayerSums(model, plan), tables: new Map() }));
 }
 
-export function rankWeightTable(model: ModelDescription, plan: WeightPlan, tp: number): RankWeightTable {
+export function rankWeightTable(model: ModelDescription, plan: WeightPlan, tp: number, padding: Mxfp4Padding = MXFP4_PADDING_256): RankWeightTable {
   const memo = planMemo(model, plan);
-  return memoized(memo.tables, tp, () => buildRankWeightTable(model, plan, memo.sums, tp), TABLES_PER_PLAN);
+  const key = `${tp}|${padding.intermediate}|${padding.hidden}`;
+  return memoized(memo.tables, key, () => buildRankWeightTable(model, plan, memo.sums, tp, padding), TABLES_PER_PLAN);
 }
 
 const isRowTable = (g: WeightGroup): boolean => g.role === 'embedding' || g.role === 'position-embedding';
@@ -204,7 +212,7 @@ function planLayerSums(model: ModelDescription, plan: WeightPlan): PlanLayerSums
   return sums;
 }
 
-function buildRankWeightTable(model: ModelDescription, plan: WeightPlan, sums: PlanLayerSums, tp: number): RankWeightTable {
+function buildRankWeightTable(model: ModelDescription, plan: WeightPlan, sums: PlanLayerSums, tp: number, padding: Mxfp4Padding): RankWeightTable {
   const n = Math.max(0, model.numLayers);
   const t = {
     tp, totalBytes: sums.totalBytes, allocatedBytes: new Float64Array(n), storedBytes: new Float64Array(n), fullBytes: new Float64Array(n),
@@ -219,7 +227,7 @@ function buildRankWeightTable(model: ModelDescription, plan: WeightPlan, sums: P
     t.matmulFlopsPerToken[i] = sums.matmulFlopsPerTokenUnsplit[i] / tp;
   }
   const stored = { tp, pp: 1, stage: 0 };
-  const allocated = { tp, pp: 1, stage: 0, mxfp4ExpertPadding: true };
+  const allocated = { tp, pp: 1, stage: 0, mxfp4ExpertPadding: padding };
   for (const g of sums.sizedPerTp) {
     const layered = g.layer !== undefined;
     if (layered && !(g.layer! >= 0 && g.layer! < n)) continue; // on no pipeline stage
@@ -250,7 +258,7 @@ function buildRankWeightTable(model: ModelDescription, plan: WeightPlan, sums: P
 
 /** Stored weight bytes on one rank (TP shard of the layers of its pipeline stage). */
 export function weightBytesPerRank(model: ModelDescription, plan: WeightPlan, placement: RankPlacement): number {
-  const table = rankWeightTable(model, plan, placement.tp);
+  const table = rankWeightTable(model, plan, placement.tp, placement.mxfp4ExpertPadding);
   const stages = pipelineLayerRanges(model.numLayers, placement.pp);
   const range = stages[Math.min(placement.stage, stages.length - 1)];
   const perLayer = placement.mxfp4ExpertPadding ? table.allocatedBytes : table.storedBytes;

@@ -145,7 +145,9 @@ describe('hardware catalog: datasheet figures', () => {
     near(peakFlops(h, 'fp32'), 67e12, 1e-6, 'fp32');
     assert.strictEqual(h.memoryBytes, 80 * GIB);
     assert.strictEqual(h.visibleMemoryGiB, 79.19);
-    assert.strictEqual(h.interconnect.kind, 'nvlink');
+    // HGX H100 boards link all eight GPUs through NVSwitch; Hopper is compute capability 9.0.
+    assert.strictEqual(h.interconnect.kind, 'nvswitch');
+    assert.strictEqual(h.computeCapability, '9.0');
     assert.strictEqual(h.interconnect.bandwidthBytesPerSecond, 900e9);
     assert.strictEqual(peakFlops(h, 'fp4'), undefined);
   });

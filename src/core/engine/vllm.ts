@@ -4,22 +4,43 @@
 import { Accelerator } from '../types';
 import { LayerDescription, LayerKind, ModelDescription, layerKinds } from '../model';
 import { CacheSpec, cacheSpecOf, groupKey, maxMemoryUsageBytes, pageSizeBytes } from '../cacheSpec';
-import { VOCAB_PADDING, WeightPlan, pipelineLayerRanges, rotaryCacheBytes, weightBytesPerRank } from '../weights';
+import { MXFP4_PADDING_256, Mxfp4Padding, VOCAB_PADDING, WeightPlan, pipelineLayerRanges, rotaryCacheBytes, weightBytesPerRank } from '../weights';
 
 export const GiB = 1024 ** 3;
+
+/**
+ * How the sampler warm-up of the profiling run does top-k/top-p (vllm/v1/sample/ops/topk_topp_sampler.py), which
+ * sets its memory per logit element: FlashInfer's kernel (≤ 0.11.0, and again from 0.21, #40376), PyTorch's
+ * full-vocabulary sort (0.11.1–0.16: FlashInfer off by default, #26859), or the Triton top-k/top-p kernel
+ * (0.17–0.20, #33538 — the "~60 % activation drop" at 0.17).
+ */
+export type SamplerPath = 'flashinfer' | 'native-sort' | 'triton';
 
 export interface VllmProfile {
   version: string;
   /** The V1 engine (0.8+); the V0 engine profiled differently. */
   v1: boolean;
+  /** `CacheConfig.gpu_memory_utilization` default: 0.9, 0.92 from 0.21 (#38284). */
   defaultGpuMemoryUtilization: number;
-  /** Newer releases subtract the CUDA-graph estimate before sizing the KV cache. */
+  /** The CUDA-graph estimate is subtracted before sizing the KV cache (0.21+, #38284). */
   subtractsCudaGraphs: boolean;
-  /** Activation peak relative to 0.17+ (the dummy-run peak fell ~60% at 0.17.0). */
-  activationScale: number;
-  /** `--max-model-len auto` / -1: the longest context that fits (`_auto_fit_max_model_len`, PR #29431). */
+  samplerPath: SamplerPath;
+  /**
+   * Where the non-torch baseline is taken (`MemorySnapshot` in `gpu_worker.py`): before distributed init (≤ 0.10:
+   * NCCL communicators are charged), after it (0.11+, #25359), and from 0.18 with CUDA-graph profiling inside the
+   * window (#30515), which leaves graph-exec memory behind.
+   */
+  nonTorchBaseline: 'before-distributed-init' | 'after-distributed-init' | 'with-graph-profiling';
+  /** FlashInfer all-reduce + RMSNorm fusion workspaces at TP ≥ 2 on NVLink Hopper/Blackwell (on by default, 0.17+, #34299). */
+  allReduceFusion: boolean;
+  /**
+   * CUDA-graph capture sizes (`_set_cudagraph_sizes`): 0.10 `[1, 2, 4] + range(8, max + 1, 8)`; 0.11.1+ step 16
+   * from 256 (#26016). max = min(2 × max_num_seqs, 512, max_num_batched_tokens).
+   */
+  captureSizeStep256: 8 | 16;
+  /** `--max-model-len auto` / -1: the longest context that fits (`_auto_fit_max_model_len`, #29431, 0.14+). */
   autoFitMaxModelLen: boolean;
-  /** `--kv-cache-memory-bytes` is read (PR #21489). */
+  /** `--kv-cache-memory-bytes` is read (#21489, 0.11+). */
   kvCacheMemoryBytes: boolean;
 }
 
@@ -46,25 +67,36 @@ export function vllmProfile(version: string): VllmProfile | undefined {
   const v = parseVersion(version);
   if (!v) return undefined;
   const v1 = atLeast(v, 0, 8);
+  const from = (minor: number, patch = 0): boolean => compareVersions(v, [0, minor, patch]) >= 0;
   return {
     version: `${v[0]}.${v[1]}.${v[2]}`,
     v1,
-    defaultGpuMemoryUtilization: atLeast(v, 0, 21) ? 0.92 : 0.9,
-    subtractsCudaGraphs: atLeast(v, 0, 21),
-    activationScale: v1 && !atLeast(v, 0, 17) ? 2.5 : 1,
-    autoFitMaxModelLen: atLeast(v, 0, 12),
-    kvCacheMemoryBytes: atLeast(v, 0, 11),
+    defaultGpuMemoryUtilization: from(21) ? 0.92 : 0.9,
+    subtractsCudaGraphs: from(21),
+    samplerPath: from(21) ? 'flashinfer' : from(17) ? 'triton' : from(11, 1) ? 'native-sort' : 'flashinfer',
+    nonTorchBaseline: from(18) ? 'with-graph-profiling' : from(11) ? 'after-distributed-init' : 'before-distributed-init',
+    allReduceFusion: from(17),
+    captureSizeStep256: from(11, 1) ? 16 : 8,
+    autoFitMaxModelLen: from(14),
+    kvCacheMemoryBytes: from(11),
   };
 }
 
-/** vLLM's defaults for `vllm serve`: big-memory GPUs (not A100) batch more tokens and sequences. */
+/**
+ * `EngineArgs.get_batch_defaults` (vllm/engine/arg_utils.py, 0.10–0.26) for `vllm serve`: a device of ≥ 70 GiB
+ * that is not an A100 batches 8,192 tokens and 1,024 sequences, others 2,048 and 256. Unified-memory devices
+ * (GB10, Jetson) report no NVML memory, so vLLM reads 0 and takes the small defaults. Unset batched tokens are
+ * also capped at max_num_seqs × max_model_len.
+ */
 export function defaultSchedulerLimits(acc: Accelerator, profile: VllmProfile, maxModelLen: number): { maxNumBatchedTokens: number; maxNumSeqs: number } {
   if (!profile.v1) {
     // V0 without chunked prefill batches a whole max-length prompt; chunked prefill (long contexts) uses 2048.
     return { maxNumBatchedTokens: maxModelLen > 32768 ? 2048 : Math.max(maxModelLen, 2048), maxNumSeqs: 256 };
   }
-  const big = acc.visibleMemoryGiB >= 70 && !/a100/i.test(acc.id + acc.name);
-  return big ? { maxNumBatchedTokens: 8192, maxNumSeqs: 1024 } : { maxNumBatchedTokens: 2048, maxNumSeqs: 256 };
+  const unified = acc.interconnect.kind === 'unified' || acc.unifiedMemory === true;
+  const big = !unified && acc.visibleMemoryGiB >= 70 && !/a100/i.test(acc.id + acc.name);
+  const limits = big ? { maxNumBatchedTokens: 8192, maxNumSeqs: 1024 } : { maxNumBatchedTokens: 2048, maxNumSeqs: 256 };
+  return { ...limits, maxNumBatchedTokens: Math.min(limits.maxNumBatchedTokens, limits.maxNumSeqs * maxModelLen) };
 }
 
 export interface VllmSettings {
@@ -91,6 +123,7 @@ export interface VllmSettings {
   cpuOffloadBytes?: number;
   /** `--enable-lora` with `--max-loras` / `--max-lora-rank`. */
   lora?: { maxLoras: number; maxLoraRank: number };
+  topology: RankTopology;
 }
 
 export interface RankBudget {
@@ -160,13 +193,23 @@ export function activationPeakBytes(model: ModelDescription, layers: readonly La
     // V0 profiled one forward pass of T tokens; its logits (last token of each sequence) are small.
     return T * b * (3 * h + widest);
   }
-  // V1: forward pass of T tokens (residual stream, norms and compiled-graph buffers ~6.5 h wide),
-  // then a sampler pass over min(max_num_seqs, T) rows of full-vocabulary logits with top-k/top-p on:
-  // logits in the model dtype plus fp32 copies, sort values and int64 sort indices (~13 bytes per element).
+  // V1 (`profile_run`, gpu_model_runner.py): a forward pass of T tokens (residual stream, norms and compiled-graph
+  // buffers ~6.5 h wide), then on the last stage `_dummy_sampler_run` over min(max_num_seqs, T) rows of
+  // full-vocabulary logits with top-k/top-p on. Logits are all-gathered, so TP does not shard them.
   const forward = T * b * (6.5 * h + widest);
   const reqs = Math.min(s.maxNumSeqs, T);
-  const sampler = lastStage ? T * h * b + reqs * paddedVocab * (13 + b) : 0;
-  return Math.max(forward, sampler) * profile.activationScale;
+  const sampler = lastStage ? T * h * b + reqs * paddedVocab * samplerBytesPerLogit(profile.samplerPath, b) : 0;
+  return Math.max(forward, sampler);
+}
+
+/**
+ * Peak bytes per logit element of the sampler warm-up. FlashInfer: the logits, an fp32 copy, the masked fp32
+ * logits and fp32 probabilities (12 + dtype). Triton top-k/top-p: the same and an fp32 scratch row (13 + dtype,
+ * calibrated on the 0.19 logs). PyTorch's sort: fp32 values and int64 indices of a full-vocabulary sort, softmax,
+ * cumulative sum, masks and the scatter back (36.4 + dtype, from the 0.11.1–0.16 logs).
+ */
+export function samplerBytesPerLogit(path: SamplerPath, dtypeBytes: number): number {
+  return path === 'native-sort' ? 36.4 + dtypeBytes : path === 'triton' ? 13 + dtypeBytes : 12 + dtypeBytes;
 }
 
 /**
@@ -189,16 +232,102 @@ export function loraBytesPerRank(model: ModelDescription, range: { start: number
   return lora.maxLoras * lora.maxLoraRank * elements * dtypeBytes;
 }
 
-/** CUDA context, cuBLAS/NCCL workspaces and custom all-reduce buffers outside torch's allocator. */
-export function nonTorchBytes(tp: number, pp: number, profile: VllmProfile): number {
-  if (!profile.v1) return (tp > 1 ? 2.0 : 0.35) * GiB;
-  if (tp > 1) return (2.07 + 0.07 * Math.max(0, Math.log2(tp) - 1)) * GiB;
-  return (pp > 1 ? 0.07 : 0.25) * GiB;
+/**
+ * How vLLM's MXFP4 MoE kernel pads expert matrices on a GPU (`Mxfp4MoEMethod.create_weights`,
+ * model_executor/layers/quantization/mxfp4.py): Marlin before Hopper and on GB10 / GeForce Blackwell (intermediate
+ * per rank to 128, hidden to 256), Triton on Hopper (intermediate to 64; its swizzled layout holds the hidden side
+ * at a multiple of 256, as the gpt-oss logs on H100 show: 13.64 GiB for gpt-oss-20b, 64.38 GiB for gpt-oss-120b),
+ * FlashInfer TRTLLM on Blackwell data-center parts (256 and 256).
+ */
+export function mxfp4PaddingFor(computeCapability: number | undefined): Mxfp4Padding {
+  const major = Math.floor(computeCapability ?? 10);
+  if (major === 9) return { intermediate: 64, hidden: 256 };
+  if (major === 10) return MXFP4_PADDING_256;
+  return { intermediate: 128, hidden: 256 };
 }
 
-/** vLLM's estimate of CUDA-graph memory (piecewise graphs for each capture size). */
-export function cudaGraphBytes(layersOnRank: number): number {
-  return (0.35 + 0.015 * layersOnRank) * GiB;
+/** What decides a rank's communication buffers: the node's links and architecture, and how the ranks are spread. */
+export interface RankTopology {
+  /** The catalog's interconnect kind of the GPU (nvswitch, nvlink, pcie-p2p, pcie, unified, …). */
+  interconnect: string;
+  /** NVIDIA compute capability as a number (9.0, 10.0); undefined for other vendors. */
+  computeCapability?: number;
+  /** Nodes the tensor-parallel group spans (1 = one machine). */
+  nodes: number;
+}
+
+/**
+ * Whether vLLM's custom all-reduce runs (`CustomAllreduce.__init__`, device_communicators/custom_all_reduce.py):
+ * off across nodes, for world sizes other than 2, 4, 6 and 8, for more than two GPUs without full NVLink, and
+ * without peer-to-peer access.
+ */
+export function customAllReduceEnabled(tp: number, t: RankTopology): boolean {
+  if (t.nodes > 1 || ![2, 4, 6, 8].includes(tp)) return false;
+  const nvlink = t.interconnect === 'nvlink' || t.interconnect === 'nvswitch';
+  if (tp > 2 && !nvlink) return false;
+  return nvlink || t.interconnect === 'pcie-p2p';
+}
+
+const NON_TORCH = {
+  /** TP 1, last stage: what profiling leaves outside torch (kernels loaded, cuBLAS handles). */
+  beforeDistributedInit: 0.03 * GiB,
+  afterDistributedInit: 0.13 * GiB,
+  /** From 0.18 graph profiling runs inside the window and leaves graph-exec memory (#30515). */
+  withGraphProfiling: 0.25 * GiB,
+  /** Stages before the last: no sampler, no LM head. */
+  earlierStage: 0.07 * GiB,
+  /** NCCL communicator buffers, charged when the baseline predates distributed init (≤ 0.10) or without custom all-reduce. */
+  nccl: 0.12 * GiB,
+  /** Custom all-reduce IPC buffers and NCCL's lazily connected channels over NVLink (0.11–0.16 logs). */
+  customAllReduce: 0.55 * GiB,
+} as const;
+
+/**
+ * Memory outside torch's allocator that the profiling run leaves, per rank (`non_torch_increase` of
+ * `memory_profiling`, vllm/utils/mem_utils.py). Its parts follow the version's baseline and the topology:
+ * - one GPU: kernels, cuBLAS handles, and from 0.18 graph-exec memory of the graph profiling;
+ * - tensor parallel without custom all-reduce (PCIe, across nodes): NCCL's buffers;
+ * - with custom all-reduce (0.11–0.16): its IPC buffers and NCCL's NVLink channels, ~0.55 GiB;
+ * - from 0.17 on NVLink Hopper/Blackwell with PP 1: FlashInfer's all-reduce fusion workspaces and NVLS buffers,
+ *   ~2.1 GiB (the 0.19 H100 logs), a little more as TP grows.
+ */
+export function nonTorchBytes(tp: number, pp: number, stage: number, profile: VllmProfile, topology: RankTopology): number {
+  if (!profile.v1) return (tp > 1 ? 2.0 : 0.35) * GiB;
+  const last = stage === pp - 1;
+  const base = !last ? NON_TORCH.earlierStage
+    : profile.nonTorchBaseline === 'with-graph-profiling' ? NON_TORCH.withGraphProfiling
+      : profile.nonTorchBaseline === 'after-distributed-init' ? NON_TORCH.afterDistributedInit : NON_TORCH.beforeDistributedInit;
+  if (tp <= 1) return base;
+  if (!customAllReduceEnabled(tp, topology) || profile.nonTorchBaseline === 'before-distributed-init') return base + NON_TORCH.nccl;
+  const cc = topology.computeCapability ?? 0;
+  const fusion = profile.allReduceFusion && pp === 1 && (Math.floor(cc) === 9 || Math.floor(cc) === 10);
+  if (fusion) return (2.07 + 0.07 * Math.max(0, Math.log2(tp) - 1)) * GiB;
+  return NON_TORCH.customAllReduce;
+}
+
+/**
+ * CUDA-graph capture sizes (`VllmConfig._set_cudagraph_sizes`, vllm/config/vllm.py): 1, 2, 4, then every 8 up to
+ * 248 and every 16 (0.11.1+; every 8 before) up to max = min(2 × max_num_seqs, 512, max_num_batched_tokens).
+ * Example: max_num_seqs 1024, 8192 batched tokens → 51 sizes up to 512; max_num_seqs 64 → 19 sizes up to 128.
+ */
+export function cudaGraphCaptureSizes(maxNumSeqs: number, maxNumBatchedTokens: number, profile: VllmProfile): number[] {
+  const max = Math.max(1, Math.min(2 * maxNumSeqs, 512, maxNumBatchedTokens));
+  const sizes = [1, 2, 4].filter((x) => x <= max);
+  for (let b = 8; b <= max; b += b < 256 ? 8 : profile.captureSizeStep256) sizes.push(b);
+  return sizes;
+}
+
+/**
+ * vLLM's CUDA-graph memory estimate (`profile_cudagraph_memory`, gpu_model_runner.py, 0.18+): it captures the two
+ * largest sizes and charges the second for each further size, `first + second × (n − 1)`. A graph holds buffers for
+ * its batch, so its cost grows with its size; the total is scaled from what the 0.19 logs show for the default
+ * 51 sizes (0.35 GiB + 15 MiB per layer).
+ */
+export function cudaGraphBytes(layersOnRank: number, s: { maxNumSeqs: number; maxNumBatchedTokens: number }, profile: VllmProfile): number {
+  const atDefault = 512 + 496 * 50;
+  const sizes = cudaGraphCaptureSizes(s.maxNumSeqs, s.maxNumBatchedTokens, profile).sort((a, b) => b - a);
+  const work = sizes.length > 1 ? sizes[0] + sizes[1] * (sizes.length - 1) : sizes[0];
+  return (0.35 + 0.015 * layersOnRank) * GiB * (work / atDefault);
 }
 
 const cdiv = (a: number, b: number): number => Math.ceil(a / b);
@@ -287,7 +416,7 @@ export function rankBaselines(model: ModelDescription, plan: WeightPlan, s: Vllm
   const rotary = rotaryCacheBytes(model, s.activationDtypeBytes);
   return ranges.map((range, stage) => {
     const layers = layerKinds(model, range.start, range.end);
-    const stored = weightBytesPerRank(model, plan, { tp: s.tp, pp: ranges.length, stage, mxfp4ExpertPadding: true });
+    const stored = weightBytesPerRank(model, plan, { tp: s.tp, pp: ranges.length, stage, mxfp4ExpertPadding: mxfp4PaddingFor(s.topology.computeCapability) });
     const lora = s.lora ? loraBytesPerRank(model, range, s.lora, s.activationDtypeBytes, s.tp) : 0;
     return {
       stage,
@@ -297,7 +426,7 @@ export function rankBaselines(model: ModelDescription, plan: WeightPlan, s: Vllm
       weightBytes: Math.max(0, stored - (s.cpuOffloadBytes ?? 0)) + rotary + lora,
       loraBytes: lora,
       activation: activationPeakBytes(model, layers, stage === ranges.length - 1, s, profile),
-      nonTorch: nonTorchBytes(s.tp, s.pp, profile),
+      nonTorch: nonTorchBytes(s.tp, ranges.length, stage, profile, s.topology),
     };
   });
 }
@@ -307,7 +436,7 @@ export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Acce
   const requested = total * s.gpuMemoryUtilization;
   const layouts: Array<ReturnType<typeof kvLayout>> = [];
   const ranks: RankBudget[] = rankBaselines(model, plan, s, profile).map(({ stage, layers, layerCount, weightBytes, loraBytes, activation, nonTorch }) => {
-    const graphs = s.enforceEager ? 0 : cudaGraphBytes(layerCount);
+    const graphs = s.enforceEager ? 0 : cudaGraphBytes(layerCount, s, profile);
     // determine_available_memory (vllm/v1/worker/gpu_worker.py): a stated KV size is taken as is.
     const available = s.kvCacheMemoryBytes !== undefined
       ? s.kvCacheMemoryBytes

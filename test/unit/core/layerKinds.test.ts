@@ -5,7 +5,7 @@ import * as assert from 'assert';
 import { layerKinds } from '../../../src/core/model';
 import { normalizeConfig } from '../../../src/core/normalize';
 import { schemeFromConfig } from '../../../src/core/quantization';
-import { WeightPlan, pipelineLayerRanges, rankWeightTable, weightBytesPerRank } from '../../../src/core/weights';
+import { MXFP4_PADDING_256, WeightPlan, pipelineLayerRanges, rankWeightTable, weightBytesPerRank } from '../../../src/core/weights';
 import { allCorpusConfigs, model, readConfig } from './helpers';
 
 const counts = (rel: string, start?: number, end?: number): number[] => layerKinds(model(rel), start, end).map((k) => k.count);
@@ -79,7 +79,7 @@ describe('per-rank weight tables', () => {
     const m = model('gpt-oss/gpt-oss-20b');
     const plan: WeightPlan = { baseDtypeBytes: 2, scheme: schemeFromConfig(m.quantizationConfig) };
     const stored = weightBytesPerRank(m, plan, { tp: 1, pp: 1, stage: 0 });
-    const allocated = weightBytesPerRank(m, plan, { tp: 1, pp: 1, stage: 0, mxfp4ExpertPadding: true });
+    const allocated = weightBytesPerRank(m, plan, { tp: 1, pp: 1, stage: 0, mxfp4ExpertPadding: MXFP4_PADDING_256 });
     // 24 layers x 32 experts x 3 matrices; hidden 2880 and width 2880 both padded to 3072, 4.25 bits per weight.
     const padded = 24 * 32 * 3 * (3072 * 3072 - 2880 * 2880) * (4.25 / 8);
     assert.ok(Math.abs(allocated - stored - padded) <= 1e-9 * padded, `${allocated - stored} vs ${padded}`);

@@ -1,6 +1,8 @@
 import * as assert from 'assert';
 import { compareStartup, isV1Record, median, startupRecords } from '../../../scripts/groundTruth';
-import { DEFAULT_VLLM_VERSION, NEWEST_VLLM_VERSION, defaultSchedulerLimits, nonTorchBytes, vllmProfile } from '../../../src/core/engine/vllm';
+import {
+  DEFAULT_VLLM_VERSION, NEWEST_VLLM_VERSION, cudaGraphBytes, mxfp4PaddingFor, cudaGraphCaptureSizes, customAllReduceEnabled, defaultSchedulerLimits, nonTorchBytes, vllmProfile,
+} from '../../../src/core/engine/vllm';
 import { findAccelerator } from '../../../src/core/hardware';
 import { GiB, budget } from './helpers';
 
@@ -28,10 +30,12 @@ describe('vLLM startup emulation against published startup logs', () => {
     for (const c of comparisons.filter((x) => !x.measuredFailed)) assert.ok(!c.predictedFailed, `${c.record.id} started but predicted to fail`);
   });
 
-  it('reproduces the logged weights within 1% where the log states them (rotary tables included)', () => {
+  it('reproduces the logged weights within 1% where the log states them (rotary tables included); MXFP4 within 2.5%', () => {
     for (const c of comparisons) {
-      if (c.weightsGiBError === undefined || c.record.id === 'kv-080') continue; // kv-080: A100, medium confidence
-      assert.ok(Math.abs(c.weightsGiBError) < 0.01, `${c.record.id} weights error ${c.weightsGiBError}`);
+      if (c.weightsGiBError === undefined) continue;
+      // MXFP4 experts are padded by the GPU's kernel layout; on Hopper that layout is inferred from the logs.
+      const bound = c.report?.model.weightDtype === 'mxfp4' ? 0.025 : 0.01;
+      assert.ok(Math.abs(c.weightsGiBError) < bound, `${c.record.id} weights error ${c.weightsGiBError}`);
     }
   });
 });
@@ -50,7 +54,9 @@ describe('vLLM accounting mechanics', () => {
 
   it('follows version behaviour: V0 profile, pre-0.17 activation, CUDA graphs subtracted from 0.21', () => {
     assert.strictEqual(vllmProfile('0.6.4')!.v1, false);
-    assert.strictEqual(vllmProfile('0.10.1')!.activationScale, 2.5);
+    assert.strictEqual(vllmProfile('0.10.1')!.samplerPath, 'flashinfer');
+    assert.strictEqual(vllmProfile('0.15.0')!.samplerPath, 'native-sort');
+    assert.strictEqual(vllmProfile('0.17.0')!.samplerPath, 'triton');
     assert.strictEqual(vllmProfile('0.19.0')!.subtractsCudaGraphs, false);
     assert.strictEqual(vllmProfile('0.21.0')!.subtractsCudaGraphs, true);
     assert.strictEqual(vllmProfile('0.21.0')!.defaultGpuMemoryUtilization, 0.92);
@@ -58,7 +64,14 @@ describe('vLLM accounting mechanics', () => {
     assert.strictEqual(DEFAULT_VLLM_VERSION, '0.19.0');
     const old = budget('llama3.1/Meta-Llama-3.1-8B', { maxModelLen: 8192, engine: 'vllm@0.19.0' });
     const newer = budget('llama3.1/Meta-Llama-3.1-8B', { maxModelLen: 8192, engine: 'vllm@0.21.0', gpuMemoryUtilization: 0.9 });
-    assert.ok(Math.abs(old.perGpu.kvCacheBytes - newer.perGpu.kvCacheBytes - newer.perGpu.cudaGraphBytes) < 1);
+    // 0.21 subtracts the graph estimate, and its FlashInfer sampler warm-up takes one byte less per logit than
+    // 0.19's Triton kernel: 1,024 rows × 128,256 vocabulary entries.
+    const samplerSaving = 1024 * 128256 * 1;
+    assert.ok(Math.abs(old.perGpu.kvCacheBytes - newer.perGpu.kvCacheBytes - newer.perGpu.cudaGraphBytes + samplerSaving) < 1);
+    // 0.11.1–0.16 sort the whole vocabulary: 38.4 bytes per logit for bf16, against 15 at 0.17.
+    const sorting = budget('llama3.1/Meta-Llama-3.1-8B', { maxModelLen: 8192, engine: 'vllm@0.16.0' });
+    const triton = budget('llama3.1/Meta-Llama-3.1-8B', { maxModelLen: 8192, engine: 'vllm@0.17.0' });
+    assert.ok(Math.abs(sorting.perGpu.activationPeakBytes - triton.perGpu.activationPeakBytes - 1024 * 128256 * (38.4 - 15)) < 1);
   });
 
   it('uses vLLM serve defaults: 8192 tokens / 1024 sequences on big GPUs, 2048 / 256 elsewhere (and on A100)', () => {
@@ -67,12 +80,53 @@ describe('vLLM accounting mechanics', () => {
     assert.deepStrictEqual(defaultSchedulerLimits(lookup('H100 SXM'), p, 8192), { maxNumBatchedTokens: 8192, maxNumSeqs: 1024 });
     assert.deepStrictEqual(defaultSchedulerLimits(lookup('A100 SXM 80GB'), p, 8192), { maxNumBatchedTokens: 2048, maxNumSeqs: 256 });
     assert.deepStrictEqual(defaultSchedulerLimits(lookup('4090'), p, 8192), { maxNumBatchedTokens: 2048, maxNumSeqs: 256 });
+    // GB10 has ~120 GiB but no NVML memory figure: vLLM reads 0 and takes the small defaults.
+    assert.deepStrictEqual(defaultSchedulerLimits(lookup('GB10'), p, 8192), { maxNumBatchedTokens: 2048, maxNumSeqs: 256 });
+    // Unset batched tokens are capped at max_num_seqs × max_model_len.
+    assert.deepStrictEqual(defaultSchedulerLimits(lookup('H100 SXM'), p, 4), { maxNumBatchedTokens: 4096, maxNumSeqs: 1024 });
   });
 
-  it('charges ~2 GiB non-torch memory per GPU from TP 2', () => {
-    const p = vllmProfile('0.19.0')!;
-    assert.ok(nonTorchBytes(1, 1, p) < 0.3 * GiB);
-    assert.ok(nonTorchBytes(2, 1, p) > 2 * GiB);
+  it('pads MXFP4 experts as the GPU\'s kernel does: Marlin before Hopper and on GB10, Triton on Hopper, TRTLLM on Blackwell', () => {
+    assert.deepStrictEqual(mxfp4PaddingFor(8.0), { intermediate: 128, hidden: 256 });
+    assert.deepStrictEqual(mxfp4PaddingFor(12.1), { intermediate: 128, hidden: 256 });
+    assert.deepStrictEqual(mxfp4PaddingFor(9.0), { intermediate: 64, hidden: 256 });
+    assert.deepStrictEqual(mxfp4PaddingFor(10.0), { intermediate: 256, hidden: 256 });
+    // gpt-oss-120b at TP 1 on H100: 36 layers × 128 experts, hidden 2880 → 3072, width 2880 (a multiple of 64):
+    // the expert matrices hold 36 × 128 × 3 × 3072 × 2880 values at 4.25 bits.
+    const h100 = budget('gpt-oss/gpt-oss-120b', { gpu: 'H100 SXM', maxModelLen: 4096 });
+    const a100 = budget('gpt-oss/gpt-oss-120b', { gpu: 'A100 SXM 80GB', maxModelLen: 4096 });
+    // On A100 Marlin pads the width to 2944 as well: the difference is the extra 64 columns of every matrix.
+    const extra = 36 * 128 * 3 * 3072 * (2944 - 2880) * (4.25 / 8);
+    assert.ok(Math.abs(a100.perGpu.weightBytes - h100.perGpu.weightBytes - extra) < 1, String(a100.perGpu.weightBytes - h100.perGpu.weightBytes));
+  });
+
+  it('charges non-torch memory by version and topology: ~2 GiB from TP 2 on NVLink Hopper at 0.17+, NCCL only without custom all-reduce', () => {
+    const hgx = { interconnect: 'nvswitch', computeCapability: 9, nodes: 1 };
+    const p19 = vllmProfile('0.19.0')!;
+    assert.strictEqual(nonTorchBytes(1, 1, 0, p19, hgx), 0.25 * GiB);
+    assert.ok(nonTorchBytes(2, 1, 0, p19, hgx) > 2 * GiB);
+    // Stages before the last run no sampler: 0.07 GiB in the 0.19 pipeline-parallel logs.
+    assert.strictEqual(nonTorchBytes(1, 2, 0, p19, hgx), 0.07 * GiB);
+    // Across nodes or without peer-to-peer there is no custom all-reduce, so no fusion workspace: NCCL's buffers.
+    assert.ok(nonTorchBytes(2, 1, 0, p19, { ...hgx, nodes: 2 }) < 0.5 * GiB);
+    assert.ok(nonTorchBytes(4, 1, 0, p19, { interconnect: 'pcie', computeCapability: 8.9, nodes: 1 }) < 0.5 * GiB);
+    assert.strictEqual(customAllReduceEnabled(4, { interconnect: 'pcie-p2p', nodes: 1 }), false);
+    assert.strictEqual(customAllReduceEnabled(2, { interconnect: 'pcie-p2p', nodes: 1 }), true);
+    assert.strictEqual(customAllReduceEnabled(3, hgx), false);
+    // 0.11–0.17: the baseline follows distributed init (0.13 GiB on one GPU); 0.18 adds graph profiling (0.25).
+    assert.strictEqual(nonTorchBytes(1, 1, 0, vllmProfile('0.16.0')!, hgx), 0.13 * GiB);
+    assert.strictEqual(nonTorchBytes(1, 1, 0, vllmProfile('0.18.0')!, hgx), 0.25 * GiB);
+  });
+
+  it('sizes CUDA graphs by their capture sizes, which shrink with max_num_seqs', () => {
+    const p = vllmProfile('0.21.0')!;
+    // 1, 2, 4, 8…248 by 8 (31), 256…512 by 16 (17) = 51 sizes; max_num_seqs 64 → 1, 2, 4, 8…128 = 19 sizes.
+    assert.strictEqual(cudaGraphCaptureSizes(1024, 8192, p).length, 51);
+    assert.deepStrictEqual(cudaGraphCaptureSizes(64, 8192, p).slice(-3), [112, 120, 128]);
+    assert.strictEqual(cudaGraphCaptureSizes(64, 8192, p).length, 19);
+    // The estimate charges the largest and the second largest for every further size.
+    const ratio = cudaGraphBytes(32, { maxNumSeqs: 64, maxNumBatchedTokens: 8192 }, p) / cudaGraphBytes(32, { maxNumSeqs: 1024, maxNumBatchedTokens: 8192 }, p);
+    assert.ok(Math.abs(ratio - (128 + 120 * 18) / (512 + 496 * 50)) < 1e-12);
   });
 
   it('writes the failure in vLLM words with the estimated max model length of a binary search', () => {
