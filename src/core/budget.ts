@@ -150,7 +150,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   const defaultLen = model.maxPositionEmbeddings ?? 2048;
   if (!model.maxPositionEmbeddings) assumptions.push('max_position_embeddings absent: 2048 assumed as the default max_model_len');
   const autoLen = checked.maxModelLen === -1;
-  if (autoLen && !profile.autoFitMaxModelLen) return fail(`max_model_len auto (-1) needs vLLM 0.12 or later (this deployment runs ${profile.version})`, 'maxModelLen');
+  if (autoLen && !profile.autoFitMaxModelLen) return fail(`max_model_len auto (-1) needs vLLM 0.14 or later (this deployment runs ${profile.version})`, 'maxModelLen');
   if (inputs.kvCacheMemoryBytes !== undefined && !profile.kvCacheMemoryBytes) assumptions.push(`--kv-cache-memory-bytes is not read by vLLM ${profile.version} (from 0.11): ignored`);
   let maxModelLen = autoLen ? defaultLen : (checked.maxModelLen ?? defaultLen);
   const limits = engine.engine.schedulerDefaults(acc, profile, maxModelLen);

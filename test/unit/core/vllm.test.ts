@@ -204,7 +204,7 @@ describe('vLLM flags that change the budget', () => {
     assert.strictEqual(tp2.perGpu.loraBytes, 4 * 16 * 32 * tp2PerLayer * 2);
   });
 
-  it('--max-model-len auto (-1) picks the longest context that fits, from vLLM 0.12', () => {
+  it('--max-model-len auto (-1) picks the longest context that fits, from vLLM 0.14', () => {
     const full = budget('llama3.1/Meta-Llama-3.1-8B', { gpu: '4090' });
     assert.strictEqual(full.capacity.fits, false);
     const auto = budget('llama3.1/Meta-Llama-3.1-8B', { gpu: '4090', maxModelLen: -1 });
@@ -213,7 +213,7 @@ describe('vLLM flags that change the budget', () => {
     assert.ok(auto.model.assumptions.some((a) => /auto: reduced from 131,072/.test(a)));
     // Where the whole context fits, auto keeps it.
     assert.strictEqual(budget('llama3.1/Meta-Llama-3.1-8B', { gpu: 'H100 SXM', maxModelLen: -1 }).settings.maxModelLen, 131072);
-    assert.throws(() => budget('llama3.1/Meta-Llama-3.1-8B', { gpu: '4090', maxModelLen: -1, engine: 'vllm@0.10.1' }), /needs vLLM 0\.12/);
+    assert.throws(() => budget('llama3.1/Meta-Llama-3.1-8B', { gpu: '4090', maxModelLen: -1, engine: 'vllm@0.10.1' }), /needs vLLM 0\.14/);
   });
 
   it('reads latest, nightly and versions newer than the newest emulated as the newest, and says so', () => {
