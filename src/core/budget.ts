@@ -9,7 +9,7 @@ import { normalizeConfig } from './normalize';
 import { QuantScheme, dtypeBytes, isKnownQuantization, normalizeDtypeName, schemeFromConfig, schemeFromName } from './quantization';
 import { WeightPlan, parametersActive, parametersTotal, rankWeightTable } from './weights';
 import { kvDtypeBytes, kvHeadsPerRank, modelKvBytesPerToken, modelStateBytesPerSequence, normalizeKvDtype } from './kvcache';
-import { GiB, formatGiB, rankBaselines } from './engine/vllm';
+import { GiB, cudaGraphEstimateApplied, formatGiB, rankBaselines } from './engine/vllm';
 import { resolveEngine } from './engine/engine';
 
 export { resolveEngine };
@@ -272,7 +272,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       activationPeakBytes: reported.activationPeakBytes,
       nonTorchBytes: reported.nonTorchBytes,
       cudaGraphBytes: reported.cudaGraphBytes,
-      cudaGraphSubtracted: profile.subtractsCudaGraphs && !settings.enforceEager && settings.kvCacheMemoryBytes === undefined,
+      cudaGraphSubtracted: cudaGraphEstimateApplied(model, profile) && !settings.enforceEager && settings.kvCacheMemoryBytes === undefined,
       loraBytes: reported.loraBytes,
       kvCacheBytes: Math.max(0, reported.availableKvBytes),
       kvBytesPerToken: reported.kvBytesPerToken,

@@ -38,6 +38,13 @@ export interface VllmProfile {
    * from 256 (#26016). max = min(2 × max_num_seqs, 512, max_num_batched_tokens).
    */
   captureSizeStep256: 8 | 16;
+  /**
+   * Scheduling steps in flight at once (async scheduling's two batches in the startup bound for sliding windows,
+   * #47728, 0.26+): a sliding layer keeps its window plus this many steps of tokens.
+   */
+  inFlightBatches: 1 | 2;
+  /** The startup checks leave one block aside for the null block (#47272, #48724, 0.26+). */
+  nullBlockInChecks: boolean;
   /** `--max-model-len auto` / -1: the longest context that fits (`_auto_fit_max_model_len`, #29431, 0.14+). */
   autoFitMaxModelLen: boolean;
   /** `--kv-cache-memory-bytes` is read (#21489, 0.11+). */
@@ -77,9 +84,36 @@ export function vllmProfile(version: string): VllmProfile | undefined {
     nonTorchBaseline: from(18) ? 'with-graph-profiling' : from(11) ? 'after-distributed-init' : 'before-distributed-init',
     allReduceFusion: from(17),
     captureSizeStep256: from(11, 1) ? 16 : 8,
+    inFlightBatches: from(26) ? 2 : 1,
+    nullBlockInChecks: from(26),
     autoFitMaxModelLen: from(14),
     kvCacheMemoryBytes: from(11),
   };
+}
+
+/**
+ * Whether vLLM runs the model on Model Runner V2 (vllm/v1/worker/gpu/): Qwen3 dense models from 0.22 (#39337),
+ * Llama and Mistral dense from 0.23 (#43458), every dense model from 0.25, every model from 0.29 (#53183).
+ */
+export function usesModelRunnerV2(model: ModelDescription, profile: VllmProfile): boolean {
+  const v = parseVersion(profile.version)!;
+  const from = (minor: number): boolean => compareVersions(v, [0, minor, 0]) >= 0;
+  if (from(29)) return true;
+  const dense = !model.layers.some((l) => l.moe || l.mamba);
+  if (!dense) return false;
+  if (from(25)) return true;
+  if (from(23) && (model.family === 'llama' || model.family === 'mistral')) return true;
+  return from(22) && model.family === 'qwen3';
+}
+
+/**
+ * Whether the CUDA-graph estimate is taken off the KV budget: from 0.21 (#38284), except on Model Runner V2
+ * before its estimator existed (its `profile_cudagraph_memory` returned 0 until #49233, after 0.25.1).
+ */
+export function cudaGraphEstimateApplied(model: ModelDescription, profile: VllmProfile): boolean {
+  if (!profile.subtractsCudaGraphs) return false;
+  const v = parseVersion(profile.version)!;
+  return !(usesModelRunnerV2(model, profile) && compareVersions(v, [0, 26, 0]) < 0);
 }
 
 /**
@@ -105,6 +139,8 @@ export interface VllmSettings {
   maxModelLen: number;
   gpuMemoryUtilization: number;
   maxNumBatchedTokens: number;
+  /** Tokens scheduled but not settled at once (max_num_batched_tokens × batches in flight); set by the emulation. */
+  maxInFlightTokens?: number;
   maxNumSeqs: number;
   blockSize: number;
   /** Bytes per KV element (fp8 = 1). */
@@ -368,7 +404,7 @@ function kvLayout(layers: readonly LayerKind[], s: VllmSettings): { specs: Layer
 /** Sum of `max_memory_usage_bytes` over the layers: what one request of `len` tokens needs on this rank. */
 function neededBytes(specs: LayerSpec[], len: number, s: VllmSettings): number {
   let total = 0;
-  for (const sp of specs) total += maxMemoryUsageBytes(sp.spec, len, s.blockSize, s.maxNumBatchedTokens) * sp.count;
+  for (const sp of specs) total += maxMemoryUsageBytes(sp.spec, len, s.blockSize, s.maxInFlightTokens ?? s.maxNumBatchedTokens) * sp.count;
   return total;
 }
 
@@ -377,7 +413,7 @@ function blocksPerRequest(layout: ReturnType<typeof kvLayout>, len: number, s: V
   let blocks = 0;
   for (const key of layout.groupKeys) {
     const sp = layout.specs.find((x) => x.key === key)!;
-    blocks += maxMemoryUsageBytes(sp.spec, len, s.blockSize, s.maxNumBatchedTokens) / sp.pageBytes;
+    blocks += maxMemoryUsageBytes(sp.spec, len, s.blockSize, s.maxInFlightTokens ?? s.maxNumBatchedTokens) / sp.pageBytes;
   }
   return blocks;
 }
@@ -431,7 +467,9 @@ export function rankBaselines(model: ModelDescription, plan: WeightPlan, s: Vllm
   });
 }
 
-export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Accelerator, s: VllmSettings, profile: VllmProfile): VllmResult {
+export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Accelerator, settings: VllmSettings, profile: VllmProfile): VllmResult {
+  const s: VllmSettings = { ...settings, maxInFlightTokens: settings.maxNumBatchedTokens * profile.inFlightBatches };
+  const applyGraphs = cudaGraphEstimateApplied(model, profile);
   const total = acc.visibleMemoryGiB * GiB;
   const requested = total * s.gpuMemoryUtilization;
   const layouts: Array<ReturnType<typeof kvLayout>> = [];
@@ -440,7 +478,7 @@ export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Acce
     // determine_available_memory (vllm/v1/worker/gpu_worker.py): a stated KV size is taken as is.
     const available = s.kvCacheMemoryBytes !== undefined
       ? s.kvCacheMemoryBytes
-      : requested - weightBytes - activation - nonTorch - (profile.subtractsCudaGraphs ? graphs : 0);
+      : requested - weightBytes - activation - nonTorch - (applyGraphs ? graphs : 0);
     const layout = kvLayout(layers, s);
     layouts.push(layout);
     const state = stateBytes(layers, s);
@@ -471,11 +509,13 @@ export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Acce
     ? Math.floor(Math.min(maxConcurrency, 1e12) * s.maxModelLen)
     : Math.floor(numBlocks / Math.max(1, binding.numGroups)) * s.blockSize;
   const weightsFit = ranks.every((r) => r.weightBytes <= r.requestedBytes);
-  const failing = ranks.find((r) => r.neededBytes > r.availableKvBytes);
+  // _check_enough_kv_cache_memory: from 0.26 the null block's bytes are set aside before the check.
+  const checkMemory = (r: RankBudget, i: number): number => r.availableKvBytes - (profile.nullBlockInChecks ? layouts[i].bytesPerBlock : 0);
+  const failing = ranks.find((r, i) => r.neededBytes > checkMemory(r, i));
   let estimatedMaxModelLen = s.maxModelLen;
   let errorMessage: string | undefined;
   for (const [i, r] of ranks.entries()) {
-    const est = estimateMaxModelLen(layouts[i].specs, r.stateBytesPerSequence, r.availableKvBytes, s.maxModelLen, s);
+    const est = estimateMaxModelLen(layouts[i].specs, r.stateBytesPerSequence, checkMemory(r, i), s.maxModelLen, s);
     estimatedMaxModelLen = Math.min(estimatedMaxModelLen, est);
   }
   if (failing) {

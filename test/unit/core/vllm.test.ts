@@ -1,10 +1,10 @@
 import * as assert from 'assert';
 import { compareStartup, isV1Record, median, startupRecords } from '../../../scripts/groundTruth';
 import {
-  DEFAULT_VLLM_VERSION, NEWEST_VLLM_VERSION, cudaGraphBytes, mxfp4PaddingFor, cudaGraphCaptureSizes, customAllReduceEnabled, defaultSchedulerLimits, nonTorchBytes, vllmProfile,
+  DEFAULT_VLLM_VERSION, NEWEST_VLLM_VERSION, cudaGraphBytes, cudaGraphEstimateApplied, mxfp4PaddingFor, usesModelRunnerV2, cudaGraphCaptureSizes, customAllReduceEnabled, defaultSchedulerLimits, nonTorchBytes, vllmProfile,
 } from '../../../src/core/engine/vllm';
 import { findAccelerator } from '../../../src/core/hardware';
-import { GiB, budget } from './helpers';
+import { GiB, budget, model } from './helpers';
 
 describe('vLLM startup emulation against published startup logs', () => {
   const comparisons = startupRecords().map(compareStartup);
@@ -222,5 +222,40 @@ describe('vLLM flags that change the budget', () => {
       assert.strictEqual(r.settings.engineVersion, NEWEST_VLLM_VERSION, spec);
       assert.ok(r.model.assumptions.some((a) => a.includes(NEWEST_VLLM_VERSION)), spec);
     }
+  });
+});
+
+describe('vLLM 0.22+ rules', () => {
+  it('routes models to Model Runner V2 as vLLM does, and skips its graph estimate until the estimator exists (0.26)', () => {
+    const qwen = model('qwen3/Qwen3-8B');
+    const llama = model('llama3.1/Meta-Llama-3.1-8B');
+    const mixtral = model('mixtral/Mixtral-8x7B-v0.1');
+    assert.strictEqual(usesModelRunnerV2(qwen, vllmProfile('0.22.0')!), true);
+    assert.strictEqual(usesModelRunnerV2(llama, vllmProfile('0.22.0')!), false);
+    assert.strictEqual(usesModelRunnerV2(llama, vllmProfile('0.23.0')!), true);
+    assert.strictEqual(usesModelRunnerV2(mixtral, vllmProfile('0.25.0')!), false);
+    assert.strictEqual(usesModelRunnerV2(mixtral, vllmProfile('0.29.0')!), true);
+    assert.strictEqual(cudaGraphEstimateApplied(qwen, vllmProfile('0.22.0')!), false);
+    assert.strictEqual(cudaGraphEstimateApplied(mixtral, vllmProfile('0.22.0')!), true);
+    assert.strictEqual(cudaGraphEstimateApplied(qwen, vllmProfile('0.26.0')!), true);
+    assert.strictEqual(cudaGraphEstimateApplied(qwen, vllmProfile('0.20.0')!), false);
+  });
+
+  it('sets the null block aside in the startup check from 0.26', () => {
+    // A fixed 10 GiB KV cache for Llama-3.1-8B: 5,120 blocks of 2 MiB, 16 tokens each.
+    const inputs = { gpu: 'H100 SXM', kvCacheMemoryBytes: 10 * GiB, maxModelLen: 131072 };
+    assert.strictEqual(budget('llama3.1/Meta-Llama-3.1-8B', { ...inputs, engine: 'vllm@0.25.0' }).capacity.estimatedMaxModelLen, 5120 * 16);
+    assert.strictEqual(budget('llama3.1/Meta-Llama-3.1-8B', { ...inputs, engine: 'vllm@0.26.0' }).capacity.estimatedMaxModelLen, 5119 * 16);
+  });
+
+  it('holds two in-flight steps of tokens in sliding windows from 0.26 (async scheduling)', () => {
+    // Gemma 3 4B: 29 sliding layers of 1,024 tokens; 8,192 batched tokens; block 16; 32,768-token requests.
+    const r25 = budget('gemma3/gemma-3-4b-it', { gpu: 'H100 SXM', maxModelLen: 32768, kvCacheMemoryBytes: 20 * GiB, engine: 'vllm@0.25.0' });
+    const r26 = budget('gemma3/gemma-3-4b-it', { gpu: 'H100 SXM', maxModelLen: 32768, kvCacheMemoryBytes: 20 * GiB, engine: 'vllm@0.26.0' });
+    const page = 16 * 2 * 4 * 256 * 2;
+    const full = 5 * (32768 / 16) * page;
+    const sliding = (inFlight: number) => 29 * (Math.ceil(Math.min(1023 + inFlight, 32768) / 16) + 1) * page;
+    assert.strictEqual(r25.capacity.kvBytesPerRequest, full + sliding(8192));
+    assert.strictEqual(r26.capacity.kvBytesPerRequest, full + sliding(16384));
   });
 });
