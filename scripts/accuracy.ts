@@ -1,6 +1,6 @@
 // `npm run accuracy`: every ground-truth record beside our prediction, the error, and a summary.
 
-import { STARTUP_LOG_FILES, compareDecode, compareStartup, decodeRecords, isV1Record, median, startupRecords } from './groundTruth';
+import { STARTUP_LOG_FILES, compareDecode, compareSglang, compareStartup, decodeRecords, isV1Record, median, sglangRecords, startupRecords } from './groundTruth';
 
 const pct = (x: number | undefined): string => (x === undefined ? '—' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}%`);
 const pad = (s: string, n: number): string => (s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length));
@@ -49,5 +49,21 @@ function decodeSection(): void {
   console.log(`Summary (decode batch 1): n=${ratios.length} compared, ${skipped} skipped (model not in corpus), ${exceed} above the ceiling, median measured/ceiling ${median(ratios).toFixed(3)}, range ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}`);
 }
 
+function sglangSection(): void {
+  console.log('SGLang startup logs (../shared/ground-truth/sglang-startup-logs.json): max_total_num_tokens and max_running_requests');
+  const errors: number[] = [];
+  for (const r of sglangRecords()) {
+    const c = compareSglang(r);
+    if (!c.report) { console.log(pad(r.id, 10), pad(r.model_id, 44), 'not compared:', c.error); continue; }
+    if (c.tokensError !== undefined) errors.push(Math.abs(c.tokensError));
+    console.log([pad(r.id, 10), pad(r.model_id, 44), pad(c.report.settings.engineVersion, 8),
+      pad(`${r.max_total_num_tokens ?? '—'} → ${c.report.capacity.kvCacheTokens}`, 22), pad(pct(c.tokensError), 8),
+      `max_running_requests ${r.max_running_requests ?? '—'} → ${c.report.settings.maxNumSeqs}`].join(' '));
+  }
+  console.log(`Summary sglang-startup-logs.json (max_total_num_tokens): n=${errors.length}, median |error| ${(median(errors) * 100).toFixed(2)}%, ${errors.filter((e) => e <= 0.05).length}/${errors.length} within 5%`);
+}
+
 for (const file of STARTUP_LOG_FILES) { startupSection(file); console.log(''); }
+sglangSection();
+console.log('');
 decodeSection();

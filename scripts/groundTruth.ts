@@ -266,3 +266,52 @@ export function median(values: number[]): number {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
+
+// --- SGLang startup logs ----------------------------------------------------------------------
+
+export interface SglangRecord {
+  id: string;
+  engine_version: string;
+  model_id: string;
+  config: string | null;
+  gpu: string;
+  gpu_cli: string | null;
+  tensor_parallel_size?: number;
+  context_length_arg?: number | null;
+  mem_fraction_static?: number;
+  chunked_prefill_size?: number;
+  cuda_graph_max_bs?: number;
+  kv_cache_dtype?: string;
+  max_total_num_tokens?: number;
+  max_running_requests?: number;
+}
+
+export function sglangRecords(): SglangRecord[] {
+  return readJsonFile<SglangRecord[]>(path.join(SHARED, 'ground-truth', 'sglang-startup-logs.json'));
+}
+
+export interface SglangComparison { record: SglangRecord; report?: BudgetReport; error?: string; tokensError?: number }
+
+/**
+ * One SGLang record against `--engine sglang@VERSION` with its logged settings. A record whose GPU is not named
+ * (the docs build: "80 GB-class", 78.81 GiB free) is compared on an H100 SXM, the 80 GB card of that class.
+ */
+export function compareSglang(r: SglangRecord): SglangComparison {
+  const config = r.config?.replace(/^model-configs\//, '').replace(/\/config\.json$/, '');
+  if (!config) return { record: r, error: 'no corpus config has this model\'s shapes' };
+  const loaded = loadModelFiles(path.join(CONFIGS, config));
+  if (!loaded.ok) return { record: r, error: loaded.message };
+  const version = /(\d+\.\d+\.\d+)/.exec(r.engine_version)?.[1] ?? '0.4.2';
+  const result = computeBudget(loaded.files, {
+    engine: `sglang@${version}`, gpu: r.gpu_cli ?? 'H100 SXM', tensorParallel: r.tensor_parallel_size ?? 1,
+    gpuCount: r.tensor_parallel_size ?? 1, maxModelLen: r.context_length_arg ?? undefined,
+    gpuMemoryUtilization: r.mem_fraction_static, maxNumBatchedTokens: r.chunked_prefill_size,
+    kvCacheDtype: r.kv_cache_dtype ?? 'auto',
+  });
+  if (!result.ok) return { record: r, error: result.unsupported };
+  const measured = r.max_total_num_tokens;
+  return {
+    record: r, report: result.report,
+    tokensError: measured ? result.report.capacity.kvCacheTokens / measured - 1 : undefined,
+  };
+}

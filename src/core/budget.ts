@@ -9,7 +9,8 @@ import { normalizeConfig } from './normalize';
 import { QuantScheme, dtypeBytes, isKnownQuantization, normalizeDtypeName, schemeFromConfig, schemeFromName } from './quantization';
 import { WeightPlan, parametersActive, parametersTotal, rankWeightTable } from './weights';
 import { kvDtypeBytes, kvHeadsPerRank, modelKvBytesPerToken, modelStateBytesPerSequence, normalizeKvDtype } from './kvcache';
-import { GiB, cudaGraphEstimateApplied, formatGiB, rankBaselines } from './engine/vllm';
+import { GiB, VllmProfile, VllmResult, VllmSettings, cudaGraphEstimateApplied, formatGiB, rankBaselines } from './engine/vllm';
+import { SglangProfile, emulateSglang } from './engine/sglang';
 import { resolveEngine } from './engine/engine';
 
 export { resolveEngine };
@@ -150,41 +151,70 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   const defaultLen = model.maxPositionEmbeddings ?? 2048;
   if (!model.maxPositionEmbeddings) assumptions.push('max_position_embeddings absent: 2048 assumed as the default max_model_len');
   const autoLen = checked.maxModelLen === -1;
-  if (autoLen && !profile.autoFitMaxModelLen) return fail(`max_model_len auto (-1) needs vLLM 0.14 or later (this deployment runs ${profile.version})`, 'maxModelLen');
-  if (inputs.kvCacheMemoryBytes !== undefined && !profile.kvCacheMemoryBytes) assumptions.push(`--kv-cache-memory-bytes is not read by vLLM ${profile.version} (from 0.11): ignored`);
   let maxModelLen = autoLen ? defaultLen : (checked.maxModelLen ?? defaultLen);
-  const limits = engine.engine.schedulerDefaults(acc, profile, maxModelLen);
-  const lora = inputs.enableLora ? { maxLoras: checked.maxLoras ?? 1, maxLoraRank: checked.maxLoraRank ?? 16 } : undefined;
-  if (!inputs.enableLora && (checked.maxLoras !== undefined || checked.maxLoraRank !== undefined)) assumptions.push('--max-loras / --max-lora-rank without --enable-lora: no LoRA memory counted');
-  const settings = {
-    enforceEager: inputs.enforceEager === true,
-    kvCacheMemoryBytes: profile.kvCacheMemoryBytes ? checked.kvCacheMemoryBytes : undefined,
-    numGpuBlocksOverride: checked.numGpuBlocksOverride,
-    cpuOffloadBytes: checked.cpuOffloadGb !== undefined ? checked.cpuOffloadGb * GiB : undefined,
-    lora,
-    topology: {
-      interconnect: inputs.interconnect?.trim().toLowerCase() || acc.interconnect.kind,
-      computeCapability: acc.computeCapability ? Number(acc.computeCapability) : undefined,
-      nodes: checked.nodes ?? 1,
-    },
-    tp, pp, maxModelLen,
-    gpuMemoryUtilization: util ?? profile.defaultGpuMemoryUtilization,
-    maxNumBatchedTokens: checked.maxNumBatchedTokens ?? limits.maxNumBatchedTokens,
-    maxNumSeqs: checked.maxNumSeqs ?? limits.maxNumSeqs,
-    blockSize: checked.blockSize ?? 16,
-    kvBytes,
-    activationDtypeBytes: activationBytes,
-    stateDtypeBytes: activationBytes,
+  const topology = {
+    interconnect: inputs.interconnect?.trim().toLowerCase() || acc.interconnect.kind,
+    computeCapability: acc.computeCapability ? Number(acc.computeCapability) : undefined,
+    nodes: checked.nodes ?? 1,
   };
-
-  // --- memory --------------------------------------------------------------------------------
-  let vllm = engine.engine.sizeAtStartup(model, plan, acc, settings, profile);
-  if (autoLen && !vllm.fits && vllm.weightsFit && vllm.estimatedMaxModelLen > 0) {
-    // _auto_fit_max_model_len (kv_cache_utils.py / kv_cache_planning.py): the longest that fits, then sized again.
-    assumptions.push(`max_model_len auto: reduced from ${formatInt(maxModelLen)} to ${formatInt(vllm.estimatedMaxModelLen)} to fit in GPU memory`);
-    maxModelLen = vllm.estimatedMaxModelLen;
-    settings.maxModelLen = maxModelLen;
-    vllm = engine.engine.sizeAtStartup(model, plan, acc, settings, profile);
+  /** What the engine settled on, as the report shows it (vLLM's names; SGLang's values mapped onto them). */
+  let settings: { gpuMemoryUtilization: number; maxNumBatchedTokens: number; maxNumSeqs: number; blockSize: number };
+  let vllm: VllmResult;
+  /** Whether a deployment at another TP size holds its weights, for the tensor-parallel suggestion. */
+  let weightsFitAt: (t: number) => boolean;
+  let graphsSubtracted = false;
+  let engineName: 'vllm' | 'sglang' = 'vllm';
+  if (engine.name === 'sglang') {
+    engineName = 'sglang';
+    if (autoLen) return fail('max_model_len auto (-1) is vLLM\'s; SGLang takes --context-length', 'maxModelLen');
+    const sg = {
+      tp, pp, contextLength: maxModelLen, memFractionStatic: util, chunkedPrefillSize: checked.maxNumBatchedTokens,
+      maxRunningRequests: checked.maxNumSeqs, pageSize: checked.blockSize, kvBytes, activationDtypeBytes: activationBytes,
+      stateDtypeBytes: activationBytes, topology,
+    };
+    const sized = emulateSglang(model, plan, acc, sg, profile as SglangProfile);
+    vllm = sized;
+    settings = {
+      gpuMemoryUtilization: sized.resolved.memFractionStatic, maxNumBatchedTokens: sized.resolved.chunkedPrefillSize,
+      maxNumSeqs: sized.resolved.maxRunningRequests, blockSize: sized.resolved.pageSize,
+    };
+    weightsFitAt = (t) => emulateSglang(model, plan, acc, { ...sg, tp: t }, profile as SglangProfile).weightsFit;
+  } else {
+    const vp = profile as VllmProfile;
+    const vllmEngine = engine.engine;
+    if (autoLen && !vp.autoFitMaxModelLen) return fail(`max_model_len auto (-1) needs vLLM 0.14 or later (this deployment runs ${vp.version})`, 'maxModelLen');
+    if (inputs.kvCacheMemoryBytes !== undefined && !vp.kvCacheMemoryBytes) assumptions.push(`--kv-cache-memory-bytes is not read by vLLM ${vp.version} (from 0.11): ignored`);
+    const limits = vllmEngine.schedulerDefaults(acc, vp, maxModelLen);
+    const lora = inputs.enableLora ? { maxLoras: checked.maxLoras ?? 1, maxLoraRank: checked.maxLoraRank ?? 16 } : undefined;
+    if (!inputs.enableLora && (checked.maxLoras !== undefined || checked.maxLoraRank !== undefined)) assumptions.push('--max-loras / --max-lora-rank without --enable-lora: no LoRA memory counted');
+    const vs: VllmSettings = {
+      enforceEager: inputs.enforceEager === true,
+      kvCacheMemoryBytes: vp.kvCacheMemoryBytes ? checked.kvCacheMemoryBytes : undefined,
+      numGpuBlocksOverride: checked.numGpuBlocksOverride,
+      cpuOffloadBytes: checked.cpuOffloadGb !== undefined ? checked.cpuOffloadGb * GiB : undefined,
+      lora,
+      topology,
+      tp, pp, maxModelLen,
+      gpuMemoryUtilization: util ?? vp.defaultGpuMemoryUtilization,
+      maxNumBatchedTokens: checked.maxNumBatchedTokens ?? limits.maxNumBatchedTokens,
+      maxNumSeqs: checked.maxNumSeqs ?? limits.maxNumSeqs,
+      blockSize: checked.blockSize ?? 16,
+      kvBytes,
+      activationDtypeBytes: activationBytes,
+      stateDtypeBytes: activationBytes,
+    };
+    vllm = vllmEngine.sizeAtStartup(model, plan, acc, vs, vp);
+    if (autoLen && !vllm.fits && vllm.weightsFit && vllm.estimatedMaxModelLen > 0) {
+      // _auto_fit_max_model_len (kv_cache_utils.py / kv_cache_planning.py): the longest that fits, then sized again.
+      assumptions.push(`max_model_len auto: reduced from ${formatInt(maxModelLen)} to ${formatInt(vllm.estimatedMaxModelLen)} to fit in GPU memory`);
+      maxModelLen = vllm.estimatedMaxModelLen;
+      vs.maxModelLen = maxModelLen;
+      vllm = vllmEngine.sizeAtStartup(model, plan, acc, vs, vp);
+    }
+    settings = vs;
+    graphsSubtracted = cudaGraphEstimateApplied(model, vp) && !vs.enforceEager && vs.kvCacheMemoryBytes === undefined;
+    const requested = vllm.reported.requestedBytes;
+    weightsFitAt = (t) => rankBaselines(model, plan, { ...vs, tp: t }, vp).every((r) => r.weightBytes + r.activation + r.nonTorch < requested);
   }
   const weightBytes = exactWeightBytes(files, model, plan, inputs) ?? rankWeightTable(model, plan, tp).totalBytes;
 
@@ -219,8 +249,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   const reported = vllm.reported;
   const binding = vllm.binding;
   if (!vllm.weightsFit) {
-    const suggested = suggestTensorParallel(model, (t) => rankBaselines(model, plan, { ...settings, tp: t }, profile)
-      .every((r) => r.weightBytes + r.activation + r.nonTorch < reported.requestedBytes), Math.max(gpuCount, 8));
+    const suggested = suggestTensorParallel(model, weightsFitAt, Math.max(gpuCount, 8));
     diagnostics.push({
       severity: 'error', code: 'weights-do-not-fit', subject: 'tensorParallel', suggestedValue: suggested,
       message: `Weights need ${formatGiB(binding.weightBytes)} GiB per GPU but ${formatGiB(reported.requestedBytes)} GiB is requested (${acc.name}, utilization ${settings.gpuMemoryUtilization})${suggested ? `; tensor parallel ${suggested} fits` : ''}`,
@@ -233,7 +262,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       subject: fromModel ? 'model' : 'maxModelLen',
       suggestedValue: vllm.estimatedMaxModelLen > 0 ? vllm.estimatedMaxModelLen : undefined,
       // A one-line summary first (what the Problems panel shows), then vLLM's own startup error.
-      message: `${fromModel ? `The model's own context (max_model_len ${formatInt(maxModelLen)})` : `max_model_len ${formatInt(maxModelLen)}`} needs ${formatGiB(binding.neededBytes)} GiB of KV per request; ${formatGiB(Math.max(0, binding.availableKvBytes))} GiB is available on ${acc.name}; the largest that fits is ${formatInt(vllm.estimatedMaxModelLen)}. vLLM: ${vllm.errorMessage}`,
+      message: `${fromModel ? `The model's own context (max_model_len ${formatInt(maxModelLen)})` : `max_model_len ${formatInt(maxModelLen)}`} needs ${formatGiB(binding.neededBytes)} GiB of KV per request; ${formatGiB(Math.max(0, binding.availableKvBytes))} GiB is available on ${acc.name}; the largest that fits is ${formatInt(vllm.estimatedMaxModelLen)}. ${engineName === 'sglang' ? 'SGLang' : 'vLLM'}: ${vllm.errorMessage}`,
     });
     if (kvCacheDtype !== 'fp8') {
       diagnostics.push({ severity: 'information', code: 'fp8-kv-would-help', subject: 'kvCacheDtype', suggestedValue: 'fp8', message: 'An fp8 KV cache halves KV bytes per token' });
@@ -261,7 +290,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
     },
     hardware: { id: acc.id, name: acc.name, count: gpuCount, memoryBandwidthBytesPerSecond: acc.memoryBandwidthBytesPerSecond, visibleMemoryGiB: acc.visibleMemoryGiB },
     settings: {
-      engine: 'vllm', engineVersion: profile.version, tensorParallel: tp, pipelineParallel: pp, maxModelLen,
+      engine: engineName, engineVersion: profile.version, tensorParallel: tp, pipelineParallel: pp, maxModelLen,
       gpuMemoryUtilization: settings.gpuMemoryUtilization, maxNumBatchedTokens: settings.maxNumBatchedTokens,
       maxNumSeqs: settings.maxNumSeqs, kvCacheDtype: kvCacheDtype === 'auto' ? activationDtype : kvCacheDtype, blockSize: settings.blockSize, batch, context, prompt,
     },
@@ -272,7 +301,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       activationPeakBytes: reported.activationPeakBytes,
       nonTorchBytes: reported.nonTorchBytes,
       cudaGraphBytes: reported.cudaGraphBytes,
-      cudaGraphSubtracted: cudaGraphEstimateApplied(model, profile) && !settings.enforceEager && settings.kvCacheMemoryBytes === undefined,
+      cudaGraphSubtracted: graphsSubtracted,
       loraBytes: reported.loraBytes,
       kvCacheBytes: Math.max(0, reported.availableKvBytes),
       kvBytesPerToken: reported.kvBytesPerToken,

@@ -5,6 +5,7 @@ import type { Accelerator } from '../types';
 import type { ModelDescription } from '../model';
 import type { WeightPlan } from '../weights';
 import { memoized } from '../memo';
+import { DEFAULT_SGLANG_VERSION, NEWEST_SGLANG_VERSION, SglangProfile, sglangProfile } from './sglang';
 import {
   DEFAULT_VLLM_VERSION, NEWEST_VLLM_VERSION, VllmProfile, VllmResult, VllmSettings, compareVersions, defaultSchedulerLimits,
   emulateVllm, parseVersion, vllmProfile,
@@ -35,6 +36,7 @@ export const VLLM: ServingEngineEmulation<VllmProfile, VllmSettings, VllmResult>
 
 export type EngineResolution =
   | { ok: true; name: 'vllm'; profile: VllmProfile; engine: typeof VLLM; /** Said to the user when the version was read loosely. */ note?: string }
+  | { ok: true; name: 'sglang'; profile: SglangProfile; note?: string }
   | { ok: false; message: string };
 
 /** Moving tags that mean "the newest release". */
@@ -55,10 +57,11 @@ export function resolveEngine(spec: string | undefined): EngineResolution {
 function parseEngine(spec: string | undefined): EngineResolution {
   const text = (spec ?? 'vllm').trim();
   const [name, rawVersion] = text.split('@');
-  if (name.toLowerCase() !== 'vllm') {
-    return { ok: false, message: `Unknown engine "${name}": only vllm's startup sizing is emulated (use vllm or vllm@VERSION)` };
-  }
   const version = rawVersion?.trim().toLowerCase();
+  if (name.toLowerCase() === 'sglang') return parseSglang(version, rawVersion);
+  if (name.toLowerCase() !== 'vllm') {
+    return { ok: false, message: `Unknown engine "${name}": vllm and sglang are emulated (use vllm@VERSION or sglang@VERSION)` };
+  }
   if (version && MOVING_TAGS.has(version)) {
     return { ok: true, name: 'vllm', engine: VLLM, profile: vllmProfile(VLLM.newestVersion)!, note: `vllm@${version} is read as vLLM ${VLLM.newestVersion}, the newest release whose memory rules are emulated` };
   }
@@ -70,4 +73,20 @@ function parseEngine(spec: string | undefined): EngineResolution {
   const profile = vllmProfile(version ?? VLLM.defaultVersion);
   if (!profile) return { ok: false, message: `Cannot read vLLM version "${rawVersion}" (expected e.g. vllm@0.19.0)` };
   return { ok: true, name: 'vllm', engine: VLLM, profile };
+}
+
+/** `sglang`, `sglang@0.4.2`, `sglang@latest`: SGLang's own profile (versions from 0.4). */
+function parseSglang(version: string | undefined, raw: string | undefined): EngineResolution {
+  if (!version) return { ok: true, name: 'sglang', profile: sglangProfile(DEFAULT_SGLANG_VERSION)! };
+  if (MOVING_TAGS.has(version)) {
+    return { ok: true, name: 'sglang', profile: sglangProfile(NEWEST_SGLANG_VERSION)!, note: `sglang@${version} is read as SGLang ${NEWEST_SGLANG_VERSION}, the newest release whose memory rules are emulated` };
+  }
+  const parsed = parseVersion(version);
+  if (!parsed) return { ok: false, message: `Cannot read SGLang version "${raw}" (expected e.g. sglang@0.5.6)` };
+  if (compareVersions(parsed, parseVersion(NEWEST_SGLANG_VERSION)!) > 0) {
+    return { ok: true, name: 'sglang', profile: sglangProfile(NEWEST_SGLANG_VERSION)!, note: `SGLang ${parsed.join('.')} is newer than the newest emulated release (${NEWEST_SGLANG_VERSION}): its rules are used` };
+  }
+  const profile = sglangProfile(version);
+  if (!profile) return { ok: false, message: `SGLang ${parsed.join('.')} is older than the first emulated release (0.4.0)` };
+  return { ok: true, name: 'sglang', profile };
 }

@@ -76,9 +76,12 @@ describe('computeBudget', () => {
 
   it('reads engine versions', () => {
     const r = resolveEngine('vllm@0.6.4');
-    assert.ok(r.ok && r.profile.v1 === false);
+    assert.ok(r.ok && r.name === 'vllm' && r.profile.v1 === false);
     assert.ok(resolveEngine(undefined).ok);
-    assert.ok(!resolveEngine('sglang').ok);
+    const sg = resolveEngine('sglang@0.4.2');
+    assert.ok(sg.ok && sg.name === 'sglang' && sg.profile.version === '0.4.2');
+    assert.ok(!resolveEngine('tgi').ok);
+    assert.ok(!resolveEngine('sglang@0.3.0').ok);
   });
 
   it('produces finite, non-negative figures for every corpus model on its default deployment', () => {
