@@ -11,6 +11,7 @@ import { WeightPlan, parametersActive, parametersTotal, rankWeightTable } from '
 import { kvDtypeBytes, kvHeadsPerRank, modelKvBytesPerToken, modelStateBytesPerSequence, normalizeKvDtype } from './kvcache';
 import { GiB, VllmProfile, VllmResult, VllmSettings, cudaGraphEstimateApplied, formatGiB, rankBaselines } from './engine/vllm';
 import { SglangProfile, emulateSglang } from './engine/sglang';
+import { LLAMA_CACHE_TYPES, LlamaCppSettings, emulateLlamaCpp, llamaWeights } from './engine/llamacpp';
 import { resolveEngine } from './engine/engine';
 
 export { resolveEngine };
@@ -131,7 +132,10 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   const pp = checked.pipelineParallel ?? 1;
   const gpuCount = checked.gpuCount ?? lookup.impliedGpuCount ?? tp * pp;
 
-  const kvChoice = normalizeKvDtype(inputs.kvCacheDtype);
+  // llama.cpp names its cache types after ggml's (f16, q8_0, q4_0, …); the other engines use torch dtypes.
+  const llamaCacheType = engine.name === 'llamacpp' ? llamaCacheTypeOf(inputs.kvCacheDtype) : undefined;
+  if (engine.name === 'llamacpp' && !llamaCacheType) return fail(`Unknown llama.cpp cache type "${inputs.kvCacheDtype}" (${Object.keys(LLAMA_CACHE_TYPES).join(', ')})`, 'kvCacheDtype');
+  const kvChoice = engine.name === 'llamacpp' ? 'auto' : normalizeKvDtype(inputs.kvCacheDtype);
   if (!kvChoice) return fail(`Unknown KV cache dtype "${inputs.kvCacheDtype}" (auto, bfloat16, float16, fp8)`, 'kvCacheDtype');
   const requestedDtype = inputs.dtype && inputs.dtype !== 'auto' ? normalizeDtypeName(inputs.dtype) : undefined;
   if (inputs.dtype && inputs.dtype !== 'auto' && !requestedDtype) return fail(`Unknown dtype "${inputs.dtype}" (auto, bfloat16, float16, float32)`, 'dtype');
@@ -163,8 +167,30 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   /** Whether a deployment at another TP size holds its weights, for the tensor-parallel suggestion. */
   let weightsFitAt: (t: number) => boolean;
   let graphsSubtracted = false;
-  let engineName: 'vllm' | 'sglang' = 'vllm';
-  if (engine.name === 'sglang') {
+  let engineName: 'vllm' | 'sglang' | 'llamacpp' = 'vllm';
+  let llamaExtras: { gpuLayers: number; computeBufferBytes: number } | undefined;
+  if (engine.name === 'llamacpp') {
+    engineName = 'llamacpp';
+    if (autoLen) return fail('max_model_len auto (-1) is vLLM\'s; llama.cpp fits the context itself when -c is 0 (left out)', 'maxModelLen');
+    // Ollama passes -c num_ctx × parallel and -np parallel; its default num_ctx follows the GPU's memory (v0.15.5+).
+    const ollama = engine.profile.ollama;
+    const ollamaCtx = acc.visibleMemoryGiB < 23 ? 4096 : acc.visibleMemoryGiB < 47 ? 32768 : 262144;
+    const parallel = checked.maxNumSeqs ?? (ollama ? 1 : undefined);
+    const ls: LlamaCppSettings = {
+      contextLength: checked.maxModelLen ?? (ollama ? Math.min(ollamaCtx, defaultLen) * (parallel ?? 1) : undefined),
+      parallel, gpuLayers: checked.gpuLayers, cacheTypeK: llamaCacheType!, cacheTypeV: llamaCacheType!,
+      flashAttention: inputs.flashAttention ?? true, ubatch: checked.ubatch ?? 512, fit: inputs.fit ?? true,
+      fitMarginBytes: 1024 * 1024 * 1024, weights: llamaWeights(model, plan, files.ggufTensors),
+    };
+    if (pp > 1 || tp > 1) assumptions.push('llama.cpp is sized on one GPU: tensor and pipeline parallel sizes are not used');
+    const sized = emulateLlamaCpp(model, plan, acc, ls);
+    vllm = sized;
+    maxModelLen = sized.resolved.contextLength;
+    if (sized.resolved.fitNote) assumptions.push(sized.resolved.fitNote);
+    settings = { gpuMemoryUtilization: 1, maxNumBatchedTokens: ls.ubatch, maxNumSeqs: sized.resolved.parallel, blockSize: 256 };
+    llamaExtras = { gpuLayers: sized.resolved.gpuLayers, computeBufferBytes: sized.resolved.computeBufferBytes };
+    weightsFitAt = () => sized.weightsFit;
+  } else if (engine.name === 'sglang') {
     engineName = 'sglang';
     if (autoLen) return fail('max_model_len auto (-1) is vLLM\'s; SGLang takes --context-length', 'maxModelLen');
     const sg = {
@@ -292,7 +318,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
     settings: {
       engine: engineName, engineVersion: profile.version, tensorParallel: tp, pipelineParallel: pp, maxModelLen,
       gpuMemoryUtilization: settings.gpuMemoryUtilization, maxNumBatchedTokens: settings.maxNumBatchedTokens,
-      maxNumSeqs: settings.maxNumSeqs, kvCacheDtype: kvCacheDtype === 'auto' ? activationDtype : kvCacheDtype, blockSize: settings.blockSize, batch, context, prompt,
+      maxNumSeqs: settings.maxNumSeqs, kvCacheDtype: kvCacheDtype === 'auto' ? activationDtype : kvCacheDtype, ...(llamaCacheType ? { llamaCacheType } : {}), blockSize: settings.blockSize, batch, context, prompt,
     },
     perGpu: {
       totalMemoryBytes: reported.totalBytes,
@@ -302,6 +328,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       nonTorchBytes: reported.nonTorchBytes,
       cudaGraphBytes: reported.cudaGraphBytes,
       cudaGraphSubtracted: graphsSubtracted,
+      ...(llamaExtras ? { computeBufferBytes: llamaExtras.computeBufferBytes } : {}),
       loraBytes: reported.loraBytes,
       kvCacheBytes: Math.max(0, reported.availableKvBytes),
       kvBytesPerToken: reported.kvBytesPerToken,
@@ -315,6 +342,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       maxModelLen,
       estimatedMaxModelLen: vllm.estimatedMaxModelLen,
       kvBytesPerRequest: binding.neededBytes,
+      ...(llamaExtras ? { gpuLayers: llamaExtras.gpuLayers } : {}),
     },
     decode: {
       batch, context,
@@ -339,6 +367,15 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
     diagnostics,
   };
   return { ok: true, report };
+}
+
+/** `-ctk` as llama.cpp spells it: auto and 16-bit names are f16; q8_0, q4_0, … as they are. */
+function llamaCacheTypeOf(value: string | undefined): string | undefined {
+  const v = (value ?? 'auto').trim().toLowerCase();
+  if (v === '' || v === 'auto' || v === 'float16' || v === 'fp16' || v === 'half') return 'f16';
+  if (v === 'bfloat16') return 'bf16';
+  if (v === 'float32' || v === 'fp32') return 'f32';
+  return v in LLAMA_CACHE_TYPES ? v : undefined;
 }
 
 /** Exact stored bytes from a safetensors/pytorch index beside the config, when no override changes them. */

@@ -152,6 +152,22 @@ export const DEPLOYMENT_INPUTS: readonly InputSpec[] = [
     doc: 'How the GPUs of a node are linked, when it differs from the catalog (PCIe cards without peer-to-peer: pcie). Default: the GPU\'s.',
   },
   {
+    key: 'gpuLayers', type: 'integer', min: 0, max: 4096, label: 'GPU layers', cli: 'n-gpu-layers', cliValue: 'N', budgetKey: 'gpuLayers',
+    doc: 'llama.cpp `-ngl`: layers whose weights and KV go to the GPU. Default: all, lowered by --fit to what fits.',
+  },
+  {
+    key: 'flashAttention', type: 'boolean', label: 'flash attention', cli: 'flash-attn', budgetKey: 'flashAttention',
+    doc: 'llama.cpp `-fa`: without it the attention scores of a whole batch are held in the compute buffer. Default on.',
+  },
+  {
+    key: 'ubatch', type: 'integer', min: 1, max: 65536, label: 'micro-batch', cli: 'ubatch-size', cliValue: 'N', budgetKey: 'ubatch',
+    doc: 'llama.cpp `-ub`: tokens per micro-batch, which sizes the compute buffer. Default 512.',
+  },
+  {
+    key: 'fit', type: 'boolean', label: 'fit', cli: 'fit', budgetKey: 'fit',
+    doc: 'llama.cpp `--fit`: shrink the context (when left at 0) and then the GPU layers to leave 1 GiB free. Default on.',
+  },
+  {
     key: 'batch', type: 'integer', min: 1, max: INPUT_LIMITS.batch, label: 'decode batch', cli: 'batch', cliValue: 'N',
     doc: 'Sequences decoded together for the speed figures. Default 1.',
   },

@@ -61,6 +61,14 @@ export interface BudgetInputs {
   nodes?: number;
   /** The GPUs' link when it differs from the catalog's (`nvswitch`, `nvlink`, `pcie-p2p`, `pcie`). */
   interconnect?: string;
+  /** llama.cpp `-ngl`: layers on the GPU (default: all, lowered by --fit). */
+  gpuLayers?: number;
+  /** llama.cpp `-fa`: flash attention (default on). */
+  flashAttention?: boolean;
+  /** llama.cpp `-ub`: tokens per micro-batch (default 512). */
+  ubatch?: number;
+  /** llama.cpp `--fit` (default on). */
+  fit?: boolean;
   /** `--enable-lora`, `--max-loras`, `--max-lora-rank`: LoRA adapter weights reserved on the GPU. */
   enableLora?: boolean;
   maxLoras?: number;
@@ -80,6 +88,10 @@ export interface ModelFiles {
   hfQuantConfig?: unknown;
   /** A display name when the config has none (e.g. the folder name). */
   nameHint?: string;
+  /** The tensors of a GGUF file (exact bytes each), when the model comes from one. */
+  ggufTensors?: ReadonlyArray<{ name: string; bytes: number; type: string }>;
+  /** The GGUF file's own type (`Q4_K_M`), for what the report calls its weights. */
+  ggufFileType?: string;
 }
 
 /** One accelerator of the hardware catalog (schemas/hardware-catalog.schema.json). */
@@ -165,6 +177,8 @@ export interface BudgetReport {
     maxNumBatchedTokens: number;
     maxNumSeqs: number;
     kvCacheDtype: KvCacheDtype;
+    /** llama.cpp's cache type (`-ctk` / `-ctv`: f16, q8_0, q4_0, …). */
+    llamaCacheType?: string;
     blockSize: number;
     batch: number;
     context: number;
@@ -181,6 +195,8 @@ export interface BudgetReport {
     cudaGraphSubtracted: boolean;
     /** LoRA adapter slots preallocated on this rank (`--enable-lora`), included in `weightBytes`. */
     loraBytes: number;
+    /** llama.cpp: the compute buffer on the GPU (also in `activationPeakBytes`). */
+    computeBufferBytes?: number;
     kvCacheBytes: number;
     /** KV bytes per token held on this rank (TP-divided, replicated heads, MLA undivided). */
     kvBytesPerToken: number;
@@ -198,6 +214,8 @@ export interface BudgetReport {
     estimatedMaxModelLen: number;
     /** KV bytes one request of maxModelLen tokens needs on one rank. */
     kvBytesPerRequest: number;
+    /** llama.cpp: layers on the GPU (the output layer counts as one). */
+    gpuLayers?: number;
   };
   decode: {
     batch: number;

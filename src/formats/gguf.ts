@@ -46,6 +46,9 @@ export const GGML_TYPES: readonly GgmlType[] = [
   { id: 34, name: 'TQ1_0', blockSize: 256, typeSize: 54 },
   { id: 35, name: 'TQ2_0', blockSize: 256, typeSize: 66 },
   { id: 39, name: 'MXFP4', blockSize: 32, typeSize: 17 },
+  { id: 40, name: 'NVFP4', blockSize: 64, typeSize: 36 },
+  { id: 41, name: 'Q1_0', blockSize: 128, typeSize: 18 },
+  { id: 42, name: 'Q2_0', blockSize: 64, typeSize: 18 },
 ];
 
 const TYPES_BY_ID = new Map(GGML_TYPES.map((t) => [t.id, t]));
@@ -236,4 +239,78 @@ export function ggufSplitOf(fileName: string): { index: number; count: number; p
   if (!m) return undefined;
   const count = Number(m[3]);
   return { index: Number(m[2]), count, pattern: (i) => `${m[1]}-${String(i).padStart(5, '0')}-of-${m[3]}.gguf` };
+}
+
+/** What the engine needs of a GGUF model beside its config: every tensor's exact bytes and the file's own type. */
+export interface GgufModelSummary {
+  architecture: string;
+  /** `general.file_type` as a name (Q4_K_M, Q8_0, …) when stated. */
+  fileType?: string;
+  tensors: Array<{ name: string; bytes: number; type: string }>;
+  tensorBytes: number;
+}
+
+/** llama.cpp's `llama_ftype` names (`general.file_type`), for what the user calls the file. */
+const FILE_TYPES: Record<number, string> = {
+  0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 7: 'Q8_0', 8: 'Q5_0', 9: 'Q5_1', 10: 'Q2_K', 11: 'Q3_K_S', 12: 'Q3_K_M',
+  13: 'Q3_K_L', 14: 'Q4_K_S', 15: 'Q4_K_M', 16: 'Q5_K_S', 17: 'Q5_K_M', 18: 'Q6_K', 19: 'IQ2_XXS', 20: 'IQ2_XS',
+  21: 'Q2_K_S', 22: 'IQ3_XS', 23: 'IQ3_XXS', 24: 'IQ1_S', 25: 'IQ4_NL', 26: 'IQ3_S', 27: 'IQ3_M', 28: 'IQ2_S',
+  29: 'IQ2_M', 30: 'IQ4_XS', 31: 'IQ1_M', 32: 'BF16', 36: 'TQ1_0', 37: 'TQ2_0', 38: 'MXFP4_MOE',
+};
+
+/** GGUF architecture names to the model_type a Hugging Face config would carry. */
+const ARCH_MODEL_TYPE: Record<string, string> = {
+  llama: 'llama', mistral3: 'mistral', qwen2: 'qwen2', qwen3: 'qwen3', qwen2moe: 'qwen2_moe', qwen3moe: 'qwen3_moe',
+  gemma: 'gemma', gemma2: 'gemma2', gemma3: 'gemma3', phi3: 'phi3', deepseek2: 'deepseek_v3', 'gpt-oss': 'gpt_oss',
+  gptoss: 'gpt_oss', falcon: 'falcon', starcoder2: 'starcoder2', olmo2: 'olmo2', granite: 'granite', exaone: 'exaone',
+};
+
+const num = (v: GgufValue | undefined): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/**
+ * A Hugging Face-like config.json built from a GGUF file's metadata (`{arch}.block_count`, `.embedding_length`,
+ * `.attention.head_count[_kv]`, `.attention.key_length`, `.feed_forward_length`, `.expert_count`, …), so the same
+ * engine sizes it, and the tensors' exact bytes for what each device holds. Per-layer KV-head arrays take their
+ * largest value.
+ */
+export function ggufModel(header: GgufHeader): { config: Record<string, unknown>; gguf: GgufModelSummary } {
+  const m = header.metadata;
+  const arch = typeof m.get('general.architecture') === 'string' ? m.get('general.architecture') as string : '';
+  if (!arch) throw new GgufError('the file names no general.architecture');
+  const get = (key: string): GgufValue | undefined => m.get(`${arch}.${key}`);
+  const perLayerMax = (v: GgufValue | undefined): number | undefined =>
+    Array.isArray(v) ? Math.max(...v.map((x) => (typeof x === 'number' ? x : 0))) : num(v);
+  const heads = perLayerMax(get('attention.head_count'));
+  const vocabValue = m.get('tokenizer.ggml.tokens');
+  const vocab = num(get('vocab_size')) ?? (vocabValue && typeof vocabValue === 'object' && 'count' in vocabValue ? vocabValue.count : Array.isArray(vocabValue) ? vocabValue.length : undefined);
+  const config: Record<string, unknown> = {
+    architectures: [`${arch} (GGUF)`],
+    model_type: ARCH_MODEL_TYPE[arch] ?? arch,
+    hidden_size: num(get('embedding_length')),
+    num_hidden_layers: num(get('block_count')),
+    num_attention_heads: heads,
+    num_key_value_heads: perLayerMax(get('attention.head_count_kv')) ?? heads,
+    head_dim: num(get('attention.key_length')),
+    intermediate_size: perLayerMax(get('feed_forward_length')),
+    vocab_size: vocab,
+    max_position_embeddings: num(get('context_length')),
+    sliding_window: num(get('attention.sliding_window')),
+    num_experts: num(get('expert_count')),
+    num_experts_per_tok: num(get('expert_used_count')),
+    moe_intermediate_size: num(get('expert_feed_forward_length')),
+    kv_lora_rank: num(get('attention.kv_lora_rank')),
+    tie_word_embeddings: !header.tensors.some((t) => t.name === 'output.weight'),
+    torch_dtype: 'bfloat16',
+  };
+  for (const k of Object.keys(config)) if (config[k] === undefined) delete config[k];
+  const fileType = num(m.get('general.file_type'));
+  return {
+    config,
+    gguf: {
+      architecture: arch,
+      fileType: fileType !== undefined ? FILE_TYPES[fileType] ?? `type ${fileType}` : undefined,
+      tensors: header.tensors.map((t) => ({ name: t.name, bytes: t.bytes, type: t.type.name })),
+      tensorBytes: header.tensorBytes,
+    },
+  };
 }

@@ -37,6 +37,8 @@ export const VLLM: ServingEngineEmulation<VllmProfile, VllmSettings, VllmResult>
 export type EngineResolution =
   | { ok: true; name: 'vllm'; profile: VllmProfile; engine: typeof VLLM; /** Said to the user when the version was read loosely. */ note?: string }
   | { ok: true; name: 'sglang'; profile: SglangProfile; note?: string }
+  /** llama.cpp's llama-server, or Ollama (which runs GGUF models through it with its own defaults). */
+  | { ok: true; name: 'llamacpp'; profile: { version: string; ollama: boolean }; note?: string }
   | { ok: false; message: string };
 
 /** Moving tags that mean "the newest release". */
@@ -59,8 +61,13 @@ function parseEngine(spec: string | undefined): EngineResolution {
   const [name, rawVersion] = text.split('@');
   const version = rawVersion?.trim().toLowerCase();
   if (name.toLowerCase() === 'sglang') return parseSglang(version, rawVersion);
+  const lower = name.toLowerCase();
+  if (lower === 'llamacpp' || lower === 'llama.cpp' || lower === 'llama-server' || lower === 'ollama') {
+    // One set of rules: llama.cpp as of late 2025 / 2026 (--fit on, 256-cell padding, unified auto slots).
+    return { ok: true, name: 'llamacpp', profile: { version: version && !MOVING_TAGS.has(version) ? version : 'latest', ollama: lower === 'ollama' } };
+  }
   if (name.toLowerCase() !== 'vllm') {
-    return { ok: false, message: `Unknown engine "${name}": vllm and sglang are emulated (use vllm@VERSION or sglang@VERSION)` };
+    return { ok: false, message: `Unknown engine "${name}": vllm, sglang, llamacpp and ollama are emulated (e.g. vllm@0.19.0, sglang@0.5.6, llamacpp)` };
   }
   if (version && MOVING_TAGS.has(version)) {
     return { ok: true, name: 'vllm', engine: VLLM, profile: vllmProfile(VLLM.newestVersion)!, note: `vllm@${version} is read as vLLM ${VLLM.newestVersion}, the newest release whose memory rules are emulated` };

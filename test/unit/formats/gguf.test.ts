@@ -29,6 +29,9 @@ const STRUCT_BYTES: Record<string, [number, number]> = {
   TQ1_0: [QK_K, (QK_K - 4 * (QK_K / 64)) / 5 + QK_K / 64 + 2],
   TQ2_0: [QK_K, QK_K / 4 + 2],
   MXFP4: [32, 1 + 16], // e8m0 scale + 32 fp4 values
+  NVFP4: [64, 64 / 16 + 64 / 2], // an fp8 scale per 16 values + 64 fp4 values
+  Q1_0: [128, 2 + 128 / 8], // fp16 scale + one bit per value
+  Q2_0: [64, 2 + 64 / 4], // fp16 scale + two bits per value
 };
 
 /** Writes a GGUF v3 file: metadata (string, u32, f32, bool, small and long arrays) and one tensor per ggml type. */
