@@ -1,5 +1,6 @@
 // `npm run accuracy`: every ground-truth record beside our prediction, the error, and a summary.
 
+import { FAMILIES, decodeErrors, decodeRows, summarize } from './fitDecode';
 import { STARTUP_LOG_FILES, compareDecode, compareSglang, compareStartup, decodeRecords, isV1Record, median, sglangRecords, startupRecords } from './groundTruth';
 
 const pct = (x: number | undefined): string => (x === undefined ? '—' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}%`);
@@ -63,7 +64,21 @@ function sglangSection(): void {
   console.log(`Summary sglang-startup-logs.json (max_total_num_tokens): n=${errors.length}, median |error| ${(median(errors) * 100).toFixed(2)}%, ${errors.filter((e) => e <= 0.05).length}/${errors.length} within 5%`);
 }
 
+/** Expected decode against the measurements: in-sample and with each GPU left out of the fit. */
+function expectedSection(): void {
+  const rows = decodeRows();
+  const { inSample, crossValidated } = decodeErrors(rows);
+  console.log('\nExpected decode (src/core/decode-coefficients.json, fitted by npm run fit-decode): |measured / expected − 1| from |log|');
+  for (const family of FAMILIES) {
+    const a = inSample.filter((x) => x.row.family === family).map((x) => x.error);
+    const b = crossValidated.filter((x) => x.row.family === family).map((x) => x.error);
+    if (a.length) console.log(`  ${pad(family, 16)} in-sample ${summarize(a)}; leave-one-GPU-out ${summarize(b)}`);
+  }
+  console.log(`Summary (expected decode): in-sample ${summarize(inSample.map((x) => x.error))}; leave-one-GPU-out ${summarize(crossValidated.map((x) => x.error))}`);
+}
+
 for (const file of STARTUP_LOG_FILES) { startupSection(file); console.log(''); }
 sglangSection();
 console.log('');
 decodeSection();
+expectedSection();

@@ -18,6 +18,7 @@ export { resolveEngine };
 import { decodeStep, peakFlopsFor, prefillStep, rooflinePoint } from './throughput';
 import { DEFAULT_ACCELERATOR_ID, findAccelerator, supportsFp8 } from './hardware';
 import { memoized } from './memo';
+import { coefficientsFor, engineFamily, expectedStepSeconds, hardwareClass } from './expected';
 import { DEPLOYMENT_INPUTS, checkInput } from './inputs';
 import { formatInt } from './units';
 
@@ -253,6 +254,24 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   const decodeInputs = { model, plan, acc, par: { tp, pp }, kvBytes, stateDtypeBytes: activationBytes, compute };
   const decode = decodeStep(decodeInputs, batch, context);
   const prefill = prefillStep(decodeInputs, prompt);
+  // Expected speed: the engine family's achievable rates on this hardware class, all-reduces, hand-offs.
+  const family = engineFamily(engineName, acc);
+  const hw = hardwareClass(acc);
+  const coefficients = coefficientsFor(family, hw);
+  const stepInputs = (bytes: number, flops: number, tokens: number) => ({
+    family, hardware: hw, bytes, flops, bandwidthBytesPerSecond: acc.memoryBandwidthBytesPerSecond, peakFlopsPerSecond: peak.flops,
+    layers: model.numLayers, tp, stages: pp, tokens, hiddenSize: model.hiddenSize, activationBytes, interconnect: { kind: topology.interconnect, bandwidthBytesPerSecond: acc.interconnect.bandwidthBytesPerSecond }, nodes: topology.nodes,
+  });
+  const expectedDecodeSeconds = Math.max(decode.seconds, expectedStepSeconds(stepInputs(decode.bytes, decode.flops, batch), coefficients));
+  const expectedPrefillSeconds = Math.max(prefill.seconds, expectedStepSeconds(stepInputs(prefill.bytes, prefill.flops, prompt), coefficients));
+  const perRequest = expectedDecodeSeconds > 0 ? 1 / expectedDecodeSeconds : 0;
+  const expected = {
+    tokensPerSecondPerRequest: perRequest, tokensPerSecondTotal: perRequest * batch,
+    // The fit's spread of measured / expected time (10th–90th percentile), as speeds; never above the ceiling.
+    low: perRequest / Math.max(1e-9, coefficients.high),
+    high: Math.min(decode.seconds > 0 ? 1 / decode.seconds : Infinity, perRequest / Math.max(1e-9, coefficients.low)),
+    basis: `${family}|${hw}`,
+  };
 
   // --- findings ------------------------------------------------------------------------------
   if (tp * pp > gpuCount) {
@@ -354,8 +373,9 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       kvBytesPerStep: decode.kvBytes,
       flopsPerStep: decode.flops,
       bound: decode.bound,
+      expected,
     },
-    prefill: { promptTokens: prompt, seconds: prefill.seconds, flops: prefill.flops * tp, bound: prefill.bound },
+    prefill: { promptTokens: prompt, seconds: prefill.seconds, flops: prefill.flops * tp, bound: prefill.bound, expected: { seconds: expectedPrefillSeconds } },
     roofline: {
       peakFlopsPerSecond: peak.flops,
       computeDtype: peak.dtype,

@@ -146,6 +146,16 @@ export interface RooflinePoint {
   bound: BoundRegime;
 }
 
+export interface ExpectedSpeed {
+  tokensPerSecondPerRequest: number;
+  tokensPerSecondTotal: number;
+  /** Per request, the fit's spread. */
+  low: number;
+  high: number;
+  /** The engine family and hardware class whose coefficients apply (`llama.cpp-cuda|consumer`). */
+  basis: string;
+}
+
 /** The whole answer for one model on one deployment. Byte figures are bytes; per-GPU figures are per rank. */
 export interface BudgetReport {
   model: {
@@ -229,8 +239,18 @@ export interface BudgetReport {
     kvBytesPerStep: number;
     flopsPerStep: number;
     bound: BoundRegime;
+    /**
+     * What to expect, beside the ceiling above: the engine family's achievable bandwidth and fixed costs (fitted on
+     * published batch-1 measurements), all-reduces and pipeline hand-offs; low/high span the fit's 10th–90th
+     * percentile, per request.
+     */
+    expected: ExpectedSpeed;
   };
-  prefill: { promptTokens: number; seconds: number; flops: number; bound: BoundRegime };
+  prefill: {
+    promptTokens: number; seconds: number; flops: number; bound: BoundRegime;
+    /** Expected prefill time (time to first token) at an assumed 60 % of peak FLOP/s plus the fixed costs. */
+    expected: { seconds: number };
+  };
   roofline: {
     peakFlopsPerSecond: number;
     computeDtype: string;

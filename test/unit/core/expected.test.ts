@@ -1,0 +1,79 @@
+// Expected speed: each term of the step-time model with values worked out here, the fitted coefficients checked
+// against a fresh fit of the ground truth, and properties (never above the ceiling, more bandwidth never slower).
+
+import * as assert from 'assert';
+import { DECODE_COEFFICIENTS, allReduceSeconds, coefficientsFor, engineFamily, expectedStepSeconds, hardwareClass, linkLatencySeconds } from '../../../src/core/expected';
+import { decodeErrors, decodeRows, fitAll, quantile } from '../../../scripts/fitDecode';
+import { median } from '../../../scripts/groundTruth';
+import { budget } from './helpers';
+
+describe('expected speed', () => {
+  it('times a ring all-reduce: 2 (ranks − 1) steps of latency and bytes / ranks each', () => {
+    // 8 ranks, 14,336 bytes (one token of a 7,168-wide bf16 hidden state), 900 GB/s NVSwitch, 5 µs per step.
+    const t = allReduceSeconds(14336, 8, 9e11, 5e-6);
+    assert.ok(Math.abs(t - (14 * 5e-6 + (14 / 8) * (14336 / 9e11))) < 1e-15);
+    assert.strictEqual(allReduceSeconds(14336, 1, 9e11, 5e-6), 0);
+    assert.deepStrictEqual([linkLatencySeconds('nvswitch', 1), linkLatencySeconds('pcie', 1), linkLatencySeconds('nvswitch', 2)], [5e-6, 10e-6, 20e-6]);
+  });
+
+  it('adds fixed per-layer costs, two all-reduces per layer and the pipeline hand-offs to the bandwidth-bound time', () => {
+    const c = { bandwidthFraction: 0.8, secondsPerLayer: 50e-6, secondsPerHop: 300e-6, low: 0.9, high: 1.1, records: 10 };
+    const x = {
+      family: 'serving' as const, hardware: 'datacenter' as const, bytes: 16e9, flops: 16e9, bandwidthBytesPerSecond: 3.35e12, peakFlopsPerSecond: 989e12,
+      layers: 32, tp: 2, stages: 2, tokens: 1, hiddenSize: 4096, activationBytes: 2, interconnect: { kind: 'nvswitch', bandwidthBytesPerSecond: 9e11 }, nodes: 1,
+    };
+    const want = 16e9 / (3.35e12 * 0.8) + 32 * 50e-6 + 2 * 32 * allReduceSeconds(4096 * 2, 2, 9e11, 5e-6) + 300e-6;
+    assert.ok(Math.abs(expectedStepSeconds(x, c) - want) < 1e-12);
+  });
+
+  it('names engine families and hardware classes', () => {
+    assert.strictEqual(engineFamily('llama.cpp Metal (llama-bench)', { vendor: 'apple' }), 'llama.cpp-metal');
+    assert.strictEqual(engineFamily('llamacpp', { vendor: 'nvidia' }), 'llama.cpp-cuda');
+    assert.strictEqual(engineFamily('vllm', { vendor: 'nvidia' }), 'serving');
+    assert.strictEqual(hardwareClass({ vendor: 'nvidia', id: 'h100-sxm' }), 'datacenter');
+    assert.strictEqual(hardwareClass({ vendor: 'nvidia', id: 'rtx-4090' }), 'consumer');
+    // A finer fit where one exists, else the family's.
+    assert.strictEqual(coefficientsFor('llama.cpp-cuda', 'datacenter'), DECODE_COEFFICIENTS['llama.cpp-cuda|datacenter']);
+    assert.strictEqual(coefficientsFor('mlc', 'datacenter'), DECODE_COEFFICIENTS.mlc);
+  });
+
+  it('ships the coefficients a fresh fit of decode-batch1.json gives (regenerate with npm run fit-decode)', () => {
+    const fresh = fitAll(decodeRows());
+    assert.deepStrictEqual(Object.keys(DECODE_COEFFICIENTS).sort(), Object.keys(fresh).sort());
+    for (const [k, c] of Object.entries(fresh)) {
+      const shipped = DECODE_COEFFICIENTS[k];
+      assert.ok(Math.abs(shipped.bandwidthFraction / c.bandwidthFraction - 1) < 1e-3, k);
+      assert.ok(Math.abs(shipped.secondsPerLayer - c.secondsPerLayer) <= 1e-3 * Math.max(1e-9, c.secondsPerLayer), k);
+      assert.strictEqual(shipped.records, c.records, k);
+    }
+  });
+
+  it('meets its accuracy aims: median within 12 %, 90th percentile within 30 %, in-sample and leaving each GPU out', () => {
+    const { inSample, crossValidated } = decodeErrors(decodeRows());
+    for (const errors of [inSample, crossValidated].map((e) => e.map((x) => x.error).sort((a, b) => a - b))) {
+      assert.ok(Math.expm1(median(errors)) <= 0.12, `median ${Math.expm1(median(errors))}`);
+      assert.ok(Math.expm1(quantile(errors, 0.9)) <= 0.30, `p90 ${Math.expm1(quantile(errors, 0.9))}`);
+    }
+  });
+
+  it('never expects more than the ceiling; more bandwidth is never slower; tensor parallel pays its all-reduces', () => {
+    const cases = [
+      ['llama3.1/Meta-Llama-3.1-8B', { gpu: 'RTX 4090', maxModelLen: 8192 }],
+      ['llama3.1/Meta-Llama-3.1-70B', { gpu: 'H100 SXM', tensorParallel: 4, gpuCount: 4, maxModelLen: 8192, batch: 16 }],
+      ['deepseek-v3/DeepSeek-V3', { gpu: 'H200', tensorParallel: 8, gpuCount: 8, maxModelLen: 8192 }],
+      ['qwen3/Qwen3-8B', { engine: 'llamacpp', gpu: 'M2 Ultra 76-core', quantization: 'q4_k_m' }],
+    ] as const;
+    for (const [rel, inputs] of cases) {
+      const r = budget(rel, inputs);
+      assert.ok(r.decode.expected.tokensPerSecondPerRequest <= r.decode.tokensPerSecondPerRequest * (1 + 1e-12), rel);
+      assert.ok(r.decode.expected.low <= r.decode.expected.tokensPerSecondPerRequest && r.decode.expected.tokensPerSecondPerRequest <= r.decode.expected.high * (1 + 1e-12), rel);
+      assert.ok(r.prefill.expected.seconds >= r.prefill.seconds, rel);
+    }
+    const slow = budget('llama3.1/Meta-Llama-3.1-8B', { gpu: 'RTX 4080', maxModelLen: 8192 });
+    const fast = budget('llama3.1/Meta-Llama-3.1-8B', { gpu: 'RTX 4090', maxModelLen: 8192 });
+    assert.ok(fast.decode.expected.tokensPerSecondPerRequest >= slow.decode.expected.tokensPerSecondPerRequest);
+    // DeepSeek-V3 on 8 × H200: 61 layers × 2 all-reduces of 14 steps × 5 µs alone cost ~8.5 ms a token.
+    const ds = budget('deepseek-v3/DeepSeek-V3', { gpu: 'H200', tensorParallel: 8, gpuCount: 8, maxModelLen: 8192 });
+    assert.ok(1 / ds.decode.expected.tokensPerSecondPerRequest >= 61 * 2 * 14 * 5e-6);
+  });
+});
