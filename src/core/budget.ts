@@ -243,7 +243,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
     const requested = vllm.reported.requestedBytes;
     weightsFitAt = (t) => rankBaselines(model, plan, { ...vs, tp: t }, vp).every((r) => r.weightBytes + r.activation + r.nonTorch < requested);
   }
-  const weightBytes = exactWeightBytes(files, model, plan, inputs) ?? rankWeightTable(model, plan, tp).totalBytes;
+  const weightBytes = exactWeightBytes(files, model, plan, inputs, assumptions) ?? rankWeightTable(model, plan, tp).totalBytes;
 
   // --- speed ---------------------------------------------------------------------------------
   const batch = checked.batch ?? 1;
@@ -398,12 +398,21 @@ function llamaCacheTypeOf(value: string | undefined): string | undefined {
   return v in LLAMA_CACHE_TYPES ? v : undefined;
 }
 
-/** Exact stored bytes from a safetensors/pytorch index beside the config, when no override changes them. */
-function exactWeightBytes(files: ModelFiles, model: ModelDescription, plan: WeightPlan, inputs: BudgetInputs): number | undefined {
+/**
+ * Exact stored bytes from a safetensors/pytorch index beside the config, when no override changes them. A total
+ * outside a quarter to four times what the config's shapes give is not this model's checkpoint (or not a real
+ * index): it is ignored, with a note.
+ */
+function exactWeightBytes(files: ModelFiles, model: ModelDescription, plan: WeightPlan, inputs: BudgetInputs, assumptions: string[]): number | undefined {
   if (inputs.quantization || (inputs.dtype && inputs.dtype !== 'auto')) return undefined;
   for (const index of [files.safetensorsIndex, files.pytorchIndex]) {
     const meta = index && typeof index === 'object' ? (index as { metadata?: { total_size?: unknown } }).metadata : undefined;
     const size = Number(meta?.total_size);
+    const fromShapes = rankWeightTable(model, plan, 1).totalBytes * (dtypeBytes(model.torchDtype) / plan.baseDtypeBytes);
+    if (Number.isFinite(size) && size > 0 && (size > 4 * fromShapes || size < fromShapes / 4)) {
+      assumptions.push(`the checkpoint index says ${size} bytes, far from the ${Math.round(fromShapes)} the config's shapes give: ignored`);
+      continue;
+    }
     if (Number.isFinite(size) && size > 0) {
       // A checkpoint saved in fp32 is loaded in 16-bit by vLLM: scale to what is held in memory.
       const stored = dtypeBytes(model.torchDtype);

@@ -24,7 +24,9 @@ export function replacePythonJsonLiterals(text: string): string {
 }
 
 /** JSON.parse that also accepts Python's NaN/Infinity literals and never throws. */
-export function parseConfigText(text: string): ParsedJson {
+export function parseConfigText(raw: string): ParsedJson {
+  // A UTF-8 byte-order mark (Windows editors write one) is not part of the JSON.
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {

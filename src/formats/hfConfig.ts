@@ -127,7 +127,8 @@ function readJson(text: string): ModelConfigDocument {
             const childPath = path ? `${path}.${segment}` : segment;
             const childSegments = [...segments, k.value];
             if (v) keyRanges.set(childPath, { key: valueRange(k, pre), value: valueRange(v, pre), segments: childSegments });
-            o[k.value] = v ? convert(v, childPath, childSegments, depth + 1) : undefined;
+            // Defined, not assigned: a "__proto__" key is data, as JSON.parse (the CLI) reads it, never a prototype.
+            Object.defineProperty(o, k.value, { value: v ? convert(v, childPath, childSegments, depth + 1) : undefined, enumerable: true, writable: true, configurable: true });
           }
           return o;
         }

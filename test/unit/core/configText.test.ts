@@ -2,7 +2,9 @@ import * as assert from 'assert';
 import { parseCheckpointIndex, parseConfigText, replacePythonJsonLiterals } from '../../../src/core/configText';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CONFIGS } from './helpers';
+import { CONFIGS, readConfig } from './helpers';
+import { parseModelConfig } from '../../../src/formats/hfConfig';
+import { computeBudget } from '../../../src/core/budget';
 
 describe('config text', () => {
   it('accepts the Infinity that Python writes into Nemotron-H', () => {
@@ -42,5 +44,31 @@ describe('config text', () => {
     assert.deepStrictEqual(parseCheckpointIndex('{"weight_map": {"w": "f.safetensors"}}'), { ok: true, value: {} });
     assert.strictEqual(parseCheckpointIndex('[1, 2]').ok, false);
     assert.strictEqual(parseCheckpointIndex('{"weight_map": ').ok, false);
+  });
+});
+
+describe('hardening: config text and checkpoint indexes', () => {
+  it('accepts a UTF-8 byte-order mark before the JSON', () => {
+    const r = parseConfigText('\ufeff{"model_type": "llama"}');
+    assert.ok(r.ok && (r.value as Record<string, unknown>).model_type === 'llama');
+  });
+
+  it('reads "__proto__" as data in the editor\'s parser, as JSON.parse does in the CLI', () => {
+    const text = '{"architectures": ["LlamaForCausalLM"], "quantization_config": {"__proto__": {"quant_method": "gptq", "bits": 4}}}';
+    const editor = parseModelConfig(text).config!.quantization_config as Record<string, unknown>;
+    const cli = (JSON.parse(text) as Record<string, Record<string, unknown>>).quantization_config;
+    assert.strictEqual(editor.quant_method, undefined);
+    assert.strictEqual(cli.quant_method, undefined);
+    assert.strictEqual(Object.getPrototypeOf(editor), Object.prototype);
+  });
+
+  it('ignores a checkpoint index whose total is far from what the shapes give, and says so', () => {
+    const config = readConfig('llama3.1/Meta-Llama-3.1-8B');
+    const r = computeBudget({ config, safetensorsIndex: { metadata: { total_size: 1e30 } } }, { maxModelLen: 8192 });
+    assert.ok(r.ok);
+    if (!r.ok) return;
+    // 8,030,261,248 bf16 parameters.
+    assert.strictEqual(r.report.model.weightBytes, 8_030_261_248 * 2);
+    assert.ok(r.report.model.assumptions.some((a) => /checkpoint index says .* ignored/.test(a)));
   });
 });
