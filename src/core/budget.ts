@@ -10,7 +10,7 @@ import { QuantScheme, dtypeBytes, isKnownQuantization, normalizeDtypeName, schem
 import { WeightPlan, parametersActive, parametersTotal, rankWeightTable } from './weights';
 import { kvDtypeBytes, kvHeadsPerRank, modelKvBytesPerToken, modelStateBytesPerSequence, normalizeKvDtype } from './kvcache';
 import { GiB, VllmProfile, VllmResult, VllmSettings, cudaGraphEstimateApplied, formatGiB, rankBaselines } from './engine/vllm';
-import { SglangProfile, emulateSglang } from './engine/sglang';
+import { NEWEST_SGLANG_VERSION, SglangProfile, emulateSglang } from './engine/sglang';
 import { LLAMA_CACHE_TYPES, LlamaCppSettings, emulateLlamaCpp, llamaWeights } from './engine/llamacpp';
 import { resolveEngine } from './engine/engine';
 
@@ -423,3 +423,22 @@ function exactWeightBytes(files: ModelFiles, model: ModelDescription, plan: Weig
 }
 
 export { GiB };
+
+/**
+ * What the newest emulated release of the same engine would hold for a deployment pinned to an older one
+ * ("on vLLM 0.34: 512,480 tokens, +3.1 %"). Undefined when the deployment already runs the newest rules, the engine
+ * has one set of rules (llama.cpp), or either side does not size.
+ */
+export function upgradeImpact(files: ModelFiles, inputs: BudgetInputs, options: BudgetOptions = {}): { engine: string; version: string; kvCacheTokens: number; change: number; fits: boolean } | undefined {
+  const engine = resolveEngine(inputs.engine);
+  if (!engine.ok || engine.name === 'llamacpp' || engine.note) return undefined;
+  const newest = engine.name === 'vllm' ? engine.engine.newestVersion : NEWEST_SGLANG_VERSION;
+  if (engine.profile.version === newest) return undefined;
+  const now = computeBudget(files, inputs, options);
+  const next = computeBudget(files, { ...inputs, engine: `${engine.name}@${newest}` }, options);
+  if (!now.ok || !next.ok || now.report.capacity.kvCacheTokens <= 0) return undefined;
+  return {
+    engine: engine.name, version: newest, kvCacheTokens: next.report.capacity.kvCacheTokens,
+    change: next.report.capacity.kvCacheTokens / now.report.capacity.kvCacheTokens - 1, fits: next.report.capacity.fits,
+  };
+}

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { computeBudget, resolveEngine } from '../../../src/core/budget';
+import { computeBudget, resolveEngine, upgradeImpact } from '../../../src/core/budget';
 import { budget, readConfig } from './helpers';
 
 const codes = (r: ReturnType<typeof budget>): string[] => r.diagnostics.map((d) => d.code);
@@ -97,5 +97,25 @@ describe('computeBudget', () => {
       walk(r.report, 'report');
       for (const key of ['weightBytes', 'kvCacheBytes', 'activationPeakBytes'] as const) assert.ok(r.report.perGpu[key] >= 0, `${rel} ${key}`);
     }
+  });
+});
+
+describe('upgrade impact', () => {
+  it('says what the newest release holds for a deployment pinned to an older one', () => {
+    const files = { config: readConfig('llama3.1/Meta-Llama-3.1-8B') };
+    const inputs = { gpu: 'H100 SXM', maxModelLen: 8192, engine: 'vllm@0.19.0' };
+    const impact = upgradeImpact(files, inputs)!;
+    const now = computeBudget(files, inputs);
+    const next = computeBudget(files, { ...inputs, engine: 'vllm@0.34.0' });
+    assert.ok(now.ok && next.ok);
+    if (!now.ok || !next.ok) return;
+    assert.strictEqual(impact.version, '0.34.0');
+    assert.strictEqual(impact.kvCacheTokens, next.report.capacity.kvCacheTokens);
+    assert.ok(Math.abs(impact.change - (next.report.capacity.kvCacheTokens / now.report.capacity.kvCacheTokens - 1)) < 1e-12);
+    // Nothing to say on the newest rules, for llama.cpp, or for a moving tag (already the newest).
+    assert.strictEqual(upgradeImpact(files, { ...inputs, engine: 'vllm@0.34.0' }), undefined);
+    assert.strictEqual(upgradeImpact(files, { ...inputs, engine: 'vllm@latest' }), undefined);
+    assert.strictEqual(upgradeImpact(files, { ...inputs, engine: 'llamacpp' }), undefined);
+    assert.strictEqual(upgradeImpact(files, { ...inputs, engine: 'sglang@0.4.2' })!.version, '0.5.21');
   });
 });
