@@ -4,6 +4,7 @@
 'use strict';
 
 const esbuild = require('esbuild');
+const fs = require('fs');
 const { buildWebview } = require('./scripts/build-webview.js');
 const { writeValidators } = require('./scripts/generate-validators.js');
 
@@ -30,6 +31,7 @@ async function main() {
     { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
     { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
     { ...node, entryPoints: ['scripts/accuracy.ts'], outfile: 'dist/scripts/accuracy.js' },
+    { ...node, entryPoints: ['scripts/coverage.ts'], outfile: 'dist/scripts/coverage.js' },
   ];
   if (watch) {
     for (const b of builds) await (await esbuild.context(b)).watch();
@@ -37,6 +39,9 @@ async function main() {
     return;
   }
   await Promise.all(builds.map((b) => esbuild.build(b)));
+  // The bundled model catalog ships beside the bundles and is read on first use, not inlined.
+  fs.mkdirSync('dist', { recursive: true });
+  fs.copyFileSync('src/core/bundled-models.json', 'dist/bundled-models.json');
   await buildWebview();
 }
 

@@ -2,7 +2,7 @@
 // activate() only wires the editor layer (src/editor/*) to the engine (src/core) and the readers (src/formats).
 import * as vscode from 'vscode';
 import { Analyzer } from './editor/analysis';
-import { BudgetCodeActionProvider } from './editor/codeActions';
+import { BudgetCodeActionProvider, registerNameModel } from './editor/codeActions';
 import { BudgetCodeLensProvider } from './editor/codeLens';
 import { registerCommands } from './editor/commands';
 import { DiagnosticsController } from './editor/diagnostics';
@@ -33,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): void {
     new GpuStatusBar(analyzer, log, isRelevant),
   );
   registerCommands(context, analyzer, log);
+  registerNameModel(context, analyzer, log);
   registerRooflinePanel(context, analyzer, log);
 
   // Settings and trust change what is computed (the hub download is off in untrusted workspaces).

@@ -2,13 +2,17 @@
 
 import { parseArgs } from 'util';
 import { computeBudget } from '../core/budget';
-import { BudgetInputs, BudgetReport } from '../core/types';
+import { BudgetInputs } from '../core/types';
+import { runCheck } from './check';
+import { resultJson } from './json';
 import { loadModelFiles } from './modelFiles';
 import { formatReport } from './format';
 
 const USAGE = `Usage: inference-budget FILE [options]
+       inference-budget check PATH... [--json] [--quiet] [--workspace DIR | --no-workspace] [--default-gpu NAME]
 
 FILE is a Hugging Face config.json or a model folder holding one.
+check reads deployment files as the editor does (see inference-budget check --help).
 
 Options:
   --gpu NAME                     accelerator (default: H100 SXM); aliases such as 4090, NVIDIA-A100-SXM4-80GB, p5.48xlarge
@@ -84,19 +88,20 @@ export function runCli(argv: string[], out: (s: string) => void, errLine: (s: st
   const result = computeBudget(loaded.files, args.inputs);
   if (!result.ok) {
     const invalid = result.diagnostics.some((d) => d.code === 'invalid-input' || d.code === 'unknown-gpu');
-    if (args.json) out(JSON.stringify({ ok: false, error: result.unsupported, diagnostics: result.diagnostics }, null, 2));
+    if (args.json) out(JSON.stringify(resultJson(result), null, 2));
     err(`inference-budget: ${result.unsupported}`);
     return invalid ? 2 : 3;
   }
-  out(args.json ? JSON.stringify(jsonReport(result.report), null, 2) : formatReport(result.report));
+  out(args.json ? JSON.stringify(resultJson(result), null, 2) : formatReport(result.report));
   return result.report.capacity.fits ? 0 : 1;
 }
 
-function jsonReport(report: BudgetReport): BudgetReport & { ok: true } {
-  return { ok: true, ...report };
+/** The command line: `check PATH...`, else the config command. */
+export async function main(argv: string[], out: (s: string) => void, errLine: (s: string) => void): Promise<number> {
+  return argv[0] === 'check' ? runCheck(argv.slice(1), out, errLine) : runCli(argv, out, errLine);
 }
 
 if (require.main === module) {
-  const code = runCli(process.argv.slice(2), (s) => process.stdout.write(s + '\n'), (s) => process.stderr.write(s + '\n'));
-  process.exitCode = code;
+  void main(process.argv.slice(2), (s) => process.stdout.write(s + '\n'), (s) => process.stderr.write(s + '\n'))
+    .then((code) => { process.exitCode = code; }, (e) => { process.stderr.write(`inference-budget: ${(e as Error)?.message ?? e}\n`); process.exitCode = 2; });
 }

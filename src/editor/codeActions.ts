@@ -1,8 +1,10 @@
 // Quick fixes from the engine's suggested values: set max model len to the largest that fits, switch the
 // KV cache to fp8, raise tensor parallelism, lower max_num_seqs, ... The text edit comes from the readers'
-// `editForInput`, which keeps the document's style (flags, quotes, lists, env vars).
+// `editForInput`, which keeps the document's style (flags, quotes, lists, env vars). A deployment whose model
+// is not known here is offered a `# inference-budget: model=` comment, asking for the id.
 import * as vscode from 'vscode';
 import type { BudgetDiagnostic, BudgetInputs } from '../core/types';
+import { directiveInsertion } from '../analysis/directives';
 import { editForInput } from '../formats';
 import type { InputKey } from '../formats/types';
 import { Analyzer, engineDiagnostics, rangeForDiagnostic, subjectOf, toRange } from './analysis';
@@ -20,9 +22,17 @@ export class BudgetCodeActionProvider implements vscode.CodeActionProvider {
       const analysis = await this.analyzer.analyze(document);
       if (!analysis || token.isCancellationRequested || analysis.version !== document.version) return [];
       const actions: vscode.CodeAction[] = [];
-      for (const item of analysis.items) {
+      for (const [index, item] of analysis.items.entries()) {
         const spec = item.spec;
         if (!spec) continue; // a bare config.json describes a model: nothing there to tune
+        // Not sized because its model is unknown here: offer to say which it is, in a comment.
+        const why = item.notSized;
+        if (why && why.code.startsWith('model-') && toRange(document, why.range).intersection(range)) {
+          const action = new vscode.CodeAction('Say which model this is (# inference-budget: model=…)', vscode.CodeActionKind.QuickFix);
+          action.command = { command: NAME_MODEL_COMMAND, title: action.title, arguments: [document.uri.toString(), document.version, index] };
+          action.diagnostics = context.diagnostics.filter((x) => x.source === DIAGNOSTIC_SOURCE && x.code === why.code);
+          actions.push(action);
+        }
         const findings = engineDiagnostics(item).map((d) => ({ d, range: toRange(document, rangeForDiagnostic(analysis, item, d)) }));
         const touched = (r: vscode.Range) => !!r.intersection(range);
         // A deployment that does not fit offers every way out (shorter context, fp8 KV cache) wherever its
@@ -50,6 +60,34 @@ export class BudgetCodeActionProvider implements vscode.CodeActionProvider {
       return actions;
     });
   }
+}
+
+export const NAME_MODEL_COMMAND = 'inferenceBudget.nameModel';
+
+/**
+ * Asks for a model id and writes `# inference-budget: model=<id>` above the deployment (the quick fix for a
+ * deployment whose model is a mount path, a template or unknown).
+ */
+export function registerNameModel(context: vscode.ExtensionContext, analyzer: Analyzer, log: Logger): void {
+  context.subscriptions.push(vscode.commands.registerCommand(NAME_MODEL_COMMAND, (uriArg?: unknown, versionArg?: unknown, indexArg?: unknown) =>
+    guarded(log, 'name the model', false, async () => {
+      const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uriArg);
+      if (!document || document.version !== versionArg || typeof indexArg !== 'number') return false;
+      const analysis = await analyzer.analyze(document);
+      const spec = analysis?.items[indexArg]?.spec;
+      if (!analysis || !spec) return false;
+      const id = await vscode.window.showInputBox({
+        title: 'Inference Budget: which model is this?',
+        prompt: 'A Hugging Face id (org/name), a bundled model or a path to its config.json',
+        placeHolder: 'meta-llama/Llama-3.1-8B-Instruct',
+        validateInput: (v) => (v.trim() ? undefined : 'Type the model id'),
+      });
+      if (!id?.trim() || document.version !== versionArg) return false;
+      const ins = directiveInsertion(analysis.text, spec, id.trim());
+      const we = new vscode.WorkspaceEdit();
+      we.insert(document.uri, document.positionAt(ins.at), ins.newText);
+      return vscode.workspace.applyEdit(we);
+    })));
 }
 
 /** Findings about a deployment that does not fit in memory, whose fixes are offered together. */

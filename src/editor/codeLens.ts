@@ -30,6 +30,7 @@ export class BudgetCodeLensProvider implements vscode.CodeLensProvider {
 /** "Llama-3.1-8B on 1× NVIDIA L4 · TP 1 · ✗ max_model_len 131,072 does not fit (largest 23,456) · 41.2 tok/s". */
 export function lensTitle(item: AnalyzedItem): string {
   const res = item.resolution;
+  if (item.notSized && item.notSized.code !== 'model-not-found') return `$(info) Inference Budget: not sized (${item.notSized.summary})`;
   if (res && !res.ok) return `$(question) Inference Budget: model "${res.reference}" not found`;
   const result = item.result;
   if (!result) return '$(info) Inference Budget: no model named';

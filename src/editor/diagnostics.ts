@@ -1,75 +1,26 @@
-// Problems for model configs and deployments: the engine's findings on the responsible range, the readers'
-// problems, and an information diagnostic for a model that could not be found. Debounced per document,
-// cancellable, and never published for a stale document version.
+// Problems for model configs and deployments: the analysis's findings (the readers' problems, why a deployment
+// is not sized, the engine's findings on the responsible range), the same list `inference-budget check` prints.
+// Debounced per document, cancellable, and never published for a stale document version.
 import * as vscode from 'vscode';
-import type { Severity } from '../core/types';
-import { AnalyzedItem, Analyzer, DocumentAnalysis, engineDiagnostics, rangeForDiagnostic, toRange } from './analysis';
+import { documentFindings, FindingSeverity } from '../analysis/findings';
+import { Analyzer, DocumentAnalysis, toRange } from './analysis';
 import { guarded, Logger } from './log';
 
 export const DIAGNOSTIC_SOURCE = 'Inference Budget';
 const DEBOUNCE_MS = 300;
 
-export function toSeverity(s: Severity): vscode.DiagnosticSeverity {
+export function toSeverity(s: FindingSeverity): vscode.DiagnosticSeverity {
   return s === 'error' ? vscode.DiagnosticSeverity.Error
-    : s === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+    : s === 'warning' ? vscode.DiagnosticSeverity.Warning
+      : s === 'hint' ? vscode.DiagnosticSeverity.Hint : vscode.DiagnosticSeverity.Information;
 }
 
-/** Every diagnostic of an analysis (pure translation: engine/readers → VS Code). */
+/** Every diagnostic of an analysis: its findings (src/analysis/findings.ts) as VS Code diagnostics. */
 export function buildDiagnostics(document: vscode.TextDocument, analysis: DocumentAnalysis): vscode.Diagnostic[] {
-  const out: vscode.Diagnostic[] = [];
-  for (const p of analysis.problems) {
-    const d = new vscode.Diagnostic(toRange(document, p.range), p.message, toSeverity(p.severity));
+  return documentFindings(analysis).map((f) => {
+    const d = new vscode.Diagnostic(toRange(document, f.range), f.message, toSeverity(f.severity));
     d.source = DIAGNOSTIC_SOURCE;
-    d.code = 'format';
-    out.push(d);
-  }
-  for (const item of analysis.items) {
-    if (item.resolution && !item.resolution.ok) {
-      const range = item.spec?.model?.range ?? item.anchor;
-      const d = new vscode.Diagnostic(toRange(document, range),
-        `Model "${item.resolution.reference}" not found, so this deployment is not sized. Tried: ${item.resolution.tried.join('; ')}.`,
-        vscode.DiagnosticSeverity.Information);
-      d.source = DIAGNOSTIC_SOURCE;
-      d.code = 'model-not-found';
-      out.push(d);
-      continue;
-    }
-    if (item.result && !item.result.ok && item.result.diagnostics.length === 0) {
-      const range = item.spec?.model?.range ?? item.anchor;
-      const d = new vscode.Diagnostic(toRange(document, range),
-        `Not sized: ${item.result.unsupported}`, vscode.DiagnosticSeverity.Information);
-      d.source = DIAGNOSTIC_SOURCE;
-      d.code = 'unsupported';
-      out.push(d);
-    }
-    if (item.resolution?.ok && item.resolution.model.note) {
-      const d = new vscode.Diagnostic(toRange(document, item.spec?.model?.range ?? item.anchor),
-        item.resolution.model.note, vscode.DiagnosticSeverity.Hint);
-      d.source = DIAGNOSTIC_SOURCE;
-      d.code = 'model-variant';
-      out.push(d);
-    }
-    out.push(...itemDiagnostics(document, analysis, item));
-  }
-  return out;
-}
-
-function itemDiagnostics(document: vscode.TextDocument, analysis: DocumentAnalysis, item: AnalyzedItem): vscode.Diagnostic[] {
-  const result = item.result;
-  // A serving engine the budget engine does not emulate (SGLang, TGI) is not a mistake in the document:
-  // say it is not sized, as information, instead of an error on a valid image.
-  if (result && !result.ok && item.spec && item.spec.engine !== 'vllm'
-    && result.diagnostics.every((e) => e.code === 'invalid-input' && e.subject === 'engine')) {
-    const d = new vscode.Diagnostic(toRange(document, item.spec.model?.range ?? item.anchor),
-      `Not sized: ${result.unsupported}`, vscode.DiagnosticSeverity.Information);
-    d.source = DIAGNOSTIC_SOURCE;
-    d.code = 'engine-not-emulated';
-    return [d];
-  }
-  return engineDiagnostics(item).map((e) => {
-    const d = new vscode.Diagnostic(toRange(document, rangeForDiagnostic(analysis, item, e)), e.message, toSeverity(e.severity));
-    d.source = DIAGNOSTIC_SOURCE;
-    d.code = e.code;
+    d.code = f.code;
     return d;
   });
 }

@@ -3,16 +3,15 @@
 // models stats, lists and reads dozens of files. Every other scheme (virtual workspaces) uses workspace.fs.
 import * as fs from 'fs';
 import * as vscode from 'vscode';
-
-export interface FileFacts { isDirectory: boolean; size: number }
+import type { FileFacts } from '../analysis/modelResolver';
 
 export async function statFile(uri: vscode.Uri): Promise<FileFacts> {
   if (uri.scheme === 'file') {
     const st = await fs.promises.stat(uri.fsPath);
-    return { isDirectory: st.isDirectory(), size: st.size };
+    return { isDirectory: st.isDirectory(), size: st.size, mtimeMs: st.mtimeMs };
   }
   const st = await vscode.workspace.fs.stat(uri);
-  return { isDirectory: (st.type & vscode.FileType.Directory) !== 0, size: st.size };
+  return { isDirectory: (st.type & vscode.FileType.Directory) !== 0, size: st.size, mtimeMs: st.mtime };
 }
 
 export async function readFileBytes(uri: vscode.Uri): Promise<Uint8Array> {

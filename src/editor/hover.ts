@@ -196,10 +196,10 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
 
   private modelHover(analysis: DocumentAnalysis, item: AnalyzedItem): string {
     const res = item.resolution;
-    if (!res) return '';
+    if (!res) return item.notSized ? `Not sized: ${P.md(item.notSized.reason)}` : '';
     if (!res.ok) return `**${P.md(res.reference)}**: not found. Tried: ${res.tried.map(P.md).join('; ')}.`;
     const from = `_Config_: ${P.code(res.model.location)}${res.model.note ? ` — ${P.md(res.model.note)}` : ''}`;
-    if (!item.result) return from;
+    if (!item.result) return item.notSized ? `${from}\n\nNot sized: ${P.md(item.notSized.reason)}` : from;
     if (!item.result.ok) return `${from}\n\nNot sized: ${P.md(item.result.unsupported)}`;
     const r = item.result.report;
     const extra = [from];
@@ -211,7 +211,8 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
 
   private inputHover(analysis: DocumentAnalysis, item: AnalyzedItem, key: InputKey): string | undefined {
     if (!item.result) {
-      return item.resolution && !item.resolution.ok ? `Not sized: model "${P.md(item.resolution.reference)}" was not found.` : undefined;
+      if (item.resolution && !item.resolution.ok) return `Not sized: model "${P.md(item.resolution.reference)}" was not found.`;
+      return item.notSized ? `Not sized: ${P.md(item.notSized.reason)}` : undefined;
     }
     if (!item.result.ok) return `Not sized: ${P.md(item.result.unsupported)}`;
     const r = item.result.report;

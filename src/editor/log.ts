@@ -1,12 +1,9 @@
 // The "Inference Budget" output channel. Everything the extension reports to itself goes here;
 // nothing is thrown into the extension host.
 import * as vscode from 'vscode';
+import type { Logger } from '../analysis/log';
 
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+export type { Logger } from '../analysis/log';
 
 export function createLogger(): Logger & vscode.Disposable {
   const channel = vscode.window.createOutputChannel('Inference Budget', { log: true });

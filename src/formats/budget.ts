@@ -3,6 +3,7 @@ import type { ErrorObject } from 'ajv';
 import { validateBudgetFile } from '../generated/validators';
 import type { DeploymentSpec, FormatProblem, InputKey, ServingEngine, SourceRange, WorkloadSpec } from './types';
 import { SpecBuilder, eolOf, indentOf, lineEnd, scalarRaw, scalarTarget } from './common';
+import { STRING_KEYS } from './values';
 import { parseCount } from './values';
 import { YMap, YNode, YPair, getMap, innerRange, isMap, isScalar, pairOf, toJS } from './yaml';
 
@@ -101,7 +102,8 @@ export function readBudget(text: string, root: YNode | null, fileName: string, p
       for (const p of m.pairs) {
         const key = keys[p.key.value];
         if (!key || !isScalar(p.value)) continue;
-        b.set(key, scalarRaw(p.value), `${name}.${p.key.value}`, innerRange(text, p.value), innerRange(text, p.key), [scalarTarget(text, p.value, false)]);
+        // Text values stay strings when rewritten (a GPU named 4090 is the string "4090" in the schema).
+        b.set(key, scalarRaw(p.value), `${name}.${p.key.value}`, innerRange(text, p.value), innerRange(text, p.key), [scalarTarget(text, p.value, STRING_KEYS.has(key))]);
       }
     }
     for (const [k, key] of Object.entries(keys)) {
@@ -145,6 +147,7 @@ export function readBudget(text: string, root: YNode | null, fileName: string, p
   const label = b.model ? `${base} · ${b.model.name}` : base;
   const anchor = modelPair ? { start: modelPair.key.start, end: modelPair.value ? modelPair.value.end : modelPair.key.end }
     : root.pairs[0] ? innerRange(text, root.pairs[0].key) : { start: root.start, end: root.start };
+  b.span = { start: 0, end: text.length };
   out.push(b.build('budget-file', engineName, label, anchor));
 }
 

@@ -59,6 +59,8 @@ export class SpecBuilder {
   readonly edit: EditContext = { inPlace: {}, insert: {} };
   model?: { name: string; range: SourceRange };
   workload?: WorkloadSpec;
+  accelerator?: DeploymentSpec['accelerator'];
+  span?: SourceRange;
 
   constructor(readonly text: string, readonly problems: FormatProblem[]) {}
 
@@ -108,6 +110,8 @@ export class SpecBuilder {
     };
     if (this.model) spec.model = this.model;
     if (this.workload) spec.workload = this.workload;
+    if (this.accelerator) spec.accelerator = this.accelerator;
+    if (this.span) spec.span = this.span;
     return spec;
   }
 }
@@ -161,23 +165,33 @@ export interface Invocation {
  * Finds the serving command in a container's command line: list items, one shell string
  * (`sh -c "..."`, or an item that is a whole command line), or, with no command, the
  * image's own entrypoint (`vllm/vllm-openai` runs `vllm serve`, TGI runs the launcher).
+ * `expand` fills in the variables the file sets (Kubernetes `$(VAR)`, Compose `${VAR}`) in every word.
  */
 export function findCommand(text: string, parts: (YNode | null | undefined)[], image: string | undefined,
-  opts: { imageDefault: boolean; forceEngine?: ServingEngine }): Invocation | undefined {
+  opts: { imageDefault: boolean; forceEngine?: ServingEngine; expand?: (w: Word) => Word }): Invocation | undefined {
+  const expand = opts.expand;
+  const seqWords = (seq: YSeq): Word[] => (expand ? wordsOfSeq(text, seq).map(expand) : wordsOfSeq(text, seq));
+  const shellWords = (s: YScalar): Word[][] => (expand ? shellWordsOfScalar(text, s).map((cmd) => cmd.map(expand)) : shellWordsOfScalar(text, s));
+  const wordsOf = (from: number): Word[] => parts.slice(from).flatMap((p) => (isSeq(p) ? seqWords(p) : isScalar(p) ? shellWords(p).flat() : []));
   const words: Word[] = [];
-  for (const part of parts) {
-    if (isSeq(part)) words.push(...wordsOfSeq(text, part));
+  for (let p = 0; p < parts.length; p++) {
+    const part = parts[p];
+    if (isSeq(part)) words.push(...seqWords(part));
     else if (isScalar(part)) {
-      const cmds = shellWordsOfScalar(text, part);
-      for (const cmd of cmds) {
-        const inv = findInvocation(cmd);
-        if (inv) return { engine: inv.engine, all: cmd, args: cmd.slice(inv.argStart), positionalModel: inv.positionalModel };
+      const cmds = shellWords(part);
+      for (let c = 0; c < cmds.length; c++) {
+        const inv = findInvocation(cmds[c]);
+        if (!inv) continue;
+        // An entrypoint string naming the server (`entrypoint: python3 -m sglang.launch_server`) takes its
+        // flags from the command after it.
+        const cmd = c === cmds.length - 1 && words.length === 0 && p + 1 < parts.length ? [...cmds[c], ...wordsOf(p + 1)] : cmds[c];
+        return { engine: inv.engine, all: cmd, args: cmd.slice(inv.argStart), positionalModel: inv.positionalModel };
       }
       for (const cmd of cmds) words.push(...cmd);
     }
   }
   const fromScript = (s: YScalar): Invocation | undefined => {
-    for (const cmd of shellWordsOfScalar(text, s)) {
+    for (const cmd of shellWords(s)) {
       const inv = findInvocation(cmd);
       if (inv) return { engine: inv.engine, all: cmd, args: cmd.slice(inv.argStart), positionalModel: inv.positionalModel };
     }
@@ -200,6 +214,8 @@ export function findCommand(text: string, parts: (YNode | null | undefined)[], i
   if (inv) return { engine: inv.engine, all: words, args: words.slice(inv.argStart), positionalModel: inv.positionalModel };
   if (opts.imageDefault) {
     const engine = opts.forceEngine ?? engineOfImage(image);
+    // An image whose entrypoint is `vllm`, given `serve MODEL --flags` as its arguments.
+    if (engine === 'vllm' && !opts.forceEngine && words[0]?.text === 'serve') return { engine, all: words, args: words.slice(1), positionalModel: true };
     if (engine) return { engine, all: words, args: words, positionalModel: engine === 'vllm' && !opts.forceEngine };
   }
   return undefined;
@@ -344,5 +360,18 @@ export function applyImage(b: SpecBuilder, engine: ServingEngine, imageNode: YSc
   b.inputs.engine = engine;
 }
 
-export const GPU_RESOURCE_KEYS = ['nvidia.com/gpu', 'amd.com/gpu', 'habana.ai/gaudi', 'gpu.intel.com/i915'];
+/** Kubernetes extended resources of accelerators, with what they are called. NVIDIA's is the default kind. */
+export const ACCELERATOR_RESOURCES: ReadonlyMap<string, string> = new Map([
+  ['nvidia.com/gpu', 'NVIDIA GPU'],
+  ['amd.com/gpu', 'AMD GPU'],
+  ['habana.ai/gaudi', 'Intel Gaudi'],
+  ['gpu.intel.com/i915', 'Intel GPU (i915)'],
+  ['gpu.intel.com/xe', 'Intel GPU (Xe)'],
+  ['google.com/tpu', 'Google TPU'],
+  ['aws.amazon.com/neuron', 'AWS Neuron (Inferentia/Trainium)'],
+  ['aws.amazon.com/neurondevice', 'AWS Neuron (Inferentia/Trainium)'],
+  ['aws.amazon.com/neuroncore', 'AWS Neuron (Inferentia/Trainium)'],
+]);
+
+export const GPU_RESOURCE_KEYS = [...ACCELERATOR_RESOURCES.keys()];
 

@@ -2,15 +2,27 @@
 import type { DeploymentSpec, FormatProblem } from './types';
 import { SpecBuilder, applyArgs, applyImage, findCommand, flagInsertions, scalarRaw, scalarTarget } from './common';
 import { TGI_ENV } from './engines';
+import type { Word } from './shell';
+import { VarLookup, expandComposeWord, valueAt } from './variables';
 import { YMap, YNode, get, getMap, getScalar, getSeq, innerRange, isMap, isScalar, isSeq, pairOf } from './yaml';
 
 export function looksLikeCompose(root: YNode | null): root is YMap {
   return isMap(root) && isMap(get(root, 'services')) && !get(root, 'apiVersion');
 }
 
-export function readCompose(text: string, root: YMap, problems: FormatProblem[], out: DeploymentSpec[]): void {
+/**
+ * Reads the services. `dotEnv` holds the variables of the .env file beside the compose file: Compose fills
+ * `${VAR}`, `${VAR:-default}` and `${VAR-default}` from it (and from the shell, which a file cannot know).
+ */
+export function readCompose(text: string, root: YMap, problems: FormatProblem[], out: DeploymentSpec[], dotEnv?: ReadonlyMap<string, string>): void {
   const services = getMap(root, 'services');
   if (!services) return;
+  const lookup: VarLookup = (name, at) => {
+    const v = dotEnv?.get(name);
+    // A reference at the very end of a block scalar can map past the text: keep ranges inside it.
+    return v === undefined ? undefined : valueAt(v, { start: Math.min(at.start, text.length), end: Math.min(at.end, text.length) });
+  };
+  const expand = (w: Word): Word => expandComposeWord(w, lookup);
   for (const p of services.pairs) {
     if (p.key.value === '<<') continue;
     const svc = p.value;
@@ -18,27 +30,37 @@ export function readCompose(text: string, root: YMap, problems: FormatProblem[],
     const imageNode = getScalar(svc, 'image');
     const entrypoint = get(svc, 'entrypoint');
     const command = get(svc, 'command');
-    const inv = findCommand(text, [entrypoint, command], imageNode?.value, { imageDefault: !entrypoint });
+    const inv = findCommand(text, [entrypoint, command], imageNode?.value, { imageDefault: !entrypoint, expand });
     if (!inv) continue;
     const b = new SpecBuilder(text, problems);
     if (imageNode) applyImage(b, inv.engine, imageNode, pairOf(svc, 'image')?.key);
     else b.inputs.engine = inv.engine;
-    if (inv.engine === 'tgi') tgiEnvironment(b, get(svc, 'environment'));
+    if (inv.engine === 'tgi') tgiEnvironment(b, get(svc, 'environment'), lookup);
     const applied = applyArgs(b, inv);
     flagInsertions(b, inv, applied.parsed, entrypoint ? undefined : { map: svc, key: 'command', quoteValues: true });
     gpus(b, svc);
+    b.span = { start: p.key.start, end: svc.end };
     out.push(b.build('docker-compose', inv.engine, `service ${p.key.value}`, innerRange(text, p.key)));
   }
 }
 
-function tgiEnvironment(b: SpecBuilder, env: YNode | null | undefined): void {
+/** A scalar's value with Compose variables filled in; undefined when it has none to fill. */
+function interpolated(text: string, value: string, range: { start: number; end: number }, lookup: VarLookup): string | undefined {
+  if (!value.includes('$')) return undefined;
+  const w = expandComposeWord({ text: value, idx: range.start, rawStart: range.start, rawEnd: range.end }, lookup);
+  return w.text === value ? undefined : w.text;
+}
+
+function tgiEnvironment(b: SpecBuilder, env: YNode | null | undefined, lookup: VarLookup): void {
   const text = b.text;
   if (isMap(env)) {
     for (const p of env.pairs) {
       const target = TGI_ENV[p.key.value];
       if (!target || !isScalar(p.value)) continue;
       const range = innerRange(text, p.value);
-      if (target === 'model') b.setModel(p.value.value, range);
+      const filled = interpolated(text, p.value.value, range, lookup);
+      if (target === 'model') b.setModel(filled ?? p.value.value, range);
+      else if (filled !== undefined) b.set(target, filled, p.key.value, range, innerRange(text, p.key), undefined);
       else b.set(target, scalarRaw(p.value), p.key.value, range, innerRange(text, p.key), [scalarTarget(text, p.value, false)]);
     }
   } else if (isSeq(env)) {
@@ -53,9 +75,11 @@ function tgiEnvironment(b: SpecBuilder, env: YNode | null | undefined): void {
       const single = it.value === text.slice(inner.start, inner.end);
       const range = single ? { start: inner.start + eq + 1, end: inner.end } : inner;
       const keyRange = single ? { start: inner.start, end: inner.start + eq } : inner;
-      const value = it.value.slice(eq + 1);
+      const written = it.value.slice(eq + 1);
+      const filled = interpolated(text, written, range, lookup);
+      const value = filled ?? written;
       if (target === 'model') b.setModel(value, range);
-      else b.set(target, value, name, range, keyRange, [{ range, context: 'word', exact: single }]);
+      else b.set(target, value, name, range, keyRange, filled === undefined ? [{ range, context: 'word', exact: single }] : undefined);
     }
   }
 }

@@ -1,7 +1,9 @@
 // Helm values of the vLLM production stack (servingEngineSpec.modelSpec[]).
 import type { DeploymentSpec, FormatProblem, InputKey } from './types';
-import { Invocation, SpecBuilder, applyArgs, eolOf, flagInsertions, indentOf, lineEnd, scalarRaw, scalarTarget, wordsOfSeq } from './common';
-import { selectorFromTerms } from './kubernetes';
+import {
+  ACCELERATOR_RESOURCES, Invocation, SpecBuilder, applyArgs, eolOf, flagInsertions, indentOf, lineEnd, scalarRaw, scalarTarget, wordsOfSeq,
+} from './common';
+import { GPU_LABELS, selectorFromTerms } from './kubernetes';
 import type { ParsedArgs } from './engines';
 import { YMap, YNode, get, getMap, getScalar, getSeq, innerRange, isMap, pairOf, str } from './yaml';
 
@@ -66,9 +68,19 @@ export function readHelmStack(text: string, root: YMap, problems: FormatProblem[
       parsed = applyArgs(b, inv).parsed;
     }
 
+    // The GPU type: a node selector label, else an In expression of nodeSelectorTerms.
+    const selector = getMap(item, 'nodeSelector');
+    const label = GPU_LABELS.map((l) => pairOf(selector, l)).find((p) => p && p.value && p.value.kind === 'scalar');
     const terms = getSeq(item, 'nodeSelectorTerms');
     const sel = terms ? selectorFromTerms(text, terms.items.filter((x): x is YMap => isMap(x))) : undefined;
-    if (sel) b.set('gpu', sel.value.value, sel.label, innerRange(text, sel.value), innerRange(text, sel.key), [scalarTarget(text, sel.value, true)]);
+    if (label && label.value && label.value.kind === 'scalar') {
+      b.set('gpu', label.value.value, label.key.value, innerRange(text, label.value), innerRange(text, label.key), [scalarTarget(text, label.value, true)]);
+    } else if (sel) b.set('gpu', sel.value.value, sel.label, innerRange(text, sel.value), innerRange(text, sel.key), [scalarTarget(text, sel.value, true)]);
+    // requestGPUType names the extended resource (amd.com/gpu, ...); NVIDIA's is the chart's default.
+    const gpuType = getScalar(item, 'requestGPUType');
+    if (gpuType && gpuType.value !== 'nvidia.com/gpu') {
+      b.accelerator = { resource: gpuType.value, name: ACCELERATOR_RESOURCES.get(gpuType.value) ?? gpuType.value, range: innerRange(text, gpuType) };
+    }
 
     // Insertion sites: chart keys in vllmConfig, other flags in extraArgs.
     for (const [key, helmKey] of Object.entries(NATIVE) as [InputKey, string][]) {
@@ -94,6 +106,7 @@ export function readHelmStack(text: string, root: YMap, problems: FormatProblem[
 
     const namePair = pairOf(item, 'name');
     const anchor = namePair && namePair.value ? { start: namePair.key.start, end: namePair.value.end } : { start: item.start, end: item.start };
+    b.span = { start: item.start, end: item.end };
     out.push(b.build('helm-vllm-stack', 'vllm', `modelSpec ${name}`, anchor));
   }
 }

@@ -5,12 +5,22 @@ import { isBudgetFileName, readBudget } from './budget';
 import { looksLikeCompose, readCompose } from './compose';
 import { looksLikeHelmStack, readHelmStack } from './helm';
 import { looksLikeModelConfig, parseModelConfig, readModelConfig } from './hfConfig';
-import { ENGINE_HINT, K8S_SKIP_KEYS, looksLikeManifest, readManifest } from './kubernetes';
+import {
+  ENGINE_HINT, K8S_SKIP_KEYS, ManifestContext, hasConfigMaps, looksLikeManifest, newManifestContext, readConfigMap, readManifest,
+  usesConfigMaps,
+} from './kubernetes';
 import { looksLikeVllmConfig, readVllmConfig } from './vllmConfig';
 import { clampProblems } from './limits';
 import { YNode, parseYaml } from './yaml';
 
 export * from './types';
+export { parseDotEnv } from './variables';
+
+/** What a document's surroundings say about it. */
+export interface DocumentContext {
+  /** Variables of the `.env` file beside a compose file (Compose reads it for `${VAR}`). */
+  dotEnv?: ReadonlyMap<string, string>;
+}
 export type { BudgetInputs } from '../core/types';
 export { applyEdit, editForInput } from './edits';
 export { looksLikeModelConfig, parseModelConfig } from './hfConfig';
@@ -25,7 +35,7 @@ function isJsonDocument(fileName: string, text: string): boolean {
   return !!m && m[0] === '{';
 }
 
-function read(fileName: string, text: string): ParsedDocument {
+function read(fileName: string, text: string, context: DocumentContext): ParsedDocument {
   const deployments: DeploymentSpec[] = [];
   const problems: FormatProblem[] = [];
 
@@ -54,19 +64,35 @@ function read(fileName: string, text: string): ParsedDocument {
   // YAML. Cheap rejection first: nothing here could describe a serving deployment.
   if (!ENGINE_HINT.test(text) && !VLLM_KEY_HINT.test(text)) return { kind: undefined, deployments, problems };
   let kind: DocumentKind | undefined;
+  const shared: Shared = { manifest: newManifestContext(), dotEnv: context.dotEnv };
+  // Env taken from a ConfigMap of the file: its ConfigMaps are parsed too, and the documents that use them are read
+  // after the last one (a ConfigMap may come after the Deployment). Files without a ConfigMap pay one includes().
+  const configMaps = hasConfigMaps(text);
+  const deferred: YNode[] = [];
   // Each document is read as soon as it is parsed, so its tree can be dropped right away.
   const y = parseYaml(text, {
     skipKeys: K8S_SKIP_KEYS,
     filter: (t, s, e) => {
       if (s === 0 && e === t.length) return true;
       const seg = t.slice(s, e);
-      return ENGINE_HINT.test(seg) || VLLM_KEY_HINT.test(seg);
+      return ENGINE_HINT.test(seg) || VLLM_KEY_HINT.test(seg) || (configMaps && /kind:\s*["']?ConfigMap\b/.test(seg));
     },
     onDoc: (d) => {
-      const found = readYamlDocument(text, d.root, problems, deployments);
+      if (configMaps) {
+        if (readConfigMap(text, d.root, shared.manifest)) return;
+        if (looksLikeManifest(d.root) && usesConfigMaps(text.slice(d.start, d.end))) { deferred.push(d.root); return; }
+      }
+      const found = readYamlDocument(text, d.root, problems, deployments, shared);
       if (!kind && found) kind = found;
     },
   });
+  if (deferred.length) {
+    for (const root of deferred) {
+      const found = readYamlDocument(text, root, problems, deployments, shared);
+      if (!kind && found) kind = found;
+    }
+    deployments.sort((a, b) => a.anchor.start - b.anchor.start);
+  }
   // Helm chart templates are Go templates, not YAML: their syntax errors are not the user's mistakes.
   // (includes() first: a 2 MB manifest is scanned by memchr, not by the regex engine)
   const template = text.includes('{{') && /\{\{[-\s]/.test(text);
@@ -81,11 +107,14 @@ function read(fileName: string, text: string): ParsedDocument {
   return { kind, deployments, problems };
 }
 
+/** What the documents of one file share. */
+interface Shared { manifest: ManifestContext; dotEnv?: ReadonlyMap<string, string> }
+
 /** Reads one YAML document; returns its kind when it holds what this module reads. */
-function readYamlDocument(text: string, root: YNode | null, problems: FormatProblem[], deployments: DeploymentSpec[]): DocumentKind | undefined {
+function readYamlDocument(text: string, root: YNode | null, problems: FormatProblem[], deployments: DeploymentSpec[], shared: Shared): DocumentKind | undefined {
   const before = deployments.length;
   if (looksLikeManifest(root)) {
-    readManifest(text, root, problems, deployments);
+    readManifest(text, root, problems, deployments, shared.manifest);
     return deployments.length > before ? 'kubernetes' : undefined;
   }
   if (looksLikeHelmStack(root)) {
@@ -93,7 +122,7 @@ function readYamlDocument(text: string, root: YNode | null, problems: FormatProb
     return 'helm-vllm-stack';
   }
   if (looksLikeCompose(root)) {
-    readCompose(text, root, problems, deployments);
+    readCompose(text, root, problems, deployments, shared.dotEnv);
     return deployments.length > before ? 'docker-compose' : undefined;
   }
   if (looksLikeVllmConfig(root)) {
@@ -104,10 +133,10 @@ function readYamlDocument(text: string, root: YNode | null, problems: FormatProb
 }
 
 /** Parses a document into deployments, with a problem for each value that cannot be used. Never throws. */
-export function parseDocument(fileName: string, text: string): ParsedDocument {
+export function parseDocument(fileName: string, text: string, context: DocumentContext = {}): ParsedDocument {
   try {
     const t = typeof text === 'string' ? text : String(text ?? '');
-    const doc = read(String(fileName ?? ''), t);
+    const doc = read(String(fileName ?? ''), t, context ?? {});
     clampProblems(doc.problems, t.length);
     return doc;
   } catch (e) {

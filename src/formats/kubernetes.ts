@@ -1,20 +1,25 @@
 // Kubernetes manifests: workloads, LeaderWorkerSet, KServe InferenceService / ServingRuntime.
 import type { DeploymentSpec, FormatProblem, InputKey, SourceRange } from './types';
 import {
-  GPU_RESOURCE_KEYS, Invocation, SpecBuilder, applyArgs, applyImage, eolOf, findCommand, flagInsertions, indentOf, lineEnd,
-  scalarRaw, scalarTarget,
+  ACCELERATOR_RESOURCES, GPU_RESOURCE_KEYS, Invocation, SpecBuilder, applyArgs, applyImage, eolOf, findCommand, flagInsertions, indentOf,
+  lineEnd, scalarRaw, scalarTarget,
 } from './common';
 import { CANONICAL_FLAG, TGI_ENV, TGI_ENV_NAME, TGI_INPUT_LIMIT_ENV } from './engines';
 import { parseCount } from './values';
+import { VarValue, expandKubernetesWord } from './variables';
 import {
-  YMap, YNode, YScalar, columnOf, get, getMap, getScalar, getSeq, innerRange, isMap, isScalar, pairOf, str,
+  YMap, YNode, YScalar, columnOf, get, getMap, getScalar, getSeq, innerRange, isMap, isScalar, pairOf, scalarWithMap, str,
 } from './yaml';
 
 const POD_TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'DaemonSet', 'Job', 'ReplicationController', 'Rollout']);
 
-/** Node labels that name the GPU, most specific first. */
+/** Node labels that name the GPU (or TPU), most specific first. */
 export const GPU_LABELS = [
   'nvidia.com/gpu.product',
+  'cloud.google.com/gke-tpu-accelerator',
+  'amd.com/gpu.product-name',
+  'beta.amd.com/gpu.product-name',
+  'gpu.nvidia.com/class',
   'karpenter.k8s.aws/instance-gpu-name',
   'cloud.google.com/gke-accelerator',
   'node.kubernetes.io/instance-type',
@@ -36,10 +41,80 @@ export function looksLikeManifest(root: YNode | null): root is YMap {
   return isMap(root) && !!str(get(root, 'apiVersion')) && !!str(get(root, 'kind'));
 }
 
-interface Ctx { text: string; problems: FormatProblem[]; out: DeploymentSpec[] }
+/** What the documents of one file share: the data of its ConfigMaps, by name, for `valueFrom` in env. */
+export interface ManifestContext { configMaps: Map<string, Map<string, VarValue>> }
 
-export function readManifest(text: string, root: YMap, problems: FormatProblem[], out: DeploymentSpec[]): void {
-  walk({ text, problems, out }, root, 0);
+export function newManifestContext(): ManifestContext {
+  return { configMaps: new Map() };
+}
+
+interface Ctx { text: string; problems: FormatProblem[]; out: DeploymentSpec[]; manifest: ManifestContext }
+
+export function readManifest(text: string, root: YMap, problems: FormatProblem[], out: DeploymentSpec[], manifest = newManifestContext()): void {
+  walk({ text, problems, out, manifest }, root, 0);
+}
+
+/** The file holds a ConfigMap (`kind: ConfigMap`), so env may come from it. A scan for a rare capital is cheap. */
+export function hasConfigMaps(text: string): boolean {
+  return text.includes('ConfigMap');
+}
+
+/** A document's env references a ConfigMap (configMapKeyRef, configMapRef): read it once every ConfigMap of the file is known. */
+export function usesConfigMaps(segment: string): boolean {
+  return segment.includes('configMapKeyRef') || segment.includes('configMapRef');
+}
+
+/** Keeps a ConfigMap's `data` for the env of containers in the same file. */
+export function readConfigMap(text: string, root: YNode | null, manifest: ManifestContext): boolean {
+  if (!isMap(root) || str(get(root, 'kind')) !== 'ConfigMap') return false;
+  const name = str(get(getMap(root, 'metadata'), 'name'));
+  const data = getMap(root, 'data');
+  if (!name || !data) return true;
+  const values = new Map<string, VarValue>();
+  for (const p of data.pairs) if (isScalar(p.value)) values.set(p.key.value, scalarValue(text, p.value));
+  manifest.configMaps.set(name, values);
+  return true;
+}
+
+/** A scalar's text with the source offset of each character. */
+function scalarValue(text: string, s: YScalar): VarValue {
+  const d = scalarWithMap(text, s);
+  if (d && (typeof d.map === 'number' || d.map.length === s.value.length + 1)) return { text: s.value, idx: d.map };
+  const inner = innerRange(text, s);
+  const idx: number[] = [];
+  for (let k = 0; k < s.value.length; k++) idx.push(Math.min(inner.start + k, Math.max(inner.start, inner.end - 1)));
+  return { text: s.value, idx };
+}
+
+/**
+ * The container's environment as Kubernetes expands `$(VAR)` in command and args: `env` values, `valueFrom`
+ * a ConfigMap key, and `envFrom` ConfigMaps (env wins), from ConfigMaps in the same file.
+ */
+function containerVariables(ctx: Ctx, c: YMap): Map<string, VarValue> | undefined {
+  const env = getSeq(c, 'env');
+  const envFrom = getSeq(c, 'envFrom');
+  if (!env && !envFrom) return undefined;
+  const vars = new Map<string, VarValue>();
+  if (envFrom) {
+    for (const it of envFrom.items) {
+      const name = str(get(getMap(it, 'configMapRef'), 'name'));
+      const data = name ? ctx.manifest.configMaps.get(name) : undefined;
+      const prefix = str(get(it, 'prefix')) ?? '';
+      if (data) for (const [k, v] of data) vars.set(prefix + k, v);
+    }
+  }
+  if (env) {
+    for (const it of env.items) {
+      const name = str(get(it, 'name'));
+      if (!name) continue;
+      const value = getScalar(it, 'value');
+      if (value) { vars.set(name, scalarValue(ctx.text, value)); continue; }
+      const ref = getMap(it, 'valueFrom', 'configMapKeyRef');
+      const found = ref ? ctx.manifest.configMaps.get(str(get(ref, 'name')) ?? '')?.get(str(get(ref, 'key')) ?? '') : undefined;
+      if (found) vars.set(name, found);
+    }
+  }
+  return vars.size ? vars : undefined;
 }
 
 function walk(ctx: Ctx, doc: YMap, depth: number): void {
@@ -88,8 +163,15 @@ function container(ctx: Ctx, c: YMap, podSpec: YMap, prefix: string, opts: PodOp
   const image = imageNode?.value;
   const command = get(c, 'command');
   const args = get(c, 'args');
+  // The environment is read only when a word refers to it (most containers have env entries and no $(VAR)).
+  let vars: Map<string, VarValue> | undefined | null = null;
+  const lookup = (name: string): VarValue | undefined => {
+    if (vars === null) vars = containerVariables(ctx, c);
+    return vars?.get(name);
+  };
   let inv: Invocation | undefined = findCommand(text, [command, args], image, {
     imageDefault: !command, forceEngine: kserveModel ? 'vllm' : undefined,
+    expand: (w) => expandKubernetesWord(w, lookup),
   });
   const envSeq = getSeq(c, 'env');
   if (!inv && !command && !args && /text-generation-inference/.test(image ?? '')) inv = { engine: 'tgi', all: [], args: [], positionalModel: false };
@@ -144,6 +226,7 @@ function container(ctx: Ctx, c: YMap, podSpec: YMap, prefix: string, opts: PodOp
   const namePair = pairOf(c, 'name');
   const anchor = namePair && namePair.value ? { start: namePair.key.start, end: namePair.value.end }
     : opts.anchorKey ? innerRange(text, opts.anchorKey) : { start: c.start, end: lineEnd(text, c.start) };
+  b.span = { start: c.start, end: c.end };
   ctx.out.push(b.build('kubernetes', engine, label, anchor));
   return true;
 }
@@ -194,7 +277,7 @@ function gpuCount(b: SpecBuilder, c: YMap, opts: PodOptions): void {
   const res = getMap(c, 'resources');
   const limits = getMap(res, 'limits');
   const requests = getMap(res, 'requests');
-  for (const key of GPU_RESOURCE_KEYS) {
+  for (const key of acceleratorKeys(limits, requests)) {
     const pl = pairOf(limits, key);
     const pr = pairOf(requests, key);
     const primary = pl ?? pr;
@@ -204,6 +287,7 @@ function gpuCount(b: SpecBuilder, c: YMap, opts: PodOptions): void {
     const other = pl && pr && pr !== primary && isScalar(pr.value) ? pr.value : undefined;
     if (other) targets.push(scalarTarget(text, other, false));
     const range = innerRange(text, v);
+    if (key !== 'nvidia.com/gpu') b.accelerator = { resource: key, name: ACCELERATOR_RESOURCES.get(key)!, range: innerRange(text, primary.key) };
     if (opts.extraGpus) {
       const r = parseCount(scalarRaw(v), key);
       if (r.ok) {
@@ -224,6 +308,16 @@ function gpuCount(b: SpecBuilder, c: YMap, opts: PodOptions): void {
       key: 'nvidia.com/gpu', quoteValue: true,
     });
   }
+}
+
+/** The accelerator resources a container lists, in GPU_RESOURCE_KEYS order (one pass over its few keys). */
+function acceleratorKeys(limits: YMap | undefined, requests: YMap | undefined): string[] {
+  let found: string[] | undefined;
+  for (const m of [limits, requests]) {
+    if (m) for (const p of m.pairs) if (ACCELERATOR_RESOURCES.has(p.key.value) && !found?.includes(p.key.value)) (found ??= []).push(p.key.value);
+  }
+  if (!found) return [];
+  return found.length > 1 ? GPU_RESOURCE_KEYS.filter((k) => found!.includes(k)) : found;
 }
 
 function gpuSelector(b: SpecBuilder, podSpec: YMap): void {
@@ -307,12 +401,9 @@ function lws(ctx: Ctx, spec: YMap | undefined, prefix: string): void {
   if (!leaderSpec) return;
   const workerGpus = gpusOfPod(worker);
   const extra = size > 1 ? { perPod: workerGpus, pods: size - 1 } : undefined;
+  // One deployment of `size` pods: the leader's command is the server; workers join it (ray, or the same
+  // server with a node rank), so their flags are not a deployment of their own.
   pod(ctx, leaderSpec, prefix, { extraGpus: extra, labelSuffix: leader ? ' (leader)' : undefined });
-  if (leader && worker) {
-    // Workers usually join the leader (ray); one that serves by itself is its own deployment.
-    const containers = getSeq(worker, 'containers');
-    if (containers) for (const c of containers.items) if (isMap(c)) container(ctx, c, worker, prefix, { labelSuffix: ' (worker)' }, false);
-  }
 }
 
 function inferenceService(ctx: Ctx, spec: YMap | undefined, prefix: string): void {

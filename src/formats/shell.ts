@@ -24,12 +24,22 @@ export function wordRange(source: string, w: Word, a = 0, b = w.text.length): { 
     const at = a < w.text.length ? offsetAt(w.idx, a) : w.rawEnd;
     return { range: { start: at, end: at }, exact: a >= b && w.text.length === 0 };
   }
-  const start = offsetAt(w.idx, a);
-  const end = offsetAt(w.idx, b - 1) + 1;
+  let start = offsetAt(w.idx, a);
+  let end = offsetAt(w.idx, b - 1) + 1;
   let exact = end - start === b - a && source.slice(start, end) === w.text.slice(a, b);
-  if (exact && typeof w.idx !== 'number') {
-    for (let k = a + 1; k < b; k++) if (w.idx[k] !== w.idx[k - 1] + 1) { exact = false; break; }
+  if (typeof w.idx !== 'number') {
+    // A word put together from several places (a variable filled in) can run backwards: cover all of it.
+    let contiguous = true;
+    for (let k = a + 1; k < b; k++) {
+      const at = w.idx[k];
+      if (at !== w.idx[k - 1] + 1) contiguous = false;
+      if (at < start) start = at;
+      if (at + 1 > end) end = at + 1;
+    }
+    if (!contiguous) exact = false;
   }
+  // An unterminated `${` at the end of a block scalar takes in its synthesized final newline: stay in the text.
+  if (end > source.length) { end = source.length; start = Math.min(start, end); exact = false; }
   return { range: { start, end }, exact };
 }
 

@@ -36,6 +36,10 @@ export interface DeploymentSpec {
   anchor: SourceRange;
   /** Budget files only. */
   workload?: WorkloadSpec;
+  /** The accelerator the deployment requests, when it is not an NVIDIA GPU (`google.com/tpu`, `amd.com/gpu`, ...). */
+  accelerator?: { resource: string; name: string; range: SourceRange };
+  /** The text of the deployment (container, service, model entry): comments inside it apply to it. */
+  span?: SourceRange;
   /** Opaque data `editForInput` needs. */
   edit: EditContext;
 }

@@ -57,6 +57,7 @@ export function readVllmConfig(text: string, root: YMap, problems: FormatProblem
   const first = root.pairs[0];
   const anchor = modelKey ?? (first ? { start: first.key.start, end: first.key.end } : { start: root.start, end: root.start });
   const label = b.model ? `vLLM config · ${b.model.name}` : 'vLLM config';
+  b.span = { start: root.start, end: root.end };
   out.push(b.build('vllm-config', 'vllm', label, anchor));
 }
 

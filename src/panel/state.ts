@@ -5,7 +5,7 @@
 // of the accelerator, the model's shapes from `normalizeConfig`); the only arithmetic here is picking fields,
 // the per-operator series of `decodeOperatorPoints` (src/panel/series.ts) and the memory bar's "free" rest.
 
-import bundledCatalog from '../core/bundled-models.json';
+import { bundledModels } from '../analysis/bundledCatalog';
 import { computeBudget } from '../core/budget';
 import { DEFAULT_ACCELERATOR_ID, findAccelerator, type FlopsDtype, listAccelerators, peakFlops, ridgePointFlopsPerByte } from '../core/hardware';
 import { kvDtypeBytes, layerKvBytesPerToken } from '../core/kvcache';
@@ -63,17 +63,15 @@ export function throughputBatches(maxConcurrency: number, batch: number): number
 
 // ---- bundled models ----------------------------------------------------------------------------
 
-interface BundledEntry { id: string; folder?: string; config: unknown; files?: Record<string, unknown> }
-const BUNDLED = bundledCatalog as unknown as BundledEntry[];
 
 /** The bundled models, as options of the panel's model picker. */
 export function bundledModelOptions(): PanelOption[] {
-  return BUNDLED.map((m) => ({ id: m.id.slice(0, LIMITS.maxIdLength), name: m.id.slice(0, LIMITS.maxNameLength) }));
+  return bundledModels().map((m) => ({ id: m.id.slice(0, LIMITS.maxIdLength), name: m.id.slice(0, LIMITS.maxNameLength) }));
 }
 
 /** The files of a bundled model, by id. */
 export function bundledModelFiles(id: string): ModelFiles | undefined {
-  const entry = BUNDLED.find((m) => m.id === id);
+  const entry = bundledModels().find((m) => m.id === id);
   return entry ? bundledEntryFiles(entry) : undefined;
 }
 

@@ -333,6 +333,72 @@ workload:
 `,
   },
   {
+    fileName: 'deploy/env-configmap.yaml',
+    text: `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: gemma
+spec:
+  template:
+    spec:
+      nodeSelector:
+        cloud.google.com/gke-tpu-accelerator: tpu-v6e-slice
+      containers:
+      - name: vllm
+        image: vllm/vllm-tpu:latest
+        args: ["serve", "$(MODEL_ID)", "--max-model-len=$(MAX_LEN)", "--tensor-parallel-size", "$$(TP)"]
+        env:
+        - name: MODEL_ID
+          valueFrom: {configMapKeyRef: {name: llm, key: model}}
+        - name: MAX_LEN
+          value: "8192"
+        envFrom:
+        - configMapRef: {name: llm}
+        resources:
+          limits:
+            google.com/tpu: 8
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: neuron
+spec:
+  template:
+    spec:
+      containers:
+      - name: neuron
+        image: vllm/vllm-openai:latest
+        command: ["sh", "-c", "vllm serve $(MODEL_ID) --max-num-seqs 4"]
+        env:
+        - {name: MODEL_ID, value: Qwen/Qwen3-8B}
+        resources:
+          limits:
+            aws.amazon.com/neuron: 1
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: llm
+data:
+  model: google/gemma-3-12b-it
+  TP: "2"
+`,
+  },
+  {
+    fileName: 'compose.yaml',
+    text: `services:
+  sglang:
+    image: lmsysorg/sglang:\${TAG:-latest}
+    entrypoint: python3 -m sglang.launch_server
+    command: --model-path \${MODEL:-Qwen/Qwen3-8B} --tp \${TP-2} --context-length $\${LEN}
+  vllm:  # inference-budget: model=Qwen/Qwen3-8B gpu="NVIDIA L4" gpus=2
+    image: spark-vllm:latest
+    command: >
+      serve \${MODEL}
+      --max-model-len 32768
+`,
+  },
+  {
     fileName: 'inference-budget.yaml',
     text: `model: ./models/Qwen3-30B-A3B
 hardware: {gpu: H100, count: 1}

@@ -7,6 +7,7 @@ import * as assert from 'assert';
 import { computeBudget } from '../../src/core/budget';
 import { BudgetInputs } from '../../src/core/types';
 import { editForInput, parseDocument, parseModelConfig } from '../../src/formats';
+import { findDirectives } from '../../src/analysis/directives';
 import type { DeploymentSpec, FormatProblem, InputKey, ParsedDocument, SourceRange, TextEdit } from '../../src/formats/types';
 import { formatInput, parseInput } from '../../src/formats/values';
 import { checkBudgetResult } from './checks';
@@ -186,8 +187,16 @@ describe('fuzz: readers', function () {
       const fileName = fileNameFor(rng, d);
       const detail = { source: d.fileName, fileName, mutations: m.log };
       let doc: ParsedDocument;
-      try { doc = parseDocument(fileName, m.value); } catch (e) { return failWith(`parseDocument threw: ${(e as Error).message}`, detail); }
+      // Compose files are read with the variables of a .env beside them, sometimes empty or with odd values.
+      const dotEnv = rng.bool(0.3) ? new Map([['MODEL', rng.pick(['Qwen/Qwen3-8B', '', '${MODEL}', '$(X)'])], ['TP', rng.pick(['2', '', 'x'])]]) : undefined;
+      try { doc = parseDocument(fileName, m.value, dotEnv ? { dotEnv } : {}); } catch (e) { return failWith(`parseDocument threw: ${(e as Error).message}`, detail); }
       try { checkParsedDocument(doc, m.value); } catch (e) { failWith((e as Error).message, detail); }
+      // `# inference-budget:` comments: found without throwing, every range inside the text.
+      try {
+        for (const d of findDirectives(m.value)) {
+          for (const v of [d.model, d.gpu, d.gpus]) if (v) assert.ok(v.range.start >= 0 && v.range.end <= m.value.length && v.key.end <= v.range.start, 'directive range');
+        }
+      } catch (e) { failWith(`findDirectives: ${(e as Error).message}`, detail); }
       // What the readers found goes to the engine as is (the editor does that): it must not upset it.
       if (doc.deployments.length && rng.bool(0.1)) {
         const spec = rng.pick(doc.deployments);

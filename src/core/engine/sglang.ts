@@ -169,7 +169,8 @@ export function emulateSglang(model: ModelDescription, plan: WeightPlan, acc: Ac
   const chunkedPrefillSize = s.chunkedPrefillSize ?? defaults.chunkedPrefillSize;
   const cudaGraphMaxBs = s.cudaGraphMaxBs ?? defaults.cudaGraphMaxBs;
   const mla = model.layers.some((l) => l.attention?.type === 'mla');
-  const fraction = s.memFractionStatic ?? memFractionStatic(acc, profile, { tp: s.tp, pp: s.pp, chunkedPrefillSize, cudaGraphMaxBs, mla });
+  // On a GPU smaller than SGLang's reserve the formula goes below zero: nothing is static, and the pool check fails.
+  const fraction = Math.max(0, s.memFractionStatic ?? memFractionStatic(acc, profile, { tp: s.tp, pp: s.pp, chunkedPrefillSize, cudaGraphMaxBs, mla }));
   const pageSize = profile.pageSize ? Math.max(1, s.pageSize ?? 1) : 1;
   const total = acc.visibleMemoryGiB * GiB;
   // Distributed init (NCCL, custom all-reduce IPC buffers) before the pre-load reading: ~0.16 GiB per rank with

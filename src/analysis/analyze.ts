@@ -1,0 +1,316 @@
+// One analysis of a document's text: read it (src/formats), resolve each deployment's model (through the
+// host), run the engine (src/core/budget), and say what each finding is and where it goes. The editor's
+// providers and `inference-budget check` both take their results from here: one code path. No vscode import,
+// no arithmetic: only translation and bookkeeping.
+import { computeBudget } from '../core/budget';
+import { findAccelerator } from '../core/hardware';
+import type { BudgetDiagnostic, BudgetInputs, BudgetResult, ModelFiles } from '../core/types';
+import { DocumentContext, looksLikeModelConfig, parseDocument, parseDotEnv, parseModelConfig } from '../formats';
+import type { DeploymentSpec, DocumentKind, FormatProblem, ModelConfigDocument, SourceRange } from '../formats/types';
+import { Directive, directivesFor, findDirectives } from './directives';
+import type { Logger } from './log';
+import type { Resolution } from './modelResolver';
+import { configInputs, deploymentInputs, Settings, Workload } from './settings';
+
+/** Why a deployment is not sized, before (or instead of) the engine: its model or accelerator. */
+export interface NotSized {
+  /** `model-not-named`, `model-templated`, `model-is-path`, `model-storage-uri`, `model-not-found`, `accelerator-...`. */
+  code: string;
+  /** What to do about it, in words (no "Not sized:" prefix). */
+  reason: string;
+  /** A few words for a CodeLens title. */
+  summary: string;
+  /** The text responsible. */
+  range: SourceRange;
+  /** The whole message, when it is not `Not sized: <reason>`. */
+  message?: string;
+}
+
+/** One thing the engine was asked about: a deployment, or the model config itself. */
+export interface AnalyzedItem {
+  /** The deployment as read; undefined for a bare config.json. */
+  spec?: DeploymentSpec;
+  label: string;
+  /** Inputs given to the engine (document values, then settings). */
+  inputs: BudgetInputs;
+  /** Where the model came from; undefined for a bare config.json (the document is the model). */
+  resolution?: Resolution;
+  files?: ModelFiles;
+  result?: BudgetResult;
+  /** Where CodeLens and unanchored diagnostics go. */
+  anchor: SourceRange;
+  /** Set when the item is not sized for a reason of its own (no engine result then). */
+  notSized?: NotSized;
+  /** The `# inference-budget:` comment that applies to it. */
+  directive?: Directive;
+}
+
+export interface DocumentAnalysis {
+  uri: string;
+  version: number;
+  text: string;
+  kind: DocumentKind | undefined;
+  /** Set for a Hugging Face config.json. */
+  modelConfig?: ModelConfigDocument;
+  items: AnalyzedItem[];
+  problems: FormatProblem[];
+  settings: Settings;
+  /** Why nothing was analyzed (file too large, ...). */
+  skipped?: string;
+}
+
+/** The document as the analysis sees it. */
+export interface DocumentInput {
+  /** Identity of the document (a URI in the editor, a path in the CLI); commands refer to it. */
+  uri: string;
+  /** Path of the document, for what its name says (`config.json`, `*.budget.yaml`, `.json`). */
+  fileName: string;
+  /** The editor's language id, when there is one. */
+  languageId?: string;
+  version: number;
+  text: string;
+}
+
+/** What the analysis needs from its surroundings, bound to one document. */
+export interface AnalysisHost {
+  /** Resolutions of the models a document names, started together (they share folder listings). */
+  resolveAll(references: readonly string[]): Promise<Resolution>[];
+  /** The files beside the document, read as a model's config.json (checkpoint index, quantization configs). */
+  filesBeside(config: unknown): Promise<ModelFiles>;
+  /** The text of a file in the document's folder (`.env`), undefined when there is none. */
+  readBeside?(name: string): Promise<string | undefined>;
+}
+
+export type ExtraAcceleratorsOption = NonNullable<Parameters<typeof computeBudget>[2]>;
+
+/** Analyses one document. Never throws for a document's content (the engine's failures become results). */
+export async function analyzeDocument(doc: DocumentInput, settings: Settings, host: AnalysisHost, log: Logger): Promise<DocumentAnalysis> {
+  const text = doc.text;
+  const base = { uri: doc.uri, version: doc.version, text, settings };
+  if (text.length > settings.maxFileSizeBytes) {
+    return { ...base, kind: undefined, items: [], problems: [], skipped: `larger than inferenceBudget.limits.maxFileSizeBytes (${settings.maxFileSizeBytes} bytes)` };
+  }
+  const fileName = doc.fileName;
+  const options = engineOptions(settings);
+
+  if (/\.jsonc?$/i.test(fileName) || doc.languageId === 'json' || doc.languageId === 'jsonc') {
+    const modelConfig = parseModelConfig(text);
+    if (modelConfig.config && looksLikeModelConfig(fileName, modelConfig.config)) {
+      const files = await host.filesBeside(modelConfig.config);
+      const inputs = configInputs(settings);
+      const result = safeCompute(files, inputs, options, log);
+      const anchor = modelConfig.keyRanges.get('architectures')?.key
+        ?? modelConfig.keyRanges.get('model_type')?.key ?? { start: 0, end: Math.min(1, text.length) };
+      return {
+        ...base, kind: 'hf-config', modelConfig,
+        items: [{ label: files.nameHint ?? 'model', inputs, files, result, anchor }],
+        problems: modelConfig.problems,
+      };
+    }
+  }
+
+  const parsed = await parseWithContext(fileName, text, host);
+  if (!parsed.kind) return { ...base, kind: undefined, items: [], problems: [] };
+  const items: AnalyzedItem[] = [];
+  // `# inference-budget:` comments (one includes() when there are none).
+  const directives = text.includes('inference-budget:') ? directivesFor(text, parsed.deployments, findDirectives(text)) : [];
+  parsed.deployments.forEach((spec, k) => { if (directives[k]) applyDirective(spec, directives[k]!); });
+  // Start every model's resolution first: each may wait on the file system, and a manifest names many models.
+  const named = parsed.deployments.filter((spec) => spec.model && lookupWorthy(spec.model.name));
+  const pending = host.resolveAll(named.map((spec) => spec.model!.name));
+  const resolutions = new Map(named.map((spec, i) => [spec, pending[i]]));
+  for (const [k, spec] of parsed.deployments.entries()) {
+    const inputs = deploymentInputs(settings, spec.inputs, workloadOf(spec));
+    const item: AnalyzedItem = { spec, label: spec.label, inputs, anchor: spec.anchor };
+    if (directives[k]) item.directive = directives[k];
+    const resolution = resolutions.get(spec);
+    if (resolution) item.resolution = await resolution;
+    // An accelerator the catalog lacks blocks sizing whatever the model; it is said first.
+    item.notSized = acceleratorNotSized(spec, settings) ?? modelNotSized(spec, item.resolution);
+    if (!item.notSized && item.resolution?.ok) {
+      item.files = item.resolution.model.files;
+      item.result = safeCompute(item.files, inputs, options, log);
+    }
+    items.push(item);
+  }
+  return { ...base, kind: parsed.kind, items, problems: parsed.problems };
+}
+
+/**
+ * Reads the document; a compose file that uses `${VAR}` is read again with the `.env` beside it, as Compose
+ * does (only compose files pay for the file read and the scan).
+ */
+async function parseWithContext(fileName: string, text: string, host: AnalysisHost): Promise<ReturnType<typeof parseDocument>> {
+  const parsed = parseDocument(fileName, text);
+  if (parsed.kind !== 'docker-compose' || !host.readBeside || !text.includes('${')) return parsed;
+  const env = await host.readBeside('.env').catch(() => undefined);
+  if (env === undefined) return parsed;
+  const context: DocumentContext = { dotEnv: parseDotEnv(env) };
+  return parseDocument(fileName, text, context);
+}
+
+/** A directive's model and GPU replace the document's (their ranges are the comment's values). */
+function applyDirective(spec: DeploymentSpec, d: Directive): void {
+  if (d.model) spec.model = { name: d.model.value, range: d.model.range };
+  if (d.gpu) {
+    spec.inputs.gpu = d.gpu.value;
+    spec.valueRanges.gpu = d.gpu.range;
+    spec.keyRanges.gpu = d.gpu.key;
+    delete spec.edit.inPlace.gpu;
+    delete spec.accelerator;
+  }
+  if (d.gpus && /^\d+$/.test(d.gpus.value) && Number(d.gpus.value) > 0) {
+    spec.inputs.gpuCount = Number(d.gpus.value);
+    spec.valueRanges.gpuCount = d.gpus.range;
+    spec.keyRanges.gpuCount = d.gpus.key;
+    delete spec.edit.inPlace.gpuCount;
+  }
+}
+
+const DIRECTIVE_HINT = 'say which model it is with a comment on or above the deployment: # inference-budget: model=org/name';
+
+/** A value filled in at deploy time: `$(VAR)`, `${VAR}`, `$VAR`, `{{ .Values.x }}`. */
+function isTemplate(name: string): boolean {
+  return /\$[({A-Za-z_]|\{\{/.test(name);
+}
+
+/** A URI of model storage other than the hub (`s3://`, `gs://`, `oci://`, `pvc://`, ...). */
+function isStorageUri(name: string): boolean {
+  return /^[a-z][\w+.-]*:\/\//i.test(name) && !/^(hf|https?):\/\//i.test(name);
+}
+
+/** Whether looking a model name up can find anything (a template or a storage URI cannot). */
+function lookupWorthy(name: string): boolean {
+  return !isTemplate(name) && !isStorageUri(name);
+}
+
+/** Why an item's model keeps it from being sized, if it does. */
+function modelNotSized(spec: DeploymentSpec, resolution: Resolution | undefined): NotSized | undefined {
+  const model = spec.model;
+  if (!model) {
+    const why = spec.kind === 'vllm-config'
+      ? 'this vLLM config names no model (it is given on the command line: vllm serve MODEL --config FILE)'
+      : 'no model is named here';
+    return { code: 'model-not-named', reason: `${why}; ${DIRECTIVE_HINT}`, summary: 'no model named', range: spec.anchor };
+  }
+  if (isTemplate(model.name)) {
+    return {
+      code: 'model-templated', range: model.range, summary: `model ${model.name} is set at deploy time`,
+      reason: `the model is filled in at deploy time (${model.name}) and this file does not set it; set the variable in the file (an env value, the .env beside a compose file) or ${DIRECTIVE_HINT}`,
+    };
+  }
+  if (isStorageUri(model.name)) {
+    return { code: 'model-storage-uri', range: model.range, summary: 'model loaded from storage', reason: `the model is loaded from storage (${model.name}), which is not read here; ${DIRECTIVE_HINT}` };
+  }
+  if (!resolution || resolution.ok) return undefined;
+  if (/^[/~]/.test(model.name)) {
+    return {
+      code: 'model-is-path', range: model.range, summary: `model ${model.name} is a path inside the container`,
+      reason: `the model "${model.name}" is a path inside the container, not found here (tried ${resolution.tried.join('; ')}); ${DIRECTIVE_HINT}`,
+    };
+  }
+  return {
+    code: 'model-not-found', range: model.range, summary: `model "${resolution.reference}" not found`,
+    reason: `model "${resolution.reference}" not found (tried ${resolution.tried.join('; ')})`,
+    message: `Model "${resolution.reference}" not found, so this deployment is not sized. Tried: ${resolution.tried.join('; ')}. `
+      + `Put its config.json in the workspace or the Hugging Face cache, or ${DIRECTIVE_HINT}.`,
+  };
+}
+
+/** Accelerator families the hardware catalog has members of (the type must still be named). */
+const FAMILIES_IN_CATALOG = new Set(['amd.com/gpu', 'habana.ai/gaudi', 'google.com/tpu']);
+
+/** A deployment on an accelerator other than an NVIDIA GPU is sized only on a catalog entry: never a default GPU. */
+function acceleratorNotSized(spec: DeploymentSpec, settings: Settings): NotSized | undefined {
+  const acc = spec.accelerator;
+  if (!acc) return undefined;
+  const what = `${acc.name} (${acc.resource})`;
+  const gpu = spec.inputs.gpu;
+  if (gpu !== undefined) {
+    const found = findAccelerator(String(gpu), settings.customGpus.length ? settings.customGpus : undefined);
+    if (found.ok) return undefined;
+    return {
+      code: 'accelerator-not-in-catalog', range: spec.valueRanges.gpu ?? acc.range, summary: `${gpu} is not in the catalog`,
+      reason: `${gpu} (${acc.resource}) is not in the catalog; add it to inferenceBudget.customGpus or say which accelerator it is with # inference-budget: gpu=NAME`,
+    };
+  }
+  if (FAMILIES_IN_CATALOG.has(acc.resource)) {
+    return {
+      code: 'accelerator-type-unknown', range: acc.range, summary: `${acc.name} of no stated type`,
+      reason: `the deployment requests ${what} without saying which; add a node selector with the type (e.g. cloud.google.com/gke-tpu-accelerator) or # inference-budget: gpu=NAME`,
+    };
+  }
+  return { code: 'accelerator-not-in-catalog', range: acc.range, summary: `${acc.name} is not in the catalog`, reason: `${what} is not in the catalog; add it to inferenceBudget.customGpus or say which accelerator it is with # inference-budget: gpu=NAME` };
+}
+
+/** The engine's options for these settings (custom GPUs). */
+export function engineOptions(s: Settings): ExtraAcceleratorsOption {
+  return s.customGpus.length ? { extraAccelerators: s.customGpus } : {};
+}
+
+function workloadOf(spec: DeploymentSpec): Workload | undefined {
+  const w = spec.workload;
+  if (!w) return undefined;
+  const out: Workload = {};
+  if (w.targetConcurrency) out.batch = w.targetConcurrency;
+  if (w.promptTokens) out.prompt = w.promptTokens;
+  if (w.promptTokens || w.outputTokens) out.context = (w.promptTokens ?? 0) + (w.outputTokens ?? 0);
+  return out;
+}
+
+function safeCompute(files: ModelFiles, inputs: BudgetInputs, options: ExtraAcceleratorsOption, log: Logger): BudgetResult {
+  try {
+    return computeBudget(files, inputs, options);
+  } catch (e) {
+    log.error(`the engine failed on ${files.nameHint ?? 'a model'}: ${(e as Error)?.stack ?? e}`);
+    return { ok: false, unsupported: `internal error: ${(e as Error)?.message ?? e}`, diagnostics: [] };
+  }
+}
+
+/** The engine's diagnostics of an item (report or unsupported result). */
+export function engineDiagnostics(item: AnalyzedItem): BudgetDiagnostic[] {
+  if (!item.result) return [];
+  return item.result.ok ? item.result.report.diagnostics : item.result.diagnostics;
+}
+
+/** The input a finding is about: the engine's subject, with the model's own context meaning max_model_len. */
+export function subjectOf(d: Pick<BudgetDiagnostic, 'subject' | 'code'>): BudgetDiagnostic['subject'] {
+  return d.code === 'context-does-not-fit' ? 'maxModelLen' : d.subject;
+}
+
+/**
+ * The text range responsible for a finding: the value of its input, else the key, else (the input is absent
+ * from the document) the model name or the deployment's anchor. In a bare config.json, max_model_len maps to
+ * max_position_embeddings.
+ */
+export function rangeForDiagnostic(analysis: DocumentAnalysis, item: AnalyzedItem, d: Pick<BudgetDiagnostic, 'subject' | 'code'>): SourceRange {
+  const subject = subjectOf(d);
+  if (item.spec) {
+    const spec = item.spec;
+    if (subject && subject !== 'model') {
+      const r = spec.valueRanges[subject] ?? spec.keyRanges[subject];
+      if (r) return r;
+    }
+    return spec.model?.range ?? item.anchor;
+  }
+  const ranges = analysis.modelConfig?.keyRanges;
+  if (ranges) {
+    const configKey = subject === 'maxModelLen' ? findKey(ranges, 'max_position_embeddings')
+      : subject === 'kvCacheDtype' || subject === 'dtype' ? findKey(ranges, 'torch_dtype')
+        : subject === 'quantization' ? findKey(ranges, 'quantization_config') : undefined;
+    if (configKey) return subject === 'quantization' ? configKey.key : configKey.value;
+  }
+  return item.anchor;
+}
+
+/** A key of a config by its name, at top level first, then nested (text_config.*). */
+export function findKey(ranges: ModelConfigDocument['keyRanges'], name: string): { key: SourceRange; value: SourceRange } | undefined {
+  const top = ranges.get(name);
+  if (top) return top;
+  for (const r of ranges.values()) if (r.segments[r.segments.length - 1] === name) return r;
+  return undefined;
+}
+
+export function contains(r: SourceRange, offset: number): boolean {
+  return offset >= r.start && offset <= r.end;
+}

@@ -1,0 +1,68 @@
+// The findings of an analysis, in order, each on the range of text responsible: the readers' problems, then per
+// deployment why it is not sized (model not found, engine not emulated, ...), the engine's findings and notes.
+// The editor publishes them as diagnostics and `inference-budget check` prints them: the same list for both.
+import type { Severity } from '../core/types';
+import type { SourceRange } from '../formats/types';
+import { AnalyzedItem, DocumentAnalysis, engineDiagnostics, rangeForDiagnostic } from './analyze';
+
+/** The editor's severities: the engine's three, and a hint for notes (shown faintly, not in the Problems count). */
+export type FindingSeverity = Severity | 'hint';
+
+export interface Finding {
+  severity: FindingSeverity;
+  code: string;
+  message: string;
+  range: SourceRange;
+  /** Index of the analysed item (deployment) the finding belongs to; absent for the readers' problems. */
+  item?: number;
+}
+
+/** Every finding of an analysis (pure translation: engine and readers → one list). */
+export function documentFindings(analysis: DocumentAnalysis): Finding[] {
+  const out: Finding[] = [];
+  for (const p of analysis.problems) out.push({ severity: p.severity, code: 'format', message: p.message, range: p.range });
+  analysis.items.forEach((item, index) => {
+    for (const f of itemFindings(analysis, item)) out.push({ ...f, item: index });
+  });
+  return out;
+}
+
+/** The findings of one analysed item. */
+export function itemFindings(analysis: DocumentAnalysis, item: AnalyzedItem): Omit<Finding, 'item'>[] {
+  const out: Omit<Finding, 'item'>[] = [];
+  const modelRange = item.spec?.model?.range ?? item.anchor;
+  // One finding says why a deployment is not sized, on the text responsible.
+  if (item.notSized) {
+    const n = item.notSized;
+    out.push({ severity: 'information', code: n.code, range: n.range, message: n.message ?? `Not sized: ${n.reason}` });
+    return out;
+  }
+  const result = item.result;
+  if (item.resolution?.ok && item.resolution.model.note) {
+    out.push({ severity: 'hint', code: 'model-variant', range: modelRange, message: item.resolution.model.note });
+  }
+  if (result && !result.ok) {
+    // A serving engine the budget engine does not emulate (SGLang, TGI) is not a mistake in the document:
+    // say it is not sized, as information, instead of an error on a valid image.
+    if (item.spec && item.spec.engine !== 'vllm' && result.diagnostics.every((e) => e.code === 'invalid-input' && e.subject === 'engine')) {
+      out.push({ severity: 'information', code: 'engine-not-emulated', range: modelRange, message: `Not sized: ${result.unsupported}` });
+      return out;
+    }
+    if (result.diagnostics.length === 0) {
+      out.push({ severity: 'information', code: 'unsupported', range: modelRange, message: `Not sized: ${result.unsupported}` });
+      return out;
+    }
+  }
+  for (const e of engineDiagnostics(item)) {
+    out.push({ severity: e.severity, code: e.code, message: e.message, range: rangeForDiagnostic(analysis, item, e) });
+  }
+  return out;
+}
+
+/** Why an item has no report, in words a person can act on; undefined when it is sized. */
+export function notSizedReason(item: AnalyzedItem): string | undefined {
+  if (item.result?.ok) return undefined;
+  if (item.notSized) return item.notSized.reason;
+  if (item.result && !item.result.ok) return item.result.unsupported;
+  return 'not sized';
+}

@@ -1,0 +1,314 @@
+// Finds the config.json (and the files beside it) of the model a deployment names:
+//   1. a path relative to the document or a workspace folder (folder or config.json itself);
+//   2. a config.json in the workspace whose `_name_or_path` names it, or whose folder has its name;
+//   3. the local Hugging Face cache (HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub);
+//   4. the bundled catalog (instruct/chat/quantized variants resolve to their base with a note);
+//   5. only when the settings allow it and the host can: the hub's config.json.
+// The order and the caching are here, once, for the editor and the CLI; where files live and how they are read
+// is the host's (ResolverHost: VS Code URIs in the editor, paths in the CLI). No vscode import, no network: the
+// download is the host's, and only the editor's host has one. The naming rules are in src/core/modelResolution.ts.
+import { ParsedJson, parseConfigText } from '../core/configText';
+import {
+  NameKey, SIDE_FILES, bundledEntryFiles, hfCacheFolderName, hfCacheRoots, hubConfigUrl, matchCatalog, nameKey, nameKeysMatch, nameOrPathKey, parseModelReference, redactUrl,
+  referenceBaseName,
+} from '../core/modelResolution';
+import type { ModelFiles } from '../core/types';
+import { bundledModels } from './bundledCatalog';
+import type { Logger } from './log';
+import type { Settings } from './settings';
+
+export interface FileFacts { isDirectory: boolean; size: number; mtimeMs?: number }
+
+/** Where files are and how they are read, for locations of type U (a VS Code URI, a file system path). */
+export interface ResolverHost<U> {
+  /** A local file system path as a location (the Hugging Face cache). */
+  file(fsPath: string): U;
+  /** `base` joined with relative segments (`..` allowed). */
+  join(base: U, ...segments: string[]): U;
+  /** The location of an absolute path written in a document, in that document's scheme. */
+  withPath(document: U, absolutePath: string): U;
+  /** The path of a location with `/` separators. */
+  pathOf(u: U): string;
+  /** A stable string for caches and comparisons. */
+  key(u: U): string;
+  /** A document that is not on disk (nothing beside it). */
+  isUntitled(u: U): boolean;
+  stat(u: U): Promise<FileFacts>;
+  /** Names of a folder's entries; rejects with code ENOENT / ENOTDIR where there is no such folder. */
+  list(u: U): Promise<string[]>;
+  /** The text of a file (an open document's current text where the host has one). */
+  readText(u: U): Promise<string>;
+  workspaceFolders(): readonly U[];
+  /** The workspace's config.json files, at most `maxDocuments`. */
+  findConfigs(maxDocuments: number): PromiseLike<U[]>;
+  /** A location for people (workspace-relative where it can be). */
+  display(u: U): string;
+  homeDir(): string;
+  /** Why the hub download setting is not honoured here (an untrusted workspace), if it is not. */
+  downloadBlocked?(): string | undefined;
+  /** Downloads a hub config.json; absent where the host never uses the network (the CLI). */
+  download?(url: string): Promise<unknown>;
+}
+
+export type ModelSource = 'document' | 'workspace' | 'hf-cache' | 'bundled' | 'hub';
+
+export interface ResolvedModel {
+  files: ModelFiles;
+  source: ModelSource;
+  /** Where the config came from, for people (a path, `bundled:<id>`, a URL). */
+  location: string;
+  /** A caveat: a variant resolved to its base's shapes, ... */
+  note?: string;
+}
+
+export type Resolution =
+  | { ok: true; model: ResolvedModel }
+  | { ok: false; reference: string; tried: string[] };
+
+/** Largest config.json (or sibling index) read from disk or the network. */
+export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+
+/** A workspace config.json, with what lookups compare. */
+interface WorkspaceConfig<U> { uri: U; config: unknown; nameOrPath?: NameKey; folder: string }
+
+/**
+ * Lower-cased names per folder (undefined when it cannot be listed), shared by the resolutions of one batch.
+ * A manifest names dozens of models: one listing answers for all of them where a stat per candidate would ask
+ * the file system each time. A new batch lists again, so a model downloaded meanwhile is found.
+ */
+export type Listings = Map<string, Promise<Set<string> | undefined>>;
+
+export class ModelResolverCore<U> {
+  /** Results by reference + context, dropped when workspace config files change. */
+  private readonly cache = new Map<string, { result: Promise<Resolution>; batch: Listings; failed: boolean }>();
+  /** Every workspace config.json, read once (dropped when one changes): lookups are then in memory. */
+  private workspaceIndex: Promise<WorkspaceConfig<U>[]> | undefined;
+
+  constructor(protected readonly host: ResolverHost<U>, protected readonly log: Logger, protected readonly env: Record<string, string | undefined>) {}
+
+  /** Forget what was found (a config.json in the workspace was created, changed or deleted). */
+  invalidate(): void {
+    this.cache.clear();
+    this.workspaceIndex = undefined;
+  }
+
+  /** Resolutions of several references from one document, started together and sharing folder listings. */
+  resolveAll(references: readonly string[], document: U, settings: Settings): Promise<Resolution>[] {
+    const listings: Listings = new Map();
+    return references.map((r) => this.resolve(r, document, settings, listings));
+  }
+
+  /**
+   * A model found is remembered until a workspace config changes (invalidate); one not found only within its
+   * batch, so the next analysis looks again (a model downloaded meanwhile is found even if no file watcher saw
+   * it). Where the lookup asks the hub, a failure is remembered too: an edit elsewhere sends no new request.
+   */
+  resolve(reference: string, document: U, settings: Settings, listings: Listings = new Map()): Promise<Resolution> {
+    const key = JSON.stringify([reference, this.host.key(this.host.join(document, '..')), settings.allowDownload, settings.maxDocuments]);
+    const hit = this.cache.get(key);
+    if (hit && (!hit.failed || hit.batch === listings)) return hit.result;
+    const asksHub = settings.allowDownload && !!this.host.download && parseModelReference(reference)?.kind === 'hub';
+    const result = this.doResolve(reference, document, settings, listings).catch((e): Resolution => {
+      this.log.error(`resolving model "${reference}": ${(e as Error).message}`);
+      return { ok: false, reference, tried: [`an error: ${(e as Error).message}`] };
+    });
+    const entry = { result, batch: listings, failed: false };
+    void result.then((r) => { entry.failed = !r.ok && !asksHub; });
+    this.cache.set(key, entry);
+    return result;
+  }
+
+  /** The files beside a config.json (index, quantization configs), and a name hint from its folder. */
+  async filesBeside(configUri: U, config: unknown): Promise<ModelFiles> {
+    const files: ModelFiles = { config, nameHint: referenceBaseName(posixDirname(this.host.pathOf(configUri))) };
+    const dir = this.host.join(configUri, '..');
+    // One listing of the folder instead of a stat per sibling (most models have one or two of them).
+    const present = await this.host.list(dir).then((names) => new Set(names.map((n) => n.toLowerCase())), () => undefined);
+    await Promise.all(SIDE_FILES.map(async ({ key, name, parse }) => {
+      if (present && !present.has(name)) return;
+      const value = await this.readJson(this.host.join(dir, name), parse);
+      if (value !== undefined) files[key] = value;
+    }));
+    return files;
+  }
+
+  /**
+   * Reads the workspace's config.json files now (at activation), so the first deployment opened resolves its
+   * models from memory instead of waiting for the workspace search. Resolves to the number of configs found.
+   */
+  async indexWorkspace(maxDocuments: number): Promise<number> {
+    return (await this.workspaceConfigs(maxDocuments)).length;
+  }
+
+  /** Reads and parses a JSON file (Python NaN/Infinity accepted); undefined when absent, too large or invalid. */
+  async readJson(uri: U, parse: (text: string) => ParsedJson = parseConfigText): Promise<unknown> {
+    try {
+      const stat = await this.host.stat(uri);
+      if (stat.isDirectory || stat.size > MAX_CONFIG_BYTES) return undefined;
+      const parsed = parse(await this.host.readText(uri));
+      return parsed.ok && parsed.value && typeof parsed.value === 'object' && !Array.isArray(parsed.value) ? parsed.value : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async doResolve(reference: string, document: U, settings: Settings, listings: Listings): Promise<Resolution> {
+    const host = this.host;
+    const ref = parseModelReference(reference);
+    const tried: string[] = [];
+    if (!ref) return { ok: false, reference, tried: ['(empty model name)'] };
+
+    // 1. A path: relative to the document, then to each workspace folder; absolute as is.
+    const rel = ref.kind === 'path' ? ref.path : ref.id;
+    const bases: U[] = [];
+    let absolute: U | undefined;
+    if (ref.kind === 'path' && ref.absolute) {
+      const p = ref.path.startsWith('~') ? joinPosix(host.homeDir(), ref.path.slice(1)) : ref.path;
+      absolute = host.withPath(document, p.replace(/\\/g, '/'));
+    } else {
+      if (!host.isUntitled(document)) bases.push(host.join(document, '..'));
+      bases.push(...host.workspaceFolders());
+    }
+    const first = rel.split(/[\\/]/)[0].toLowerCase();
+    const candidates = absolute ? [{ uri: absolute, base: undefined }] : bases.map((base) => ({ uri: host.join(base, rel), base }));
+    const seen = new Set<string>();
+    for (const { uri, base } of candidates) {
+      const key = host.key(uri);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      // A candidate whose first folder is not in its base cannot exist (case-insensitive: the file system decides).
+      const names = base && first && first !== '.' && first !== '..' ? await this.listing(listings, base) : undefined;
+      const found = !names || names.has(first) ? await this.configAt(uri) : undefined;
+      if (found) return { ok: true, model: { files: await this.filesBeside(found.uri, found.config), source: ref.kind === 'path' ? 'document' : 'workspace', location: host.display(found.uri) } };
+      tried.push(`path ${host.display(uri)}`);
+    }
+
+    // 2. A config.json in the workspace that names this model, or sits in a folder of its name.
+    const base = referenceBaseName(ref.kind === 'hub' ? ref.id : ref.path).toLowerCase();
+    const wanted = nameKey(ref.kind === 'hub' ? ref.id : ref.path);
+    const configs = await this.workspaceConfigs(settings.maxDocuments);
+    let byFolder: WorkspaceConfig<U> | undefined;
+    for (const c of configs) {
+      if (c.nameOrPath && nameKeysMatch(c.nameOrPath, wanted)) {
+        return { ok: true, model: { files: await this.filesBeside(c.uri, c.config), source: 'workspace', location: host.display(c.uri) } };
+      }
+      if (c.folder === base && !byFolder) byFolder = c;
+    }
+    if (byFolder) {
+      return { ok: true, model: { files: await this.filesBeside(byFolder.uri, byFolder.config), source: 'workspace', location: host.display(byFolder.uri) } };
+    }
+    tried.push(`workspace config.json files (${configs.length}) by _name_or_path and folder name`);
+
+    if (ref.kind === 'hub') {
+      // 3. The local Hugging Face cache.
+      for (const root of hfCacheRoots(this.env, host.homeDir())) {
+        const found = await this.fromHfCache(root, ref.id, ref.revision, listings);
+        if (found) return { ok: true, model: found };
+        tried.push(`HF cache ${joinPosix(root, hfCacheFolderName(ref.id))}`);
+      }
+    }
+
+    // 4. The bundled catalog (hub ids; a local path named like a known model also counts).
+    const match = matchCatalog(ref.kind === 'hub' ? ref.id : referenceBaseName(ref.path), bundledModels());
+    if (match) {
+      return { ok: true, model: { files: bundledEntryFiles(match.entry), source: 'bundled', location: `bundled:${match.entry.id}`, note: match.note } };
+    }
+    tried.push(`the bundled catalog (${bundledModels().length} models)`);
+
+    // 5. The hub, only when allowed and the host downloads at all.
+    if (ref.kind === 'hub') {
+      const blocked = host.downloadBlocked?.();
+      if (settings.allowDownload && host.download) {
+        const url = hubConfigUrl(this.env.HF_ENDPOINT, ref.id, ref.revision);
+        try {
+          const config = await host.download(url);
+          return { ok: true, model: { files: { config, nameHint: ref.id }, source: 'hub', location: redactUrl(url) } };
+        } catch (e) {
+          tried.push(`download of ${redactUrl(url)} (${redactUrl((e as Error).message)})`);
+        }
+      } else {
+        tried.push(blocked ? `no download (${blocked})`
+          : !settings.allowDownload ? 'no download (inferenceBudget.hub.allowDownload is off)' : 'no download (no network here)');
+      }
+    }
+    return { ok: false, reference, tried };
+  }
+
+  private async configAt(uri: U): Promise<{ uri: U; config: unknown } | undefined> {
+    let stat: FileFacts;
+    try { stat = await this.host.stat(uri); } catch { return undefined; }
+    const file = stat.isDirectory ? this.host.join(uri, 'config.json') : uri;
+    const config = await this.readJson(file);
+    return config === undefined ? undefined : { uri: file, config };
+  }
+
+  private workspaceConfigs(maxDocuments: number): Promise<WorkspaceConfig<U>[]> {
+    if (!this.workspaceIndex) {
+      this.workspaceIndex = Promise.resolve(this.host.findConfigs(maxDocuments))
+        .then(async (uris) => {
+          const sorted = uris.sort((a, b) => this.host.pathOf(a).localeCompare(this.host.pathOf(b)));
+          const read = await Promise.all(sorted.map(async (uri) => ({ uri, config: await this.readJson(uri) })));
+          // Match keys computed once per config, not once per config per model looked up.
+          return read.filter((e) => e.config !== undefined).map(({ uri, config }) => ({
+            uri, config, nameOrPath: nameOrPathKey(config), folder: referenceBaseName(posixDirname(this.host.pathOf(uri))).toLowerCase(),
+          }));
+        }, () => []);
+    }
+    return this.workspaceIndex;
+  }
+
+  private async fromHfCache(root: string, id: string, revision: string | undefined, listings: Listings): Promise<ResolvedModel | undefined> {
+    const host = this.host;
+    const folder = hfCacheFolderName(id);
+    const present = await this.listing(listings, host.file(root));
+    if (present && !present.has(folder.toLowerCase())) return undefined;
+    const repo = host.join(host.file(root), folder);
+    const snapshots = host.join(repo, 'snapshots');
+    let names: string[];
+    try { names = await host.list(snapshots); } catch { return undefined; }
+    // The revision a ref points at first (refs/main or the requested one), then the newest snapshot.
+    const ordered: string[] = [];
+    try {
+      const refHash = (await host.readText(host.join(repo, 'refs', revision ?? 'main'))).trim();
+      if (names.includes(refHash)) ordered.push(refHash);
+    } catch { /* no ref */ }
+    if (revision && names.includes(revision)) ordered.push(revision);
+    const stats = await Promise.all(names.map(async (n) => {
+      try { return { n, t: (await host.stat(host.join(snapshots, n))).mtimeMs ?? 0 }; } catch { return { n, t: 0 }; }
+    }));
+    for (const s of stats.sort((a, b) => b.t - a.t)) if (!ordered.includes(s.n)) ordered.push(s.n);
+    for (const n of ordered) {
+      const uri = host.join(snapshots, n, 'config.json');
+      const config = await this.readJson(uri);
+      if (config !== undefined) {
+        const files = await this.filesBeside(uri, config);
+        files.nameHint = id;
+        return { files, source: 'hf-cache', location: host.display(uri) };
+      }
+    }
+    return undefined;
+  }
+
+  /** The folder's names in this batch's listings (listed on first use). */
+  private listing(listings: Listings, folder: U): Promise<Set<string> | undefined> {
+    const key = this.host.key(folder);
+    let names = listings.get(key);
+    if (!names) {
+      // A missing folder holds nothing (an empty set); one that cannot be listed is looked into path by path.
+      names = Promise.resolve().then(() => this.host.list(folder)).then((entries) => new Set(entries.map((n) => n.toLowerCase())),
+        (e: NodeJS.ErrnoException) => (e?.code === 'ENOENT' || e?.code === 'ENOTDIR' ? new Set<string>() : undefined));
+      listings.set(key, names);
+    }
+    return names;
+  }
+}
+
+function posixDirname(p: string): string {
+  const trimmed = p.replace(/\/+$/, '');
+  const i = trimmed.lastIndexOf('/');
+  return i > 0 ? trimmed.slice(0, i) : i === 0 ? '/' : '.';
+}
+
+function joinPosix(a: string, b: string): string {
+  return `${a.replace(/[\\/]+$/, '')}/${b.replace(/^[\\/]+/, '')}`;
+}
