@@ -18,9 +18,16 @@ function parseLenient(text) {
 }
 
 const entries = [];
+/** `_partial/` copies whose values are intact (re-saved, re-indented, inline lists): their SOURCE.txt note says how. */
+function provenanceOf(family, source) {
+  if (!family.startsWith('_')) return 'verbatim';
+  const note = /note:\s*(.+)/.exec(source);
+  return `partial copy (values intact): ${note ? note[1].trim().slice(0, 300) : 'see SOURCE.txt'}`;
+}
 for (const family of fs.readdirSync(corpus).sort()) {
   const famDir = path.join(corpus, family);
-  if (!fs.statSync(famDir).isDirectory() || family.startsWith('_')) continue;
+  // _native-formats are DeepSeek's own ModelArgs files, not Hugging Face configs.
+  if (!fs.statSync(famDir).isDirectory() || family === '_native-formats') continue;
   for (const model of fs.readdirSync(famDir).sort()) {
     const dir = path.join(famDir, model);
     const configFile = path.join(dir, 'config.json');
@@ -28,7 +35,7 @@ for (const family of fs.readdirSync(corpus).sort()) {
     const source = fs.existsSync(path.join(dir, 'SOURCE.txt')) ? fs.readFileSync(path.join(dir, 'SOURCE.txt'), 'utf8') : '';
     const idMatch = /^HF model id:\s*([^\s(]+)/m.exec(source);
     const id = idMatch ? idMatch[1] : `${family}/${model}`;
-    const entry = { id, folder: `${family}/${model}`, config: parseLenient(fs.readFileSync(configFile, 'utf8')) };
+    const entry = { id, folder: `${family}/${model}`, provenance: provenanceOf(family, source), config: parseLenient(fs.readFileSync(configFile, 'utf8')) };
     const files = {};
     for (const [name, key] of Object.entries(SIDE)) {
       const f = path.join(dir, name);
@@ -46,6 +53,8 @@ for (const family of fs.readdirSync(corpus).sort()) {
     entries.push(entry);
   }
 }
+// Verbatim copies first, so that an id with both keeps the verbatim one.
+entries.sort((a, b) => (a.provenance === 'verbatim' ? 0 : 1) - (b.provenance === 'verbatim' ? 0 : 1));
 // Two folders may share an id (phi-4 and its early revision): keep the first, which is the current one.
 const seen = new Set();
 const unique = entries.filter((e) => (seen.has(e.id) ? false : (seen.add(e.id), true)));

@@ -1,7 +1,10 @@
 import * as assert from 'assert';
 import { normalizeConfig } from '../../../src/core/normalize';
 import { parametersActive, parametersTotal } from '../../../src/core/weights';
-import { allCorpusConfigs, assertWithin, model, readConfig, readSide } from './helpers';
+import * as fs from 'fs';
+import * as path from 'path';
+import { bundledModels } from '../../../src/analysis/bundledCatalog';
+import { CONFIGS, allCorpusConfigs, assertWithin, model, readConfig, readSide } from './helpers';
 
 /** Exact parameter count of the stored checkpoint: index total_size / bytes per parameter. */
 function indexParams(rel: string, file: string, bytesPerParam: number): number {
@@ -204,12 +207,25 @@ describe('normalizeConfig', () => {
 
 describe('bundled model catalog', () => {
   it('holds every HF config of the corpus unchanged (regenerate with scripts/generate-bundled-models.js)', () => {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const bundled = require('../../../src/core/bundled-models.json') as Array<{ id: string; folder: string; config: unknown }>;
+    const bundled = bundledModels() as Array<{ id: string; folder: string; config: unknown; provenance: string }>;
     const folders = new Set(bundled.map((b) => b.folder));
     for (const b of bundled) assert.deepStrictEqual(b.config, readConfig(b.folder), b.folder);
     assert.ok(folders.has('llama3.1/Meta-Llama-3.1-8B') && folders.has('deepseek-v3/DeepSeek-V3'));
     assert.ok(bundled.some((b) => b.id === 'meta-llama/Meta-Llama-3.1-8B'));
     for (const b of bundled) assert.ok(normalizeConfig(b.config).ok, b.id);
+    // Every corpus folder but DeepSeek's native ModelArgs files is in it; _partial copies say what they are.
+    const corpus = allCorpusConfigs().filter((rel) => rel.endsWith('/config.json') && !rel.startsWith('_native-formats')).map((rel) => rel.replace(/\/config\.json$/, ''));
+    const ids = new Map(bundled.map((b) => [b.folder, b]));
+    for (const folder of corpus) {
+      const b = ids.get(folder);
+      // An id held by two folders (phi-4 and its early revision) is kept once.
+      if (!b) { assert.ok(bundled.some((x) => x.id === readSourceId(folder)), folder); continue; }
+      assert.strictEqual(b.provenance.startsWith('verbatim'), !folder.startsWith('_'), folder);
+    }
   });
 });
+
+function readSourceId(folder: string): string | undefined {
+  const file = path.join(CONFIGS, folder, 'SOURCE.txt');
+  return fs.existsSync(file) ? /^HF model id:\s*([^\s(]+)/m.exec(fs.readFileSync(file, 'utf8'))?.[1] : undefined;
+}
