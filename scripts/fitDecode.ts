@@ -164,7 +164,8 @@ export function summarize(errors: number[]): string {
   return `n=${s.length}, median ${(Math.expm1(median(s)) * 100).toFixed(1)}%, p90 ${(Math.expm1(quantile(s, 0.9)) * 100).toFixed(1)}%`;
 }
 
-if (require.main === module) {
+// Only as its own script: bundled into the accuracy report, `require.main === module` holds there too.
+if (require.main === module && /fitDecode\.js$/.test(process.argv[1] ?? '')) {
   const rows = decodeRows();
   const all = fitAll(rows);
   const rounded = Object.fromEntries(Object.entries(all).map(([k, c]) => [k, {

@@ -312,14 +312,19 @@ export function renderThroughput(state: PanelState, o: ChartOptions): PlotSvg {
       if (t.tokensPerSecondPerRequest > 0) pts.push({ gpu: g.gpuName, gi, batch: t.batch, metric: 'per request', tokensPerSecond: t.tokensPerSecondPerRequest });
     }
   });
+  // What to expect in total, with the fit's spread as a band under the ceiling.
+  const expected = gpus.flatMap((g, gi) => g.throughput
+    .filter((t) => t.expectedTokensPerSecondTotal > 0 && t.expectedLowTotal > 0)
+    .map((t) => ({ gpu: g.gpuName, gi, batch: t.batch, tokensPerSecond: t.expectedTokensPerSecondTotal, low: t.expectedLowTotal, high: t.expectedHighTotal })));
   const walls = gpus.map((g, gi) => ({ gpu: g.gpuName, gi, maxConcurrency: g.maxConcurrency })).filter((w) => w.maxConcurrency > 0);
   const xDomain = logDomain([...pts.map((p) => p.batch), ...walls.map((w) => w.maxConcurrency * 1.2), state.controls.batch], [1, 1000]);
-  const yDomain = logDomain(pts.map((p) => p.tokensPerSecond), [1, 1e4]);
+  const yDomain = logDomain([...pts.map((p) => p.tokensPerSecond), ...expected.map((e) => e.low)], [1, 1e4]);
 
   const legendItems: LegendItem[] = [
     ...gpus.map((g, gi) => ({ label: g.gpuName, swatch: { kind: 'line', color: colorOf(gi), width: 2.5 } as const })),
     { label: 'total tokens/s', swatch: { kind: 'line', color: theme.fg, width: 2 } },
     { label: 'tokens/s per request', swatch: { kind: 'line', color: theme.fg, dash: '6 4', width: 2 } },
+    ...(expected.length ? [{ label: 'expected total (band: fit spread)', swatch: { kind: 'line', color: theme.fg, dash: '1 3', width: 2 } } as const] : []),
     { label: 'max concurrency', swatch: { kind: 'line', color: gpus.length > 1 ? theme.fg : theme.error, width: 3 } },
   ];
   const margin = { top: LEGEND_GAP + legendHeight(legendItems, width - 92), right: 30, bottom: 42, left: 62 };
@@ -333,6 +338,15 @@ export function renderThroughput(state: PanelState, o: ChartOptions): PlotSvg {
     }));
   }
   marks.push(Plot.ruleX([state.controls.batch], { stroke: theme.fg, strokeOpacity: 0.5, strokeDasharray: '2 3', ariaDescription: 'chosen batch' }));
+  gpus.forEach((_g, gi) => {
+    const mine = expected.filter((e) => e.gi === gi).sort((a, b) => a.batch - b.batch);
+    if (mine.length === 0) return;
+    marks.push(Plot.areaY(mine, { x: 'batch', y1: 'low', y2: 'high', fill: colorOf(gi), fillOpacity: 0.15, ariaDescription: 'expected band' }));
+    marks.push(Plot.line(mine, {
+      x: 'batch', y: 'tokensPerSecond', stroke: colorOf(gi), strokeWidth: strokeWidth(theme, 2), strokeDasharray: '1 3',
+      ariaDescription: 'expected total',
+    }));
+  });
   gpus.forEach((_g, gi) => {
     for (const metric of ['total', 'per request'] as const) {
       const mine = pts.filter((p) => p.gi === gi && p.metric === metric).sort((a, b) => a.batch - b.batch);
@@ -363,7 +377,7 @@ export function renderThroughput(state: PanelState, o: ChartOptions): PlotSvg {
   const svg = Plot.plot({
     width, height, marginTop: margin.top, marginRight: margin.right, marginBottom: margin.bottom, marginLeft: margin.left,
     ariaLabel: 'Decode throughput chart',
-    ariaDescription: 'Tokens per second per request and in total against decode batch size, log axes; the vertical wall is the maximum concurrency the KV cache allows.',
+    ariaDescription: 'Ceilings of tokens per second per request and in total against decode batch size, log axes, with the expected total and its band below; the vertical wall is the maximum concurrency the KV cache allows.',
     x: { type: 'log', domain: xDomain, ticks: powersOfTen(...xDomain), tickFormat: fmt.tick, grid: true, label: 'Decode batch (concurrent requests)', labelArrow: 'right', labelAnchor: 'right' },
     y: { type: 'log', domain: yDomain, ticks: powersOfTen(...yDomain), tickFormat: fmt.tick, grid: true, label: null },
     marks,

@@ -45,7 +45,7 @@ interface ViewPrefs {
 const DEBOUNCE_MS = 150;
 const CHARTS: readonly { id: ChartId; title: string; describe: string }[] = [
   { id: 'roofline', title: 'Roofline', describe: 'Log-log roofline: memory roof (bandwidth slope), compute roofs per data type with ridge points, and the prefill, decode and per-operator points.' },
-  { id: 'throughput', title: 'Decode throughput vs batch', describe: 'Tokens per second per request and in total against batch size, log axes, with the maximum-concurrency wall.' },
+  { id: 'throughput', title: 'Decode throughput vs batch', describe: 'Ceilings of tokens per second per request and in total against batch size, log axes, the expected total with its band, and the maximum-concurrency wall.' },
   { id: 'memory', title: 'Memory per GPU', describe: 'One stacked bar per GPU: weights, activation peak, engine reserve, KV cache, free.' },
 ];
 

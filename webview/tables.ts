@@ -78,12 +78,13 @@ export function throughputTable(state: PanelState): HTMLTableElement {
         { text: state.perGpu.length > 1 ? `${g.gpuName}, batch ${t.batch}` : `batch ${t.batch}`, header: true, value: t.batch },
         { text: fmt.fixed(t.tokensPerSecondPerRequest), value: t.tokensPerSecondPerRequest },
         { text: fmt.fixed(t.tokensPerSecondTotal), value: t.tokensPerSecondTotal },
+        { text: `~${fmt.fixed(t.expectedTokensPerSecondTotal)} (${fmt.fixed(t.expectedLowTotal)}–${fmt.fixed(t.expectedHighTotal)})`, value: t.expectedTokensPerSecondTotal },
         { text: t.batch > g.maxConcurrency ? 'beyond max concurrency' : '', value: t.batch > g.maxConcurrency ? 'over' : 'ok' },
       ]);
     }
   }
   const walls = state.perGpu.map((g) => `${g.gpuName}: ${fmt.fixed(g.maxConcurrency)}`).join('; ');
-  return table(`Decode throughput (max concurrency ${walls})`, ['Batch', 'Tokens/s per request', 'Tokens/s total', 'Note'], rows);
+  return table(`Decode throughput (max concurrency ${walls})`, ['Batch', 'Ceiling tokens/s per request', 'Ceiling tokens/s total', 'Expected tokens/s total', 'Note'], rows);
 }
 
 export function memoryTable(state: PanelState): HTMLTableElement {

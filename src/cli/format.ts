@@ -1,7 +1,13 @@
 // Human-readable report for the terminal.
 
+import { engineDisplayName } from '../core/engine/engine';
 import { BudgetReport } from '../core/types';
 import { bytes as formatBytes, formatFlops, formatInt, formatParams, formatRate, seconds as formatSeconds } from '../core/units';
+
+function engineLabel(engine: string, version: string): string {
+  const name = engineDisplayName(engine);
+  return version ? `${name} ${version}` : name;
+}
 
 export function formatReport(r: BudgetReport): string {
   const m = r.model;
@@ -10,7 +16,7 @@ export function formatReport(r: BudgetReport): string {
   const s = r.settings;
   const lines: string[] = [];
   const gpus = `${r.hardware.count} × ${r.hardware.name}`;
-  lines.push(`${m.name} (${m.architecture}) on ${gpus}, vLLM ${s.engineVersion}, TP ${s.tensorParallel} × PP ${s.pipelineParallel}`);
+  lines.push(`${m.name} (${m.architecture}) on ${gpus}, ${engineLabel(s.engine, s.engineVersion)}, TP ${s.tensorParallel} × PP ${s.pipelineParallel}`);
   lines.push(`Model     ${formatParams(m.parametersTotal)} parameters (${formatParams(m.parametersActive)} active) · weights ${formatBytes(m.weightBytes)} ${m.weightDtype} · KV ${formatBytes(m.kvBytesPerToken)}/token (${s.kvCacheDtype})${m.stateBytesPerSequence ? ` + ${formatBytes(m.stateBytesPerSequence)} state/sequence` : ''}`);
   lines.push(`Per GPU   ${formatBytes(g.totalMemoryBytes)} total · ${formatBytes(g.requestedMemoryBytes)} requested (${s.gpuMemoryUtilization}) · weights ${formatBytes(g.weightBytes)} · activation ${formatBytes(g.activationPeakBytes)} · non-torch ${formatBytes(g.nonTorchBytes)} · CUDA graphs ${formatBytes(g.cudaGraphBytes)}${g.cudaGraphSubtracted ? '' : ' (not subtracted)'} · KV cache ${formatBytes(g.kvCacheBytes)}`);
   if (c.fits) {
@@ -21,8 +27,9 @@ export function formatReport(r: BudgetReport): string {
     lines.push(`Capacity  does not fit: max_model_len ${formatInt(c.maxModelLen)} needs ${formatBytes(c.kvBytesPerRequest)} of KV per request; ${formatBytes(g.kvCacheBytes)} is available; the largest that fits is ${formatInt(c.estimatedMaxModelLen)}`);
   }
   const d = r.decode;
-  lines.push(`Decode    batch ${formatInt(d.batch)} at ${formatInt(d.context)} tokens: ${formatRate(d.tokensPerSecondPerRequest)} per request, ${formatRate(d.tokensPerSecondTotal)} total (${d.bound}-bound ceiling)`);
-  lines.push(`Prefill   ${formatInt(r.prefill.promptTokens)} tokens: ${formatSeconds(r.prefill.seconds)} (${formatFlops(r.prefill.flops)}, ${r.prefill.bound}-bound)`);
+  const e = d.expected;
+  lines.push(`Decode    batch ${formatInt(d.batch)} at ${formatInt(d.context)} tokens: ~${formatRate(e.tokensPerSecondPerRequest)} per request expected (${formatRate(e.low)}–${formatRate(e.high)}), ~${formatRate(e.tokensPerSecondTotal)} total · ceiling ${formatRate(d.tokensPerSecondPerRequest)} per request, ${formatRate(d.tokensPerSecondTotal)} total (${d.bound}-bound)`);
+  lines.push(`Prefill   ${formatInt(r.prefill.promptTokens)} tokens: ~${formatSeconds(r.prefill.expected.seconds)} expected · floor ${formatSeconds(r.prefill.seconds)} (${formatFlops(r.prefill.flops)}, ${r.prefill.bound}-bound)`);
   const rf = r.roofline;
   lines.push(`Roofline  ridge ${rf.ridgePointFlopsPerByte.toFixed(0)} FLOP/byte (${rf.computeDtype}) · decode ${rf.decode.arithmeticIntensity.toFixed(1)} FLOP/byte · prefill ${rf.prefill.arithmeticIntensity.toFixed(0)} FLOP/byte`);
   const shown = r.diagnostics.filter((x) => x.code !== 'assumption');

@@ -27,7 +27,7 @@ export class BudgetCodeLensProvider implements vscode.CodeLensProvider {
   }
 }
 
-/** "Llama-3.1-8B on 1× NVIDIA L4 · TP 1 · ✗ max_model_len 131,072 does not fit (largest 23,456) · 41.2 tok/s". */
+/** "Llama-3.1-8B on 1× NVIDIA L4 · TP 1 · $(pass) fits · max concurrency 3.2 × 8,192 tokens · ~11.9 tok/s expected (ceiling 15.2 tok/s)". */
 export function lensTitle(item: AnalyzedItem): string {
   const res = item.resolution;
   if (item.notSized && item.notSized.code !== 'model-not-found') return `$(info) Inference Budget: not sized (${item.notSized.summary})`;
@@ -41,11 +41,10 @@ export function lensTitle(item: AnalyzedItem): string {
   if (!c.weightsFit) parts.push(`$(error) weights do not fit (${P.bytes(r.perGpu.weightBytes)} per GPU)`);
   else if (!c.fits) parts.push(`$(error) max_model_len ${P.int(c.maxModelLen)} does not fit (largest ${P.int(c.estimatedMaxModelLen)})`);
   else parts.push(`$(pass) fits`, `max concurrency ${P.concurrency(c.maxConcurrency)} × ${P.int(c.maxModelLen)} tokens`);
-  if (c.weightsFit) parts.push(`${P.tokensPerSecond(r.decode.tokensPerSecondPerRequest)}${r.decode.batch > 1 ? ` × ${P.int(r.decode.batch)}` : ''}`);
+  if (c.weightsFit) {
+    const batch = r.decode.batch > 1 ? ` × ${P.int(r.decode.batch)}` : '';
+    parts.push(`~${P.tokensPerSecond(r.decode.expected.tokensPerSecondPerRequest)}${batch} expected (ceiling ${P.tokensPerSecond(r.decode.tokensPerSecondPerRequest)})`);
+  }
   const title = parts.join(' · ');
-  return item.spec && item.spec.engine !== r.settings.engine ? `${title} (sized with ${engineName(r.settings.engine)} rules)` : title;
-}
-
-function engineName(engine: string): string {
-  return engine === 'vllm' ? 'vLLM' : engine;
+  return item.spec && item.spec.engine !== r.settings.engine ? `${title} (sized with ${P.engineName(r.settings.engine)} rules)` : title;
 }

@@ -2,7 +2,7 @@
 // model_type, torch_dtype) and on deployment values (--max-model-len, --tensor-parallel-size, GPU limit, ...).
 // Every number comes from a report of the engine.
 import * as vscode from 'vscode';
-import { computeBudget } from '../core/budget';
+import { computeBudget, upgradeImpact } from '../core/budget';
 import type { BudgetInputs, BudgetReport, BudgetResult, ModelFiles } from '../core/types';
 import type { InputKey, SourceRange } from '../formats/types';
 import { AnalyzedItem, Analyzer, contains, DocumentAnalysis, engineOptions, toRange } from './analysis';
@@ -161,8 +161,9 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
       ['Largest context that fits', `${P.int(c.estimatedMaxModelLen)} tokens`],
       [`Concurrency at ${P.int(c.maxModelLen)} tokens`, c.fits ? `${P.concurrency(c.maxConcurrency)} requests` : 'does not fit'],
     ];
-    if (batch1) rows.push(['Decode, batch 1', `${P.tokensPerSecond(batch1.decode.tokensPerSecondPerRequest)} (${P.bound(batch1.decode.bound)})`]);
-    if (full) rows.push([`Decode, ${P.int(full.decode.batch)} full-length requests`, `${P.tokensPerSecond(full.decode.tokensPerSecondTotal)} total, ${P.tokensPerSecond(full.decode.tokensPerSecondPerRequest)} each (${P.bound(full.decode.bound)})`]);
+    if (batch1) rows.push(['Decode, batch 1', `${P.decodeSpeed(batch1.decode)} (${P.bound(batch1.decode.bound)})`]);
+    if (full) rows.push([`Decode, ${P.int(full.decode.batch)} full-length requests`, `${P.decodeSpeedTotal(full.decode)} (${P.bound(full.decode.bound)})`]);
+    if (c.weightsFit) rows.push([`First token, ${P.int(r.prefill.promptTokens)}-token prompt`, `~${P.duration(r.prefill.expected.seconds)} expected · floor ${P.duration(r.prefill.seconds)} (${P.bound(r.prefill.bound)})`]);
     const title = `**${P.md(m.name)}** · ${P.md(m.architecture)} on ${P.md(P.hardware(r))} · ${P.parallelism(r)} · ${P.md(P.engine(r))}`;
     const table = ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
     const args = encodeURIComponent(JSON.stringify([analysis.uri, index]));
@@ -204,7 +205,7 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
     const r = item.result.report;
     const extra = [from];
     if (item.spec && item.spec.engine !== r.settings.engine) {
-      extra.push(`_Note_: a ${item.spec.engine} deployment sized with vLLM's rules (${P.md(P.engine(r))}); ${item.spec.engine}'s own memory planning differs.`);
+      extra.push(`_Note_: a ${P.md(P.engineName(item.spec.engine))} deployment sized with ${P.md(P.engine(r))}'s rules; ${P.md(P.engineName(item.spec.engine))}'s own memory planning differs.`);
     }
     return this.summaryCard(analysis, item, r, extra);
   }
@@ -230,7 +231,7 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
         return [
           `**${P.parallelism(r)}** on ${P.hardware(r)}: weights ${P.bytes(g.weightBytes)} per GPU (of ${P.bytes(r.model.weightBytes)}).`,
           `KV cache per token per GPU: ${P.bytesExact(g.kvBytesPerToken)}; KV cache ${P.bytes(g.kvCacheBytes)} per GPU = ${P.int(c.kvCacheTokens)} tokens.`,
-          `Decode: ${P.tokensPerSecond(r.decode.tokensPerSecondPerRequest)} per request at batch ${P.int(r.decode.batch)} (${P.bound(r.decode.bound)}).`,
+          `Decode at batch ${P.int(r.decode.batch)}, per request: ${P.decodeSpeed(r.decode)} (${P.bound(r.decode.bound)}).`,
         ].join('\n\n');
       case 'gpuMemoryUtilization':
         return [
@@ -245,7 +246,7 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
       case 'maxNumSeqs':
         return [
           `**max_num_seqs ${P.int(r.settings.maxNumSeqs)}**: the KV cache holds ${P.int(c.kvCacheTokens)} tokens = ${P.concurrency(c.maxConcurrency)} requests of ${P.int(c.maxModelLen)} tokens.`,
-          `Decode at batch ${P.int(r.decode.batch)}: ${P.tokensPerSecond(r.decode.tokensPerSecondTotal)} total (${P.bound(r.decode.bound)}).`,
+          `Decode at batch ${P.int(r.decode.batch)}: ${P.decodeSpeedTotal(r.decode)} (${P.bound(r.decode.bound)}).`,
         ].join('\n\n');
       case 'maxNumBatchedTokens':
         return `**max_num_batched_tokens ${P.int(r.settings.maxNumBatchedTokens)}**: activation peak ${P.bytes(g.activationPeakBytes)} per GPU.`;
@@ -254,16 +255,34 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
         return [
           `**${P.md(P.hardware(r))}**: ${r.hardware.visibleMemoryGiB} GiB visible per GPU, ${P.int(r.hardware.memoryBandwidthBytesPerSecond / 1e9)} GB/s.`,
           `Weights ${P.bytes(g.weightBytes)} + KV cache ${P.bytes(g.kvCacheBytes)} per GPU (${P.parallelism(r)}); ${P.verdict(r)}.`,
-          `Decode: ${P.tokensPerSecond(r.decode.tokensPerSecondPerRequest)} per request at batch ${P.int(r.decode.batch)} (${P.bound(r.decode.bound)}). [Compare GPUs](command:inferenceBudget.compareGpus?${encodeURIComponent(JSON.stringify([analysis.uri, analysis.items.indexOf(item)]))})`,
+          `Decode at batch ${P.int(r.decode.batch)}, per request: ${P.decodeSpeed(r.decode)} (${P.bound(r.decode.bound)}). [Compare GPUs](command:inferenceBudget.compareGpus?${encodeURIComponent(JSON.stringify([analysis.uri, analysis.items.indexOf(item)]))})`,
         ].join('\n\n');
       case 'quantization':
       case 'dtype':
         return this.weightsHover(r);
       case 'engine':
-        return `**${P.md(P.engine(r))}**: block size ${r.settings.blockSize}, CUDA graphs ${P.bytes(g.cudaGraphBytes)} per GPU${g.cudaGraphSubtracted ? ' (subtracted before sizing the KV cache)' : ''}.`;
+        return this.engineHover(analysis, item, r);
       default:
         return undefined;
     }
+  }
+
+  /** The engine line: what this release reserves, and what the newest emulated release would hold instead. */
+  private engineHover(analysis: DocumentAnalysis, item: AnalyzedItem, r: BudgetReport): string {
+    const g = r.perGpu;
+    const lines = [`**${P.md(P.engine(r))}**: block size ${r.settings.blockSize}, CUDA graphs ${P.bytes(g.cudaGraphBytes)} per GPU${g.cudaGraphSubtracted ? ' (subtracted before sizing the KV cache)' : ''}; KV cache ${P.int(r.capacity.kvCacheTokens)} tokens.`];
+    if (item.files) {
+      try {
+        const next = upgradeImpact(item.files, item.inputs, engineOptions(analysis.settings));
+        if (next) {
+          const pct = `${next.change >= 0 ? '+' : ''}${(next.change * 100).toFixed(1)} %`;
+          lines.push(`On ${P.md(P.engineName(next.engine))} ${next.version}: ${P.int(next.kvCacheTokens)} tokens of KV cache (${pct})${next.fits ? '' : ', and max_model_len would not fit'}.`);
+        }
+      } catch (e) {
+        this.log.warn(`upgrade comparison failed: ${(e as Error).message}`);
+      }
+    }
+    return lines.join('\n\n');
   }
 }
 

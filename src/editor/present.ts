@@ -1,6 +1,7 @@
 // Words and numbers for hovers and CodeLens, from the engine's report fields only (formatting, no arithmetic
 // beyond unit conversion for display).
 import type { BudgetReport } from '../core/types';
+import { engineDisplayName } from '../core/engine/engine';
 import { bytes, fixed, formatInt, si } from '../core/units';
 
 export { bytes };
@@ -38,8 +39,31 @@ export function parallelism(r: BudgetReport): string {
   return parts.join(' · ');
 }
 
+export const engineName = engineDisplayName;
+
+/** "vLLM 0.19.0". */
 export function engine(r: BudgetReport): string {
-  return r.settings.engineVersion ? `${r.settings.engine} ${r.settings.engineVersion}` : r.settings.engine;
+  const name = engineName(r.settings.engine);
+  return r.settings.engineVersion ? `${name} ${r.settings.engineVersion}` : name;
+}
+
+/**
+ * Decode speed per request as people will see it, beside the memory-bandwidth ceiling:
+ * "~38.2 tok/s expected (33.9–41.0) · ceiling 55.1 tok/s".
+ */
+export function decodeSpeed(d: BudgetReport['decode']): string {
+  const e = d.expected;
+  return `~${tokensPerSecond(e.tokensPerSecondPerRequest)} expected (${fixed(e.low)}–${fixed(e.high)}) · ceiling ${tokensPerSecond(d.tokensPerSecondPerRequest)}`;
+}
+
+/** The same for the whole batch: "~1,210 tok/s expected in total · ceiling 1,760 tok/s". */
+export function decodeSpeedTotal(d: BudgetReport['decode']): string {
+  return `~${tokensPerSecond(d.expected.tokensPerSecondTotal)} expected in total · ceiling ${tokensPerSecond(d.tokensPerSecondTotal)}`;
+}
+
+/** 0.0123 → "12.3 ms", 2.5 → "2.50 s". */
+export function duration(seconds: number): string {
+  return seconds < 1 ? `${fixed(seconds * 1000)} ms` : `${fixed(seconds)} s`;
 }
 
 /** "memory-bound" / "compute-bound". */

@@ -86,8 +86,13 @@ export interface PanelPoint {
 
 export interface ThroughputRow {
   batch: number;
+  /** The ceilings (memory bandwidth or peak compute). */
   tokensPerSecondPerRequest: number;
   tokensPerSecondTotal: number;
+  /** What to expect in total, and the fit's spread around it (never above the ceiling). */
+  expectedTokensPerSecondTotal: number;
+  expectedLowTotal: number;
+  expectedHighTotal: number;
 }
 
 /** Per-GPU (per rank) memory split, bytes. */
@@ -241,9 +246,11 @@ export function isPanelPoint(x: unknown): x is PanelPoint {
 }
 
 function isThroughputRow(x: unknown): x is ThroughputRow {
-  return isPlainObject(x) && hasExactKeys(x, ['batch', 'tokensPerSecondPerRequest', 'tokensPerSecondTotal'])
+  return isPlainObject(x)
+    && hasExactKeys(x, ['batch', 'tokensPerSecondPerRequest', 'tokensPerSecondTotal', 'expectedTokensPerSecondTotal', 'expectedLowTotal', 'expectedHighTotal'])
     && isIntegerIn(x.batch, 1, LIMITS.maxBatch)
-    && isNonNegative(x.tokensPerSecondPerRequest) && isNonNegative(x.tokensPerSecondTotal);
+    && isNonNegative(x.tokensPerSecondPerRequest) && isNonNegative(x.tokensPerSecondTotal)
+    && isNonNegative(x.expectedTokensPerSecondTotal) && isNonNegative(x.expectedLowTotal) && isNonNegative(x.expectedHighTotal);
 }
 
 function isPanelMemory(x: unknown): x is PanelMemory {

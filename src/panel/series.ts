@@ -359,9 +359,14 @@ export function csvFromPoints(points: readonly (Omit<PanelPoint, 'kind'> & { kin
 export function csvFromThroughput(perGpu: readonly Pick<GpuPanelData, 'gpuName' | 'throughput' | 'maxConcurrency'>[]): string {
   const rows: (string | number)[][] = [];
   for (const g of perGpu) {
-    for (const t of g.throughput) rows.push([g.gpuName, t.batch, t.tokensPerSecondPerRequest, t.tokensPerSecondTotal, g.maxConcurrency]);
+    for (const t of g.throughput) {
+      rows.push([g.gpuName, t.batch, t.tokensPerSecondPerRequest, t.tokensPerSecondTotal, t.expectedTokensPerSecondTotal, t.expectedLowTotal, t.expectedHighTotal, g.maxConcurrency]);
+    }
   }
-  return csvFromRows(['gpu', 'batch', 'tokens_per_second_per_request', 'tokens_per_second_total', 'max_concurrency'], rows);
+  return csvFromRows([
+    'gpu', 'batch', 'ceiling_tokens_per_second_per_request', 'ceiling_tokens_per_second_total',
+    'expected_tokens_per_second_total', 'expected_low_total', 'expected_high_total', 'max_concurrency',
+  ], rows);
 }
 
 /** CSV of each GPU's memory split, bytes. */

@@ -333,7 +333,13 @@ function gpuData(model: PanelModel, shapesModel: ModelDescription | undefined, c
   for (const b of throughputBatches(main.capacity.maxConcurrency, controls.batch)) {
     const r = at(b);
     if (typeof r === 'string') continue;
-    throughput.push({ batch: b, tokensPerSecondPerRequest: r.decode.tokensPerSecondPerRequest, tokensPerSecondTotal: r.decode.tokensPerSecondTotal });
+    const e = r.decode.expected;
+    // The band is the per-request spread scaled to the batch, as the total is.
+    const perBatch = e.tokensPerSecondPerRequest > 0 ? e.tokensPerSecondTotal / e.tokensPerSecondPerRequest : 0;
+    throughput.push({
+      batch: b, tokensPerSecondPerRequest: r.decode.tokensPerSecondPerRequest, tokensPerSecondTotal: r.decode.tokensPerSecondTotal,
+      expectedTokensPerSecondTotal: e.tokensPerSecondTotal, expectedLowTotal: e.low * perBatch, expectedHighTotal: e.high * perBatch,
+    });
   }
 
   return {

@@ -197,7 +197,8 @@ function retarget(
     const d = g.points.find((p) => p.label === 'decode, batch 1')!;
     const bytes = d.bytes + (t.batch - 1) * (d.bytes - g.memory.weightsBytes);
     const s = Math.max((t.batch * d.flops) / peak, bytes / gpu.bandwidth);
-    return { batch: t.batch, tokensPerSecondPerRequest: 1 / s, tokensPerSecondTotal: t.batch / s };
+    // Expected: 70 % of the ceiling, within 60–80 % (fixture values; the panel only draws them).
+    return { batch: t.batch, tokensPerSecondPerRequest: 1 / s, tokensPerSecondTotal: t.batch / s, expectedTokensPerSecondTotal: 0.7 * t.batch / s, expectedLowTotal: 0.6 * t.batch / s, expectedHighTotal: 0.8 * t.batch / s };
   });
   const total = Math.round(gpu.totalGiB * 2 ** 30);
   const used = g.memory.weightsBytes + g.memory.activationBytes + g.memory.reserveBytes;
@@ -510,6 +511,23 @@ describe('roofline panel webview (real browser)', function () {
     assert.ok(Math.abs((ys['100'] - ys['1,000']) - (ys['1,000'] - ys['10,000'])) < 1.5, 'throughput y is log');
     const dots = await page.$$eval('#chart-throughput g[aria-description^="throughput points"] > *', (els) => els.length);
     assert.equal(dots, g.throughput.length * 2);
+  });
+
+  it('draws the expected total under the ceiling, with its band, on the throughput chart', async () => {
+    const start = (sel: string) => page.$eval(sel, (el) => {
+      const m = /^M([\d.]+),([\d.]+)/.exec(el.getAttribute('d') ?? '');
+      return m ? { x: Number(m[1]), y: Number(m[2]) } : undefined;
+    });
+    const ceiling = await start('#chart-throughput g[aria-description="throughput total"] path');
+    const expected = await start('#chart-throughput g[aria-description="expected total"] path');
+    assert.ok(ceiling && expected, 'both lines drawn');
+    assert.ok(Math.abs(ceiling.x - expected.x) < 0.5, 'both start at batch 1');
+    // The fixture expects 70 % of the ceiling: log10(1 / 0.7) of a decade lower on the log axis.
+    const ys = await tickCenters(page, 'throughput', 'y');
+    const decade = ys['100'] - ys['1,000'];
+    assert.ok(Math.abs(expected.y - ceiling.y - decade * Math.log10(1 / 0.7)) < 1.5, `expected ${expected.y}, ceiling ${ceiling.y}, decade ${decade}`);
+    assert.equal(await page.$$eval('#chart-throughput g[aria-description="expected band"] path', (ps) => ps.length), 1);
+    assert.match((await page.textContent('#chart-throughput')) ?? '', /expected total \(band: fit spread\)/);
   });
 
   it('stacks the memory bar so its segments sum to the total', async () => {

@@ -1,5 +1,5 @@
-// The serving engines whose startup sizing is emulated, behind one interface. vLLM is the first; SGLang and
-// llama.cpp are to be added beside it with their own profiles, defaults, sizing and error texts.
+// The serving engines whose startup sizing is emulated, behind one interface: vLLM, SGLang and llama.cpp (which
+// Ollama runs), each with its own profiles, defaults, sizing and error texts.
 
 import type { Accelerator } from '../types';
 import type { ModelDescription } from '../model';
@@ -40,6 +40,13 @@ export type EngineResolution =
   /** llama.cpp's llama-server, or Ollama (which runs GGUF models through it with its own defaults). */
   | { ok: true; name: 'llamacpp'; profile: { version: string; ollama: boolean }; note?: string }
   | { ok: false; message: string };
+
+/** How each engine spells its own name, for people: `vllm` → "vLLM", `llamacpp` → "llama.cpp". */
+export function engineDisplayName(name: string): string {
+  return ENGINE_DISPLAY_NAMES[name.toLowerCase()] ?? name;
+}
+
+const ENGINE_DISPLAY_NAMES: Record<string, string> = { vllm: 'vLLM', sglang: 'SGLang', llamacpp: 'llama.cpp', ollama: 'Ollama' };
 
 /** Moving tags that mean "the newest release". */
 const MOVING_TAGS = new Set(['latest', 'nightly', 'main', 'stable']);

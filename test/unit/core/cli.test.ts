@@ -51,4 +51,20 @@ describe('inference-budget CLI', () => {
     }
     assert.strictEqual(parseCliArgs(['x', '--max-model-len', '1K']).inputs.maxModelLen, 1024);
   });
+  it('names the engine it sized with and prints the expected speed beside the ceiling', () => {
+    for (const [engine, name] of [['vllm@0.19.0', 'vLLM 0.19.0'], ['sglang@0.5.6', 'SGLang 0.5.6']]) {
+      const r = run([llama, '--gpu', 'H100', '--max-model-len', '8192', '--engine', engine]);
+      assert.strictEqual(r.code, 0, r.err);
+      assert.ok(r.out.split('\n')[0].includes(`, ${name}, TP 1`), r.out);
+      const decode = /Decode .*: ~([\d.]+) tok\/s per request expected \(([\d.]+) tok\/s–([\d.]+) tok\/s\).* ceiling ([\d.]+) tok\/s per request/.exec(r.out);
+      assert.ok(decode, r.out);
+      const [expected, low, high, ceiling] = decode.slice(1).map(Number);
+      // Batch 1 on an H100 reads the bf16 weights but one row of the input embedding (128,256 × 4,096) per token,
+      // plus a little KV cache: the ceiling is 3.35 TB/s over that, and a serving engine reaches some but not all of it.
+      const bytesPerToken = (8_030_261_248 - 128_256 * 4096) * 2;
+      assert.ok(Math.abs(ceiling / (3.35e12 / bytesPerToken) - 1) < 0.02, `ceiling ${ceiling}`);
+      assert.ok(low <= expected && expected <= high && expected < ceiling && expected > 0.4 * ceiling, r.out);
+      assert.match(r.out, /Prefill .*~[\d.]+ m?s expected · floor [\d.]+ m?s/);
+    }
+  });
 });

@@ -245,10 +245,10 @@ describe('panel series: CSV', () => {
   it('writes throughput and memory tables', () => {
     const g = {
       gpuName: 'G', maxConcurrency: 54.33,
-      throughput: [{ batch: 1, tokensPerSecondPerRequest: 195.5, tokensPerSecondTotal: 195.5 }],
+      throughput: [{ batch: 1, tokensPerSecondPerRequest: 195.5, tokensPerSecondTotal: 195.5, expectedTokensPerSecondTotal: 150, expectedLowTotal: 140, expectedHighTotal: 160 }],
       memory: { weightsBytes: 1, activationBytes: 2, reserveBytes: 3, kvCacheBytes: 4, freeBytes: 5, totalBytes: 15 },
     };
-    assert.equal(csvFromThroughput([g]), 'gpu,batch,tokens_per_second_per_request,tokens_per_second_total,max_concurrency\r\nG,1,195.5,195.5,54.33\r\n');
+    assert.equal(csvFromThroughput([g]), 'gpu,batch,ceiling_tokens_per_second_per_request,ceiling_tokens_per_second_total,expected_tokens_per_second_total,expected_low_total,expected_high_total,max_concurrency\r\nG,1,195.5,195.5,150,140,160,54.33\r\n');
     assert.equal(csvFromMemory([g]), 'gpu,weights_bytes,activation_bytes,reserve_bytes,kv_cache_bytes,free_bytes,total_bytes\r\nG,1,2,3,4,5,15\r\n');
   });
 });

@@ -119,6 +119,14 @@ describe('panel state: Llama-3.1-8B on one H100 SXM', () => {
     assert.ok(row);
     assert.equal(row.tokensPerSecondTotal, r.decode.tokensPerSecondTotal);
     close(row.tokensPerSecondTotal, 32 * row.tokensPerSecondPerRequest, 1e-12, 'total = batch × per request');
+    // The expected total is the engine's, its band the per-request spread times the batch, all under the ceiling.
+    close(row.expectedTokensPerSecondTotal, r.decode.expected.tokensPerSecondTotal, 1e-12, 'expected total');
+    close(row.expectedLowTotal, 32 * r.decode.expected.low, 1e-9, 'low × batch');
+    close(row.expectedHighTotal, 32 * r.decode.expected.high, 1e-9, 'high × batch');
+    for (const t of g.throughput) {
+      assert.ok(t.expectedLowTotal <= t.expectedTokensPerSecondTotal && t.expectedTokensPerSecondTotal <= t.expectedHighTotal, `band at batch ${t.batch}`);
+      assert.ok(t.expectedHighTotal <= t.tokensPerSecondTotal * (1 + 1e-12), `under the ceiling at batch ${t.batch}`);
+    }
   });
 
   it('prefill sits at the prompt length', () => {

@@ -10,7 +10,7 @@ const LLAMA = 'models/Meta-Llama-3.1-8B/config.json';
 
 interface CliJson {
   capacity: { estimatedMaxModelLen: number; maxConcurrency: number; maxModelLen: number };
-  decode: { tokensPerSecondPerRequest: number };
+  decode: { tokensPerSecondPerRequest: number; expected: { tokensPerSecondPerRequest: number; low: number; high: number } };
   model: { parametersTotal: number; kvBytesPerToken: number };
 }
 
@@ -44,8 +44,13 @@ describe('editor and CLI parity', function () {
     const concurrency = c >= 100 ? String(Math.round(c)) : c >= 10 ? c.toFixed(1) : String(Number(c.toPrecision(3)));
     assert.ok(plain.includes(`${concurrency} requests`), `concurrency ${c}: ${text}`);
     const rate = j.decode.tokensPerSecondPerRequest;
-    const shown = /Decode, batch 1 \| ([\d.,]+) tok\/s/.exec(text);
+    const shown = /Decode, batch 1 \| ~([\d.,]+) tok\/s expected \(([\d.,]+)–([\d.,]+)\) · ceiling ([\d.,]+) tok\/s/.exec(text);
     assert.ok(shown, text);
-    assert.ok(Math.abs(Number(shown![1].replace(/,/g, '')) / rate - 1) < 0.005, `decode ${shown![1]} vs CLI ${rate}`);
+    const [expected, low, high, ceiling] = shown.slice(1).map((x) => Number(x.replace(/,/g, '')));
+    assert.ok(Math.abs(ceiling / rate - 1) < 0.005, `decode ceiling ${ceiling} vs CLI ${rate}`);
+    const e = j.decode.expected;
+    for (const [a, b, what] of [[expected, e.tokensPerSecondPerRequest, 'expected'], [low, e.low, 'low'], [high, e.high, 'high']] as const) {
+      assert.ok(Math.abs(a / b - 1) < 0.005, `${what} ${a} vs CLI ${b}`);
+    }
   });
 });

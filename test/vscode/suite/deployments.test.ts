@@ -124,12 +124,17 @@ describe('deployments', function () {
   describe('docker-compose: an instruct variant on the default GPU with --max-num-seqs 512', () => {
     const FILE = 'deploy/compose.yaml';
 
-    it('the model resolves to the bundled base checkpoint, with a hint saying so', async () => {
-      const doc = await open(FILE);
+    it('the model resolves to its own bundled config; a variant the catalog lacks resolves to its base, with a hint', async () => {
+      let doc = await open(FILE);
+      const text = await hoverText(doc, positionOf(doc, 'meta-llama/Llama-3.1-8B-Instruct', 5), /_Config_/);
+      assert.match(text, /`bundled:meta-llama\/Llama-3\.1-8B-Instruct`/);
+      assert.ok(!ourDiagnostics(doc.uri).some((x) => codeOf(x) === 'model-variant'));
+      // Qwen2.5-1.5B-Instruct is not bundled; its base Qwen2.5-1.5B (same shapes) is.
+      doc = await writeAndOpen('deploy/variant-compose.yaml', doc.getText().replace('meta-llama/Llama-3.1-8B-Instruct', 'Qwen/Qwen2.5-1.5B-Instruct'));
       const d = await waitForCode(doc.uri, 'model-variant');
       assert.strictEqual(d.severity, vscode.DiagnosticSeverity.Hint);
-      assert.strictEqual(doc.getText(d.range), 'meta-llama/Llama-3.1-8B-Instruct');
-      assert.match(d.message, /Llama-3\.1-8B/);
+      assert.strictEqual(doc.getText(d.range), 'Qwen/Qwen2.5-1.5B-Instruct');
+      assert.match(d.message, /Qwen2\.5-1\.5B/);
     });
 
     it('max_num_seqs above the KV capacity is a warning; the fix lowers it to the capacity', async () => {
@@ -157,8 +162,22 @@ describe('deployments', function () {
     it('CodeLens: fits, with concurrency and tok/s', async () => {
       const doc = await open(FILE);
       const [lens] = await codeLenses(doc, /fits/);
-      assert.match(lens.command!.title, /^meta-llama\/Meta-Llama-3\.1-8B on 1× NVIDIA H100/);
-      assert.match(lens.command!.title, /max concurrency [\d.]+ × 32,768 tokens · [\d.,]+ tok\/s/);
+      assert.match(lens.command!.title, /^meta-llama\/Llama-3\.1-8B-Instruct on 1× NVIDIA H100/);
+      const speed = /max concurrency [\d.]+ × 32,768 tokens · ~([\d.,]+) tok\/s expected \(ceiling ([\d.,]+) tok\/s\)/.exec(lens.command!.title);
+      assert.ok(speed, lens.command!.title);
+      // What a serving engine reaches is below the bandwidth ceiling but a good part of it.
+      const [expected, ceiling] = speed.slice(1).map((x) => Number(x.replace(/,/g, '')));
+      assert.ok(expected < ceiling && expected > 0.4 * ceiling, lens.command!.title);
+    });
+
+    it('hover on the image tag: the release sized, and what the newest emulated release would hold', async () => {
+      const doc = await open('deploy/compose.yaml');
+      const text = await hoverText(doc, positionOf(doc, 'vllm-openai:v0.19.0', 14), /vLLM 0\.19\.0/);
+      const now = /KV cache ([\d,]+) tokens/.exec(text);
+      const next = /On vLLM 0\.34\.0: ([\d,]+) tokens of KV cache \(([+-][\d.]+) %\)/.exec(text);
+      assert.ok(now && next, text);
+      const [tokensNow, tokensNext] = [now[1], next[1]].map((x) => Number(x.replace(/,/g, '')));
+      assert.ok(Math.abs((tokensNext / tokensNow - 1) * 100 - Number(next[2])) < 0.06, text);
     });
   });
 

@@ -57,7 +57,8 @@ describe('model config.json', function () {
     assert.ok(text.includes(`${n(kvBytesPerTokenGqa(c))} B`), text);
     assert.match(text, /Largest context that fits/);
     assert.match(text, /Concurrency at 131,072 tokens/);
-    assert.match(text, /Decode, batch 1 \| [\d.,]+ tok\/s \(memory-bound\)/);
+    assert.match(text, /Decode, batch 1 \| ~[\d.,]+ tok\/s expected \([\d.,]+–[\d.,]+\) · ceiling [\d.,]+ tok\/s \(memory-bound\)/);
+    assert.match(text, /First token, [\d,]+-token prompt \| ~[\d.]+ m?s expected · floor [\d.]+ m?s/);
     assert.match(text, /Decode, \d[\d,]* full-length requests/);
     assert.match(text, /command:inferenceBudget\.openRoofline\?/);
     // Weights: 8,030,261,248 parameters × 2 bytes (bf16) = 16,060,522,496 B = 14.96 GiB.
