@@ -22,7 +22,7 @@ export function activate(context: vscode.ExtensionContext): void {
   reportInvalidCustomGpus();
 
   function reportInvalidCustomGpus(): void {
-    for (const problem of analyzer.currentSettings.invalidCustomGpus) log.warn(`ignored invalid custom GPU: ${problem}`);
+    for (const problem of analyzer.currentSettings.invalidCustomGpus) log.warn(`ignored invalid setting: ${problem}`);
   }
 
   context.subscriptions.push(

@@ -1,6 +1,6 @@
 // The `inferenceBudget.*` settings as one typed, validated snapshot, and how they fill a deployment's inputs.
 // Pure: the editor reads the values from VS Code's configuration, the CLI from its defaults and flags.
-import { validateAccelerator } from '../core/hardware';
+import { findAccelerator, validateAccelerator } from '../core/hardware';
 import type { Accelerator, BudgetInputs } from '../core/types';
 
 export interface Settings {
@@ -10,8 +10,10 @@ export interface Settings {
   engine?: string;
   gpuMemoryUtilization?: number;
   workload: { batch?: number; context?: number; prompt?: number };
+  /** Price per GPU-hour by GPU name or alias (`H100`, `nvidia-l4`), `*` for any other; none invented. */
+  pricing: ReadonlyMap<string, number>;
   customGpus: Accelerator[];
-  /** Custom GPU entries that failed validation, with the reasons (already logged). */
+  /** Custom GPU and pricing entries that failed validation, with the reasons (logged at activation). */
   invalidCustomGpus: string[];
   allowDownload: boolean;
   maxFileSizeBytes: number;
@@ -24,7 +26,7 @@ export const DEFAULT_MAX_DOCUMENTS = 1000;
 /** The defaults package.json declares for each setting (VS Code answers them; the CLI starts from them). */
 export const SETTING_DEFAULTS: Readonly<Record<string, unknown>> = {
   defaultGpu: 'H100', gpuCount: null, engine: '', gpuMemoryUtilization: null,
-  'workload.batch': 1, 'workload.context': null, 'workload.prompt': 1024,
+  'workload.batch': 1, 'workload.context': null, 'workload.prompt': 1024, pricing: {},
   customGpus: [], 'hub.allowDownload': false,
   'limits.maxFileSizeBytes': DEFAULT_MAX_FILE_SIZE_BYTES, 'limits.maxDocuments': DEFAULT_MAX_DOCUMENTS,
 };
@@ -74,12 +76,46 @@ export function settingsFromValues(get: (key: string) => unknown, isTrusted: boo
       context: posInt(get('workload.context')),
       prompt: posInt(get('workload.prompt')),
     },
+    pricing: pricingOf(get('pricing'), invalid),
     customGpus: custom,
     invalidCustomGpus: invalid,
     allowDownload: get('hub.allowDownload') === true && isTrusted,
     maxFileSizeBytes: posInt(get('limits.maxFileSizeBytes')) ?? DEFAULT_MAX_FILE_SIZE_BYTES,
     maxDocuments: posInt(get('limits.maxDocuments')) ?? DEFAULT_MAX_DOCUMENTS,
   };
+}
+
+/** `{"H100": 2.5, "*": 1.8}`: positive finite prices under non-empty names; anything else is reported and left out. */
+function pricingOf(raw: unknown, invalid: string[]): Map<string, number> {
+  const prices = new Map<string, number>();
+  if (raw === undefined || raw === null) return prices;
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    invalid.push('pricing must be an object of prices per GPU-hour by GPU name, e.g. {"H100": 2.5, "*": 1.8}');
+    return prices;
+  }
+  for (const [name, price] of Object.entries(raw as Record<string, unknown>)) {
+    if (name.trim() && typeof price === 'number' && Number.isFinite(price) && price > 0 && price <= 1e6) prices.set(name.trim(), price);
+    else invalid.push(`pricing["${name.slice(0, 60)}"]: expected a price per GPU-hour above 0, got ${JSON.stringify(price)?.slice(0, 40)}`);
+  }
+  return prices;
+}
+
+/**
+ * The price of the deployment's GPU: the entry whose name resolves to the same accelerator (so `H100`,
+ * `NVIDIA H100 80GB HBM3` and `p5.48xlarge` all match), else `*`.
+ */
+export function pricePerGpuHourFor(s: Settings, gpu: string | undefined): number | undefined {
+  if (s.pricing.size === 0) return undefined;
+  const extra = s.customGpus.length ? s.customGpus : undefined;
+  const target = gpu ? findAccelerator(gpu, extra) : undefined;
+  if (target?.ok) {
+    for (const [name, price] of s.pricing) {
+      if (name === '*') continue;
+      const found = findAccelerator(name, extra);
+      if (found.ok && found.accelerator.id === target.accelerator.id) return price;
+    }
+  }
+  return s.pricing.get('*');
 }
 
 function describeEntry(entry: unknown): string {
@@ -123,5 +159,9 @@ function withWorkload(inputs: BudgetInputs, s: Settings, w: Workload | undefined
   if (batch !== undefined) inputs.batch = batch;
   if (context !== undefined) inputs.context = context;
   if (prompt !== undefined) inputs.prompt = prompt;
+  if (inputs.pricePerGpuHour === undefined) {
+    const price = pricePerGpuHourFor(s, inputs.gpu);
+    if (price !== undefined) inputs.pricePerGpuHour = price;
+  }
   return inputs;
 }

@@ -4,6 +4,11 @@ import { engineDisplayName } from '../core/engine/engine';
 import { BudgetReport } from '../core/types';
 import { bytes as formatBytes, formatFlops, formatInt, formatParams, formatRate, seconds as formatSeconds } from '../core/units';
 
+/** Three significant figures, no currency symbol (the price was given in the user's own). */
+function formatCost(x: number): string {
+  return x >= 100 ? formatInt(Math.round(x)) : String(Number(x.toPrecision(3)));
+}
+
 function engineLabel(engine: string, version: string): string {
   const name = engineDisplayName(engine);
   return version ? `${name} ${version}` : name;
@@ -30,6 +35,10 @@ export function formatReport(r: BudgetReport): string {
   const e = d.expected;
   lines.push(`Decode    batch ${formatInt(d.batch)} at ${formatInt(d.context)} tokens: ~${formatRate(e.tokensPerSecondPerRequest)} per request expected (${formatRate(e.low)}–${formatRate(e.high)}), ~${formatRate(e.tokensPerSecondTotal)} total · ceiling ${formatRate(d.tokensPerSecondPerRequest)} per request, ${formatRate(d.tokensPerSecondTotal)} total (${d.bound}-bound)`);
   lines.push(`Prefill   ${formatInt(r.prefill.promptTokens)} tokens: ~${formatSeconds(r.prefill.expected.seconds)} expected · floor ${formatSeconds(r.prefill.seconds)} (${formatFlops(r.prefill.flops)}, ${r.prefill.bound}-bound)`);
+  if (r.cost) {
+    const k = r.cost;
+    lines.push(`Cost      ${formatCost(k.perMillionOutputTokens)} per million output tokens at batch ${formatInt(d.batch)} · ${formatCost(k.atFullConcurrency.perMillionOutputTokens)} at full concurrency (${formatInt(k.atFullConcurrency.batch)} requests) · ${formatInt(k.gpus)} GPU${k.gpus === 1 ? '' : 's'} at ${k.pricePerGpuHour} per GPU-hour`);
+  }
   const rf = r.roofline;
   lines.push(`Roofline  ridge ${rf.ridgePointFlopsPerByte.toFixed(0)} FLOP/byte (${rf.computeDtype}) · decode ${rf.decode.arithmeticIntensity.toFixed(1)} FLOP/byte · prefill ${rf.prefill.arithmeticIntensity.toFixed(0)} FLOP/byte`);
   const shown = r.diagnostics.filter((x) => x.code !== 'assumption');

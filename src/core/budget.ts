@@ -19,7 +19,7 @@ import { decodeStep, peakFlopsFor, prefillStep, rooflinePoint } from './throughp
 import { DEFAULT_ACCELERATOR_ID, findAccelerator, supportsFp8 } from './hardware';
 import { memoized } from './memo';
 import { coefficientsFor, engineFamily, expectedStepSeconds, hardwareClass } from './expected';
-import { DEPLOYMENT_INPUTS, checkInput } from './inputs';
+import { DEPLOYMENT_INPUTS, INPUT_LIMITS, checkInput } from './inputs';
 import { formatInt } from './units';
 
 export interface BudgetOptions {
@@ -262,7 +262,8 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
     family, hardware: hw, bytes, flops, bandwidthBytesPerSecond: acc.memoryBandwidthBytesPerSecond, peakFlopsPerSecond: peak.flops,
     layers: model.numLayers, tp, stages: pp, tokens, hiddenSize: model.hiddenSize, activationBytes, interconnect: { kind: topology.interconnect, bandwidthBytesPerSecond: acc.interconnect.bandwidthBytesPerSecond }, nodes: topology.nodes,
   });
-  const expectedDecodeSeconds = Math.max(decode.seconds, expectedStepSeconds(stepInputs(decode.bytes, decode.flops, batch), coefficients));
+  const expectedDecodeSecondsAt = (step: ReturnType<typeof decodeStep>, n: number) => Math.max(step.seconds, expectedStepSeconds(stepInputs(step.bytes, step.flops, n), coefficients));
+  const expectedDecodeSeconds = expectedDecodeSecondsAt(decode, batch);
   const expectedPrefillSeconds = Math.max(prefill.seconds, expectedStepSeconds(stepInputs(prefill.bytes, prefill.flops, prompt), coefficients));
   const perRequest = expectedDecodeSeconds > 0 ? 1 / expectedDecodeSeconds : 0;
   const expected = {
@@ -272,6 +273,18 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
     high: Math.min(decode.seconds > 0 ? 1 / decode.seconds : Infinity, perRequest / Math.max(1e-9, coefficients.low)),
     basis: `${family}|${hw}`,
   };
+  let cost: BudgetReport['cost'];
+  if (checked.pricePerGpuHour !== undefined && perRequest > 0 && vllm.weightsFit) {
+    // Dollars (or any currency) per second for every GPU held, over tokens per second.
+    const perMillion = (tokensPerSecond: number) => (checked.pricePerGpuHour! * gpuCount / 3600) * 1e6 / tokensPerSecond;
+    const fullBatch = Math.max(1, Math.min(settings.maxNumSeqs, INPUT_LIMITS.batch, Math.floor(vllm.kvCacheTokens / context)));
+    const fullSeconds = fullBatch === batch ? expectedDecodeSeconds : expectedDecodeSecondsAt(decodeStep(decodeInputs, fullBatch, context), fullBatch);
+    cost = {
+      pricePerGpuHour: checked.pricePerGpuHour, gpus: gpuCount,
+      perMillionOutputTokens: perMillion(perRequest * batch),
+      atFullConcurrency: { batch: fullBatch, perMillionOutputTokens: perMillion(fullBatch / fullSeconds) },
+    };
+  }
 
   // --- findings ------------------------------------------------------------------------------
   if (tp * pp > gpuCount) {
@@ -375,6 +388,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       bound: decode.bound,
       expected,
     },
+    ...(cost ? { cost } : {}),
     prefill: { promptTokens: prompt, seconds: prefill.seconds, flops: prefill.flops * tp, bound: prefill.bound, expected: { seconds: expectedPrefillSeconds } },
     roofline: {
       peakFlopsPerSecond: peak.flops,

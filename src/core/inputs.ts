@@ -179,6 +179,10 @@ export const DEPLOYMENT_INPUTS: readonly InputSpec[] = [
     key: 'prompt', type: 'integer', min: 1, max: INPUT_LIMITS.tokens, label: 'prompt length', cli: 'prompt', cliValue: 'N',
     doc: 'Prompt tokens for the prefill time. Default: min(max model length, 1024).',
   },
+  {
+    key: 'pricePerGpuHour', type: 'number', min: 0, max: 1e6, exclusiveMin: true, label: 'price per GPU-hour', cli: 'price-per-gpu-hour', cliValue: 'PRICE', budgetKey: 'pricePerGpuHour',
+    doc: 'What one GPU costs per hour, in any currency. No default: the cost per million output tokens is shown only when it is given.',
+  },
 ];
 
 export const INPUT_SPECS: ReadonlyMap<InputKey, InputSpec> = new Map(DEPLOYMENT_INPUTS.map((s) => [s.key, s]));

@@ -49,6 +49,8 @@ export interface BudgetInputs {
   context?: number;
   /** Prompt length for prefill time (default 1024). */
   prompt?: number;
+  /** Price of one GPU for one hour, in the user's currency; the cost figures appear only when it is given. */
+  pricePerGpuHour?: number;
   /** `--enforce-eager`: no CUDA graphs, nothing reserved for them. */
   enforceEager?: boolean;
   /** `--kv-cache-memory-bytes`: KV cache bytes per GPU, used instead of what the utilization leaves. */
@@ -245,6 +247,17 @@ export interface BudgetReport {
      * percentile, per request.
      */
     expected: ExpectedSpeed;
+  };
+  /**
+   * Present when a price per GPU-hour is given: every GPU the deployment holds, paid for the time the expected
+   * decode takes to emit a million tokens, at the chosen batch and at the most requests the KV cache holds at the
+   * decode context (`--max-num-seqs` caps it).
+   */
+  cost?: {
+    pricePerGpuHour: number;
+    gpus: number;
+    perMillionOutputTokens: number;
+    atFullConcurrency: { batch: number; perMillionOutputTokens: number };
   };
   prefill: {
     promptTokens: number; seconds: number; flops: number; bound: BoundRegime;

@@ -61,6 +61,14 @@ export function decodeSpeedTotal(d: BudgetReport['decode']): string {
   return `~${tokensPerSecond(d.expected.tokensPerSecondTotal)} expected in total · ceiling ${tokensPerSecond(d.tokensPerSecondTotal)}`;
 }
 
+/**
+ * "0.412 per million output tokens at batch 1 · 0.0213 at full concurrency (92 requests), 2 GPUs at 2.5 per
+ * GPU-hour" — in whatever currency the price was given.
+ */
+export function cost(c: NonNullable<BudgetReport['cost']>): string {
+  return `${fixed(c.perMillionOutputTokens)} per million output tokens · ${fixed(c.atFullConcurrency.perMillionOutputTokens)} at full concurrency (${int(c.atFullConcurrency.batch)} requests); ${int(c.gpus)} GPU${c.gpus === 1 ? '' : 's'} at ${fixed(c.pricePerGpuHour)} per GPU-hour`;
+}
+
 /** 0.0123 → "12.3 ms", 2.5 → "2.50 s". */
 export function duration(seconds: number): string {
   return seconds < 1 ? `${fixed(seconds * 1000)} ms` : `${fixed(seconds)} s`;

@@ -293,7 +293,7 @@ describe('security: the hub download is gated and the token stays private', func
 
   function settings(allowDownload: boolean): SettingsModule.Settings {
     return {
-      defaultGpu: 'H100', workload: {}, customGpus: [], invalidCustomGpus: [], allowDownload,
+      defaultGpu: 'H100', workload: {}, pricing: new Map(), customGpus: [], invalidCustomGpus: [], allowDownload,
       maxFileSizeBytes: 5 * 1024 * 1024, maxDocuments: 100,
     };
   }

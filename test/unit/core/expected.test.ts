@@ -76,4 +76,30 @@ describe('expected speed', () => {
     const ds = budget('deepseek-v3/DeepSeek-V3', { gpu: 'H200', tensorParallel: 8, gpuCount: 8, maxModelLen: 8192 });
     assert.ok(1 / ds.decode.expected.tokensPerSecondPerRequest >= 61 * 2 * 14 * 5e-6);
   });
+  describe('cost per million output tokens', () => {
+    const LLAMA = 'llama3.1/Meta-Llama-3.1-8B';
+
+    it('is the price of every GPU held over the expected tokens per second, at the batch and at full concurrency', () => {
+      const r = budget(LLAMA, { gpu: 'H100', gpuCount: 2, maxModelLen: 8192, pricePerGpuHour: 2.5, batch: 4 });
+      assert.ok(r.cost);
+      // 2 GPUs × 2.5 per hour = 5 per 3,600 s; a million tokens take 1e6 / (tokens per second) seconds.
+      const perMillion = (tokensPerSecond: number) => (2 * 2.5 / 3600) * (1e6 / tokensPerSecond);
+      assert.ok(Math.abs(r.cost.perMillionOutputTokens / perMillion(r.decode.expected.tokensPerSecondTotal) - 1) < 1e-12);
+      assert.strictEqual(r.cost.gpus, 2);
+      // Full concurrency at the decode context (min(8,192, 1,024) tokens): what the KV cache holds, under max_num_seqs.
+      assert.strictEqual(r.cost.atFullConcurrency.batch, Math.min(r.settings.maxNumSeqs, Math.floor(r.capacity.kvCacheTokens / 1024)));
+      const full = budget(LLAMA, { gpu: 'H100', gpuCount: 2, maxModelLen: 8192, batch: r.cost.atFullConcurrency.batch });
+      assert.ok(Math.abs(r.cost.atFullConcurrency.perMillionOutputTokens / perMillion(full.decode.expected.tokensPerSecondTotal) - 1) < 1e-12);
+      // Batching is the lever: hundreds of requests share each read of the weights.
+      assert.ok(r.cost.atFullConcurrency.perMillionOutputTokens < r.cost.perMillionOutputTokens / 10);
+    });
+
+    it('is absent without a price (none is invented) and when the weights do not fit; a bad price is an input error', () => {
+      assert.strictEqual(budget(LLAMA, { gpu: 'H100', maxModelLen: 8192 }).cost, undefined);
+      assert.strictEqual(budget(LLAMA, { gpu: 'T4', maxModelLen: 8192, pricePerGpuHour: 0.35 }).cost, undefined);
+      for (const bad of [0, -1, Number.NaN, 1e9]) {
+        assert.throws(() => budget(LLAMA, { gpu: 'H100', maxModelLen: 8192, pricePerGpuHour: bad }), /pricePerGpuHour must be in \(0, 1000000\]/, String(bad));
+      }
+    });
+  });
 });
