@@ -15,7 +15,7 @@ import { LLAMA_CACHE_TYPES, LlamaCppSettings, emulateLlamaCpp, llamaWeights } fr
 import { resolveEngine } from './engine/engine';
 
 export { resolveEngine };
-import { decodeStep, peakFlopsFor, prefillStep, rooflinePoint } from './throughput';
+import { computeBoundDecodeBatch, decodeStep, peakFlopsFor, prefillStep, rooflinePoint } from './throughput';
 import { DEFAULT_ACCELERATOR_ID, findAccelerator, supportsFp8 } from './hardware';
 import { memoized } from './memo';
 import { coefficientsFor, engineFamily, expectedStepSeconds, hardwareClass } from './expected';
@@ -273,6 +273,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
     high: Math.min(decode.seconds > 0 ? 1 / decode.seconds : Infinity, perRequest / Math.max(1e-9, coefficients.low)),
     basis: `${family}|${hw}`,
   };
+  const computeBoundFrom = computeBoundDecodeBatch(decodeInputs, context, INPUT_LIMITS.batch);
   let cost: BudgetReport['cost'];
   if (checked.pricePerGpuHour !== undefined && perRequest > 0 && vllm.weightsFit) {
     // Dollars (or any currency) per second for every GPU held, over tokens per second.
@@ -386,6 +387,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       kvBytesPerStep: decode.kvBytes,
       flopsPerStep: decode.flops,
       bound: decode.bound,
+      ...(computeBoundFrom !== undefined ? { computeBoundFromBatch: computeBoundFrom } : {}),
       expected,
     },
     ...(cost ? { cost } : {}),

@@ -168,6 +168,28 @@ export function decodeStep(d: DecodeInputs, batch: number, context: number): Ste
   });
 }
 
+/**
+ * The smallest decode batch whose step is compute-bound at `context` tokens per sequence: the batch from which
+ * adding requests stops being nearly free. Undefined when no batch up to `maxBatch` is — each sequence's KV read
+ * then outweighs its arithmetic, as with grouped-query attention at long contexts.
+ *
+ * Example: Llama-3.1-8B in bf16 on an H100 (989 TFLOP/s dense, 3.35 TB/s) at 128 tokens reads 15.0 GB of weights
+ * and 16.8 MB of KV per sequence for ~15 GFLOP per sequence: the step turns compute-bound near
+ * 15.0e9 / 3.35e12 / (15e9 / 989e12 − 16.8e6 / 3.35e12) ≈ 440 sequences; at 1,024 tokens (134 MB of KV each) never.
+ */
+export function computeBoundDecodeBatch(d: DecodeInputs, context: number, maxBatch: number): number | undefined {
+  if (decodeStep(d, maxBatch, context).bound !== 'compute') return undefined;
+  // Compute grows faster with the batch than bytes do (weights are read once), so the regime switches once.
+  let lo = 1;
+  let hi = maxBatch;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (decodeStep(d, mid, context).bound === 'compute') hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 /** Prefill of one prompt of `prompt` tokens: KV written; causal attention over ~prompt^2 / 2 pairs (windows cap it). */
 export function prefillStep(d: DecodeInputs, prompt: number): StepFigures {
   return forwardStep(d, prompt, (l) => {

@@ -241,6 +241,8 @@ export interface BudgetReport {
     kvBytesPerStep: number;
     flopsPerStep: number;
     bound: BoundRegime;
+    /** The smallest batch whose step is compute-bound at this context; absent when none is (up to a million). */
+    computeBoundFromBatch?: number;
     /**
      * What to expect, beside the ceiling above: the engine family's achievable bandwidth and fixed costs (fitted on
      * published batch-1 measurements), all-reduces and pipeline hand-offs; low/high span the fit's 10th–90th

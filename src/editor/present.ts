@@ -69,6 +69,17 @@ export function cost(c: NonNullable<BudgetReport['cost']>): string {
   return `${fixed(c.perMillionOutputTokens)} per million output tokens · ${fixed(c.atFullConcurrency.perMillionOutputTokens)} at full concurrency (${int(c.atFullConcurrency.batch)} requests); ${int(c.gpus)} GPU${c.gpus === 1 ? '' : 's'} at ${fixed(c.pricePerGpuHour)} per GPU-hour`;
 }
 
+/**
+ * Where batching stops being nearly free: "batch 439 (the KV cache holds 3,464 at this context)", or why it never
+ * does: "no batch: each request's KV read outweighs its arithmetic".
+ */
+export function computeBoundFrom(r: BudgetReport): string {
+  const b = r.decode.computeBoundFromBatch;
+  if (b === undefined) return 'no batch: each request\'s KV read outweighs its arithmetic';
+  const held = Math.floor(r.capacity.kvCacheTokens / Math.max(1, r.decode.context));
+  return `batch ${int(b)}${held < b ? ` — beyond the ${int(held)} requests the KV cache holds at this context` : ''}`;
+}
+
 /** 0.0123 → "12.3 ms", 2.5 → "2.50 s". */
 export function duration(seconds: number): string {
   return seconds < 1 ? `${fixed(seconds * 1000)} ms` : `${fixed(seconds)} s`;

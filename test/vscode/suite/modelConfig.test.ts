@@ -59,6 +59,9 @@ describe('model config.json', function () {
     assert.match(text, /Concurrency at 131,072 tokens/);
     assert.match(text, /Decode, batch 1 \| ~[\d.,]+ tok\/s expected \([\d.,]+–[\d.,]+\) · ceiling [\d.,]+ tok\/s \(memory-bound\)/);
     assert.match(text, /First token, [\d,]+-token prompt \| ~[\d.]+ m?s expected · floor [\d.]+ m?s/);
+    // 1,024 tokens of KV (128 MiB) per request against ~2 × 7.5 GFLOP of arithmetic: ~112 FLOP/byte, under the
+    // H100's ridge (~295), so no batch makes decode compute-bound.
+    assert.match(text, /Compute-bound from, at 1,024 tokens \| no batch/);
     assert.match(text, /Decode, \d[\d,]* full-length requests/);
     assert.match(text, /command:inferenceBudget\.openRoofline\?/);
     // Weights: 8,030,261,248 parameters × 2 bytes (bf16) = 16,060,522,496 B = 14.96 GiB.
