@@ -16,7 +16,7 @@ const ENGINE_KEYS: Record<string, InputKey> = {
   gpuMemoryUtilization: 'gpuMemoryUtilization', maxNumSeqs: 'maxNumSeqs', maxNumBatchedTokens: 'maxNumBatchedTokens',
   kvCacheDtype: 'kvCacheDtype', quantization: 'quantization', dtype: 'dtype', blockSize: 'blockSize',
 };
-const HARDWARE_KEYS: Record<string, InputKey> = { gpu: 'gpu', count: 'gpuCount' };
+const HARDWARE_KEYS: Record<string, InputKey> = { gpu: 'gpu', count: 'gpuCount', pricePerGpuHour: 'pricePerGpuHour' };
 
 /** The node at a JSON pointer (`/engine/maxModelLen`) and the pair holding it. */
 function nodeAt(root: YNode | null, pointer: string): { node: YNode | null; pair?: YPair } {

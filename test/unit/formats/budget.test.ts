@@ -83,6 +83,19 @@ describe('formats: budget file', () => {
     assert.strictEqual(dd.inputs.gpu, 'H100');
   });
 
+  it('reads a price per GPU-hour under hardware, and refuses one that is not above 0 at its value', () => {
+    const priced = replaceOnce(text, 'count: 1', 'count: 1\n  pricePerGpuHour: 2.49');
+    const p = parseDocument('priced.budget.yaml', priced);
+    assert.deepStrictEqual(p.problems, []);
+    assert.strictEqual(p.deployments[0].inputs.pricePerGpuHour, 2.49);
+    assert.strictEqual(slice(priced, p.deployments[0].valueRanges.pricePerGpuHour!), '2.49');
+    const bad = replaceOnce(text, 'count: 1', 'count: 1\n  pricePerGpuHour: -3');
+    const q = parseDocument('bad.budget.yaml', bad);
+    assert.strictEqual(q.problems.length, 1, JSON.stringify(q.problems));
+    assert.strictEqual(slice(bad, q.problems[0].range), '-3');
+    assert.strictEqual(q.deployments[0]?.inputs.pricePerGpuHour, undefined);
+  });
+
   it('accepts numbers written as strings and 32k', () => {
     const t = 'model: x/y\nengine:\n  maxModelLen: "32k"\n  maxNumBatchedTokens: 8_192\n';
     const r = parseDocument('a.budget.yaml', t);
