@@ -35,6 +35,8 @@ export function formatReport(r: BudgetReport): string {
   const e = d.expected;
   lines.push(`Decode    batch ${formatInt(d.batch)} at ${formatInt(d.context)} tokens: ~${formatRate(e.tokensPerSecondPerRequest)} per request expected (${formatRate(e.low)}–${formatRate(e.high)}), ~${formatRate(e.tokensPerSecondTotal)} total · ceiling ${formatRate(d.tokensPerSecondPerRequest)} per request, ${formatRate(d.tokensPerSecondTotal)} total (${d.bound}-bound)`);
   lines.push(`Prefill   ${formatInt(r.prefill.promptTokens)} tokens: ~${formatSeconds(r.prefill.expected.seconds)} expected · floor ${formatSeconds(r.prefill.seconds)} (${formatFlops(r.prefill.flops)}, ${r.prefill.bound}-bound)`);
+  const cached = r.prefill.expected.cachedPrefix;
+  if (cached) lines.push(`          with ${formatInt(cached.tokens)} prefix tokens cached: ~${formatSeconds(cached.secondsOnHit)} on a hit, ~${formatSeconds(cached.meanSeconds)} on average at ${(cached.hitRate * 100).toFixed(0)} % hits`);
   if (r.cost) {
     const k = r.cost;
     lines.push(`Cost      ${formatCost(k.perMillionOutputTokens)} per million output tokens at batch ${formatInt(d.batch)} · ${formatCost(k.atFullConcurrency.perMillionOutputTokens)} at full concurrency (${formatInt(k.atFullConcurrency.batch)} requests) · ${formatInt(k.gpus)} GPU${k.gpus === 1 ? '' : 's'} at ${k.pricePerGpuHour} per GPU-hour`);

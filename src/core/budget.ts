@@ -15,7 +15,7 @@ import { LLAMA_CACHE_TYPES, LlamaCppSettings, emulateLlamaCpp, llamaWeights } fr
 import { resolveEngine } from './engine/engine';
 
 export { resolveEngine };
-import { computeBoundDecodeBatch, decodeStep, peakFlopsFor, prefillStep, rooflinePoint } from './throughput';
+import { computeBoundDecodeBatch, decodeStep, peakFlopsFor, prefillStep, prefillStepWithCachedPrefix, rooflinePoint } from './throughput';
 import { DEFAULT_ACCELERATOR_ID, findAccelerator, supportsFp8 } from './hardware';
 import { memoized } from './memo';
 import { coefficientsFor, engineFamily, expectedStepSeconds, hardwareClass } from './expected';
@@ -265,6 +265,16 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   const expectedDecodeSecondsAt = (step: ReturnType<typeof decodeStep>, n: number) => Math.max(step.seconds, expectedStepSeconds(stepInputs(step.bytes, step.flops, n), coefficients));
   const expectedDecodeSeconds = expectedDecodeSecondsAt(decode, batch);
   const expectedPrefillSeconds = Math.max(prefill.seconds, expectedStepSeconds(stepInputs(prefill.bytes, prefill.flops, prompt), coefficients));
+  let cachedPrefix: BudgetReport['prefill']['expected']['cachedPrefix'];
+  if (checked.prefixHitRate !== undefined && checked.prefixTokens === undefined) assumptions.push('a prefix hit rate without a shared prefix length (prefixTokens): nothing is saved');
+  if (checked.prefixTokens !== undefined) {
+    const tokens = Math.min(checked.prefixTokens, prompt - 1);
+    const hitRate = checked.prefixHitRate ?? 1;
+    const hit = prefillStepWithCachedPrefix(decodeInputs, prompt, tokens);
+    const secondsOnHit = Math.max(hit.seconds, expectedStepSeconds(stepInputs(hit.bytes, hit.flops, prompt - tokens), coefficients));
+    cachedPrefix = { tokens, hitRate, secondsOnHit, meanSeconds: hitRate * secondsOnHit + (1 - hitRate) * expectedPrefillSeconds };
+    if (checked.prefixTokens >= prompt) assumptions.push(`the shared prefix (${formatInt(checked.prefixTokens)} tokens) is not shorter than the prompt (${formatInt(prompt)}): the last prompt token is still computed`);
+  }
   const perRequest = expectedDecodeSeconds > 0 ? 1 / expectedDecodeSeconds : 0;
   const expected = {
     tokensPerSecondPerRequest: perRequest, tokensPerSecondTotal: perRequest * batch,
@@ -391,7 +401,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       expected,
     },
     ...(cost ? { cost } : {}),
-    prefill: { promptTokens: prompt, seconds: prefill.seconds, flops: prefill.flops * tp, bound: prefill.bound, expected: { seconds: expectedPrefillSeconds } },
+    prefill: { promptTokens: prompt, seconds: prefill.seconds, flops: prefill.flops * tp, bound: prefill.bound, expected: { seconds: expectedPrefillSeconds, ...(cachedPrefix ? { cachedPrefix } : {}) } },
     roofline: {
       peakFlopsPerSecond: peak.flops,
       computeDtype: peak.dtype,

@@ -180,6 +180,14 @@ export const DEPLOYMENT_INPUTS: readonly InputSpec[] = [
     doc: 'Prompt tokens for the prefill time. Default: min(max model length, 1024).',
   },
   {
+    key: 'prefixTokens', type: 'integer', min: 1, max: INPUT_LIMITS.tokens, label: 'shared prefix', cli: 'prefix-tokens', cliValue: 'N', budgetKey: 'prefixTokens',
+    doc: 'Prompt tokens that requests share at the start (a system prompt). With the prefix cache on, prefill then computes only the rest. Default: none.',
+  },
+  {
+    key: 'prefixHitRate', type: 'number', min: 0, max: 1, label: 'prefix cache hit rate', cli: 'prefix-hit-rate', cliValue: 'F', budgetKey: 'prefixHitRate',
+    doc: 'Share of requests whose shared prefix is still in the cache. Default 1 when a shared prefix is given.',
+  },
+  {
     key: 'pricePerGpuHour', type: 'number', min: 0, max: 1e6, exclusiveMin: true, label: 'price per GPU-hour', cli: 'price-per-gpu-hour', cliValue: 'PRICE', budgetKey: 'pricePerGpuHour',
     doc: 'What one GPU costs per hour, in any currency. No default: the cost per million output tokens is shown only when it is given.',
   },

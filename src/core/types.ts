@@ -49,6 +49,10 @@ export interface BudgetInputs {
   context?: number;
   /** Prompt length for prefill time (default 1024). */
   prompt?: number;
+  /** Tokens at the start of prompts that requests share (a system prompt, few-shot examples): the prefix cache's lever. */
+  prefixTokens?: number;
+  /** Share of requests whose prefix is found in the cache (default 1 when prefixTokens is given). */
+  prefixHitRate?: number;
   /** Price of one GPU for one hour, in the user's currency; the cost figures appear only when it is given. */
   pricePerGpuHour?: number;
   /** `--enforce-eager`: no CUDA graphs, nothing reserved for them. */
@@ -264,7 +268,14 @@ export interface BudgetReport {
   prefill: {
     promptTokens: number; seconds: number; flops: number; bound: BoundRegime;
     /** Expected prefill time (time to first token) at an assumed 60 % of peak FLOP/s plus the fixed costs. */
-    expected: { seconds: number };
+    expected: {
+      seconds: number;
+      /**
+       * With `prefixTokens` shared and the prefix cache on: the time when the prefix is found, and the mean over
+       * requests at the hit rate.
+       */
+      cachedPrefix?: { tokens: number; hitRate: number; secondsOnHit: number; meanSeconds: number };
+    };
   };
   roofline: {
     peakFlopsPerSecond: number;

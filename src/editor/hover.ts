@@ -166,6 +166,8 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
     if (c.weightsFit) rows.push([`Compute-bound from, at ${P.int(r.decode.context)} tokens`, P.computeBoundFrom(r)]);
     if (r.cost) rows.push([`Cost at batch ${P.int(r.decode.batch)}`, P.cost(r.cost)]);
     if (c.weightsFit) rows.push([`First token, ${P.int(r.prefill.promptTokens)}-token prompt`, `~${P.duration(r.prefill.expected.seconds)} expected · floor ${P.duration(r.prefill.seconds)} (${P.bound(r.prefill.bound)})`]);
+    const cached = r.prefill.expected.cachedPrefix;
+    if (c.weightsFit && cached) rows.push([`First token, ${P.int(cached.tokens)} prefix tokens cached`, P.cachedPrefix(cached)]);
     const title = `**${P.md(m.name)}** · ${P.md(m.architecture)} on ${P.md(P.hardware(r))} · ${P.parallelism(r)} · ${P.md(P.engine(r))}`;
     const table = ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
     const args = encodeURIComponent(JSON.stringify([analysis.uri, index]));

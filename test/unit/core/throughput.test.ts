@@ -72,4 +72,21 @@ describe('throughput ceilings', () => {
     assert.ok(long.decode.flopsPerStep / peak < long.decode.kvBytesPerStep / bw);
     assert.strictEqual(long.decode.computeBoundFromBatch, undefined);
   });
+  it('prefills only what the prefix cache does not hold: the rest of the prompt, attending to the cached prefix', () => {
+    const inputs = { gpu: 'H100', maxModelLen: 8192, prompt: 4096 };
+    const full = budget('llama3.1/Meta-Llama-3.1-8B', inputs);
+    const r = budget('llama3.1/Meta-Llama-3.1-8B', { ...inputs, prefixTokens: 3072, prefixHitRate: 0.5 });
+    const c = r.prefill.expected.cachedPrefix!;
+    assert.deepStrictEqual([c.tokens, c.hitRate], [3072, 0.5]);
+    // FLOPs: 2 per active parameter per token computed, plus 4 · heads · head_dim · layers per attended pair.
+    // Both prompts are compute-bound on an H100, so the times go as the FLOPs.
+    const linear = 2 * full.model.parametersActive;
+    const perPair = 4 * 32 * 128 * 32;
+    const flops = (fresh: number, prefix: number) => linear * fresh + perPair * (fresh * prefix + fresh * fresh / 2);
+    const want = flops(1024, 3072) / flops(4096, 0);
+    assert.ok(Math.abs(c.secondsOnHit / full.prefill.expected.seconds / want - 1) < 0.01, `${c.secondsOnHit / full.prefill.expected.seconds} vs ${want}`);
+    assert.ok(Math.abs(c.meanSeconds - (0.5 * c.secondsOnHit + 0.5 * full.prefill.expected.seconds)) < 1e-12);
+    assert.strictEqual(r.prefill.expected.seconds, full.prefill.expected.seconds, 'the miss is a full prefill');
+    assert.strictEqual(full.prefill.expected.cachedPrefix, undefined);
+  });
 });
