@@ -35,6 +35,8 @@ export function formatReport(r: BudgetReport): string {
   const e = d.expected;
   lines.push(`Decode    batch ${formatInt(d.batch)} at ${formatInt(d.context)} tokens: ~${formatRate(e.tokensPerSecondPerRequest)} per request expected (${formatRate(e.low)}–${formatRate(e.high)}), ~${formatRate(e.tokensPerSecondTotal)} total · ceiling ${formatRate(d.tokensPerSecondPerRequest)} per request, ${formatRate(d.tokensPerSecondTotal)} total (${d.bound}-bound)`);
   lines.push(`Prefill   ${formatInt(r.prefill.promptTokens)} tokens: ~${formatSeconds(r.prefill.expected.seconds)} expected · floor ${formatSeconds(r.prefill.seconds)} (${formatFlops(r.prefill.flops)}, ${r.prefill.bound}-bound)`);
+  const sp = d.speculative;
+  if (sp) lines.push(`          speculative ${sp.method} × ${sp.draftTokens}: ${sp.tokensPerStep.toFixed(2)} tokens per step at ${sp.acceptanceRate} acceptance (${sp.acceptanceSource}): ~${formatRate(sp.expectedTokensPerSecondPerRequest)} per request expected · ceiling ${formatRate(sp.tokensPerSecondPerRequest)}; drafter weights ${formatBytes(sp.draftWeightBytes)} per GPU`);
   const cached = r.prefill.expected.cachedPrefix;
   if (cached) lines.push(`          with ${formatInt(cached.tokens)} prefix tokens cached: ~${formatSeconds(cached.secondsOnHit)} on a hit, ~${formatSeconds(cached.meanSeconds)} on average at ${(cached.hitRate * 100).toFixed(0)} % hits`);
   if (r.cost) {

@@ -21,6 +21,7 @@ import { memoized } from './memo';
 import { coefficientsFor, engineFamily, expectedStepSeconds, hardwareClass } from './expected';
 import { DEPLOYMENT_INPUTS, INPUT_LIMITS, checkInput } from './inputs';
 import { formatInt } from './units';
+import { SpeculativeFigures, draftPassBytes, draftWeightBytes, speculationPlan, speculativeNote, tokensPerVerifyStep } from './speculative';
 
 export interface BudgetOptions {
   /** Custom GPUs from settings, looked up before the catalog. */
@@ -164,6 +165,13 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   };
   /** What the engine settled on, as the report shows it (vLLM's names; SGLang's values mapped onto them). */
   let settings: { gpuMemoryUtilization: number; maxNumBatchedTokens: number; maxNumSeqs: number; blockSize: number };
+  // Speculative decoding: the drafter's weights count at startup (vLLM); its speed is worked out below.
+  const speculation = typeof inputs.speculativeMethod === 'string' && inputs.speculativeMethod.trim() !== ''
+    ? speculationPlan(files.config, inputs.speculativeMethod, checked.speculativeTokens, checked.acceptanceRate) : undefined;
+  if (speculation && !speculation.ok) diagnostics.push(speculation.note);
+  else if ((checked.speculativeTokens !== undefined || checked.acceptanceRate !== undefined) && !speculation) {
+    assumptions.push('speculative tokens or an acceptance rate without a drafter (speculativeMethod): no speculation modelled');
+  }
   let vllm: VllmResult;
   /** Whether a deployment at another TP size holds its weights, for the tensor-parallel suggestion. */
   let weightsFitAt: (t: number) => boolean;
@@ -215,6 +223,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
     const lora = inputs.enableLora ? { maxLoras: checked.maxLoras ?? 1, maxLoraRank: checked.maxLoraRank ?? 16 } : undefined;
     if (!inputs.enableLora && (checked.maxLoras !== undefined || checked.maxLoraRank !== undefined)) assumptions.push('--max-loras / --max-lora-rank without --enable-lora: no LoRA memory counted');
     const vs: VllmSettings = {
+      draftWeightBytes: speculation?.ok ? draftWeightBytes(speculation.method, model, rankWeightTable(model, plan, tp), speculation.mtpLayers) : undefined,
       enforceEager: inputs.enforceEager === true,
       kvCacheMemoryBytes: vp.kvCacheMemoryBytes ? checked.kvCacheMemoryBytes : undefined,
       numGpuBlocksOverride: checked.numGpuBlocksOverride,
@@ -284,6 +293,32 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
     basis: `${family}|${hw}`,
   };
   const computeBoundFrom = computeBoundDecodeBatch(decodeInputs, context, INPUT_LIMITS.batch);
+  let speculative: SpeculativeFigures | undefined;
+  if (speculation?.ok && engineName !== 'vllm') {
+    diagnostics.push(speculativeNote(speculation.method, `modelled for vLLM only; ${engineName === 'sglang' ? 'SGLang' : 'llama.cpp'}'s drafter is not sized`));
+  } else if (speculation?.ok && !speculation.acceptance) {
+    diagnostics.push(speculativeNote(speculation.method, 'no published acceptance rate for this drafter (it depends on the workload): give acceptanceRate to see its speed; its weights are counted'));
+  } else if (speculation?.ok && speculation.acceptance) {
+    const k = speculation.draftTokens;
+    const table = rankWeightTable(model, plan, tp);
+    const bw = acc.memoryBandwidthBytesPerSecond;
+    // Verification: k + 1 tokens per sequence through the weights (experts as that many tokens route), the KV read once.
+    const wide = decodeStep(decodeInputs, batch * (k + 1), context);
+    const verifyBytes = wide.weightBytes + decode.kvBytes;
+    const verifySeconds = Math.max(verifyBytes / bw, peak.flops > 0 ? wide.flops / peak.flops : 0);
+    const draftBytes = speculation.method === 'ngram' || speculation.method === 'draft' ? 0 : draftPassBytes(model, table, batch);
+    const tokensPerStep = tokensPerVerifyStep(speculation.acceptance.rate, k);
+    const expectedVerify = Math.max(verifySeconds, expectedStepSeconds(stepInputs(verifyBytes, wide.flops, batch * (k + 1)), coefficients));
+    const expectedDraft = k * (draftBytes / (bw * coefficients.bandwidthFraction) + (draftBytes > 0 ? coefficients.secondsPerLayer : 0));
+    speculative = {
+      method: speculation.method, draftTokens: k, acceptanceRate: speculation.acceptance.rate, acceptanceSource: speculation.acceptance.source,
+      tokensPerStep,
+      tokensPerSecondPerRequest: tokensPerStep / (verifySeconds + k * draftBytes / bw),
+      expectedTokensPerSecondPerRequest: tokensPerStep / (expectedVerify + expectedDraft),
+      draftWeightBytes: draftWeightBytes(speculation.method, model, table, speculation.mtpLayers),
+    };
+    if (speculation.method === 'draft') diagnostics.push(speculativeNote('draft', 'a separate draft model is not sized (its config is not read): its weights and reads are not counted'));
+  }
   let cost: BudgetReport['cost'];
   if (checked.pricePerGpuHour !== undefined && perRequest > 0 && vllm.weightsFit) {
     // Dollars (or any currency) per second for every GPU held, over tokens per second.
@@ -398,6 +433,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       flopsPerStep: decode.flops,
       bound: decode.bound,
       ...(computeBoundFrom !== undefined ? { computeBoundFromBatch: computeBoundFrom } : {}),
+      ...(speculative ? { speculative } : {}),
       expected,
     },
     ...(cost ? { cost } : {}),

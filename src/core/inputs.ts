@@ -180,6 +180,20 @@ export const DEPLOYMENT_INPUTS: readonly InputSpec[] = [
     doc: 'Prompt tokens for the prefill time. Default: min(max model length, 1024).',
   },
   {
+    key: 'speculativeMethod', type: 'text', label: 'speculative decoding', cli: 'speculative-method', cliValue: 'mtp|eagle|eagle3|ngram|draft', budgetKey: 'speculativeMethod',
+    sglang: ['speculative-algorithm'],
+    doc: 'The drafter of speculative decoding (vLLM --speculative-config "method"). Default: none.',
+  },
+  {
+    key: 'speculativeTokens', type: 'integer', min: 1, max: 64, label: 'speculative tokens', cli: 'speculative-tokens', cliValue: 'N', budgetKey: 'speculativeTokens',
+    sglang: ['speculative-num-steps'],
+    doc: 'Tokens drafted per step (vLLM --speculative-config "num_speculative_tokens"). Default 1.',
+  },
+  {
+    key: 'acceptanceRate', type: 'number', min: 0, max: 1, exclusiveMin: true, label: 'draft acceptance rate', cli: 'acceptance-rate', cliValue: 'F', budgetKey: 'acceptanceRate',
+    doc: 'Probability that a drafted token is accepted. Default: the published figure for MTP (0.85, DeepSeek-V3 report); none for the others.',
+  },
+  {
     key: 'prefixTokens', type: 'integer', min: 1, max: INPUT_LIMITS.tokens, label: 'shared prefix', cli: 'prefix-tokens', cliValue: 'N', budgetKey: 'prefixTokens',
     doc: 'Prompt tokens that requests share at the start (a system prompt). With the prefix cache on, prefill then computes only the rest. Default: none.',
   },

@@ -1,5 +1,7 @@
 // Shared types of the budget engine. Pure data: no vscode import, no I/O.
 
+import type { SpeculativeFigures } from './speculative';
+
 export type Severity = 'error' | 'warning' | 'information';
 
 /** A finding about a model or deployment, in words a user can act on. */
@@ -49,6 +51,12 @@ export interface BudgetInputs {
   context?: number;
   /** Prompt length for prefill time (default 1024). */
   prompt?: number;
+  /** Speculative decoding drafter: `mtp`, `eagle`, `eagle3`, `ngram`, `draft` (vLLM's `method`, SGLang's algorithm). */
+  speculativeMethod?: string;
+  /** Tokens drafted per step (`num_speculative_tokens`, SGLang's `--speculative-num-steps`). Default 1. */
+  speculativeTokens?: number;
+  /** Probability that a drafted token is accepted (default: a published figure where one exists, cited). */
+  acceptanceRate?: number;
   /** Tokens at the start of prompts that requests share (a system prompt, few-shot examples): the prefix cache's lever. */
   prefixTokens?: number;
   /** Share of requests whose prefix is found in the cache (default 1 when prefixTokens is given). */
@@ -245,6 +253,8 @@ export interface BudgetReport {
     kvBytesPerStep: number;
     flopsPerStep: number;
     bound: BoundRegime;
+    /** With speculative decoding configured and an acceptance rate known: the lifted figures. */
+    speculative?: SpeculativeFigures;
     /** The smallest batch whose step is compute-bound at this context; absent when none is (up to a million). */
     computeBoundFromBatch?: number;
     /**

@@ -164,6 +164,7 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
     if (batch1) rows.push(['Decode, batch 1', `${P.decodeSpeed(batch1.decode)} (${P.bound(batch1.decode.bound)})`]);
     if (full) rows.push([`Decode, ${P.int(full.decode.batch)} full-length requests`, `${P.decodeSpeedTotal(full.decode)} (${P.bound(full.decode.bound)})`]);
     if (c.weightsFit) rows.push([`Compute-bound from, at ${P.int(r.decode.context)} tokens`, P.computeBoundFrom(r)]);
+    if (r.decode.speculative) rows.push([`Speculative decoding, batch ${P.int(r.decode.batch)}`, P.speculative(r.decode.speculative)]);
     if (r.cost) rows.push([`Cost at batch ${P.int(r.decode.batch)}`, P.cost(r.cost)]);
     if (c.weightsFit) rows.push([`First token, ${P.int(r.prefill.promptTokens)}-token prompt`, `~${P.duration(r.prefill.expected.seconds)} expected · floor ${P.duration(r.prefill.seconds)} (${P.bound(r.prefill.bound)})`]);
     const cached = r.prefill.expected.cachedPrefix;

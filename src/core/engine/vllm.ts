@@ -159,6 +159,8 @@ export interface VllmSettings {
   cpuOffloadBytes?: number;
   /** `--enable-lora` with `--max-loras` / `--max-lora-rank`. */
   lora?: { maxLoras: number; maxLoraRank: number };
+  /** Weights a speculative drafter (MTP or EAGLE layer) adds on the last pipeline stage's ranks. */
+  draftWeightBytes?: number;
   topology: RankTopology;
 }
 
@@ -459,7 +461,7 @@ export function rankBaselines(model: ModelDescription, plan: WeightPlan, s: Vllm
       layers,
       layerCount: layers.reduce((n, k) => n + k.count, 0),
       // `--cpu-offload-gb` keeps up to that many bytes of each GPU's weights in CPU memory.
-      weightBytes: Math.max(0, stored - (s.cpuOffloadBytes ?? 0)) + rotary + lora,
+      weightBytes: Math.max(0, stored - (s.cpuOffloadBytes ?? 0)) + rotary + lora + (stage === ranges.length - 1 ? s.draftWeightBytes ?? 0 : 0),
       loraBytes: lora,
       activation: activationPeakBytes(model, layers, stage === ranges.length - 1, s, profile),
       nonTorch: nonTorchBytes(s.tp, ranges.length, stage, profile, s.topology),
