@@ -11,6 +11,7 @@ import { Directive, directivesFor, findDirectives } from './directives';
 import type { Logger } from './log';
 import type { Resolution } from './modelResolver';
 import { configInputs, deploymentInputs, Settings, Workload } from './settings';
+import { ollamaModel } from './ollamaLibrary';
 
 /** Why a deployment is not sized, before (or instead of) the engine: its model or accelerator. */
 export interface NotSized {
@@ -115,18 +116,22 @@ export async function analyzeDocument(doc: DocumentInput, settings: Settings, ho
   // `# inference-budget:` comments (one includes() when there are none).
   const directives = text.includes('inference-budget:') ? directivesFor(text, parsed.deployments, findDirectives(text)) : [];
   parsed.deployments.forEach((spec, k) => { if (directives[k]) applyDirective(spec, directives[k]!); });
+  // Ollama names models by library tags (llama3.1:8b): the Hugging Face model and GGUF type each is built from.
+  const ollama = new Map<DeploymentSpec, ReturnType<typeof ollamaModel>>();
+  for (const spec of parsed.deployments) if (spec.engine === 'ollama' && spec.model) ollama.set(spec, ollamaNamed(spec));
   // Start every model's resolution first: each may wait on the file system, and a manifest names many models.
-  const named = parsed.deployments.filter((spec) => spec.model && lookupWorthy(spec.model.name));
-  const pending = host.resolveAll(named.map((spec) => spec.model!.name));
+  const named = parsed.deployments.filter((spec) => spec.model && lookupWorthy(spec.model.name) && ollama.get(spec)?.known !== false);
+  const reference = (spec: DeploymentSpec): string => { const o = ollama.get(spec); return o?.known ? o.hubId : spec.model!.name; };
+  const pending = host.resolveAll(named.map(reference));
   const resolutions = new Map(named.map((spec, i) => [spec, pending[i]]));
   for (const [k, spec] of parsed.deployments.entries()) {
     const inputs = deploymentInputs(settings, spec.inputs, workloadOf(spec));
     const item: AnalyzedItem = { spec, label: spec.label, inputs, anchor: spec.anchor };
     if (directives[k]) item.directive = directives[k];
     const resolution = resolutions.get(spec);
-    if (resolution) item.resolution = await resolution;
+    if (resolution) item.resolution = withOllamaNote(await resolution, ollama.get(spec));
     // An accelerator the catalog lacks blocks sizing whatever the model; it is said first.
-    item.notSized = acceleratorNotSized(spec, settings) ?? modelNotSized(spec, item.resolution);
+    item.notSized = acceleratorNotSized(spec, settings) ?? modelNotSized(spec, item.resolution, ollama.get(spec));
     if (!item.notSized && item.resolution?.ok) {
       item.files = item.resolution.model.files;
       item.result = safeCompute(item.files, inputs, options, log);
@@ -184,14 +189,44 @@ function lookupWorthy(name: string): boolean {
   return !isTemplate(name) && !isStorageUri(name);
 }
 
+/**
+ * An Ollama model name read as the model it is built from; its GGUF type becomes the deployment's quantization
+ * unless the file sets one (directives name Hugging Face models and are looked up as written).
+ */
+function ollamaNamed(spec: DeploymentSpec): ReturnType<typeof ollamaModel> {
+  const found = ollamaModel(spec.model!.name);
+  if (found?.known && found.quantization && spec.inputs.quantization === undefined) {
+    spec.inputs.quantization = found.quantization;
+    spec.valueRanges.quantization = spec.model!.range;
+  }
+  return found;
+}
+
+/** A resolution of an Ollama name says which model and build it was read as. */
+function withOllamaNote(resolution: Resolution, named: ReturnType<typeof ollamaModel>): Resolution {
+  if (!resolution.ok || !named?.known) return resolution;
+  const note = resolution.model.note ? `${named.note}; ${resolution.model.note}` : named.note;
+  return { ok: true, model: { ...resolution.model, note } };
+}
+
 /** Why an item's model keeps it from being sized, if it does. */
-function modelNotSized(spec: DeploymentSpec, resolution: Resolution | undefined): NotSized | undefined {
+function modelNotSized(spec: DeploymentSpec, resolution: Resolution | undefined, named?: ReturnType<typeof ollamaModel>): NotSized | undefined {
   const model = spec.model;
   if (!model) {
     const why = spec.kind === 'vllm-config'
       ? 'this vLLM config names no model (it is given on the command line: vllm serve MODEL --config FILE)'
-      : 'no model is named here';
+      : spec.engine === 'ollama'
+        ? 'Ollama pulls its models at run time (ollama pull, ollama run, or the first request) and this file names none'
+        : spec.engine === 'llamacpp'
+          ? 'llama-server is given no model here (-m, -hf or LLAMA_ARG_MODEL; without one it loads models on request)'
+          : 'no model is named here';
     return { code: 'model-not-named', reason: `${why}; ${DIRECTIVE_HINT}`, summary: 'no model named', range: spec.anchor };
+  }
+  if (named && !named.known) {
+    return {
+      code: 'model-not-found', range: model.range, summary: `Ollama model ${model.name} not known`,
+      reason: `the Ollama model "${model.name}" is not one whose Hugging Face model is known here; ${DIRECTIVE_HINT}`,
+    };
   }
   if (isTemplate(model.name)) {
     return {
@@ -224,6 +259,12 @@ const FAMILIES_IN_CATALOG = new Set(['amd.com/gpu', 'habana.ai/gaudi', 'google.c
 function acceleratorNotSized(spec: DeploymentSpec, settings: Settings): NotSized | undefined {
   const acc = spec.accelerator;
   if (!acc) return undefined;
+  if (acc.resource === 'cpu') {
+    return {
+      code: 'runs-on-cpu', range: acc.range, summary: 'runs on the CPU',
+      reason: `the deployment runs on ${acc.name}; enable a GPU or say which one with # inference-budget: gpu=NAME`,
+    };
+  }
   const what = `${acc.name} (${acc.resource})`;
   const gpu = spec.inputs.gpu;
   if (gpu !== undefined) {

@@ -27,8 +27,22 @@ export function documentFindings(analysis: DocumentAnalysis): Finding[] {
   return out;
 }
 
-/** The findings of one analysed item. */
+/** The findings of one analysed item; flags the budget does not read come last, in one finding. */
 export function itemFindings(analysis: DocumentAnalysis, item: AnalyzedItem): Omit<Finding, 'item'>[] {
+  const out = sizingFindings(analysis, item);
+  const unread = item.spec?.unread;
+  if (unread && unread.names.length) {
+    const flags = unread.names.every((n) => n.startsWith('-'));
+    out.push({
+      severity: 'information', code: 'flags-not-read', range: unread.range,
+      message: `${flags ? 'Flags' : 'Settings'} not read: ${unread.names.join(', ')} (what ${unread.names.length === 1 ? 'it does' : 'they do'} to memory is not in this estimate)`,
+    });
+  }
+  return out;
+}
+
+/** Why an item is not sized, or what the engine found. */
+function sizingFindings(analysis: DocumentAnalysis, item: AnalyzedItem): Omit<Finding, 'item'>[] {
   const out: Omit<Finding, 'item'>[] = [];
   const modelRange = item.spec?.model?.range ?? item.anchor;
   // One finding says why a deployment is not sized, on the text responsible.

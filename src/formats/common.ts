@@ -5,8 +5,13 @@ import type {
   ValueContext, WorkloadSpec,
 } from './types';
 import { Word, shellCommands, wordOfScalar, wordRange } from './shell';
-import { CANONICAL_FLAG, FLAGS, ParsedArgs, TGI_INPUT_LIMIT_FLAGS, findInvocation, engineOfImage, imageVersion, parseArgs } from './engines';
+import {
+  CANONICAL_FLAG, FLAGS, FlagTarget, LLAMACPP_CACHE_TYPE_V, LLAMACPP_HF_FLAGS, ParsedArgs, TGI_INPUT_LIMIT_FLAGS, UNREAD_ENV, engineSpecOfImage, envTable,
+  findInvocation, imageEntrypoint, isBooleanInput, isNotMemoryFlag, parseArgs,
+} from './engines';
 import { parseCount, parseInput } from './values';
+import { isKnownQuantization } from '../core/quantization';
+import { INPUT_SPECS, checkInput } from '../core/inputs';
 import type { OffsetMap } from './scalar';
 import { keepShapeAlive } from '../core/shapes';
 import { YMap, YNode, YScalar, YSeq, columnOf, innerRange, isScalar, isSeq, resolvePlain, scalarWithMap } from './yaml';
@@ -61,8 +66,28 @@ export class SpecBuilder {
   workload?: WorkloadSpec;
   accelerator?: DeploymentSpec['accelerator'];
   span?: SourceRange;
+  /** Flags and settings that may change memory and are not read (each once, as written). */
+  private readonly unread: string[] = [];
+  private unreadRange?: SourceRange;
 
   constructor(readonly text: string, readonly problems: FormatProblem[]) {}
+
+  /** Records a flag (or engine setting) the budget does not follow; one finding lists them all. */
+  noteUnread(name: string, range: SourceRange): void {
+    if (this.unread.includes(name)) return;
+    this.unread.push(name);
+    this.unreadRange ??= range;
+  }
+
+  /** Records where a value is written without giving it to the engine (a value meaning the engine's default). */
+  place(key: InputKey, valueRange: SourceRange, keyRange: SourceRange | undefined, targets: InPlaceEdit['targets'] | undefined): void {
+    delete (this.inputs as Record<string, unknown>)[key];
+    this.valueRanges[key] = valueRange;
+    if (keyRange) this.keyRanges[key] = keyRange;
+    else delete this.keyRanges[key];
+    if (targets && targets.length) this.edit.inPlace[key] = { targets };
+    else delete this.edit.inPlace[key];
+  }
 
   /**
    * Records a value as written. Invalid values become a problem at `valueRange` and are left
@@ -96,14 +121,24 @@ export class SpecBuilder {
 
   build(kind: DocumentKind, engine: ServingEngine, label: string, anchor: SourceRange): DeploymentSpec {
     for (const k of Object.keys(this.edit.insert) as InputKey[]) if (this.edit.inPlace[k]) delete this.edit.insert[k];
-    if (engine !== 'vllm') {
-      // The budget engine emulates vLLM only: SGLang / TGI settings are mapped to vLLM meaning and sized
-      // like vLLM, so no engine name or version goes into the inputs (`spec.engine` says which server it is).
+    if (engine === 'tgi') {
+      // TGI is not emulated: its settings are mapped to vLLM meaning and sized like vLLM, so no engine name or
+      // version goes into the inputs (`spec.engine` says which server it is). SGLang, llama.cpp and Ollama keep
+      // theirs: the budget sizes them by their own rules.
       delete this.inputs.engine;
       delete this.valueRanges.engine;
       delete this.keyRanges.engine;
       delete this.edit.inPlace.engine;
       delete this.edit.insert.engine;
+    }
+    // Values that come from sums and products (GPUs of a LeaderWorkerSet, `32k` in a count) may still fall outside
+    // what the engine takes: said at the value, and left out, rather than handed to the engine to refuse.
+    for (const [key, value] of Object.entries(this.inputs) as [InputKey, unknown][]) {
+      const spec = INPUT_SPECS.get(key);
+      const verdict = spec ? checkInput(spec, value) : undefined;
+      if (!verdict || verdict.ok) continue;
+      delete (this.inputs as Record<string, unknown>)[key];
+      this.problems.push({ severity: 'error', message: `${spec!.label}: ${verdict.message}.`, range: this.valueRanges[key] ?? anchor });
     }
     const spec: DeploymentSpec = {
       kind, engine, label, inputs: this.inputs, valueRanges: this.valueRanges, keyRanges: this.keyRanges, anchor, edit: this.edit,
@@ -112,6 +147,7 @@ export class SpecBuilder {
     if (this.workload) spec.workload = this.workload;
     if (this.accelerator) spec.accelerator = this.accelerator;
     if (this.span) spec.span = this.span;
+    if (this.unread.length && this.unreadRange) spec.unread = { names: [...this.unread], range: this.unreadRange };
     return spec;
   }
 }
@@ -213,12 +249,61 @@ export function findCommand(text: string, parts: (YNode | null | undefined)[], i
   const inv = findInvocation(words);
   if (inv) return { engine: inv.engine, all: words, args: words.slice(inv.argStart), positionalModel: inv.positionalModel };
   if (opts.imageDefault) {
-    const engine = opts.forceEngine ?? engineOfImage(image);
+    const entry: ReturnType<typeof imageEntrypoint> = opts.forceEngine ? { engine: opts.forceEngine } : imageEntrypoint(image);
+    const engine = entry?.engine;
     // An image whose entrypoint is `vllm`, given `serve MODEL --flags` as its arguments.
     if (engine === 'vllm' && !opts.forceEngine && words[0]?.text === 'serve') return { engine, all: words, args: words.slice(1), positionalModel: true };
+    // llama.cpp's `full` images run tools.sh: `--server` (or `-s`) serves, anything else is another tool.
+    if (entry?.serverArg) {
+      const first = words.findIndex((w) => w.text === '--server' || w.text === '-s');
+      return first >= 0 ? { engine: 'llamacpp', all: words, args: words.slice(first + 1), positionalModel: false } : undefined;
+    }
+    // Ollama's image runs `ollama serve`; its arguments are not flags of the server (`serve`).
+    if (engine === 'ollama') return { engine, all: words, args: [], positionalModel: false };
     if (engine) return { engine, all: words, args: words, positionalModel: engine === 'vllm' && !opts.forceEngine };
   }
+  // An Ollama image serves Ollama whatever script starts it (`ollama serve & ollama pull llama3.1`).
+  if (!opts.forceEngine && imageEntrypoint(image)?.engine === 'ollama') return { engine: 'ollama', all: words, args: [], positionalModel: false };
   return undefined;
+}
+
+/** vLLM's speculative-decoding flags: `--speculative-config JSON` (0.9+), `--speculative-model` and `--num-speculative-tokens` before. */
+const VLLM_SPECULATIVE_FLAGS = new Set(['speculative-config', 'speculative-model', 'num-speculative-tokens']);
+
+/** The drafter a draft model's name implies: EAGLE heads by name, vLLM's `[ngram]`, else a separate draft model. */
+function drafterOfModel(model: string): string {
+  if (/eagle-?3/i.test(model)) return 'eagle3';
+  if (/eagle/i.test(model)) return 'eagle';
+  if (model.trim() === '[ngram]' || /^ngram$/i.test(model.trim())) return 'ngram';
+  return 'draft';
+}
+
+function applySpeculativeFlag(b: SpecBuilder, name: string, value: string, what: string, range: SourceRange, keyRange: SourceRange): void {
+  if (name === 'num-speculative-tokens') { b.set('speculativeTokens', value, what, range, keyRange, undefined); return; }
+  if (name === 'speculative-model') { b.set('speculativeMethod', drafterOfModel(value), what, range, keyRange, undefined); return; }
+  let config: unknown;
+  try {
+    config = JSON.parse(value);
+  } catch {
+    b.problems.push({ severity: 'warning', message: `${what} is not valid JSON; speculative decoding is not read.`, range });
+    return;
+  }
+  applySpeculativeConfig(b, config, what, range, keyRange);
+}
+
+/**
+ * vLLM's speculative config (`{"method": "eagle3", "model": "…", "num_speculative_tokens": 3}`) as the drafter and
+ * the tokens it drafts; a config without a method names its draft model.
+ */
+export function applySpeculativeConfig(b: SpecBuilder, config: unknown, what: string, range: SourceRange, keyRange: SourceRange | undefined): void {
+  if (!config || typeof config !== 'object' || Array.isArray(config)) {
+    b.problems.push({ severity: 'warning', message: `${what} is not an object; speculative decoding is not read.`, range });
+    return;
+  }
+  const o = config as Record<string, unknown>;
+  const method = typeof o.method === 'string' && o.method.trim() ? o.method : typeof o.model === 'string' && o.model.trim() ? drafterOfModel(o.model) : undefined;
+  if (method) b.set('speculativeMethod', method, `${what} method`, range, keyRange, undefined);
+  if (o.num_speculative_tokens !== undefined) b.set('speculativeTokens', o.num_speculative_tokens, `${what} num_speculative_tokens`, range, keyRange, undefined);
 }
 
 export interface AppliedArgs {
@@ -227,44 +312,126 @@ export interface AppliedArgs {
   inputLimit?: { value: number; range: SourceRange };
 }
 
-/** Maps the flags of an invocation onto the builder. */
+/** Maps the flags of an invocation onto the builder. Flags that may change memory and are not read are noted. */
 export function applyArgs(b: SpecBuilder, inv: Invocation): AppliedArgs {
   const text = b.text;
-  const parsed = parseArgs(inv.args);
-  const table = FLAGS[inv.engine];
-  const seen = new Map<InputKey | 'model', SourceRange>();
+  const engine = inv.engine;
+  const parsed = parseArgs(inv.args, engine);
+  const table = FLAGS[engine];
+  const seen = new Map<FlagTarget, SourceRange>();
   let inputLimit: AppliedArgs['inputLimit'];
+  let cacheTypeV: { value: string; range: SourceRange } | undefined;
   for (const f of parsed.flags) {
-    const target = table[f.name];
+    let target: FlagTarget | undefined = table[f.name];
+    // vLLM's switches have a negative form (argparse BooleanOptionalAction): --no-enforce-eager.
+    const negated = !target && engine === 'vllm' && f.name.startsWith('no-') && isBooleanInput(table[f.name.slice(3)]);
+    if (negated) target = table[f.name.slice(3)];
     const flagText = f.word.text.slice(0, f.nameLength);
     const keyR = wordRange(text, f.word, 0, f.nameLength);
     if (!target) {
-      if (inv.engine === 'tgi' && TGI_INPUT_LIMIT_FLAGS.has(f.name) && f.valueWord) {
+      if (engine === 'tgi' && TGI_INPUT_LIMIT_FLAGS.has(f.name) && f.valueWord) {
         const r = parseCount(f.valueWord.text.slice(f.valueOffset), flagText);
         if (r.ok) inputLimit = { value: r.value as number, range: wordRange(text, f.valueWord, f.valueOffset).range };
+        continue;
       }
+      if (engine === 'vllm' && VLLM_SPECULATIVE_FLAGS.has(f.name) && f.valueWord) {
+        applySpeculativeFlag(b, f.name, f.valueWord.text.slice(f.valueOffset), flagText, wordRange(text, f.valueWord, f.valueOffset).range, keyR.range);
+        continue;
+      }
+      if (engine === 'llamacpp' && LLAMACPP_CACHE_TYPE_V.has(f.name) && f.valueWord) {
+        cacheTypeV = { value: f.valueWord.text.slice(f.valueOffset), range: wordRange(text, f.valueWord, f.valueOffset).range };
+        continue;
+      }
+      if (!isNotMemoryFlag(engine, f.name)) b.noteUnread(flagText, keyR.range);
       continue;
     }
-    if (!f.valueWord) {
-      b.problems.push({ severity: 'error', message: `${flagText} needs a value.`, range: keyR.range });
-      continue;
-    }
-    const valueText = f.valueWord.text.slice(f.valueOffset);
-    const vr = wordRange(text, f.valueWord, f.valueOffset);
     const prev = seen.get(target);
     if (prev) {
       b.problems.push({ severity: 'warning', message: `${flagText} is given again later; the last value wins.`, range: prev });
     }
     seen.set(target, keyR.range);
-    if (target === 'model') { b.setModel(valueText, vr.range); continue; }
-    b.set(target, valueText, flagText, vr.range, keyR.range, [{ range: vr.range, context: 'word', exact: vr.exact }]);
+    if (!f.valueWord) {
+      // A switch written alone is on (`--enforce-eager`, `-fa`), or off in its negative form.
+      if (isBooleanInput(target)) { b.set(target, !negated, flagText, keyR.range, keyR.range, undefined); continue; }
+      b.problems.push({ severity: 'error', message: `${flagText} needs a value.`, range: keyR.range });
+      continue;
+    }
+    const valueText = f.valueWord.text.slice(f.valueOffset);
+    const vr = wordRange(text, f.valueWord, f.valueOffset);
+    if (target === 'model') { setModelOf(b, engine, valueText, vr.range, engine === 'llamacpp' && LLAMACPP_HF_FLAGS.has(f.name)); continue; }
+    setValue(b, engine, target, valueText, flagText, vr.range, keyR.range, [{ range: vr.range, context: 'word', exact: vr.exact }]);
   }
-  // `vllm serve MODEL`: the positional model wins over --model.
-  if (inv.positionalModel && inv.args.length && !inv.args[0].text.startsWith('-')) {
-    const w = inv.args[0];
-    b.setModel(w.text, wordRange(text, w).range);
-  }
+  // `vllm serve MODEL`: the positional model (wherever it is among the flags) wins over --model.
+  const positional = inv.positionalModel ? parsed.positionals[0] : undefined;
+  if (positional) b.setModel(positional.text, wordRange(text, positional).range);
+  if (engine === 'llamacpp') checkCacheTypes(b, cacheTypeV);
   return { parsed, inputLimit };
+}
+
+/**
+ * Gives one value to the builder as the engine reads it: llama.cpp's `-c 0` (the model's own context), `-ngl auto`
+ * / `-1` (its default) and `-fa auto` are the engine's defaults, left to it; `-ngl all` puts every layer on the GPU.
+ */
+export function setValue(b: SpecBuilder, engine: ServingEngine, key: InputKey, raw: unknown, what: string, valueRange: SourceRange,
+  keyRange: SourceRange | undefined, targets: InPlaceEdit['targets'] | undefined): void {
+  if (engine === 'llamacpp' || engine === 'ollama') {
+    const t = typeof raw === 'string' ? raw.trim().toLowerCase() : String(raw);
+    const isDefault = (key === 'maxModelLen' && t === '0') || (key === 'gpuLayers' && (t === 'auto' || t === '-1'))
+      || (key === 'flashAttention' && t === 'auto');
+    if (isDefault) { b.place(key, valueRange, keyRange, targets); return; }
+    if (key === 'gpuLayers' && t === 'all') { b.set(key, ALL_LAYERS, what, valueRange, keyRange, targets); return; }
+  }
+  b.set(key, raw, what, valueRange, keyRange, targets);
+}
+
+/** `-ngl all`: more layers than any model has, as `-ngl 999` is usually written. */
+const ALL_LAYERS = 999;
+
+/**
+ * The model a server names. llama.cpp's `-hf user/repo:Q4_K_M` (`hfRepo`) names the repository and the GGUF type
+ * (Q4_K_M when no type is given: llama.cpp picks it); a GGUF file name says its type (`Qwen3-8B-Q4_K_M.gguf`).
+ */
+export function setModelOf(b: SpecBuilder, engine: ServingEngine, name: string, range: SourceRange, hfRepo = false): void {
+  if (engine !== 'llamacpp' && engine !== 'ollama') { b.setModel(name, range); return; }
+  const hub = hfRepo ? /^([\w.-]+\/[\w.-]+)(?::([\w.-]+))?$/.exec(name.trim()) : null;
+  if (hub) {
+    const repo = hub[1];
+    b.setModel(repo, { start: range.start, end: Math.min(range.end, range.start + repo.length) });
+    ggufTypeOf(b, hub[2] ?? 'Q4_K_M', range);
+    return;
+  }
+  b.setModel(name, range);
+  const m = /[-._]((?:UD-)?(?:I?Q\d_[0-9A-Z_]+|F16|BF16|F32|MXFP4(?:_MOE)?))(?:-\d{5}-of-\d{5})?\.gguf$/i.exec(name);
+  if (m) ggufTypeOf(b, m[1], range);
+}
+
+/** Sets the quantization from a GGUF type the budget sizes; says so when it does not know the type. */
+function ggufTypeOf(b: SpecBuilder, written: string, range: SourceRange): void {
+  if (b.inputs.quantization !== undefined) return;
+  const name = written.replace(/^UD-/i, '').toLowerCase();
+  if (['f16', 'bf16', 'f32'].includes(name)) return;     // unquantized: the checkpoint's own size
+  if (isKnownQuantization(name)) {
+    b.inputs.quantization = name;
+    b.valueRanges.quantization = range;
+    return;
+  }
+  b.problems.push({
+    severity: 'information', range,
+    message: `GGUF type ${written} is not one the budget sizes (q4_0, q4_1, q4_k_m, q5_k_m, q6_k, q8_0, iq1_s, mxfp4_moe); its weights are counted at the checkpoint's 16-bit size.`,
+  });
+}
+
+/** llama.cpp keeps K and V in their own types (`-ctk`, `-ctv`, f16 each by default); the budget sizes both with one. */
+function checkCacheTypes(b: SpecBuilder, v: { value: string; range: SourceRange } | undefined): void {
+  const k = b.inputs.kvCacheDtype;
+  const kType = typeof k === 'string' ? k.toLowerCase() : 'f16';
+  const vType = v ? v.value.toLowerCase() : 'f16';
+  if (kType === vType) return;
+  const range = v?.range ?? b.valueRanges.kvCacheDtype!;
+  b.problems.push({
+    severity: 'information', range,
+    message: `K and V caches differ (-ctk ${kType}, -ctv ${vType}${v ? '' : ' by default'}): the budget sizes both as ${kType}; set -ctk and -ctv alike for an exact figure.`,
+  });
 }
 
 function quoteOf(s: YScalar | undefined): string {
@@ -336,29 +503,44 @@ export function flagInsertions(b: SpecBuilder, inv: Invocation, parsed: ParsedAr
   }
   if (!make) return;
   for (const key of Object.keys(CANONICAL_FLAG[inv.engine]) as InputKey[]) {
+    // A switch is added bare, not as `--flag value` (except llama.cpp's, which take on/off).
+    if (isBooleanInput(key) && inv.engine !== 'llamacpp') continue;
     const f = flagName(key);
     if (f) b.offer(key, make(f));
   }
 }
 
-/** Engine version from an image tag (`vllm/vllm-openai:v0.19.0` -> `vllm@0.19.0`). */
-export function applyImage(b: SpecBuilder, engine: ServingEngine, imageNode: YScalar | undefined, imageKey: YScalar | undefined): void {
+/**
+ * Engine and version from an image tag (`vllm/vllm-openai:v0.19.0` -> `vllm@0.19.0`, `:latest` or untagged ->
+ * `vllm@latest`, `lmsysorg/sglang:v0.4.6.post1` -> `sglang@0.4.6`). `imageText` is the image with the file's variables
+ * filled in, when that differs from what is written (then nothing is edited in place).
+ */
+export function applyImage(b: SpecBuilder, engine: ServingEngine, imageNode: YScalar | undefined, imageKey: YScalar | undefined, imageText?: string): void {
   const text = b.text;
-  const pattern = engine === 'vllm' ? /vllm/i : engine === 'sglang' ? /sglang/i : /text-generation-inference|tgi/i;
-  if (imageNode && pattern.test(imageNode.value)) {
-    const v = imageVersion(imageNode.value);
-    if (v) {
-      const inner = innerRange(text, imageNode);
-      const start = inner.start + v.offset;
-      const range = { start, end: start + v.version.length };
-      const exact = text.slice(range.start, range.end) === v.version && imageNode.style !== 'literal' && imageNode.style !== 'folded';
-      b.set('engine', `${engine}@${v.version}`, 'image tag', range, imageKey ? innerRange(text, imageKey) : undefined,
-        [{ range, context: 'word', exact }], { versionOnly: true });
+  const pattern = IMAGE_PATTERN[engine];
+  const image = imageText ?? imageNode?.value;
+  if (imageNode && image !== undefined && pattern.test(image)) {
+    const found = engineSpecOfImage(engine, image);
+    const inner = innerRange(text, imageNode);
+    const keyRange = imageKey ? innerRange(text, imageKey) : undefined;
+    if (found.at && imageText === undefined) {
+      const start = inner.start + found.at.offset;
+      const range = { start, end: start + found.at.length };
+      const exact = found.at.editable && text.slice(range.start, range.end) === image.slice(found.at.offset, found.at.offset + found.at.length)
+        && imageNode.style !== 'literal' && imageNode.style !== 'folded';
+      b.set('engine', found.spec, 'image tag', range, keyRange, exact ? [{ range, context: 'word', exact }] : undefined, exact ? { versionOnly: true } : {});
       return;
     }
+    b.set('engine', found.spec, 'image tag', inner, keyRange, undefined);
+    return;
   }
   b.inputs.engine = engine;
 }
+
+/** Images whose tag is the engine's own release (a custom image with another name says nothing of the version). */
+const IMAGE_PATTERN: Record<ServingEngine, RegExp> = {
+  vllm: /vllm/i, sglang: /sglang/i, tgi: /text-generation-inference|tgi/i, llamacpp: /llama[._-]?cpp|llama-server/i, ollama: /(^|\/)ollama(:|@|$)/i,
+};
 
 /** Kubernetes extended resources of accelerators, with what they are called. NVIDIA's is the default kind. */
 export const ACCELERATOR_RESOURCES: ReadonlyMap<string, string> = new Map([
@@ -375,3 +557,64 @@ export const ACCELERATOR_RESOURCES: ReadonlyMap<string, string> = new Map([
 
 export const GPU_RESOURCE_KEYS = [...ACCELERATOR_RESOURCES.keys()];
 
+// ---------------------------------------------------------------------------
+// Engine environment variables and Ollama's models.
+
+/**
+ * One environment variable as the engine reads it (TGI's launcher variables, llama-server's `LLAMA_ARG_*`, Ollama's
+ * `OLLAMA_*`). Returns whether the variable is the engine's (read or noted as not read).
+ */
+export function applyEnvEntry(b: SpecBuilder, engine: ServingEngine, name: string, raw: unknown, valueRange: SourceRange,
+  keyRange: SourceRange, targets: InPlaceEdit['targets'] | undefined): boolean {
+  const target = envTable(engine)?.[name];
+  if (!target) {
+    if (UNREAD_ENV[engine]?.has(name)) { b.noteUnread(name, keyRange); return true; }
+    return false;
+  }
+  if (target === 'model') setModelOf(b, engine, String(raw), valueRange, name === 'LLAMA_ARG_HF_REPO');
+  else setValue(b, engine, target, raw, name, valueRange, keyRange, targets);
+  return true;
+}
+
+/**
+ * Ollama runs llama.cpp with `-c num_ctx × parallel` and `-np parallel`: OLLAMA_CONTEXT_LENGTH is per request, the
+ * budget's context length is the whole cache. The file keeps the per-request value (edits divide by parallel).
+ */
+export function ollamaContext(b: SpecBuilder): void {
+  const ctx = b.inputs.maxModelLen;
+  const parallel = b.inputs.maxNumSeqs ?? 1;
+  if (typeof ctx !== 'number' || parallel <= 1) return;
+  b.inputs.maxModelLen = ctx * parallel;
+  const ip = b.edit.inPlace.maxModelLen;
+  if (ip) ip.divisor = parallel;
+}
+
+/** Every simple command of a container's command lines, shell scripts in them split as a shell would. */
+export function commandsOf(text: string, parts: (YNode | null | undefined)[], expand?: (w: Word) => Word): Word[][] {
+  const out: Word[][] = [];
+  const script = (s: YScalar): void => { for (const cmd of shellWordsOfScalar(text, s)) out.push(expand ? cmd.map(expand) : cmd); };
+  for (const p of parts) {
+    if (isScalar(p)) script(p);
+    else if (isSeq(p)) {
+      const words = wordsOfSeq(text, p);
+      out.push(expand ? words.map(expand) : words);
+      for (const w of words) if (w.item && /\s/.test(w.text)) script(w.item);
+    }
+  }
+  return out;
+}
+
+/** The model an Ollama container pulls or runs (`ollama pull llama3.1:8b`, `ollama run qwen3`), if its commands say. */
+export function ollamaModelIn(b: SpecBuilder, commands: Word[][]): void {
+  for (const cmd of commands) {
+    for (let i = 0; i + 2 < cmd.length; i++) {
+      if (baseOf(cmd[i].text) !== 'ollama' || !/^(pull|run)$/.test(cmd[i + 1].text)) continue;
+      const name = cmd.slice(i + 2).find((w) => !w.text.startsWith('-'));
+      if (name) { b.setModel(name.text, wordRange(b.text, name).range); return; }
+    }
+  }
+}
+
+function baseOf(s: string): string {
+  return s.slice(s.lastIndexOf('/') + 1);
+}

@@ -1,7 +1,9 @@
-// docker-compose files: `services:` running vLLM, SGLang or TGI.
-import type { DeploymentSpec, FormatProblem } from './types';
-import { SpecBuilder, applyArgs, applyImage, findCommand, flagInsertions, scalarRaw, scalarTarget } from './common';
-import { TGI_ENV } from './engines';
+// docker-compose files: `services:` running vLLM, SGLang, TGI, llama.cpp's llama-server or Ollama.
+import type { DeploymentSpec, FormatProblem, ServingEngine } from './types';
+import {
+  SpecBuilder, applyArgs, applyEnvEntry, applyImage, commandsOf, findCommand, flagInsertions, ollamaContext, ollamaModelIn, scalarRaw, scalarTarget,
+} from './common';
+import { envTable } from './engines';
 import type { Word } from './shell';
 import { VarLookup, expandComposeWord, valueAt } from './variables';
 import { YMap, YNode, get, getMap, getScalar, getSeq, innerRange, isMap, isScalar, isSeq, pairOf } from './yaml';
@@ -28,16 +30,21 @@ export function readCompose(text: string, root: YMap, problems: FormatProblem[],
     const svc = p.value;
     if (!isMap(svc)) continue;
     const imageNode = getScalar(svc, 'image');
+    // `image: ${IMAGE:-ghcr.io/ggml-org/llama.cpp:server-cuda}`: the image Compose runs, with the file's variables.
+    const image = imageNode ? interpolated(text, imageNode.value, innerRange(text, imageNode), lookup) : undefined;
     const entrypoint = get(svc, 'entrypoint');
     const command = get(svc, 'command');
-    const inv = findCommand(text, [entrypoint, command], imageNode?.value, { imageDefault: !entrypoint, expand });
+    const inv = findCommand(text, [entrypoint, command], image ?? imageNode?.value, { imageDefault: !entrypoint, expand });
     if (!inv) continue;
     const b = new SpecBuilder(text, problems);
-    if (imageNode) applyImage(b, inv.engine, imageNode, pairOf(svc, 'image')?.key);
+    if (imageNode) applyImage(b, inv.engine, imageNode, pairOf(svc, 'image')?.key, image);
     else b.inputs.engine = inv.engine;
-    if (inv.engine === 'tgi') tgiEnvironment(b, get(svc, 'environment'), lookup);
+    if (envTable(inv.engine)) engineEnvironment(b, inv.engine, get(svc, 'environment'), lookup);
     const applied = applyArgs(b, inv);
-    flagInsertions(b, inv, applied.parsed, entrypoint ? undefined : { map: svc, key: 'command', quoteValues: true });
+    if (inv.engine === 'ollama') {
+      ollamaModelIn(b, commandsOf(text, [entrypoint, command], expand));
+      ollamaContext(b);
+    } else flagInsertions(b, inv, applied.parsed, entrypoint ? undefined : { map: svc, key: 'command', quoteValues: true });
     gpus(b, svc);
     b.span = { start: p.key.start, end: svc.end };
     out.push(b.build('docker-compose', inv.engine, `service ${p.key.value}`, innerRange(text, p.key)));
@@ -51,17 +58,18 @@ function interpolated(text: string, value: string, range: { start: number; end: 
   return w.text === value ? undefined : w.text;
 }
 
-function tgiEnvironment(b: SpecBuilder, env: YNode | null | undefined, lookup: VarLookup): void {
+/** The engine's settings from a service's `environment` (a map, or `NAME=value` items). */
+function engineEnvironment(b: SpecBuilder, engine: ServingEngine, env: YNode | null | undefined, lookup: VarLookup): void {
   const text = b.text;
+  const table = envTable(engine) ?? {};
   if (isMap(env)) {
     for (const p of env.pairs) {
-      const target = TGI_ENV[p.key.value];
-      if (!target || !isScalar(p.value)) continue;
+      if (!isScalar(p.value)) continue;
       const range = innerRange(text, p.value);
       const filled = interpolated(text, p.value.value, range, lookup);
-      if (target === 'model') b.setModel(filled ?? p.value.value, range);
-      else if (filled !== undefined) b.set(target, filled, p.key.value, range, innerRange(text, p.key), undefined);
-      else b.set(target, scalarRaw(p.value), p.key.value, range, innerRange(text, p.key), [scalarTarget(text, p.value, false)]);
+      const model = table[p.key.value] === 'model';
+      applyEnvEntry(b, engine, p.key.value, filled ?? (model ? p.value.value : scalarRaw(p.value)), range, innerRange(text, p.key),
+        filled !== undefined ? undefined : [scalarTarget(text, p.value, false)]);
     }
   } else if (isSeq(env)) {
     for (const it of env.items) {
@@ -69,17 +77,13 @@ function tgiEnvironment(b: SpecBuilder, env: YNode | null | undefined, lookup: V
       const eq = it.value.indexOf('=');
       if (eq <= 0) continue;
       const name = it.value.slice(0, eq);
-      const target = TGI_ENV[name];
-      if (!target) continue;
       const inner = innerRange(text, it);
       const single = it.value === text.slice(inner.start, inner.end);
       const range = single ? { start: inner.start + eq + 1, end: inner.end } : inner;
       const keyRange = single ? { start: inner.start, end: inner.start + eq } : inner;
       const written = it.value.slice(eq + 1);
       const filled = interpolated(text, written, range, lookup);
-      const value = filled ?? written;
-      if (target === 'model') b.setModel(value, range);
-      else b.set(target, value, name, range, keyRange, filled === undefined ? [{ range, context: 'word', exact: single }] : undefined);
+      applyEnvEntry(b, engine, name, filled ?? written, range, keyRange, filled === undefined ? [{ range, context: 'word', exact: single }] : undefined);
     }
   }
 }

@@ -74,6 +74,8 @@ function insertText(ins: Insertion, key: InputKey, v: string): string | undefine
       }
       if (!ins.key) return undefined;
       return `${ins.eol}${ins.indent}${ins.parentKey}:${ins.eol}${ins.childIndent}${ins.key}: ${valueText(key, v)}`;
+    case 'line':
+      return WORD.test(v) ? `${ins.eol}${ins.prefix}${v}` : undefined;
     case 'env-item': {
       const val = ins.valueQuote === "'" ? `'${v.replace(/'/g, "''")}'` : JSON.stringify(v);
       return `${ins.eol}${ins.indent}- name: ${ins.name}${ins.eol}${ins.indent}${ins.innerIndent}value: ${val}`;

@@ -4,6 +4,8 @@ import type { DeploymentSpec, DocumentKind, FormatProblem, ParsedDocument } from
 import { isBudgetFileName, readBudget } from './budget';
 import { looksLikeCompose, readCompose } from './compose';
 import { looksLikeHelmStack, readHelmStack } from './helm';
+import { looksLikeOllamaChart, readOllamaChart } from './helmOllama';
+import { isModelfileName, readModelfile } from './modelfile';
 import { looksLikeModelConfig, parseModelConfig, readModelConfig } from './hfConfig';
 import {
   ENGINE_HINT, K8S_SKIP_KEYS, ManifestContext, hasConfigMaps, looksLikeManifest, newManifestContext, readConfigMap, readManifest,
@@ -24,6 +26,7 @@ export interface DocumentContext {
 export type { BudgetInputs } from '../core/types';
 export { applyEdit, editForInput } from './edits';
 export { looksLikeModelConfig, parseModelConfig } from './hfConfig';
+export { isModelfileName } from './modelfile';
 
 /** Spellings of vLLM engine arguments (a vLLM config file need not say "vllm"). */
 const VLLM_KEY_HINT = /(tensor|pipeline|data)[-_]parallel[-_]size|max[-_]model[-_]len|gpu[-_]memory[-_]utilization|max[-_]num[-_](seqs|batched[-_]tokens)|kv[-_]cache[-_]dtype|served[-_]model[-_]name|enforce[-_]eager|enable[-_](prefix[-_]caching|chunked[-_]prefill)|swap[-_]space|distributed[-_]executor[-_]backend|cpu[-_]offload[-_]gb|speculative[-_]config|disable[-_]log[-_]requests|max[-_]num[-_]partial[-_]prefills/i;
@@ -48,6 +51,11 @@ function read(fileName: string, text: string, context: DocumentContext): ParsedD
     }
     readBudget(text, docs[0]?.root ?? null, fileName, problems, deployments);
     return { kind: 'budget-file', deployments, problems };
+  }
+
+  if (isModelfileName(fileName)) {
+    readModelfile(text, problems, deployments);
+    return { kind: deployments.length ? 'modelfile' : undefined, deployments, problems };
   }
 
   if (isJsonDocument(fileName, text)) {
@@ -120,6 +128,10 @@ function readYamlDocument(text: string, root: YNode | null, problems: FormatProb
   if (looksLikeHelmStack(root)) {
     readHelmStack(text, root, problems, deployments);
     return 'helm-vllm-stack';
+  }
+  if (looksLikeOllamaChart(root)) {
+    readOllamaChart(text, root, problems, deployments);
+    return 'helm-ollama';
   }
   if (looksLikeCompose(root)) {
     readCompose(text, root, problems, deployments, shared.dotEnv);

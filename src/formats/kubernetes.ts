@@ -1,10 +1,10 @@
 // Kubernetes manifests: workloads, LeaderWorkerSet, KServe InferenceService / ServingRuntime.
-import type { DeploymentSpec, FormatProblem, InputKey, SourceRange } from './types';
+import type { DeploymentSpec, FormatProblem, InputKey, ServingEngine, SourceRange } from './types';
 import {
-  ACCELERATOR_RESOURCES, GPU_RESOURCE_KEYS, Invocation, SpecBuilder, applyArgs, applyImage, eolOf, findCommand, flagInsertions, indentOf,
-  lineEnd, scalarRaw, scalarTarget,
+  ACCELERATOR_RESOURCES, GPU_RESOURCE_KEYS, Invocation, SpecBuilder, applyArgs, applyEnvEntry, applyImage, commandsOf, eolOf, findCommand,
+  flagInsertions, indentOf, lineEnd, ollamaContext, ollamaModelIn, scalarRaw, scalarTarget,
 } from './common';
-import { CANONICAL_FLAG, TGI_ENV, TGI_ENV_NAME, TGI_INPUT_LIMIT_ENV } from './engines';
+import { TGI_ENV_NAME, TGI_INPUT_LIMIT_ENV, envTable } from './engines';
 import { parseCount } from './values';
 import { VarValue, expandKubernetesWord } from './variables';
 import {
@@ -29,13 +29,13 @@ export const GPU_LABELS = [
 /** Keys whose block values no reader needs; the fast parser skips them. */
 export const K8S_SKIP_KEYS: ReadonlySet<string> = new Set([
   'ports', 'volumeMounts', 'volumes', 'livenessProbe', 'readinessProbe', 'startupProbe', 'securityContext', 'annotations',
-  'labels', 'managedFields', 'status', 'lifecycle', 'matchLabels', 'volumeClaimTemplates', 'topologySpreadConstraints',
+  'labels', 'managedFields', 'status', 'matchLabels', 'volumeClaimTemplates', 'topologySpreadConstraints',
   'imagePullSecrets', 'dnsConfig', 'hostAliases', 'readinessGates', 'openAPIV3Schema', 'rules', 'subjects',
   'podAntiAffinity', 'podAffinity', 'tolerations', 'healthcheck', 'logging', 'networks', 'secrets', 'configs',
 ]);
 
 /** Text a document must contain to hold a serving container (cheap pre-filter before parsing). */
-export const ENGINE_HINT = /vllm|sglang|text-generation|huggingface|hf:\/\/|servingEngineSpec/i;
+export const ENGINE_HINT = /vllm|sglang|text-generation|huggingface|hf:\/\/|servingEngineSpec|llama[._-]?cpp|llama-server|ollama/i;
 
 export function looksLikeManifest(root: YNode | null): root is YMap {
   return isMap(root) && !!str(get(root, 'apiVersion')) && !!str(get(root, 'kind'));
@@ -181,10 +181,16 @@ function container(ctx: Ctx, c: YMap, podSpec: YMap, prefix: string, opts: PodOp
   if (image && !kserveModel) applyImage(b, engine, imageNode, pairOf(c, 'image')?.key);
   else b.inputs.engine = engine;
 
-  // TGI reads its settings from the environment too; flags win over env.
+  // TGI, llama-server and Ollama read their settings from the environment too; flags win over env.
   let envLimit: { value: number; range: SourceRange } | undefined;
-  if (engine === 'tgi' && envSeq) envLimit = tgiEnv(b, envSeq);
+  if (envSeq && envTable(engine)) envLimit = engineEnv(b, engine, envSeq);
   const applied = applyArgs(b, inv);
+  if (engine === 'ollama') {
+    // Ollama pulls its models at run time: a command of the container (or its postStart hook) may name one.
+    const hook = get(getMap(c, 'lifecycle', 'postStart', 'exec'), 'command');
+    ollamaModelIn(b, commandsOf(text, [command, args, hook], (w) => expandKubernetesWord(w, lookup)));
+    ollamaContext(b);
+  }
   if (kserveModel && !b.model) {
     const uri = getScalar(c, 'storageUri');
     if (uri) {
@@ -205,15 +211,16 @@ function container(ctx: Ctx, c: YMap, podSpec: YMap, prefix: string, opts: PodOp
     }
   }
 
-  // Flags absent from the command: new flags (or TGI env vars when that is how it is configured).
+  // Flags absent from the command: new flags (or env vars when that is how the engine is configured).
   const fallbackKey = kserveModel || !command ? 'args' : undefined;
-  flagInsertions(b, inv, applied.parsed, fallbackKey ? { map: c, key: fallbackKey, quoteValues: true } : undefined);
-  if (engine === 'tgi' && envSeq && !envSeq.flow && applied.parsed.flags.length === 0) {
+  if (engine !== 'ollama') flagInsertions(b, inv, applied.parsed, fallbackKey ? { map: c, key: fallbackKey, quoteValues: true } : undefined);
+  const envNames = engine === 'tgi' && applied.parsed.flags.length === 0 ? TGI_ENV_NAME : engine === 'ollama' ? OLLAMA_ENV_NAME : undefined;
+  if (envNames && envSeq && !envSeq.flow) {
     const env = envInsertion(text, envSeq);
     if (env) {
-      for (const key of Object.keys(CANONICAL_FLAG.tgi) as InputKey[]) {
-        const name = TGI_ENV_NAME[key];
-        if (name) b.edit.insert[key] = { ...env, name };
+      for (const [key, name] of Object.entries(envNames) as [InputKey, string][]) {
+        if (key === 'maxModelLen' && engine === 'ollama' && (b.inputs.maxNumSeqs ?? 1) > 1) continue;
+        b.edit.insert[key] = { ...env, name };
       }
     }
   }
@@ -231,7 +238,8 @@ function container(ctx: Ctx, c: YMap, podSpec: YMap, prefix: string, opts: PodOp
   return true;
 }
 
-function tgiEnv(b: SpecBuilder, env: import('./yaml').YSeq): { value: number; range: SourceRange } | undefined {
+/** An engine's settings from a container's `env` list; returns TGI's input limit when one is set. */
+function engineEnv(b: SpecBuilder, engine: ServingEngine, env: import('./yaml').YSeq): { value: number; range: SourceRange } | undefined {
   const text = b.text;
   let limit: { value: number; range: SourceRange } | undefined;
   for (const it of env.items) {
@@ -241,18 +249,18 @@ function tgiEnv(b: SpecBuilder, env: import('./yaml').YSeq): { value: number; ra
     if (!nameNode || !valueNode) continue;
     const name = nameNode.value;
     const range = innerRange(text, valueNode);
-    if (TGI_INPUT_LIMIT_ENV.has(name)) {
+    if (engine === 'tgi' && TGI_INPUT_LIMIT_ENV.has(name)) {
       const r = parseCount(scalarRaw(valueNode), name);
       if (r.ok) limit = { value: r.value as number, range };
       continue;
     }
-    const target = TGI_ENV[name];
-    if (!target) continue;
-    if (target === 'model') { b.setModel(valueNode.value, range); continue; }
-    b.set(target, scalarRaw(valueNode), name, range, innerRange(text, nameNode), [scalarTarget(text, valueNode, true)]);
+    applyEnvEntry(b, engine, name, scalarRaw(valueNode), range, innerRange(text, nameNode), [scalarTarget(text, valueNode, true)]);
   }
   return limit;
 }
+
+/** Ollama's variables a quick fix adds, per input (the context only where one request is served at a time). */
+const OLLAMA_ENV_NAME: Partial<Record<InputKey, string>> = { maxModelLen: 'OLLAMA_CONTEXT_LENGTH', kvCacheDtype: 'OLLAMA_KV_CACHE_TYPE' };
 
 function envInsertion(text: string, env: import('./yaml').YSeq): { type: 'env-item'; at: number; indent: string; innerIndent: string; eol: string; name: string; valueQuote: string } | undefined {
   const items = env.items.filter(isMap);

@@ -4,9 +4,9 @@ import type { BudgetInputs } from '../core/types';
 /** Character offsets into the document text (`text.slice(start, end)`). */
 export interface SourceRange { start: number; end: number }
 
-export type DocumentKind = 'hf-config' | 'vllm-config' | 'kubernetes' | 'docker-compose' | 'helm-vllm-stack' | 'budget-file';
+export type DocumentKind = 'hf-config' | 'vllm-config' | 'kubernetes' | 'docker-compose' | 'helm-vllm-stack' | 'helm-ollama' | 'modelfile' | 'budget-file';
 
-export type ServingEngine = 'vllm' | 'sglang' | 'tgi';
+export type ServingEngine = 'vllm' | 'sglang' | 'tgi' | 'llamacpp' | 'ollama';
 
 export type InputKey = keyof BudgetInputs;
 
@@ -40,6 +40,11 @@ export interface DeploymentSpec {
   accelerator?: { resource: string; name: string; range: SourceRange };
   /** The text of the deployment (container, service, model entry): comments inside it apply to it. */
   span?: SourceRange;
+  /**
+   * Flags (and engine environment variables) the deployment sets that the budget does not read and that may change
+   * memory: `--max-cpu-loras`, `OLLAMA_GPU_OVERHEAD`, as written, each once; `range` is the first of them.
+   */
+  unread?: { names: string[]; range: SourceRange };
   /** Opaque data `editForInput` needs. */
   edit: EditContext;
 }
@@ -134,6 +139,12 @@ export type Insertion =
       key?: string;                 // map: key name
       /** list: quote values (Kubernetes args must be strings). */
       quoteValues?: boolean;
+    }
+  | {
+      type: 'line';                 // a new line after `at` (Modelfile `PARAMETER num_ctx 8192`)
+      at: number;
+      eol: string;
+      prefix: string;               // the text before the value
     }
   | {
       type: 'env-item';             // a new `- name: X\n  value: "v"` item in a Kubernetes env list

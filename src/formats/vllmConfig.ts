@@ -1,8 +1,8 @@
 // vLLM config files (`vllm serve --config file.yaml`): engine arguments as top-level keys.
 import type { DeploymentSpec, FormatProblem, InputKey } from './types';
-import { SpecBuilder, eolOf, indentOf, lineEnd, scalarRaw, scalarTarget } from './common';
-import { CANONICAL_FLAG, FLAGS, normalizeFlag } from './engines';
-import { YMap, YNode, get, innerRange, isMap, isScalar } from './yaml';
+import { SpecBuilder, applySpeculativeConfig, eolOf, indentOf, lineEnd, scalarRaw, scalarTarget } from './common';
+import { CANONICAL_FLAG, FLAGS, isNotMemoryFlag, normalizeFlag } from './engines';
+import { YMap, YNode, get, innerRange, isMap, isScalar, toJS } from './yaml';
 
 /** Keys only a vLLM configuration has (any one makes a file a vLLM config). */
 const DISTINCTIVE = new Set([
@@ -37,7 +37,19 @@ export function readVllmConfig(text: string, root: YMap, problems: FormatProblem
     const raw = p.key.value;
     if (raw.includes('_')) under++; else if (raw.includes('-')) hyph++;
     const target = KEYS[normalizeFlag(raw)];
-    if (!target || !p.value || p.value.kind !== 'scalar') continue;
+    if (normalizeFlag(raw) === 'speculative-config' && p.value) {
+      // A YAML mapping, or the JSON text the command line takes.
+      let config: unknown = toJS(p.value);
+      if (typeof config === 'string') { try { config = JSON.parse(config); } catch { /* reported as not an object */ } }
+      applySpeculativeConfig(b, config, raw, isScalar(p.value) ? innerRange(text, p.value) : { start: p.value.start, end: p.value.end }, innerRange(text, p.key));
+      continue;
+    }
+    if (!target) {
+      // Engine arguments the budget does not read, and that may change memory, are listed once.
+      if (!isNotMemoryFlag('vllm', normalizeFlag(raw))) b.noteUnread(raw, innerRange(text, p.key));
+      continue;
+    }
+    if (!p.value || p.value.kind !== 'scalar') continue;
     if (target === 'model') {
       b.setModel(p.value.value, innerRange(text, p.value));
       modelKey = { start: p.key.start, end: p.value.end };

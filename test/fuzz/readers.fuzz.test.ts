@@ -5,6 +5,7 @@
 
 import * as assert from 'assert';
 import { computeBudget } from '../../src/core/budget';
+import { INPUT_SPECS, checkInput } from '../../src/core/inputs';
 import { BudgetInputs } from '../../src/core/types';
 import { editForInput, parseDocument, parseModelConfig } from '../../src/formats';
 import { findDirectives } from '../../src/analysis/directives';
@@ -39,13 +40,15 @@ function checkProblems(problems: FormatProblem[], len: number): void {
   }
 }
 
+/** Every value a reader hands the engine is one the inputs table accepts (its type, bounds and special values). */
 function checkInputs(inputs: BudgetInputs, what: string): void {
   for (const [k, v] of Object.entries(inputs)) {
     if (v === undefined) continue;
-    if (typeof v === 'number') {
-      if (!Number.isFinite(v) || v <= 0) assert.fail(`${what}.inputs.${k} = ${v}`);
-    } else if (typeof v !== 'string') assert.fail(`${what}.inputs.${k} has type ${typeof v}`);
-    else if (v.trim() === '') assert.fail(`${what}.inputs.${k} is an empty string`);
+    const spec = INPUT_SPECS.get(k as InputKey);
+    if (!spec) assert.fail(`${what}.inputs.${k} is not a declared input`);
+    const verdict = checkInput(spec, v);
+    if (!verdict.ok) assert.fail(`${what}.inputs.${k} = ${JSON.stringify(v)}: ${verdict.message}`);
+    if (typeof v === 'string' && v.trim() === '') assert.fail(`${what}.inputs.${k} is an empty string`);
   }
 }
 

@@ -159,13 +159,16 @@ describe('formats: Kubernetes', () => {
       assert.strictEqual(doc.kind, 'kubernetes');
       assert.deepStrictEqual(doc.problems, []);
       assert.strictEqual(d.engine, 'sglang');
+      // SGLang is sized by its own rules: the image's release (v0.4.9.post2 follows 0.4.9's) goes to the engine.
       assert.deepStrictEqual(d.inputs, {
-        tensorParallel: 2, maxModelLen: 32768, gpuMemoryUtilization: 0.85, gpuCount: 2,
+        engine: 'sglang@0.4.9', tensorParallel: 2, maxModelLen: 32768, gpuMemoryUtilization: 0.85, gpuCount: 2,
         gpu: 'nvidia-h200-141gb',
       });
       assert.strictEqual(d.model?.name, 'Qwen/Qwen3-32B');
-      ranges(text, d, { tensorParallel: '2', maxModelLen: '32768', gpuMemoryUtilization: '0.85', gpu: 'nvidia-h200-141gb' },
-        { tensorParallel: '--tp-size', maxModelLen: '--context-length', gpuMemoryUtilization: '--mem-fraction-static', gpu: 'cloud.google.com/gke-accelerator' });
+      ranges(text, d, { tensorParallel: '2', maxModelLen: '32768', gpuMemoryUtilization: '0.85', gpu: 'nvidia-h200-141gb', engine: '0.4.9.post2' },
+        { tensorParallel: '--tp-size', maxModelLen: '--context-length', gpuMemoryUtilization: '--mem-fraction-static', gpu: 'cloud.google.com/gke-accelerator', engine: 'image' });
+      // --host and --port do not change memory: nothing is listed as not read.
+      assert.strictEqual(d.unread, undefined);
     });
 
     it('adds an SGLang flag', () => {
@@ -319,7 +322,8 @@ describe('formats: Kubernetes', () => {
       const text = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: vllm/vllm-openai\n      args: ["m", "--max-model-len", "lots", "--tensor-parallel-size", "-2", "--gpu-memory-utilization", "1.7", "--max-num-seqs", "5000000000", "--dtype", "$(DTYPE)"]\n';
       const doc = parseDocument('p.yaml', text);
       const d = doc.deployments[0];
-      assert.deepStrictEqual(d.inputs, { engine: 'vllm' });
+      // An untagged image runs the newest release.
+      assert.deepStrictEqual(d.inputs, { engine: 'vllm@latest' });
       const got = doc.problems.map((p) => [p.severity, text.slice(p.range.start, p.range.end)]);
       assert.deepStrictEqual(got, [['error', 'lots'], ['error', '-2'], ['error', '1.7'], ['error', '5000000000'], ['information', '$(DTYPE)']]);
       // A quick fix can still overwrite the bad value.
