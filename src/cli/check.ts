@@ -1,5 +1,7 @@
 // `inference-budget check PATH...`: the editor's analysis (src/analysis: the same readers, model resolution and
 // engine) over files, folders and globs, printed as ESLint-style lines or as one JSON object.
+import { ReadRefused, readRegularFile, readRegularFileSync } from '../analysis/boundedRead';
+import { MAX_CONFIG_BYTES } from './modelFiles';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
@@ -169,7 +171,7 @@ export function analyzeFile(file: string, text: string, settings: Settings, reso
   const host: AnalysisHost = {
     resolveAll: (references) => resolver.resolveAll(references, absolute, settings),
     filesBeside: (config) => resolver.filesBeside(absolute, config),
-    readBeside: (name) => fs.promises.readFile(path.join(path.dirname(absolute), name), 'utf8').catch(() => undefined),
+    readBeside: (name) => readRegularFile(path.join(path.dirname(absolute), name), MAX_CONFIG_BYTES).then((b) => b.toString('utf8'), () => undefined),
   };
   return analyzeDocument({ uri: absolute, fileName: absolute, version: 1, text }, settings, host, log);
 }
@@ -225,12 +227,10 @@ export async function checkFiles(files: readonly string[], options: CheckOptions
   for (const file of files) {
     let text: string;
     try {
-      const st = fs.statSync(file);
-      if (st.size > settings.maxFileSizeBytes) throw new Error(`larger than ${settings.maxFileSizeBytes} bytes; not analysed`);
-      text = fs.readFileSync(file, 'utf8');
+      text = readRegularFileSync(file, settings.maxFileSizeBytes).toString('utf8');
     } catch (e) {
       unreadable++;
-      const message = `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+      const message = e instanceof ReadRefused ? e.message : `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
       out.push({ path: file, kind: null, problems: [{ severity: 'error', code: 'io-error', message, line: 1, column: 1, endLine: 1, endColumn: 1 }], deployments: [] });
       continue;
     }

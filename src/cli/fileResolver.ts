@@ -1,6 +1,8 @@
 // The model resolver of the CLI: the lookup order and caching the editor uses (src/analysis/modelResolver.ts)
 // over plain file system paths. The workspace is the folders given (none by default in scripts); there is no
 // hub download: the CLI never uses the network.
+import { readRegularFile } from '../analysis/boundedRead';
+import { MAX_CONFIG_BYTES } from './modelFiles';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -40,7 +42,7 @@ function fileHost(folders: readonly string[], homeDir: string): ResolverHost<str
       return { isDirectory: st.isDirectory(), size: st.size, mtimeMs: st.mtimeMs };
     },
     list: (p) => fs.promises.readdir(p),
-    readText: (p) => fs.promises.readFile(p, 'utf8'),
+    readText: async (p) => (await readRegularFile(p, MAX_CONFIG_BYTES)).toString('utf8'),
     workspaceFolders: () => folders,
     findConfigs: (max) => findConfigFiles(folders, max),
     display: (p) => displayPath(folders, p),

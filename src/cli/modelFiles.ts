@@ -7,6 +7,7 @@ import { ModelFiles } from '../core/types';
 import { ParsedJson, parseConfigText } from '../core/configText';
 import { SIDE_FILES } from '../core/modelResolution';
 import { GgufHeader, ggufModel, ggufSplitOf, readGgufHeader } from '../formats/gguf';
+import { ReadRefused, openRegularFile, readRegularFileSync } from '../analysis/boundedRead';
 
 /** Refuse to read configs larger than this: real ones are a few KB, indexes a few hundred KB. */
 export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
@@ -14,9 +15,13 @@ export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 export type LoadResult = { ok: true; files: ModelFiles; configPath: string } | { ok: false; message: string };
 
 function readJson(file: string, parse: (text: string) => ParsedJson = parseConfigText): { ok: true; value: unknown } | { ok: false; message: string } {
-  const stat = fs.statSync(file);
-  if (stat.size > MAX_CONFIG_BYTES) return { ok: false, message: `${file} is ${stat.size} bytes, larger than the ${MAX_CONFIG_BYTES}-byte limit for a config` };
-  const parsed = parse(fs.readFileSync(file, 'utf8'));
+  let text: string;
+  try {
+    text = readRegularFileSync(file, MAX_CONFIG_BYTES).toString('utf8');
+  } catch (e) {
+    return { ok: false, message: e instanceof ReadRefused ? e.message : `Cannot read ${file}: ${(e as Error).message}` };
+  }
+  const parsed = parse(text);
   return parsed.ok ? parsed : { ok: false, message: `${file} is not valid JSON: ${parsed.message}` };
 }
 
@@ -52,7 +57,7 @@ const GGUF_READ_BYTES = 1 << 20;
 
 /** A GGUF file's header read from disk in bounded chunks: a 100 GB file costs its header's few MB of reads. */
 async function readHeaderOf(file: string): Promise<GgufHeader> {
-  const fh = await fs.promises.open(file, 'r');
+  const fh = await openRegularFile(file);
   try {
     return await readGgufHeader(async (offset, length) => {
       const buf = Buffer.alloc(Math.min(length, GGUF_READ_BYTES));

@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 import * as vscode from 'vscode';
 import type { FileFacts } from '../analysis/modelResolver';
+import { readRegularFile } from '../analysis/boundedRead';
 
 export async function statFile(uri: vscode.Uri): Promise<FileFacts> {
   if (uri.scheme === 'file') {
@@ -14,8 +15,11 @@ export async function statFile(uri: vscode.Uri): Promise<FileFacts> {
   return { isDirectory: (st.type & vscode.FileType.Directory) !== 0, size: st.size, mtimeMs: st.mtime };
 }
 
+/** Model configs and their side files are a few MB at most; a larger file (or a device behind a link) is refused. */
+const MAX_MODEL_FILE_BYTES = 16 * 1024 * 1024;
+
 export async function readFileBytes(uri: vscode.Uri): Promise<Uint8Array> {
-  return uri.scheme === 'file' ? fs.promises.readFile(uri.fsPath) : vscode.workspace.fs.readFile(uri);
+  return uri.scheme === 'file' ? readRegularFile(uri.fsPath, MAX_MODEL_FILE_BYTES) : vscode.workspace.fs.readFile(uri);
 }
 
 /** Names of the entries of a folder. */

@@ -8,6 +8,7 @@ import { directiveInsertion, findDirectives } from '../../../src/analysis/direct
 import { parseDocument } from '../../../src/formats';
 import { checkFiles, DeploymentJson, FileJson } from '../../../src/cli/check';
 import { ROOT, tempTree } from './helpers';
+import { k8sDeployment } from '../formats/helpers';
 
 const CATALOG = (JSON.parse(fs.readFileSync(path.join(ROOT, 'src', 'core', 'hardware-catalog.json'), 'utf8')) as { accelerators: { id: string; name: string }[] }).accelerators;
 const catalogName = (id: string): string => CATALOG.find((a) => a.id === id)!.name;
@@ -15,15 +16,7 @@ const catalogName = (id: string): string => CATALOG.find((a) => a.id === id)!.na
 const NOT_SIZED_CODES = new Set(['model-not-named', 'model-templated', 'model-is-path', 'model-storage-uri', 'model-not-found',
   'accelerator-not-in-catalog', 'accelerator-type-unknown', 'unsupported', 'engine-not-emulated']);
 
-const deployment = (container: string, podExtra = ''): string => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: llm
-spec:
-  template:
-    spec:
-${podExtra}      containers:
-${container}`;
+const deployment = k8sDeployment;
 
 const vllmContainer = (args: string, resources = '', name = 'vllm') => `      - name: ${name}
         image: vllm/vllm-openai:v0.19.0

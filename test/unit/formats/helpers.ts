@@ -22,3 +22,14 @@ export const replaceOnce = (text: string, from: string, to: string): string => {
   assert.ok(i >= 0 && text.indexOf(from, i + 1) < 0, `"${from}" must occur once`);
   return text.slice(0, i) + to + text.slice(i + from.length);
 };
+
+/** A Kubernetes Deployment around container items (indented as list items under `containers:`), with pod-spec lines before them. */
+export const k8sDeployment = (container: string, podExtra = ''): string => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: llm
+spec:
+  template:
+    spec:
+${podExtra}      containers:
+${container}`;

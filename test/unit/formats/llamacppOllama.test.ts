@@ -2,7 +2,7 @@
 // Modelfiles: their flags (common/arg.cpp), environment (LLAMA_ARG_*, OLLAMA_*) and parameters, as each reads them.
 import * as assert from 'assert';
 import { DeploymentSpec, editForInput, parseDocument } from '../../../src/formats';
-import { apply, replaceOnce, slice } from './helpers';
+import { apply, k8sDeployment, replaceOnce, slice } from './helpers';
 
 function one(name: string, text: string, dotEnv?: Map<string, string>): DeploymentSpec {
   const doc = parseDocument(name, text, dotEnv ? { dotEnv } : {});
@@ -10,15 +10,7 @@ function one(name: string, text: string, dotEnv?: Map<string, string>): Deployme
   return doc.deployments[0];
 }
 
-const deployment = (container: string): string => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: llm
-spec:
-  template:
-    spec:
-      containers:
-${container}`;
+const deployment = k8sDeployment;
 
 describe('formats: llama.cpp (llama-server)', () => {
   it('reads llama-server flags from a server image; -hf names the repository and its GGUF type', () => {

@@ -3,7 +3,7 @@
 // than NVIDIA GPUs and the GPU type from node affinity and chart node selectors.
 import * as assert from 'assert';
 import { DeploymentSpec, parseDocument } from '../../../src/formats';
-import { slice } from './helpers';
+import { k8sDeployment, slice } from './helpers';
 
 function one(name: string, text: string, dotEnv?: Map<string, string>): DeploymentSpec {
   const doc = parseDocument(name, text, dotEnv ? { dotEnv } : {});
@@ -11,15 +11,7 @@ function one(name: string, text: string, dotEnv?: Map<string, string>): Deployme
   return doc.deployments[0];
 }
 
-const deployment = (container: string, extra = ''): string => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: llm
-spec:
-  template:
-    spec:
-${extra}      containers:
-${container}`;
+const deployment = k8sDeployment;
 
 describe('formats: forms of real deployment files', () => {
   describe('Kubernetes $(VAR) in command and args', () => {
