@@ -44,6 +44,23 @@ function parseNumberOption(flag: string, raw: string): number {
   return n;
 }
 
+/**
+ * `--tp -1` as `--tp=-1`: Node's parser takes a value that starts with a dash for an option ("argument is
+ * ambiguous"); joined, the value reaches the input checks, which say what is wrong with it.
+ */
+function withNegativeValues(argv: readonly string[], options: Record<string, { type: 'string' | 'boolean' }>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = argv[i + 1];
+    if (a.startsWith('--') && !a.includes('=') && options[a.slice(2)]?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** Parses argv into a file and engine inputs; throws UsageError with a one-line message. */
 export function parseCliArgs(argv: string[]): { file?: string; inputs: BudgetInputs; json: boolean; help: boolean } {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
@@ -52,7 +69,7 @@ export function parseCliArgs(argv: string[]): { file?: string; inputs: BudgetInp
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: withNegativeValues(argv, options), allowPositionals: true, options, strict: true });
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0]);
   }
@@ -76,9 +93,14 @@ export function parseCliArgs(argv: string[]): { file?: string; inputs: BudgetInp
   return { file: parsed.positionals[0], inputs: inputs as BudgetInputs, json: values.json === true, help: values.help === true };
 }
 
+/** Control characters from names in configs (escape sequences, bells) shown as `\u001b`, never sent to the terminal. */
+function visibleControls(text: string): string {
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Errors are one line, whatever a file name or a parser message contains. */
 function oneLine(errLine: (s: string) => void): (s: string) => void {
-  return (s) => errLine(s.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(/\s{2,}/g, ' ').trim());
+  return (s) => errLine(visibleControls(s.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(/\s{2,}/g, ' ').trim()));
 }
 
 /** Sizes loaded model files and prints the report; returns the exit code. */
@@ -90,7 +112,7 @@ function report(files: ModelFiles, inputs: BudgetInputs, json: boolean, out: (s:
     err(`inference-budget: ${result.unsupported}`);
     return invalid ? 2 : 3;
   }
-  out(json ? JSON.stringify(resultJson(result), null, 2) : formatReport(result.report));
+  out(json ? JSON.stringify(resultJson(result), null, 2) : visibleControls(formatReport(result.report)));
   return result.report.capacity.fits ? 0 : 1;
 }
 

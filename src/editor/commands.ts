@@ -1,4 +1,4 @@
-// Commands: Open Roofline Panel, Compare GPUs, Select GPU. The panel itself lives in the panel host
+// Commands: Open Roofline Panel, Compare GPUs, Select GPU, Size GGUF File. The panel itself lives in the panel host
 // (src/editor/rooflinePanel.ts), which registers itself with `setPanelHost`; these commands find the
 // deployment (from CodeLens/hover arguments or the cursor) and hand it over.
 import * as vscode from 'vscode';
@@ -6,6 +6,7 @@ import type { Accelerator, BudgetInputs, BudgetReport, ModelFiles } from '../cor
 import { AnalyzedItem, Analyzer, contains } from './analysis';
 import { guarded, Logger } from './log';
 import { selectGpu } from './statusBar';
+import { sizeGgufFile } from './gguf';
 
 /** What the panel needs to show one deployment. */
 export interface PanelTarget {
@@ -57,6 +58,7 @@ export function registerCommands(context: vscode.ExtensionContext, analyzer: Ana
     vscode.commands.registerCommand('inferenceBudget.openRoofline', open('roofline')),
     vscode.commands.registerCommand('inferenceBudget.compareGpus', open('compare')),
     vscode.commands.registerCommand('inferenceBudget.selectGpu', (query?: unknown) => selectGpu(analyzer, log, query)),
+    vscode.commands.registerCommand('inferenceBudget.sizeGgufFile', (uri?: unknown) => sizeGgufFile(analyzer, log, uri)),
   );
 }
 

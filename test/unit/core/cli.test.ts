@@ -1,4 +1,6 @@
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { parseCliArgs, runCli } from '../../../src/cli/main';
 import { CONFIGS } from './helpers';
@@ -65,6 +67,26 @@ describe('inference-budget CLI', () => {
       assert.ok(Math.abs(ceiling / (3.35e12 / bytesPerToken) - 1) < 0.02, `ceiling ${ceiling}`);
       assert.ok(low <= expected && expected <= high && expected < ceiling && expected > 0.4 * ceiling, r.out);
       assert.match(r.out, /Prefill .*~[\d.]+ m?s expected · floor [\d.]+ m?s/);
+    }
+  });
+  it('says what is wrong with a negative value instead of "argument is ambiguous"', () => {
+    const r = run([llama, '--tp', '-1']);
+    assert.strictEqual(r.code, 2);
+    assert.match(r.err, /tensorParallel must be a positive integer \(got -1\)/);
+    assert.doesNotMatch(r.err, /ambiguous/);
+  });
+
+  it('never sends control characters from a config to the terminal', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-ctl-'));
+    try {
+      const config = JSON.parse(fs.readFileSync(path.join(llama, 'config.json'), 'utf8'));
+      fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, _name_or_path: 'evil\u001b[2J\u0007name' }));
+      const r = run([dir, '--max-model-len', '8192']);
+      assert.strictEqual(r.code, 0, r.err);
+      assert.ok(!/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/.test(r.out), JSON.stringify(r.out.slice(0, 200)));
+      assert.match(r.out, /evil\\u001b\[2J\\u0007name/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

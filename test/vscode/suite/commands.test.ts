@@ -1,7 +1,10 @@
 // Activation, commands, the default-GPU setting and custom GPUs.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { activate, closeAll, codeLenses, open, resetSettings, setSetting, sleep } from './helpers';
+import * as path from 'path';
+import type { BudgetReport } from '../../../src/core/types';
+import { GGML, GgufMeta, tensor, writeGguf } from '../../unit/cli/ggufWriter';
+import { activate, closeAll, codeLenses, open, resetSettings, setSetting, sleep, workspaceRoot } from './helpers';
 
 const LLAMA = 'models/Meta-Llama-3.1-8B/config.json';
 
@@ -14,9 +17,40 @@ describe('commands and settings', function () {
 
   it('registers its commands', async () => {
     const all = await vscode.commands.getCommands(true);
-    for (const c of ['inferenceBudget.openRoofline', 'inferenceBudget.compareGpus', 'inferenceBudget.selectGpu']) {
+    for (const c of ['inferenceBudget.openRoofline', 'inferenceBudget.compareGpus', 'inferenceBudget.selectGpu', 'inferenceBudget.sizeGgufFile']) {
       assert.ok(all.includes(c), c);
     }
+  });
+
+  it('Size GGUF File sizes a GGUF file from its header with llama.cpp\'s rules and shows the report', async () => {
+    // A one-layer Llama in Q4_K (144 bytes per 256 values) with F32 norms, written here.
+    const meta: Array<[string, GgufMeta]> = [
+      ['general.architecture', 'llama'], ['general.name', 'tiny-gguf'], ['general.file_type', 15], ['llama.block_count', 1],
+      ['llama.embedding_length', 256], ['llama.attention.head_count', 4], ['llama.attention.head_count_kv', 2],
+      ['llama.attention.key_length', 64], ['llama.feed_forward_length', 512], ['llama.context_length', 2048],
+      ['tokenizer.ggml.tokens', { strings: Array.from({ length: 512 }, (_, i) => `t${i}`) }],
+    ];
+    const onGpu = [
+      tensor('output_norm.weight', [256], GGML.F32), tensor('output.weight', [256, 512], GGML.Q4_K),
+      tensor('blk.0.attn_norm.weight', [256], GGML.F32), tensor('blk.0.attn_q.weight', [256, 256], GGML.Q4_K),
+      tensor('blk.0.attn_k.weight', [256, 128], GGML.Q4_K), tensor('blk.0.attn_v.weight', [256, 128], GGML.Q4_K),
+      tensor('blk.0.attn_output.weight', [256, 256], GGML.Q4_K), tensor('blk.0.ffn_norm.weight', [256], GGML.F32),
+      tensor('blk.0.ffn_gate.weight', [256, 512], GGML.Q4_K), tensor('blk.0.ffn_up.weight', [256, 512], GGML.Q4_K),
+      tensor('blk.0.ffn_down.weight', [512, 256], GGML.Q4_K),
+    ];
+    const file = path.join(workspaceRoot(), 'models', 'tiny-gguf-Q4_K_M.gguf');
+    writeGguf(file, meta, [tensor('token_embd.weight', [256, 512], GGML.Q4_K), ...onGpu]);
+    const r = await vscode.commands.executeCommand<BudgetReport | undefined>('inferenceBudget.sizeGgufFile', vscode.Uri.file(file));
+    assert.ok(r, 'a report');
+    assert.strictEqual(r.model.name, 'tiny-gguf');
+    assert.strictEqual(r.settings.engine, 'llamacpp');
+    // llama.cpp keeps the input embedding on the host: the GPU holds every other tensor, byte for byte.
+    assert.strictEqual(r.perGpu.weightBytes, onGpu.reduce((t, x) => t + x.bytes, 0));
+    // f16 K and V of 2 × 64 per token for the whole 2,048-token context.
+    assert.strictEqual(r.perGpu.kvCacheBytes, 2 * 2 * 64 * 2 * 2048);
+    const shown = vscode.workspace.textDocuments.find((d) => d.isUntitled && d.getText().includes('tiny-gguf'));
+    assert.ok(shown, 'the report is shown in an editor');
+    assert.match(shown.getText(), /llama\.cpp/);
   });
 
   it('the manifest activates on JSON/YAML and budget files only (no "*"), and declares trust and virtual workspace support', () => {
