@@ -24,7 +24,25 @@ export function documentFindings(analysis: DocumentAnalysis): Finding[] {
   analysis.items.forEach((item, index) => {
     for (const f of itemFindings(analysis, item)) out.push({ ...f, item: index });
   });
-  return out;
+  return capFindings(out);
+}
+
+/** Findings one document shows at most; a generated file can have 100,000 problems, which no one reads. */
+export const MAX_FINDINGS_PER_DOCUMENT = 1000;
+
+const SEVERITY_RANK: Record<string, number> = { error: 3, warning: 2, information: 1, hint: 0 };
+
+/** The first findings, and one more on the first left out that says how many were left out and the worst of them. */
+function capFindings(all: Finding[]): Finding[] {
+  if (all.length <= MAX_FINDINGS_PER_DOCUMENT) return all;
+  const kept = all.slice(0, MAX_FINDINGS_PER_DOCUMENT - 1);
+  const rest = all.slice(MAX_FINDINGS_PER_DOCUMENT - 1);
+  const worst = rest.reduce((w, f) => (SEVERITY_RANK[f.severity] > SEVERITY_RANK[w.severity] ? f : w), rest[0]);
+  kept.push({
+    severity: worst.severity, code: 'too-many-findings', range: rest[0].range,
+    message: `${rest.length.toLocaleString('en-US')} more findings in this document are not shown (the first ${(MAX_FINDINGS_PER_DOCUMENT - 1).toLocaleString('en-US')} are); the worst of them: ${worst.message}`,
+  });
+  return kept;
 }
 
 /** The findings of one analysed item; flags the budget does not read come last, in one finding. */
@@ -35,7 +53,7 @@ export function itemFindings(analysis: DocumentAnalysis, item: AnalyzedItem): Om
     const flags = unread.names.every((n) => n.startsWith('-'));
     out.push({
       severity: 'information', code: 'flags-not-read', range: unread.range,
-      message: `${flags ? 'Flags' : 'Settings'} not read: ${unread.names.join(', ')} (what ${unread.names.length === 1 ? 'it does' : 'they do'} to memory is not in this estimate)`,
+      message: `${flags ? 'Flags' : 'Settings'} not read: ${unread.names.join(', ')}${unread.more ? ` and ${unread.more} more` : ''} (what ${unread.names.length + (unread.more ?? 0) === 1 ? 'it does' : 'they do'} to memory is not in this estimate)`,
     });
   }
   return out;

@@ -127,7 +127,7 @@ function walk(dir: string, cwd: string): string[] {
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) { if (!SKIPPED_FOLDERS.has(e.name)) out.push(...walk(p, cwd)); } else if (e.isFile()) out.push(p);
+    if (e.isDirectory()) { if (!SKIPPED_FOLDERS.has(e.name)) for (const f of walk(p, cwd)) out.push(f); } else if (e.isFile()) out.push(p);
   }
   return out;
 }

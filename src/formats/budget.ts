@@ -18,6 +18,23 @@ const ENGINE_KEYS: Record<string, InputKey> = {
 };
 const HARDWARE_KEYS: Record<string, InputKey> = { gpu: 'gpu', count: 'gpuCount', pricePerGpuHour: 'pricePerGpuHour' };
 
+const pairIndexes = new WeakMap<YNode, Map<string, YPair>>();
+
+/**
+ * `pairOf` with a map's own keys indexed once: a file with 40,000 unknown keys gets 40,000 schema errors, each
+ * located in constant time instead of a scan of the map (merge keys still go through `pairOf`).
+ */
+function indexedPairOf(m: YNode | null, key: string): YPair | undefined {
+  if (!isMap(m)) return undefined;
+  let index = pairIndexes.get(m);
+  if (!index) {
+    index = new Map();
+    for (const p of m.pairs) if (!index.has(p.key.value)) index.set(p.key.value, p);
+    pairIndexes.set(m, index);
+  }
+  return index.get(key) ?? (index.has('<<') ? pairOf(m, key) : undefined);
+}
+
 /** The node at a JSON pointer (`/engine/maxModelLen`) and the pair holding it. */
 function nodeAt(root: YNode | null, pointer: string): { node: YNode | null; pair?: YPair } {
   let node: YNode | null = root;
@@ -25,7 +42,7 @@ function nodeAt(root: YNode | null, pointer: string): { node: YNode | null; pair
   if (pointer === '') return { node };
   for (const raw of pointer.split('/').slice(1)) {
     const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (isMap(node)) { pair = pairOf(node, seg); node = pair?.value ?? null; if (!pair) break; }
+    if (isMap(node)) { pair = indexedPairOf(node, seg); node = pair?.value ?? null; if (!pair) break; }
     else if (node && node.kind === 'seq') { node = node.items[Number(seg)] ?? null; pair = undefined; }
     else break;
   }
@@ -43,7 +60,7 @@ function schemaProblem(text: string, root: YNode | null, e: ErrorObject, whole: 
   let message = `${where} ${e.message ?? 'is not valid'}.`;
   if (e.keyword === 'additionalProperties') {
     const prop = String((e.params as { additionalProperty?: string }).additionalProperty);
-    const p = isMap(node) ? pairOf(node, prop) : undefined;
+    const p = isMap(node) ? indexedPairOf(node, prop) : undefined;
     if (p) range = innerRange(text, p.key);
     message = `Unknown property "${prop}"${e.instancePath ? ` in ${where}` : ''}.`;
   } else if (e.keyword === 'required') {
@@ -73,7 +90,7 @@ export function readBudget(text: string, root: YNode | null, fileName: string, p
   }
   // One problem per range: the schema's words win over the value checks below.
   const taken = new Set(schemaProblems.map((p) => `${p.range.start}:${p.range.end}`));
-  problems.push(...schemaProblems);
+  for (const p of schemaProblems) problems.push(p);
   if (!isMap(root)) return;
 
   const local: FormatProblem[] = [];

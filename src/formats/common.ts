@@ -57,6 +57,9 @@ export function scalarTarget(text: string, s: YScalar, mustBeString: boolean): I
 // ---------------------------------------------------------------------------
 // DeploymentSpec builder.
 
+/** Names of unread flags a finding lists; more are counted. */
+const MAX_UNREAD_LISTED = 40;
+
 export class SpecBuilder {
   readonly inputs: BudgetInputs = {};
   readonly valueRanges: Partial<Record<InputKey, SourceRange>> = {};
@@ -68,14 +71,19 @@ export class SpecBuilder {
   span?: SourceRange;
   /** Flags and settings that may change memory and are not read (each once, as written). */
   private readonly unread: string[] = [];
+  private readonly unreadSeen = new Set<string>();
+  private unreadMore = 0;
   private unreadRange?: SourceRange;
 
   constructor(readonly text: string, readonly problems: FormatProblem[]) {}
 
   /** Records a flag (or engine setting) the budget does not follow; one finding lists them all. */
   noteUnread(name: string, range: SourceRange): void {
-    if (this.unread.includes(name)) return;
-    this.unread.push(name);
+    if (this.unreadSeen.has(name)) return;
+    this.unreadSeen.add(name);
+    // A finding lists a few dozen names; the rest are counted (a generated file can carry 100,000 flags).
+    if (this.unread.length < MAX_UNREAD_LISTED) this.unread.push(name);
+    else this.unreadMore++;
     this.unreadRange ??= range;
   }
 
@@ -147,7 +155,7 @@ export class SpecBuilder {
     if (this.workload) spec.workload = this.workload;
     if (this.accelerator) spec.accelerator = this.accelerator;
     if (this.span) spec.span = this.span;
-    if (this.unread.length && this.unreadRange) spec.unread = { names: [...this.unread], range: this.unreadRange };
+    if (this.unread.length && this.unreadRange) spec.unread = { names: [...this.unread], range: this.unreadRange, ...(this.unreadMore ? { more: this.unreadMore } : {}) };
     return spec;
   }
 }
@@ -212,7 +220,7 @@ export function findCommand(text: string, parts: (YNode | null | undefined)[], i
   const words: Word[] = [];
   for (let p = 0; p < parts.length; p++) {
     const part = parts[p];
-    if (isSeq(part)) words.push(...seqWords(part));
+    if (isSeq(part)) for (const w of seqWords(part)) words.push(w);
     else if (isScalar(part)) {
       const cmds = shellWords(part);
       for (let c = 0; c < cmds.length; c++) {
@@ -223,7 +231,7 @@ export function findCommand(text: string, parts: (YNode | null | undefined)[], i
         const cmd = c === cmds.length - 1 && words.length === 0 && p + 1 < parts.length ? [...cmds[c], ...wordsOf(p + 1)] : cmds[c];
         return { engine: inv.engine, all: cmd, args: cmd.slice(inv.argStart), positionalModel: inv.positionalModel };
       }
-      for (const cmd of cmds) words.push(...cmd);
+      for (const cmd of cmds) for (const w of cmd) words.push(w);
     }
   }
   const fromScript = (s: YScalar): Invocation | undefined => {

@@ -279,7 +279,7 @@ export function ggufModel(header: GgufHeader): { config: Record<string, unknown>
   if (!arch) throw new GgufError('the file names no general.architecture');
   const get = (key: string): GgufValue | undefined => m.get(`${arch}.${key}`);
   const perLayerMax = (v: GgufValue | undefined): number | undefined =>
-    Array.isArray(v) ? Math.max(...v.map((x) => (typeof x === 'number' ? x : 0))) : num(v);
+    Array.isArray(v) ? v.reduce<number>((most, x) => Math.max(most, typeof x === 'number' ? x : 0), -Infinity) : num(v);
   const heads = perLayerMax(get('attention.head_count'));
   const vocabValue = m.get('tokenizer.ggml.tokens');
   const vocab = num(get('vocab_size')) ?? (vocabValue && typeof vocabValue === 'object' && 'count' in vocabValue ? vocabValue.count : Array.isArray(vocabValue) ? vocabValue.length : undefined);

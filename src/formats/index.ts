@@ -44,7 +44,7 @@ function read(fileName: string, text: string, context: DocumentContext): ParsedD
 
   if (isBudgetFileName(fileName)) {
     const y = parseYaml(text);
-    problems.push(...y.problems);
+    for (const p of y.problems) problems.push(p);
     const docs = y.docs.filter((d) => d.root !== null);
     if (docs.length > 1) {
       problems.push({ severity: 'warning', message: 'Only the first document of a budget file is read.', range: { start: docs[1].start, end: docs[1].start + 3 } });
@@ -104,7 +104,7 @@ function read(fileName: string, text: string, context: DocumentContext): ParsedD
   // Helm chart templates are Go templates, not YAML: their syntax errors are not the user's mistakes.
   // (includes() first: a 2 MB manifest is scanned by memchr, not by the regex engine)
   const template = text.includes('{{') && /\{\{[-\s]/.test(text);
-  if (!template) problems.push(...y.problems);
+  if (!template) for (const p of y.problems) problems.push(p);
   problems.sort((a, b) => a.range.start - b.range.start);
   if (!kind && !template && y.problems.some((p) => p.severity === 'error')) {
     // Broken YAML: still say what the file is when its shape is clear, so its problems show.

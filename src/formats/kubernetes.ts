@@ -341,7 +341,7 @@ function gpuSelector(b: SpecBuilder, podSpec: YMap): void {
   const na = getMap(podSpec, 'affinity', 'nodeAffinity');
   const terms: YNode[] = [];
   const req = getSeq(na, 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms');
-  if (req) terms.push(...req.items.filter((x): x is YMap => isMap(x)));
+  if (req) for (const x of req.items) if (isMap(x)) terms.push(x);
   const pref = getSeq(na, 'preferredDuringSchedulingIgnoredDuringExecution');
   if (pref) for (const it of pref.items) { const p = getMap(it, 'preference'); if (p) terms.push(p); }
   const found = selectorFromTerms(text, terms);

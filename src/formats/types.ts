@@ -44,7 +44,8 @@ export interface DeploymentSpec {
    * Flags (and engine environment variables) the deployment sets that the budget does not read and that may change
    * memory: `--max-cpu-loras`, `OLLAMA_GPU_OVERHEAD`, as written, each once; `range` is the first of them.
    */
-  unread?: { names: string[]; range: SourceRange };
+  /** Flags or settings not read (the first 40; `more` counts the rest). */
+  unread?: { names: string[]; range: SourceRange; more?: number };
   /** Opaque data `editForInput` needs. */
   edit: EditContext;
 }

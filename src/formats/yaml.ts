@@ -665,13 +665,45 @@ const STYLE: Record<string, ScalarStyle> = {
   PLAIN: 'plain', QUOTE_DOUBLE: 'double', QUOTE_SINGLE: 'single', BLOCK_LITERAL: 'literal', BLOCK_FOLDED: 'folded',
 };
 
+/**
+ * The node an alias names: the last anchor of that name before it, as YAML defines it. The library's
+ * `Alias.resolve` walks the whole document for every alias (time quadratic in the aliases); here the anchors are
+ * indexed once per document and each alias is a binary search.
+ */
+const anchorIndexes = new WeakMap<YAML.Document, Map<string, Array<{ pos: number; node: unknown }>>>();
+
+function resolveAlias(alias: YAML.Alias, doc: YAML.Document): unknown {
+  let index = anchorIndexes.get(doc);
+  if (!index) {
+    const built = new Map<string, Array<{ pos: number; node: unknown }>>();
+    YAML.visit(doc, {
+      Node(_key, node) {
+        const anchor = (node as { anchor?: string }).anchor;
+        const pos = node.range?.[0];
+        if (anchor && pos !== undefined) {
+          const list = built.get(anchor);
+          if (list) list.push({ pos, node }); else built.set(anchor, [{ pos, node }]);
+        }
+      },
+    });
+    for (const list of built.values()) list.sort((a, b) => a.pos - b.pos);
+    anchorIndexes.set(doc, built);
+    index = built;
+  }
+  const list = index.get(alias.source);
+  const at = alias.range?.[0];
+  if (!list || at === undefined) return undefined;
+  let lo = 0, hi = list.length; // the first anchor at or after the alias
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].pos < at) lo = mid + 1; else hi = mid;
+  }
+  return lo > 0 ? list[lo - 1].node : undefined;
+}
+
 function fromLib(n: unknown, doc: YAML.Document, text: string, base: number, depth: number, budget: { left: number }): YNode | null {
   if (!n || depth > 64 || --budget.left < 0) return null;
-  if (YAML.isAlias(n)) {
-    let target: unknown;
-    try { target = n.resolve(doc); } catch { target = undefined; }
-    return fromLib(target, doc, text, base, depth + 1, budget);
-  }
+  if (YAML.isAlias(n)) return fromLib(resolveAlias(n, doc), doc, text, base, depth + 1, budget);
   if (YAML.isScalar(n)) {
     const r = n.range;
     if (!r) return null;

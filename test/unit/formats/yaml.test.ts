@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as YAML from 'yaml';
 import { YNode, parseYaml, scalarWithMap } from '../../../src/formats/yaml';
 import { shellCommands, wordRange } from '../../../src/formats/shell';
 import { offsetAt } from '../../../src/formats/scalar';
@@ -75,6 +76,17 @@ describe('formats: YAML layer', () => {
       const r = parseYaml(t);
       assert.ok(r.docs.every((d) => d.fromLib), t);
     }
+  });
+
+  it('resolves an alias to the last anchor of its name before it, as the library does', () => {
+    const text = 'a: &x 1\nb: *x\nc: &x [2]\nd: *x\ne: &y {k: *x}\nf: *y\n';
+    const root = parseYaml(text).docs[0].root;
+    assert.ok(root && root.kind === 'map');
+    const lib = YAML.parse(text) as Record<string, unknown>;
+    const plain = (n: YNode | null): unknown => !n ? null : n.kind === 'scalar' ? (n.libValue ?? n.value)
+      : n.kind === 'seq' ? n.items.map(plain) : Object.fromEntries(n.pairs.map((p) => [p.key.value, plain(p.value)]));
+    assert.deepStrictEqual(plain(root), lib);
+    assert.deepStrictEqual(lib, { a: 1, b: 1, c: [2], d: [2], e: { k: [2] }, f: { k: [2] } });
   });
 
   it('finds duplicate keys in small and large maps, block and flow (the library then reports them)', () => {
