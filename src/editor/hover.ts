@@ -100,7 +100,7 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
     } else if (mha) {
       lines.push('The KV cache of this attention does not shrink with fewer KV heads here (full multi-head attention, or a latent/MLA cache).');
     }
-    lines.push(`On ${P.hardware(r)} (${P.parallelism(r)}): ${P.bytesExact(r.perGpu.kvBytesPerToken)} per token per GPU.`);
+    lines.push(`On ${P.md(P.hardware(r))} (${P.parallelism(r)}): ${P.bytesExact(r.perGpu.kvBytesPerToken)} per token per GPU.`);
     return lines.join('\n\n');
   }
 
@@ -128,7 +128,7 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
     const c = r.capacity;
     const lines = [
       `**One request of ${P.int(c.maxModelLen)} tokens** needs ${P.bytesExact(c.kvBytesPerRequest)} of KV cache per GPU (${r.settings.kvCacheDtype}).`,
-      `On ${P.hardware(r)} (${P.parallelism(r)}, gpu_memory_utilization ${r.settings.gpuMemoryUtilization}): KV cache ${P.bytes(r.perGpu.kvCacheBytes)} per GPU = ${P.int(c.kvCacheTokens)} tokens.`,
+      `On ${P.md(P.hardware(r))} (${P.parallelism(r)}, gpu_memory_utilization ${r.settings.gpuMemoryUtilization}): KV cache ${P.bytes(r.perGpu.kvCacheBytes)} per GPU = ${P.int(c.kvCacheTokens)} tokens.`,
     ];
     if (!c.weightsFit) lines.push(`$(error) The weights alone do not fit (${P.bytes(r.perGpu.weightBytes)} per GPU).`);
     else if (c.fits) lines.push(`$(pass) Fits: ${P.concurrency(c.maxConcurrency)} concurrent full-length requests.`);
@@ -138,8 +138,8 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
 
   private weightsHover(r: BudgetReport): string {
     return [
-      `**Weights**: ${P.bytesExact(r.model.weightBytes)} (${r.model.weightDtype}) for ${P.params(r.model.parametersTotal)} parameters (${P.int(r.model.parametersTotal)}).`,
-      `Per GPU on ${P.hardware(r)} (${P.parallelism(r)}): ${P.bytes(r.perGpu.weightBytes)}.`,
+      `**Weights**: ${P.bytesExact(r.model.weightBytes)} (${P.md(r.model.weightDtype)}) for ${P.params(r.model.parametersTotal)} parameters (${P.int(r.model.parametersTotal)}).`,
+      `Per GPU on ${P.md(P.hardware(r))} (${P.parallelism(r)}): ${P.bytes(r.perGpu.weightBytes)}.`,
     ].join('\n\n');
   }
 
@@ -155,7 +155,7 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
       : undefined;
     const rows: [string, string][] = [
       ['Parameters', `${P.params(m.parametersTotal)} total (${P.int(m.parametersTotal)}), ${P.params(m.parametersActive)} active per token (${P.int(m.parametersActive)}, embeddings excluded)`],
-      ['Weights', `${P.bytes(m.weightBytes)} ${m.weightDtype} · ${P.bytes(r.perGpu.weightBytes)} per GPU`],
+      ['Weights', `${P.bytes(m.weightBytes)} ${P.md(m.weightDtype)} · ${P.bytes(r.perGpu.weightBytes)} per GPU`],
       ['KV cache per token', `${P.bytesExact(m.kvBytesPerToken)} (${r.settings.kvCacheDtype})`],
       ['KV cache per GPU', `${P.bytes(r.perGpu.kvCacheBytes)} = ${P.int(c.kvCacheTokens)} tokens`],
       ['Largest context that fits', `${P.int(c.estimatedMaxModelLen)} tokens`],
@@ -234,7 +234,7 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
       case 'tensorParallel':
       case 'pipelineParallel':
         return [
-          `**${P.parallelism(r)}** on ${P.hardware(r)}: weights ${P.bytes(g.weightBytes)} per GPU (of ${P.bytes(r.model.weightBytes)}).`,
+          `**${P.parallelism(r)}** on ${P.md(P.hardware(r))}: weights ${P.bytes(g.weightBytes)} per GPU (of ${P.bytes(r.model.weightBytes)}).`,
           `KV cache per token per GPU: ${P.bytesExact(g.kvBytesPerToken)}; KV cache ${P.bytes(g.kvCacheBytes)} per GPU = ${P.int(c.kvCacheTokens)} tokens.`,
           `Decode at batch ${P.int(r.decode.batch)}, per request: ${P.decodeSpeed(r.decode)} (${P.bound(r.decode.bound)}).`,
         ].join('\n\n');

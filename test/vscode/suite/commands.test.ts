@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import * as path from 'path';
 import type { BudgetReport } from '../../../src/core/types';
 import { GGML, GgufMeta, tensor, writeGguf } from '../../unit/cli/ggufWriter';
-import { activate, closeAll, codeLenses, open, resetSettings, setSetting, sleep, workspaceRoot } from './helpers';
+import { activate, closeAll, codeLenses, hoverText, open, positionOf, resetSettings, setSetting, sleep, workspaceRoot } from './helpers';
 
 const LLAMA = 'models/Meta-Llama-3.1-8B/config.json';
 
@@ -96,6 +96,24 @@ describe('commands and settings', function () {
     const doc = await open(LLAMA);
     const lenses = await codeLenses(doc, /Lab Card 48GB/);
     assert.strictEqual(lenses.length, 1);
+    await resetSettings(['customGpus', 'defaultGpu']);
+    await codeLenses(doc, /H100/);
+  });
+
+  it('a custom GPU name with Markdown in it is shown as text in every hover: no command link, no remote image', async () => {
+    const evil = 'Evil [click](command:inferenceBudget.selectGpu?%5B%22h100%22%5D) ![x](https://example.invalid/b.png)';
+    await setSetting('customGpus', [{
+      id: 'evil-card', name: evil, vendor: 'nvidia', memoryBytes: 48e9, memoryBandwidthBytesPerSecond: 1e12,
+      flopsPerSecond: { bf16: 2e14 }, interconnect: { kind: 'pcie', bandwidthBytesPerSecond: 64e9 }, aliases: ['evilcard'], source: 'test',
+    }]);
+    await setSetting('defaultGpu', 'evilcard');
+    const doc = await open(LLAMA);
+    for (const key of ['"max_position_embeddings"', '"num_key_value_heads"', '"torch_dtype"', 'LlamaForCausalLM']) {
+      const text = await hoverText(doc, positionOf(doc, key, 3), /Evil/);
+      // Our own links are [..](command:inferenceBudget.openRoofline?…) and compareGpus; the name's must be escaped.
+      assert.doesNotMatch(text, /(^|[^\\])\]\(command:inferenceBudget\.selectGpu/, `${key}: ${text}`);
+      assert.doesNotMatch(text, /(^|[^\\])!\[/, `${key}: ${text}`);
+    }
     await resetSettings(['customGpus', 'defaultGpu']);
     await codeLenses(doc, /H100/);
   });
