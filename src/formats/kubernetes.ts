@@ -142,7 +142,7 @@ function walk(ctx: Ctx, doc: YMap, depth: number): void {
 
 interface PodOptions {
   /** LeaderWorkerSet: GPUs of the other pods of the group. */
-  extraGpus?: { perPod: number; pods: number };
+  extraGpus?: { perPod: number; pods: number; sizeRange?: SourceRange };
   labelSuffix?: string;
   /** Where the CodeLens goes when the container has no name (KServe `model:`). */
   anchorKey?: YScalar;
@@ -297,6 +297,9 @@ function gpuCount(b: SpecBuilder, c: YMap, opts: PodOptions): void {
     const range = innerRange(text, v);
     if (key !== 'nvidia.com/gpu') b.accelerator = { resource: key, name: ACCELERATOR_RESOURCES.get(key)!, range: innerRange(text, primary.key) };
     if (opts.extraGpus) {
+      // A group of `size` pods is one deployment across that many nodes (vLLM then has no custom all-reduce).
+      const sizeRange = opts.extraGpus.sizeRange ?? range;
+      b.set('nodes', opts.extraGpus.pods + 1, 'leaderWorkerTemplate.size', sizeRange, undefined, undefined);
       const r = parseCount(scalarRaw(v), key);
       if (r.ok) {
         const total = (r.value as number) + opts.extraGpus.perPod * opts.extraGpus.pods;
@@ -408,7 +411,7 @@ function lws(ctx: Ctx, spec: YMap | undefined, prefix: string): void {
   const leaderSpec = leader ?? worker;
   if (!leaderSpec) return;
   const workerGpus = gpusOfPod(worker);
-  const extra = size > 1 ? { perPod: workerGpus, pods: size - 1 } : undefined;
+  const extra = size > 1 ? { perPod: workerGpus, pods: size - 1, sizeRange: sizeNode ? innerRange(ctx.text, sizeNode) : undefined } : undefined;
   // One deployment of `size` pods: the leader's command is the server; workers join it (ray, or the same
   // server with a node rank), so their flags are not a deployment of their own.
   pod(ctx, leaderSpec, prefix, { extraGpus: extra, labelSuffix: leader ? ' (leader)' : undefined });

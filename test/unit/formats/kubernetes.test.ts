@@ -275,7 +275,9 @@ describe('formats: Kubernetes', () => {
       assert.deepStrictEqual(doc.problems, []);
       assert.strictEqual(doc.deployments.length, 1, 'workers run ray, not a server');
       assert.strictEqual(d.label, 'LeaderWorkerSet/vllm · container vllm-leader (leader)');
-      assert.deepStrictEqual(d.inputs, { engine: 'vllm@0.19.0', tensorParallel: 8, pipelineParallel: 2, gpuCount: 16 });
+      // size 2: the leader and one worker pod, 8 GPUs each, on two nodes.
+      assert.deepStrictEqual(d.inputs, { engine: 'vllm@0.19.0', tensorParallel: 8, pipelineParallel: 2, gpuCount: 16, nodes: 2 });
+      assert.strictEqual(slice(text, d.valueRanges.nodes), '2');
       assert.strictEqual(d.model?.name, 'meta-llama/Meta-Llama-3.1-405B-Instruct');
       ranges(text, d, { tensorParallel: '8', pipelineParallel: '2', gpuCount: '8' },
         { tensorParallel: '--tensor-parallel-size', pipelineParallel: '--pipeline_parallel_size', gpuCount: 'nvidia.com/gpu' });
