@@ -327,6 +327,12 @@ function gpuData(model: PanelModel, shapesModel: ModelDescription | undefined, c
     const top = at(fitting);
     if (typeof top !== 'string') points.push(panelPoint(top.roofline.decode, 'decode', `decode, max concurrency (${formatInt(fitting)})`));
   }
+  // The batching lever on the roofline: from this batch on, decode sits under the compute roof.
+  const knee = main.decode.computeBoundFromBatch;
+  if (knee !== undefined && knee <= LIMITS.maxBatch && knee !== controls.batch && knee !== fitting) {
+    const turn = at(knee);
+    if (typeof turn !== 'string') points.push(panelPoint(turn.roofline.decode, 'decode', `decode turns compute-bound (batch ${formatInt(knee)})`));
+  }
   points.push(...operatorPoints(shapesModel, main, model.inputs));
 
   const throughput: ThroughputRow[] = [];

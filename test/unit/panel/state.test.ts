@@ -129,6 +129,20 @@ describe('panel state: Llama-3.1-8B on one H100 SXM', () => {
     }
   });
 
+  it('marks on the roofline the batch from which decode is compute-bound: at the ridge point or past it', () => {
+    // At 128 tokens a Llama-3.1-8B sequence reads 16 MiB of KV for ~15 GFLOP: batching crosses the H100's ridge.
+    const short = build(model(LLAMA), controls({ context: 128 })).state.perGpu[0];
+    const knee = short.points.find((x) => /^decode turns compute-bound \(batch [\d,]+\)$/.test(x.label));
+    assert.ok(knee, JSON.stringify(short.points.map((x) => x.label)));
+    assert.equal(knee.bound, 'compute');
+    assert.ok(knee.arithmeticIntensity >= H100.bf16 / H100.bw, `${knee.arithmeticIntensity} FLOP/byte at or past the ridge`);
+    const batch = Number(/batch ([\d,]+)/.exec(knee.label)![1].replace(/,/g, ''));
+    const before = report(LLAMA, inputsFor({}, controls({ context: 128 }), 'h100-sxm', batch - 1));
+    assert.equal(before.roofline.decode.bound, 'memory', 'one request fewer is still memory-bound');
+    // At 8,192 tokens (1 GiB of KV per sequence) no batch gets there, and no such point is drawn.
+    assert.ok(!g.points.some((x) => x.label.startsWith('decode turns compute-bound')));
+  });
+
   it('prefill sits at the prompt length', () => {
     const r = report(LLAMA, { ...inputs, batch: 32 });
     const p = point(state, 0, 'prefill, 1,024 tokens');
