@@ -1,18 +1,8 @@
 // Human-readable report for the terminal.
 
-import { engineDisplayName } from '../core/engine/engine';
+import { engineLabel } from '../core/engine/engine';
 import { BudgetReport } from '../core/types';
-import { bytes as formatBytes, formatFlops, formatInt, formatParams, formatRate, seconds as formatSeconds } from '../core/units';
-
-/** Three significant figures, no currency symbol (the price was given in the user's own). */
-function formatCost(x: number): string {
-  return x >= 100 ? formatInt(Math.round(x)) : String(Number(x.toPrecision(3)));
-}
-
-function engineLabel(engine: string, version: string): string {
-  const name = engineDisplayName(engine);
-  return version ? `${name} ${version}` : name;
-}
+import { fixed, bytes as formatBytes, formatFlops, formatInt, formatParams, formatRate, seconds as formatSeconds } from '../core/units';
 
 export function formatReport(r: BudgetReport): string {
   const m = r.model;
@@ -41,7 +31,7 @@ export function formatReport(r: BudgetReport): string {
   if (cached) lines.push(`          with ${formatInt(cached.tokens)} prefix tokens cached: ~${formatSeconds(cached.secondsOnHit)} on a hit, ~${formatSeconds(cached.meanSeconds)} on average at ${(cached.hitRate * 100).toFixed(0)} % hits`);
   if (r.cost) {
     const k = r.cost;
-    lines.push(`Cost      ${formatCost(k.perMillionOutputTokens)} per million output tokens at batch ${formatInt(d.batch)} · ${formatCost(k.atFullConcurrency.perMillionOutputTokens)} at full concurrency (${formatInt(k.atFullConcurrency.batch)} requests) · ${formatInt(k.gpus)} GPU${k.gpus === 1 ? '' : 's'} at ${k.pricePerGpuHour} per GPU-hour`);
+    lines.push(`Cost      ${fixed(k.perMillionOutputTokens)} per million output tokens at batch ${formatInt(d.batch)} · ${fixed(k.atFullConcurrency.perMillionOutputTokens)} at full concurrency (${formatInt(k.atFullConcurrency.batch)} requests) · ${formatInt(k.gpus)} GPU${k.gpus === 1 ? '' : 's'} at ${k.pricePerGpuHour} per GPU-hour`);
   }
   const rf = r.roofline;
   lines.push(`Roofline  ridge ${rf.ridgePointFlopsPerByte.toFixed(0)} FLOP/byte (${rf.computeDtype}) · decode ${rf.decode.arithmeticIntensity.toFixed(1)} FLOP/byte · prefill ${rf.prefill.arithmeticIntensity.toFixed(0)} FLOP/byte`);

@@ -12,7 +12,7 @@ import { kvDtypeBytes, kvHeadsPerRank, modelKvBytesPerToken, modelStateBytesPerS
 import { GiB, VllmProfile, VllmResult, VllmSettings, cudaGraphEstimateApplied, formatGiB, rankBaselines } from './engine/vllm';
 import { NEWEST_SGLANG_VERSION, SglangProfile, emulateSglang } from './engine/sglang';
 import { LLAMA_CACHE_TYPES, LlamaCppSettings, emulateLlamaCpp, llamaWeights } from './engine/llamacpp';
-import { resolveEngine } from './engine/engine';
+import { engineDisplayName, resolveEngine } from './engine/engine';
 
 export { resolveEngine };
 import { computeBoundDecodeBatch, decodeStep, peakFlopsFor, prefillStep, prefillStepWithCachedPrefix, rooflinePoint } from './throughput';
@@ -295,7 +295,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   const computeBoundFrom = computeBoundDecodeBatch(decodeInputs, context, INPUT_LIMITS.batch);
   let speculative: SpeculativeFigures | undefined;
   if (speculation?.ok && engineName !== 'vllm') {
-    diagnostics.push(speculativeNote(speculation.method, `modelled for vLLM only; ${engineName === 'sglang' ? 'SGLang' : 'llama.cpp'}'s drafter is not sized`));
+    diagnostics.push(speculativeNote(speculation.method, `modelled for vLLM only; ${engineDisplayName(engineName)}'s drafter is not sized`));
   } else if (speculation?.ok && !speculation.acceptance) {
     diagnostics.push(speculativeNote(speculation.method, 'no published acceptance rate for this drafter (it depends on the workload): give acceptanceRate to see its speed; its weights are counted'));
   } else if (speculation?.ok && speculation.acceptance) {
@@ -366,7 +366,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       subject: fromModel ? 'model' : 'maxModelLen',
       suggestedValue: vllm.estimatedMaxModelLen > 0 ? vllm.estimatedMaxModelLen : undefined,
       // A one-line summary first (what the Problems panel shows), then vLLM's own startup error.
-      message: `${fromModel ? `The model's own context (max_model_len ${formatInt(maxModelLen)})` : `max_model_len ${formatInt(maxModelLen)}`} needs ${formatGiB(binding.neededBytes)} GiB of KV per request; ${formatGiB(Math.max(0, binding.availableKvBytes))} GiB is available on ${acc.name}; the largest that fits is ${formatInt(vllm.estimatedMaxModelLen)}. ${engineName === 'sglang' ? 'SGLang' : 'vLLM'}: ${vllm.errorMessage}`,
+      message: `${fromModel ? `The model's own context (max_model_len ${formatInt(maxModelLen)})` : `max_model_len ${formatInt(maxModelLen)}`} needs ${formatGiB(binding.neededBytes)} GiB of KV per request; ${formatGiB(Math.max(0, binding.availableKvBytes))} GiB is available on ${acc.name}; the largest that fits is ${formatInt(vllm.estimatedMaxModelLen)}. ${engineDisplayName(engineName)}: ${vllm.errorMessage}`,
     });
     if (kvCacheDtype !== 'fp8') {
       diagnostics.push({ severity: 'information', code: 'fp8-kv-would-help', subject: 'kvCacheDtype', suggestedValue: 'fp8', message: 'An fp8 KV cache halves KV bytes per token' });

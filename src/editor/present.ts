@@ -1,7 +1,7 @@
 // Words and numbers for hovers and CodeLens, from the engine's report fields only (formatting, no arithmetic
 // beyond unit conversion for display).
 import type { BudgetReport } from '../core/types';
-import { engineDisplayName } from '../core/engine/engine';
+import { engineDisplayName, engineLabel } from '../core/engine/engine';
 import { bytes, fixed, formatInt, si } from '../core/units';
 
 export { bytes };
@@ -43,8 +43,7 @@ export const engineName = engineDisplayName;
 
 /** "vLLM 0.19.0". */
 export function engine(r: BudgetReport): string {
-  const name = engineName(r.settings.engine);
-  return r.settings.engineVersion ? `${name} ${r.settings.engineVersion}` : name;
+  return engineLabel(r.settings.engine, r.settings.engineVersion);
 }
 
 /**

@@ -46,6 +46,12 @@ export function engineDisplayName(name: string): string {
   return ENGINE_DISPLAY_NAMES[name.toLowerCase()] ?? name;
 }
 
+/** "vLLM 0.19.0", "llama.cpp" (no version): the engine as reports name it. */
+export function engineLabel(engine: string, version: string | undefined): string {
+  const name = engineDisplayName(engine);
+  return version ? `${name} ${version}` : name;
+}
+
 const ENGINE_DISPLAY_NAMES: Record<string, string> = { vllm: 'vLLM', sglang: 'SGLang', llamacpp: 'llama.cpp', ollama: 'Ollama' };
 
 /** Moving tags that mean "the newest release". */

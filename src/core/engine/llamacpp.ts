@@ -185,10 +185,10 @@ export function emulateLlamaCpp(model: ModelDescription, plan: WeightPlan, acc: 
     numBlocks: ctx, numGroups: 1, blocksPerRequest: unified ? ctx : ctx / slots, neededBytes: p.kvGpu + p.kvCpu,
   };
   const errorMessage = fits ? undefined
-    : `llama.cpp needs ${(used / MiB).toFixed(2)} MiB on ${acc.name} (weights ${(p.weightsGpu / MiB).toFixed(2)}, KV ${(p.kvGpu / MiB).toFixed(2)}, compute ${(p.computeGpu / MiB).toFixed(2)}) but ${(free / MiB).toFixed(0)} MiB is free: CUDA out of memory at load or on the first prompt`;
+    : `needs ${(used / MiB).toFixed(2)} MiB on ${acc.name} (weights ${(p.weightsGpu / MiB).toFixed(2)}, KV ${(p.kvGpu / MiB).toFixed(2)}, compute ${(p.computeGpu / MiB).toFixed(2)}) but ${(free / MiB).toFixed(0)} MiB is free: CUDA out of memory at load or on the first prompt`;
   return {
     ranks: [rank], reported: rank, binding: rank, numBlocks: ctx, kvCacheTokens: ctx,
-    maxConcurrency: unified ? slots : slots, fits, weightsFit: p.weightsGpu <= free, estimatedMaxModelLen: ctx, errorMessage,
+    maxConcurrency: slots, fits, weightsFit: p.weightsGpu <= free, estimatedMaxModelLen: ctx, errorMessage,
     resolved: { contextLength: ctx, parallel: slots, gpuLayers: Math.min(ngl, nLayer + 1), unified, computeBufferBytes: p.computeGpu, fitNote },
   };
 }
