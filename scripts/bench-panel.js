@@ -26,17 +26,10 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** The manifest's contributions may still live in src/editor/package-contributes.json (not merged yet). */
-function needsMergedManifest() {
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-  return !(pkg.contributes && Array.isArray(pkg.contributes.commands) && pkg.contributes.commands.some((c) => c.command === 'inferenceBudget.openRoofline'));
-}
-
 function runOnce() {
   return new Promise((resolve, reject) => {
     try { fs.rmSync(resultFile, { force: true }); } catch { /* none */ }
     const args = [path.join(root, 'test', 'vscode', 'launcher.js'), '--ui-only', '--grep', 'first render timed'];
-    if (needsMergedManifest()) args.push('--merge-contributes');
     const child = cp.spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });

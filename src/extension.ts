@@ -9,6 +9,7 @@ import { DiagnosticsController } from './editor/diagnostics';
 import { DOCUMENT_SELECTOR, isRelevant } from './editor/documents';
 import { BudgetHoverProvider } from './editor/hover';
 import { createLogger } from './editor/log';
+import { registerSizeTool } from './editor/lmTool';
 import { registerRooflinePanel } from './editor/rooflinePanel';
 import { ModelResolver } from './editor/modelResolver';
 import { SECTION } from './editor/settings';
@@ -35,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerCommands(context, analyzer, log);
   registerNameModel(context, analyzer, log);
   registerRooflinePanel(context, analyzer, log);
+  registerSizeTool(context, analyzer, log);
 
   // Settings and trust change what is computed (the hub download is off in untrusted workspaces).
   context.subscriptions.push(

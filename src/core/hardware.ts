@@ -41,6 +41,17 @@ export function getAccelerator(id: string, extra?: Accelerator[]): Accelerator |
   return listAccelerators(extra).find((a) => a.id === id);
 }
 
+/**
+ * A GPU as people type it with a count in front: `4xH100` → { count: 4, gpu: 'H100' }; `8x A100-80GB`,
+ * `2*L40S`, `2 × H200` likewise; `H100` → { gpu: 'H100' } (no count). The count is a whole number ≥ 1 followed
+ * by x, ×, or *; names that merely start with digits (`4090`) are not split.
+ */
+export function splitGpuCount(text: string): { gpu: string; count?: number } {
+  const m = /^\s*(\d{1,6})\s*[x×*]\s*(\S.*?)\s*$/i.exec(text);
+  if (!m || Number(m[1]) < 1) return { gpu: text.trim() };
+  return { gpu: m[2], count: Number(m[1]) };
+}
+
 // ---------------------------------------------------------------------------------------
 // Name normalisation
 

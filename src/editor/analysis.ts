@@ -58,7 +58,15 @@ export class Analyzer {
     return result;
   }
 
-  private run(document: vscode.TextDocument): Promise<DocumentAnalysis> {
+  /**
+   * Text that is not an open document (the language model tool's model + GPU request), analysed as if it were a
+   * document at `uri`: models are looked up from there, as for a file in that folder. Not cached.
+   */
+  analyzeText(uri: vscode.Uri, text: string, languageId = 'yaml'): Promise<DocumentAnalysis> {
+    return this.run({ uri, languageId, version: 0, getText: () => text });
+  }
+
+  private run(document: Pick<vscode.TextDocument, 'uri' | 'languageId' | 'version' | 'getText'>): Promise<DocumentAnalysis> {
     const settings = this.settings;
     const resolver = this.resolver;
     const host: AnalysisHost = {

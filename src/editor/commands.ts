@@ -1,4 +1,4 @@
-// Commands: Open Roofline Panel, Compare GPUs, Select GPU, Size GGUF File. The panel itself lives in the panel host
+// Commands: Open Roofline Panel, Compare GPUs, Select GPU, Size GGUF File, Open Example Deployment. The panel itself lives in the panel host
 // (src/editor/rooflinePanel.ts), which registers itself with `setPanelHost`; these commands find the
 // deployment (from CodeLens/hover arguments or the cursor) and hand it over.
 import * as vscode from 'vscode';
@@ -59,7 +59,23 @@ export function registerCommands(context: vscode.ExtensionContext, analyzer: Ana
     vscode.commands.registerCommand('inferenceBudget.compareGpus', open('compare')),
     vscode.commands.registerCommand('inferenceBudget.selectGpu', (query?: unknown) => selectGpu(analyzer, log, query)),
     vscode.commands.registerCommand('inferenceBudget.sizeGgufFile', (uri?: unknown) => sizeGgufFile(analyzer, log, uri)),
+    vscode.commands.registerCommand('inferenceBudget.openExample', () => openExample(context.extensionUri, log)),
   );
+}
+
+/** The example the walkthrough starts from, shipped in the VSIX. */
+export const EXAMPLE_DEPLOYMENT_PATH = ['examples', 'walkthrough', 'llama-8b-on-l4.yaml'];
+
+/**
+ * "Open Example Deployment": the example as a new untitled YAML document, so it works with no folder open and
+ * edits (the quick fix) never touch the extension's own copy.
+ */
+async function openExample(extensionUri: vscode.Uri, log: Logger): Promise<vscode.TextEditor | undefined> {
+  return guarded(log, 'open example', undefined, async () => {
+    const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(extensionUri, ...EXAMPLE_DEPLOYMENT_PATH));
+    const document = await vscode.workspace.openTextDocument({ language: 'yaml', content: new TextDecoder().decode(bytes) });
+    return vscode.window.showTextDocument(document);
+  });
 }
 
 /** The deployment named by (uri, index), else the one under the cursor in the active editor, else the first. */

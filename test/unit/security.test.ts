@@ -131,9 +131,6 @@ describe('security: built bundles', function () {
 
 describe('security: manifest', () => {
   const manifests: [string, Record<string, unknown>][] = [['package.json', pkg]];
-  const staged = path.join(root, 'src', 'editor', 'package-contributes.json');
-  // Contributions staged for a merge into package.json are checked the same way.
-  if (fs.existsSync(staged)) manifests.push(['src/editor/package-contributes.json', JSON.parse(fs.readFileSync(staged, 'utf8'))]);
 
   it('declares untrusted and virtual workspace support; the hub download is restricted when untrusted', () => {
     const caps = pkg.capabilities as Record<string, unknown> | undefined;

@@ -2,17 +2,14 @@
 // Runs the extension's tests inside a REAL VS Code (code-server 4.100.3 + Debian chromium via playwright-core),
 // offline. See /work/shared/docs/real-vscode-testing.md.
 //
-//   node test/vscode/launcher.js [--host-only | --ui-only] [--grep <regexp>] [--keep] [--merge-contributes]
-//
-// --merge-contributes: test a manifest = package.json + src/editor/package-contributes.json (activation events,
-//   capabilities, contributes) staged in a temp folder, for before that file is merged into package.json.
+//   node test/vscode/launcher.js [--host-only | --ui-only] [--grep <regexp>] [--keep] [--vsix PATH]
 //
 // Phase 1 ("host"): code-server with extensionDevelopmentPath = repo root runs the mocha suite
 //   out/test/vscode/suite/index.js inside the Node extension host; the suite writes
 //   {passed, failed, failures[], tests[]} to the file named by INFERENCE_BUDGET_TEST_RESULTS.
-// Phase 2 ("ui"): the built extension is installed into a fresh --extensions-dir as
-//   <publisher>.<name>-<version>, and the playwright tests out/test/vscode/ui/*.test.js drive the
-//   workbench; screenshots go to test-results/.
+// Phase 2 ("ui"): the VSIX (`vsce package`, or --vsix PATH / $INFERENCE_BUDGET_VSIX) is installed with
+//   code-server --install-extension into a fresh --extensions-dir, and the playwright tests
+//   out/test/vscode/ui/*.test.js drive the workbench; screenshots go to test-results/.
 // Then the extension host logs of both phases are checked for errors raised by this extension.
 //
 // Exit code: 0 only when every test passed and the host reported. The last line is `N passed, N failed`.
@@ -26,7 +23,7 @@ const os = require('os');
 const path = require('path');
 
 const repoRoot = path.resolve(__dirname, '..', '..');
-let pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 const codeServerEntry = path.join(repoRoot, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const suiteIndex = path.join(repoRoot, 'out', 'test', 'vscode', 'suite', 'index.js');
@@ -45,11 +42,8 @@ const opt = {
   uiOnly: args.includes('--ui-only'),
   keep: args.includes('--keep'),
   grep: args.includes('--grep') ? args[args.indexOf('--grep') + 1] : process.env.INFERENCE_BUDGET_TEST_GREP || '',
-  mergeContributes: args.includes('--merge-contributes'),
 };
 
-/** The folder VS Code loads the extension from: the repo, or a staged copy with a merged manifest. */
-let extensionRoot = repoRoot;
 
 const log = (...a) => console.log('[vscode-tests]', ...a);
 
@@ -177,7 +171,7 @@ function extensionHostErrors(udd) {
   // The host's logs and the extension's own output channel: the extension logs an [error] only for an exception
   // it caught (with its stack), which is a bug too.
   const logs = walk(path.join(udd, 'logs'), (p) => /exthost/i.test(p) && p.endsWith('.log'));
-  const ours = (t) => t.includes(id) || t.includes(path.join(repoRoot, 'dist')) || t.includes(path.join(extensionRoot, 'dist')) || t.includes(`${id}-${pkg.version}`);
+  const ours = (t) => t.includes(id) || t.includes(path.join(repoRoot, 'dist')) || t.includes(`${id}-${pkg.version}`);
   const stamp = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d/;
   const found = [];
   for (const f of logs) {
@@ -219,7 +213,7 @@ async function runHostSuite() {
   log(`host suite: code-server on ${server.base} (pid ${server.child.pid}), workspace ${workspace}`);
   const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
   const payload = [
-    ['extensionDevelopmentPath', remote(extensionRoot)],
+    ['extensionDevelopmentPath', remote(repoRoot)],
     ['extensionTestsPath', remote(suiteIndex)],
   ];
   const url = `${server.base}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
@@ -265,19 +259,35 @@ function dumpExtHostLogs(udd) {
 // ---------------------------------------------------------------------------------------------------
 // Phase 2: UI tests with the extension installed
 
-function installExtension(extensionsDir) {
+/**
+ * The VSIX users install: `vsce package` with no flags (its vscode:prepublish builds dist/), unless --vsix PATH or
+ * INFERENCE_BUDGET_VSIX names one already built (.ci/run builds it once).
+ */
+function packageVsix(dir) {
+  const given = args.includes('--vsix') ? args[args.indexOf('--vsix') + 1] : process.env.INFERENCE_BUDGET_VSIX;
+  if (given) return path.resolve(given);
+  const out = path.join(dir, `${pkg.name}-${pkg.version}.vsix`);
+  log(`packaging ${out} (vsce package)`);
+  cp.execFileSync(process.execPath, [path.join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--out', out], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+  return out;
+}
+
+/** Installs a VSIX into an extensions folder with code-server's own `--install-extension`; returns its folder. */
+function installVsix(vsix, extensionsDir) {
+  fs.mkdirSync(extensionsDir, { recursive: true });
+  const r = cp.spawnSync(process.execPath, [codeServerEntry, '--extensions-dir', extensionsDir, '--install-extension', vsix], {
+    encoding: 'utf8', env: { ...process.env, XDG_CONFIG_HOME: path.join(extensionsDir, '..', 'xdg') }, timeout: 120_000,
+  });
   const folder = path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
-  fs.mkdirSync(folder, { recursive: true });
-  // The same files a VSIX carries (see .vscodeignore): manifest, bundles, schemas, webview assets, docs.
-  for (const entry of ['package.json', 'dist', 'schemas', 'media', 'images', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.nls.json']) {
-    const src = path.join(extensionRoot, entry);
-    if (fs.existsSync(src)) fs.cpSync(src, path.join(folder, entry), { recursive: true, dereference: true });
+  if (r.status !== 0 || !fs.existsSync(path.join(folder, 'package.json'))) {
+    throw new Error(`code-server --install-extension ${vsix} failed (exit ${r.status}):\n${(r.stdout || '') + (r.stderr || '')}`.slice(0, 3000));
   }
+  log(`installed ${path.basename(vsix)} into ${extensionsDir}`);
   return folder;
 }
 
-/** The built extension as installed for the UI tests, copied when the run starts (a rebuild meanwhile does not leak in). */
-let installedCopy;
+/** The extensions folder of the UI tests, with the extension installed when the run starts (a rebuild meanwhile does not leak in). */
+let uiExtensionsDir;
 
 async function runUiTests() {
   const files = walk(uiDir, (p) => p.endsWith('.test.js')).sort();
@@ -288,8 +298,7 @@ async function runUiTests() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-vscode-uiws-'));
   tempDirs.push(root);
   const workspace = makeWorkspace(root);
-  const extensionsDir = path.join(root, 'extensions');
-  fs.cpSync(installedCopy, path.join(extensionsDir, path.basename(installedCopy)), { recursive: true });
+  const extensionsDir = uiExtensionsDir;
   const hfHome = path.join(root, 'hf-home');
   fs.mkdirSync(hfHome, { recursive: true });
   const server = await startServer('ui', {
@@ -345,25 +354,7 @@ function withTimeout(p, ms, what) {
 
 // ---------------------------------------------------------------------------------------------------
 
-function stageMergedManifest() {
-  const extra = JSON.parse(fs.readFileSync(path.join(repoRoot, 'src', 'editor', 'package-contributes.json'), 'utf8'));
-  const merged = { ...pkg };
-  for (const key of ['activationEvents', 'capabilities']) if (extra[key]) merged[key] = extra[key];
-  merged.contributes = { ...(pkg.contributes || {}), ...(extra.contributes || {}) };
-  const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-vscode-stage-'));
-  tempDirs.push(stage);
-  fs.writeFileSync(path.join(stage, 'package.json'), JSON.stringify(merged, null, 2));
-  for (const entry of fs.readdirSync(repoRoot)) {
-    if (entry === 'package.json' || entry === '.git') continue;
-    fs.symlinkSync(path.join(repoRoot, entry), path.join(stage, entry));
-  }
-  pkg = merged;
-  extensionRoot = stage;
-  log(`staged manifest with src/editor/package-contributes.json merged: ${stage}`);
-}
-
 async function main() {
-  if (opt.mergeContributes) stageMergedManifest();
   const missing = [];
   if (!fs.existsSync(codeServerEntry)) missing.push('code-server (node_modules/code-server)');
   if (!fs.existsSync(chromiumPath)) missing.push(`chromium (${chromiumPath})`);
@@ -376,7 +367,9 @@ async function main() {
   if (!opt.hostOnly) {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-vscode-install-'));
     tempDirs.push(d);
-    installedCopy = installExtension(d);
+    uiExtensionsDir = path.join(d, 'extensions');
+    // The UI tests run the packaged VSIX as users install it.
+    installVsix(packageVsix(d), uiExtensionsDir);
   }
   const totals = { passed: 0, failed: 0, failures: [] };
   const add = (r, label) => {
