@@ -29,7 +29,8 @@ async function main() {
   writeValidators();
   const builds = [
     { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-    { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+    // `inference-budget --version` (src/cli/version.ts) prints the version built with, read from nothing at run time.
+    { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, define: { INFERENCE_BUDGET_VERSION: JSON.stringify(require('./package.json').version) } },
     { ...node, entryPoints: ['scripts/accuracy.ts'], outfile: 'dist/scripts/accuracy.js' },
     { ...node, entryPoints: ['scripts/coverage.ts'], outfile: 'dist/scripts/coverage.js' },
   ];

@@ -1,17 +1,25 @@
 // `inference-budget check PATH...`: the editor's analysis (src/analysis: the same readers, model resolution and
-// engine) over files, folders and globs, printed as ESLint-style lines or as one JSON object.
+// engine) over files, folders and globs, printed as ESLint-style lines, one JSON object, SARIF or GitHub
+// annotations; with --diff/--baseline, only what a change made worse (src/cli/regressions.ts).
 import { ReadRefused, readRegularFile, readRegularFileSync } from '../analysis/boundedRead';
 import { MAX_CONFIG_BYTES } from './modelFiles';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { AnalysisHost, analyzeDocument, AnalyzedItem, DocumentAnalysis } from '../analysis/analyze';
-import { documentFindings, Finding, FindingSeverity, notSizedReason } from '../analysis/findings';
-import { LineIndex } from '../analysis/lines';
+import { AnalysisHost, analyzeDocument, DocumentAnalysis } from '../analysis/analyze';
+import type { FindingSeverity } from '../analysis/findings';
 import type { Logger } from '../analysis/log';
 import { defaultSettings, Settings } from '../analysis/settings';
+import { githubAnnotations } from './annotations';
 import { FileModelResolver, FileResolverOptions } from './fileResolver';
-import { resultJson } from './json';
+import { analysedFile, DeploymentJson, DiagnosticJson, FileJson, Span } from '../analysis/checkJson';
+import { DEFAULT_THRESHOLD_PERCENT, findRegressions, RegressionReport } from './regressions';
+import { LocatedResult, locatedResults, sarifLog, SarifTool } from './sarif';
+import { cliVersion } from './version';
+
+export type { DeploymentJson, DiagnosticJson, FileJson } from '../analysis/checkJson';
+export { fileJson } from '../analysis/checkJson';
 
 export const CHECK_USAGE = `Usage: inference-budget check PATH... [options]
 
@@ -19,8 +27,16 @@ Checks deployment files and model configs as the editor does: the same readers, 
 PATH is a file, a folder (searched for .yaml .yml .json, compose files and Modelfiles) or a glob ("deploy/**/*.yaml").
 
 Options:
-  --json                 print one JSON object (files, deployments with their report and diagnostics, summary)
-  --quiet                print errors only
+  --format FORMAT        text (default: ESLint-style lines), json (one object: files, deployments with their report
+                         and diagnostics, summary), sarif (SARIF 2.1.0, for code scanning) or github (workflow
+                         commands that annotate a pull request)
+  --json                 the same as --format json
+  --output FILE          write the report to FILE instead of the standard output
+  --quiet                print errors only (text and github)
+  --diff BASE            report only what changed for the worse since the git revision BASE (a branch, tag or commit)
+  --baseline FILE        report only what changed for the worse since FILE, an earlier check --format json
+  --threshold PCT        with --diff or --baseline: a drop in KV-cache tokens or max concurrency larger than PCT
+                         percent is a regression (default: ${DEFAULT_THRESHOLD_PERCENT})
   --workspace DIR        folder searched for models' config.json files (repeatable; default: the current folder)
   --no-workspace         search no workspace (models come from paths, the Hugging Face cache and the bundled catalog)
   --default-gpu NAME     GPU of deployments that name none (default: H100)
@@ -28,41 +44,11 @@ Options:
 
 Models are looked up by path, in the workspace, in the local Hugging Face cache (HF_HUB_CACHE, HF_HOME) and in
 the bundled catalog; never on the network.
-Exit codes: 0 every sized deployment fits, 1 an error diagnostic, 2 a usage or file error.`;
-
-export interface DiagnosticJson {
-  severity: FindingSeverity;
-  code: string;
-  message: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-}
-
-export interface DeploymentJson {
-  name: string;
-  engine: string;
-  engineVersion: string | null;
-  modelId: string | null;
-  modelSource: string | null;
-  gpu: string | null;
-  gpuCount: number | null;
-  tensorParallel: number | null;
-  pipelineParallel: number | null;
-  sized: boolean;
-  notSizedReason: string | null;
-  fits: boolean | null;
-  report: Record<string, unknown> | null;
-  diagnostics: DiagnosticJson[];
-}
-
-export interface FileJson {
-  path: string;
-  kind: string | null;
-  problems: DiagnosticJson[];
-  deployments: DeploymentJson[];
-}
+With --diff or --baseline a regression is, per deployment (matched by file and name): fits → does not fit,
+sized → not sized, a new error code, or KV-cache tokens or max concurrency down by more than the threshold.
+Exit codes: 0 every sized deployment fits, 1 an error diagnostic, 2 a usage or file error.
+With --diff or --baseline: 0 no regression (errors there before do not count), 1 a regression, 2 a usage, file
+or git error.`;
 
 export interface CheckSummary {
   files: number;
@@ -176,67 +162,42 @@ export function analyzeFile(file: string, text: string, settings: Settings, reso
   return analyzeDocument({ uri: absolute, fileName: absolute, version: 1, text }, settings, host, log);
 }
 
-/** check's JSON of one analysed file. */
-export function fileJson(displayPath: string, analysis: DocumentAnalysis): FileJson {
-  const lines = new LineIndex(analysis.text);
-  const findings = documentFindings(analysis);
-  const toJson = (f: Finding): DiagnosticJson => {
-    const start = lines.at(f.range.start);
-    const end = lines.at(f.range.end);
-    return { severity: f.severity, code: f.code, message: f.message, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
-  };
-  return {
-    path: displayPath,
-    kind: analysis.kind ?? null,
-    problems: findings.filter((f) => f.item === undefined).map(toJson),
-    deployments: analysis.items.map((item, index) => deploymentJson(item, findings.filter((f) => f.item === index).map(toJson))),
-  };
-}
-
-function deploymentJson(item: AnalyzedItem, diagnostics: DiagnosticJson[]): DeploymentJson {
-  const result = item.result;
-  const report = result?.ok ? result.report : undefined;
-  const written = item.inputs.engine;
-  const version = written && written.includes('@') ? written.slice(written.indexOf('@') + 1) : null;
-  return {
-    name: item.label,
-    engine: item.spec?.engine ?? report?.settings.engine ?? 'vllm',
-    engineVersion: report?.settings.engineVersion ?? version,
-    modelId: item.spec ? item.spec.model?.name ?? null : item.files?.nameHint ?? null,
-    modelSource: item.resolution?.ok ? item.resolution.model.source : item.spec ? null : 'document',
-    // A deployment on another accelerator that names no type is not on the default GPU: say what it requests.
-    gpu: report?.hardware.name ?? (item.spec?.accelerator && item.spec.inputs.gpu === undefined ? item.spec.accelerator.name : item.inputs.gpu ?? null),
-    gpuCount: report?.hardware.count ?? item.inputs.gpuCount ?? null,
-    tensorParallel: report?.settings.tensorParallel ?? item.inputs.tensorParallel ?? null,
-    pipelineParallel: report?.settings.pipelineParallel ?? item.inputs.pipelineParallel ?? null,
-    sized: !!report,
-    notSizedReason: report ? null : notSizedReason(item) ?? null,
-    fits: report ? report.capacity.fits : null,
-    report: result ? resultJson(result) : null,
-    diagnostics,
-  };
-}
-
 /** Runs check over files (already expanded); `read` errors become unreadable files. */
 export async function checkFiles(files: readonly string[], options: CheckOptions = {}): Promise<CheckJson> {
+  return (await checkSources(files, options)).report;
+}
+
+/** A file's text, or undefined when the file is to be left out (absent at a git revision). */
+type ReadText = (file: string, maxBytes: number) => string | undefined;
+
+const readFromDisk: ReadText = (file, maxBytes) => readRegularFileSync(file, maxBytes).toString('utf8');
+
+/** check over files whose text `read` gives, with each deployment's position. */
+async function checkSources(files: readonly string[], options: CheckOptions, read: ReadText = readFromDisk): Promise<{ report: CheckJson; anchors: Span[][] }> {
   const settings = options.settings ?? defaultSettings();
   const log = options.log ?? { info: () => undefined, warn: () => undefined, error: () => undefined };
   const resolver = new FileModelResolver(log, options.resolver);
   const out: FileJson[] = [];
+  const anchors: Span[][] = [];
   let unreadable = 0;
   for (const file of files) {
-    let text: string;
+    let text: string | undefined;
     try {
-      text = readRegularFileSync(file, settings.maxFileSizeBytes).toString('utf8');
+      text = read(file, settings.maxFileSizeBytes);
     } catch (e) {
+      if (e instanceof CheckError) throw e;
       unreadable++;
       const message = e instanceof ReadRefused ? e.message : `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
       out.push({ path: file, kind: null, problems: [{ severity: 'error', code: 'io-error', message, line: 1, column: 1, endLine: 1, endColumn: 1 }], deployments: [] });
+      anchors.push([]);
       continue;
     }
-    out.push(fileJson(file, await analyzeFile(file, text, settings, resolver, log)));
+    if (text === undefined) continue;
+    const analysed = analysedFile(file, await analyzeFile(file, text, settings, resolver, log));
+    out.push(analysed.json);
+    anchors.push(analysed.anchors);
   }
-  return { files: out, summary: summarize(out, unreadable) };
+  return { report: { files: out, summary: summarize(out, unreadable) }, anchors };
 }
 
 function summarize(files: readonly FileJson[], unreadable: number): CheckSummary {
@@ -263,19 +224,38 @@ const SEVERITY_WORD: Record<FindingSeverity, string> = { error: 'error', warning
 
 /** ESLint-style lines (`path:line:col  severity  message  [code]`), in document order per file, and a summary. */
 export function formatCheck(report: CheckJson, quiet: boolean): string {
-  const lines: string[] = [];
-  for (const f of report.files) {
-    const all = [...f.problems, ...f.deployments.flatMap((d) => d.diagnostics)]
-      .filter((d) => !quiet || d.severity === 'error')
-      .sort((a, b) => a.line - b.line || a.column - b.column);
-    for (const d of all) lines.push(`${f.path}:${d.line}:${d.column}  ${SEVERITY_WORD[d.severity]}  ${oneLine(d.message)}  [${d.code}]`);
-  }
+  const lines = shown(locatedResults(report), quiet).map((d) => `${d.path}:${d.line}:${d.column}  ${SEVERITY_WORD[d.severity]}  ${oneLine(d.message)}  [${d.code}]`);
+  return [...lines, ...(lines.length ? [''] : []), ...checkSummaryLines(report.summary)].join('\n');
+}
+
+function shown(results: LocatedResult[], quiet: boolean): LocatedResult[] {
+  return quiet ? results.filter((d) => d.severity === 'error') : results;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The two lines that end text and github output. */
+function checkSummaryLines(s: CheckSummary): string[] {
+  return [
+    `${plural(s.files, 'file')}, ${s.recognised} recognised; ${plural(s.deployments, 'deployment')}: ${s.sized} sized (${s.fit} fit, ${s.doNotFit} do not), ${s.notSized} not sized`,
+    `${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${s.information} info, ${plural(s.hints, 'hint')}${s.unreadable ? `; ${s.unreadable} unreadable` : ''}`,
+  ];
+}
+
+/** One line per regression (`path:line:col  regression  deployment: what changed  [code]`), then two summary lines. */
+export function formatRegressions(report: RegressionReport, against: string): string {
+  const lines = report.regressions.map((r) => `${r.path}:${r.line}:${r.column}  regression  ${r.deployment ? `${r.deployment}: ` : ''}${oneLine(r.message)}  [${r.code}]`);
+  return [...lines, ...(lines.length ? [''] : []), ...regressionSummaryLines(report, against)].join('\n');
+}
+
+function regressionSummaryLines(report: RegressionReport, against: string): string[] {
   const s = report.summary;
-  const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
-  if (lines.length) lines.push('');
-  lines.push(`${plural(s.files, 'file')}, ${s.recognised} recognised; ${plural(s.deployments, 'deployment')}: ${s.sized} sized (${s.fit} fit, ${s.doNotFit} do not), ${s.notSized} not sized`);
-  lines.push(`${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${s.information} info, ${plural(s.hints, 'hint')}${s.unreadable ? `; ${s.unreadable} unreadable` : ''}`);
-  return lines.join('\n');
+  return [
+    `${plural(s.regressions, 'regression')} against ${against}`,
+    `${plural(s.deployments, 'deployment')}: ${s.compared} compared, ${s.new} new`,
+  ];
 }
 
 function oneLine(s: string): string {
@@ -288,38 +268,176 @@ export function checkExitCode(report: CheckJson): number {
   return report.summary.errors > 0 || report.summary.doNotFit > 0 ? 1 : 0;
 }
 
+export const CHECK_FORMATS = ['text', 'json', 'sarif', 'github'] as const;
+export type CheckFormat = typeof CHECK_FORMATS[number];
+
+/** A usage, file or git error: one line, exit code 2. */
+class CheckError extends Error {}
+
+/** The SARIF tool: this package, at the version bundled (omitted when unknown). */
+function sarifTool(): SarifTool {
+  const version = cliVersion();
+  return { name: 'inference-budget', ...(version !== 'unknown' ? { version } : {}), informationUri: 'https://github.com/inference-budget/inference-budget' };
+}
+
+/** The report in the chosen format (the text check prints or writes to --output). */
+function formatted(format: CheckFormat, report: CheckJson, quiet: boolean, cwd: string): string {
+  switch (format) {
+    case 'json': return JSON.stringify(report, null, 2);
+    case 'sarif': return JSON.stringify(sarifLog(locatedResults(report), sarifTool(), { srcRoot: cwd }), null, 2);
+    case 'github': return [...githubAnnotations(shown(locatedResults(report), quiet)), ...checkSummaryLines(report.summary)].join('\n');
+    case 'text': return formatCheck(report, quiet);
+  }
+}
+
+/** Regressions in the chosen format: only the regressions (and for text and github two summary lines). */
+function formattedRegressions(format: CheckFormat, report: RegressionReport, against: string, cwd: string): string {
+  switch (format) {
+    case 'json': return JSON.stringify({ against, ...report }, null, 2);
+    case 'sarif': return JSON.stringify(sarifLog(report.regressions, sarifTool(), { srcRoot: cwd }), null, 2);
+    case 'github': return [...githubAnnotations(report.regressions), ...regressionSummaryLines(report, against)].join('\n');
+    case 'text': return formatRegressions(report, against);
+  }
+}
+
+/** The git repository's top folder, and BASE as a commit; a CheckError when either is missing. */
+function gitBase(base: string, cwd: string): { top: string; commit: string } {
+  // A revision that starts with a dash would be read as an option of git.
+  if (base.startsWith('-')) throw new CheckError(`--diff expects a git revision, got ${JSON.stringify(base)}`);
+  let top: string;
+  try {
+    top = git(['rev-parse', '--show-toplevel'], cwd).trim();
+  } catch (e) {
+    throw new CheckError((e as NodeJS.ErrnoException).code === 'ENOENT' ? '--diff needs git, which was not found' : `--diff needs a git repository; ${cwd} is not in one`);
+  }
+  try {
+    return { top: fs.realpathSync(top), commit: git(['rev-parse', '--verify', '--quiet', `${base}^{commit}`], top).trim() };
+  } catch {
+    throw new CheckError(`--diff ${base}: no such revision in ${top}`);
+  }
+}
+
+function git(args: string[], cwd: string, maxBuffer = 1 << 20): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer });
+}
+
+/** Reads files as they were at a commit: undefined for a file absent there (new: everything in it counts). */
+function readAtCommit(top: string, commit: string): ReadText {
+  return (file, maxBytes) => {
+    const relative = path.relative(top, fs.realpathSync(file));
+    if (relative.startsWith('..') || path.isAbsolute(relative)) throw new CheckError(`--diff: ${file} is outside the git repository ${top}`);
+    const spec = `${commit}:${relative.split(path.sep).join('/')}`;
+    // Absent at the commit (or a folder there): nothing before. Larger than the limit: the analysis skips it.
+    try { git(['cat-file', '-e', spec], top); } catch { return undefined; }
+    return git(['show', spec], top, maxBytes + (1 << 20));
+  };
+}
+
+/** A previous `check --format json` report; a CheckError when FILE is not one. */
+function readBaseline(file: string, cwd: string): CheckJson {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(path.resolve(cwd, file), 'utf8'));
+  } catch (e) {
+    throw new CheckError(`--baseline ${file}: ${(e as NodeJS.ErrnoException).code ? `cannot read it (${(e as NodeJS.ErrnoException).code})` : 'not JSON'}`);
+  }
+  const files = (parsed as { files?: unknown } | null)?.files;
+  const ok = Array.isArray(files) && files.every((f: Partial<FileJson> | null) => typeof f?.path === 'string' && Array.isArray(f.problems) && Array.isArray(f.deployments)
+    && f.deployments.every((d: Partial<DeploymentJson> | null) => typeof d?.name === 'string' && Array.isArray(d.diagnostics)));
+  if (!ok) throw new CheckError(`--baseline ${file}: not a check --format json report`);
+  return parsed as CheckJson;
+}
+
+function parseThreshold(raw: string): number {
+  const n = Number(raw.replace(/%$/, ''));
+  if (!/\S/.test(raw) || !Number.isFinite(n) || n < 0 || n > 100) throw new CheckError(`--threshold expects a percentage from 0 to 100, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** The format options as given: --format, or --json; a CheckError when they contradict each other. */
+function chosenFormat(format: string | undefined, json: boolean | undefined): CheckFormat {
+  if (format !== undefined && !(CHECK_FORMATS as readonly string[]).includes(format)) {
+    throw new CheckError(`--format expects ${CHECK_FORMATS.join(', ')}; got ${JSON.stringify(format)}`);
+  }
+  if (json && format !== undefined && format !== 'json') throw new CheckError(`--json and --format ${format} contradict each other`);
+  return json ? 'json' : (format as CheckFormat | undefined) ?? 'text';
+}
+
 /** `inference-budget check ...` (argv after `check`); returns the exit code. */
 export async function runCheck(argv: string[], out: (s: string) => void, errLine: (s: string) => void, cwd = process.cwd()): Promise<number> {
   const err = (s: string): void => errLine(oneLine(s).replace(/\s{2,}/g, ' ').trim());
+  try {
+    return await check(argv, out, err, cwd);
+  } catch (e) {
+    if (!(e instanceof CheckError)) throw e;
+    err(`inference-budget check: ${e.message}`);
+    return 2;
+  }
+}
+
+async function check(argv: string[], out: (s: string) => void, err: (s: string) => void, cwd: string): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv, allowPositionals: true, strict: true,
       options: {
-        json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        json: { type: 'boolean' }, format: { type: 'string' }, output: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        diff: { type: 'string' }, baseline: { type: 'string' }, threshold: { type: 'string' },
         workspace: { type: 'string', multiple: true }, 'no-workspace': { type: 'boolean' }, 'default-gpu': { type: 'string' },
       },
     });
   } catch (e) {
-    err(`inference-budget check: ${(e as Error).message.split('\n')[0]} (see --help)`);
-    return 2;
+    throw new CheckError(`${(e as Error).message.split('\n')[0]} (see --help)`);
   }
   const v = parsed.values;
   if (v.help) { out(CHECK_USAGE); return 0; }
-  if (parsed.positionals.length === 0) { err('inference-budget check: missing PATH (a file, folder or glob; see --help)'); return 2; }
-  if (v['no-workspace'] && v.workspace?.length) { err('inference-budget check: --workspace and --no-workspace contradict each other'); return 2; }
+  const format = chosenFormat(v.format, v.json);
+  if (v.diff !== undefined && v.baseline !== undefined) throw new CheckError('--diff and --baseline contradict each other (compare with one)');
+  const comparing = v.diff !== undefined || v.baseline !== undefined;
+  if (v.threshold !== undefined && !comparing) throw new CheckError('--threshold applies only with --diff or --baseline');
+  const thresholdPercent = v.threshold !== undefined ? parseThreshold(v.threshold) : DEFAULT_THRESHOLD_PERCENT;
+  if (parsed.positionals.length === 0) throw new CheckError('missing PATH (a file, folder or glob; see --help)');
+  if (v['no-workspace'] && v.workspace?.length) throw new CheckError('--workspace and --no-workspace contradict each other');
   const { files, unmatched } = expandTargets(parsed.positionals, cwd);
-  if (unmatched.length) { err(`inference-budget check: no such file, folder or match: ${unmatched.join(', ')}`); return 2; }
+  if (unmatched.length) throw new CheckError(`no such file, folder or match: ${unmatched.join(', ')}`);
   const workspaceFolders = v['no-workspace'] ? [] : (v.workspace?.length ? v.workspace : [cwd]).map((w) => path.resolve(cwd, w));
   for (const w of workspaceFolders) {
-    if (!fs.existsSync(w) || !fs.statSync(w).isDirectory()) { err(`inference-budget check: --workspace ${w} is not a folder`); return 2; }
+    if (!fs.existsSync(w) || !fs.statSync(w).isDirectory()) throw new CheckError(`--workspace ${w} is not a folder`);
   }
+  // Before any analysis: a bad revision or baseline is a usage error, not a report.
+  const base = v.diff !== undefined ? gitBase(v.diff, cwd) : undefined;
+  const baseline = v.baseline !== undefined ? readBaseline(v.baseline, cwd) : undefined;
   const settings = defaultSettings(v['default-gpu'] ? { defaultGpu: v['default-gpu'] } : {});
   const log: Logger = { info: () => undefined, warn: (m) => err(`inference-budget check: ${m}`), error: (m) => err(`inference-budget check: ${m}`) };
   const inCwd = files.map((f) => path.resolve(cwd, f));
-  const report = await checkFiles(inCwd, { settings, resolver: { workspaceFolders }, log });
+  const options: CheckOptions = { settings, resolver: { workspaceFolders }, log };
+  const { report, anchors } = await checkSources(inCwd, options);
   // Paths as the user wrote them (relative to the current folder).
-  report.files.forEach((f, i) => { f.path = files[i]; });
-  out(v.json ? JSON.stringify(report, null, 2) : formatCheck(report, v.quiet === true));
-  return checkExitCode(report);
+  const displayPath = new Map(inCwd.map((f, i) => [f, files[i]]));
+  const asWritten = (r: CheckJson): void => { for (const f of r.files) f.path = displayPath.get(f.path) ?? f.path; };
+  asWritten(report);
+
+  let text: string;
+  let code: number;
+  if (comparing) {
+    let before: CheckJson;
+    if (base) {
+      before = (await checkSources(inCwd, options, readAtCommit(base.top, base.commit))).report;
+      asWritten(before);
+    } else before = baseline!;
+    const regressions = findRegressions(before, report, { thresholdPercent, anchors });
+    text = formattedRegressions(format, regressions, v.diff ?? v.baseline!, cwd);
+    code = report.summary.unreadable > 0 ? 2 : regressions.regressions.length > 0 ? 1 : 0;
+  } else {
+    text = formatted(format, report, v.quiet === true, cwd);
+    code = checkExitCode(report);
+  }
+  if (v.output !== undefined) {
+    try {
+      fs.writeFileSync(path.resolve(cwd, v.output), `${text}\n`);
+    } catch (e) {
+      throw new CheckError(`--output ${v.output}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  } else out(text);
+  return code;
 }

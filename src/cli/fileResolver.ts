@@ -1,11 +1,12 @@
 // The model resolver of the CLI: the lookup order and caching the editor uses (src/analysis/modelResolver.ts)
-// over plain file system paths. The workspace is the folders given (none by default in scripts); there is no
-// hub download: the CLI never uses the network.
+// over plain file system paths. The workspace is the folders given (none by default in scripts). The network is
+// used only where the caller asks (the config command's --allow-download): `check` never downloads.
 import { readRegularFile } from '../analysis/boundedRead';
 import { MAX_CONFIG_BYTES } from './modelFiles';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { hubDownloader } from '../analysis/hubFetch';
 import { ModelResolverCore, ResolverHost } from '../analysis/modelResolver';
 import type { Logger } from '../analysis/log';
 
@@ -16,6 +17,8 @@ export interface FileResolverOptions {
   env?: Record<string, string | undefined>;
   /** Home folder (~ in model paths, ~/.cache/huggingface/hub). */
   homeDir?: string;
+  /** Fetch hub configs (HF_ENDPOINT, HF_TOKEN from `env`) when the settings allow downloads; off by default. */
+  allowDownload?: boolean;
 }
 
 /** Folders never searched for config.json files (the editor's findFiles exclude). */
@@ -25,7 +28,9 @@ export class FileModelResolver extends ModelResolverCore<string> {
   constructor(log: Logger, options: FileResolverOptions = {}) {
     const env = options.env ?? process.env;
     const folders = (options.workspaceFolders ?? []).map((f) => path.resolve(f));
-    super(fileHost(folders, options.homeDir ?? os.homedir()), log, env);
+    const host = fileHost(folders, options.homeDir ?? os.homedir());
+    if (options.allowDownload) host.download = hubDownloader(env, log, 'inference-budget-cli');
+    super(host, log, env);
   }
 }
 

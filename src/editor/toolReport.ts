@@ -2,7 +2,7 @@
 // a chat model reads, and as the same JSON `inference-budget check --format json` prints for the file. Pure: no
 // vscode import, unit-tested without the editor.
 import type { DocumentAnalysis } from '../analysis/analyze';
-import { fileJson, FileJson } from '../cli/check';
+import { fileJson, FileJson } from '../analysis/checkJson';
 import { formatReport } from '../cli/format';
 import { splitGpuCount } from '../core/hardware';
 

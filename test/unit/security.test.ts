@@ -159,15 +159,17 @@ describe('security: manifest', () => {
 // ---------------------------------------------------------------------------------------------------------
 
 describe('security: network use in the sources', () => {
-  const RESOLVER = 'src/editor/modelResolver.ts';
+  const RESOLVER = 'src/analysis/hubFetch.ts';
   const files = [...sources('src'), ...sources('webview')];
   const code = new Map(files.map((f) => [f, stripComments(read(f))]));
 
-  it('only the model resolver imports a network module', () => {
-    const re = /(?:from\s+|require\(\s*|import\(\s*)['"](?:node:)?(?:http|https|http2|net|tls|dgram|dns|undici|child_process)['"]/;
+  it('only the hub fetch imports a network module; processes are started only by the CLI (git for check --diff)', () => {
+    const re = /(?:from\s+|require\(\s*|import\(\s*)['"](?:node:)?(?:http|https|http2|net|tls|dgram|dns|undici)['"]/;
     const found = files.flatMap((f) => matches(f, code.get(f)!, re)).filter((m) => !m.startsWith(RESOLVER + ':'));
     assert.deepEqual(found, []);
-    assert.ok(matches(RESOLVER, code.get(RESOLVER)!, re).length > 0, 'the resolver is where the hub download lives');
+    assert.ok(matches(RESOLVER, code.get(RESOLVER)!, re).length > 0, 'the hub fetch is where the download lives');
+    const processes = /(?:from\s+|require\(\s*|import\(\s*)['"](?:node:)?child_process['"]/;
+    assert.deepEqual(files.flatMap((f) => matches(f, code.get(f)!, processes)).filter((m) => !m.startsWith('src/cli/')), []);
   });
 
   it('no fetch / XMLHttpRequest / WebSocket / sendBeacon / net.* anywhere; http(s).get|request only in the resolver', () => {
