@@ -328,16 +328,69 @@ function similarity(q: string, f: string): number {
   return Math.max(lev, overlap, contains);
 }
 
+/** A model token (`h100`, `mi300x`, `4090`, `v5e`): its letters, number and suffix. */
+interface ModelToken { letters: string; num: number; suffix: string }
+
+function modelTokens(light: string): ModelToken[] {
+  const out: ModelToken[] = [];
+  for (const t of parseName(light).tokens) {
+    if (FILLER.has(t) || SOFT.test(t)) continue;
+    const m = /^([a-z]*)(\d+)([a-z]*)$/.exec(t);
+    if (m && Number(m[2]) > 0) out.push({ letters: m[1], num: Number(m[2]), suffix: m[3] });
+  }
+  return out;
+}
+
+/** How far apart two positive numbers are, 0 (equal) to 1 (a factor of `span` powers of two or more). */
+function logDistance(a: number, b: number, span: number): number {
+  return Math.min(1, Math.abs(Math.log2(a / b)) / span);
+}
+
+/**
+ * How much a catalog model token resembles the query's: the same family letters and number (H200 for H200),
+ * the same letters and a near number (H200, H100 for H300), the same number in another family (B300), a near
+ * number alone.
+ */
+function tokenResemblance(q: ModelToken, e: ModelToken): number {
+  if (q.letters === e.letters) {
+    if (q.num === e.num) return q.suffix === e.suffix ? 1 : 0.95;
+    return 0.6 + 0.3 * (1 - logDistance(q.num, e.num, 2));
+  }
+  if (q.num === e.num) return 0.35;
+  return 0.3 * (1 - logDistance(q.num, e.num, 2));
+}
+
+const VENDOR_WORDS: Record<string, string> = { nvidia: 'nvidia', geforce: 'nvidia', tesla: 'nvidia', quadro: 'nvidia', amd: 'amd', radeon: 'amd', instinct: 'amd', intel: 'intel', habana: 'intel', gaudi: 'intel', google: 'google', tpu: 'google', apple: 'apple' };
+
+/**
+ * The catalog names closest to an unknown query, best first: by the model token (family letters and number:
+ * H300 is nearer H200 and H100 than V100), the vendor (named, or implied by the family letters), the memory
+ * size stated (192GB nearer 180 GB than 16 GB), then by spelling.
+ */
 function closestNames(index: Index, light: string, n = 5): string[] {
   const q = stripFiller(light) || light;
   if (!q) return [];
+  const parsed = parseName(light);
+  const queryModels = modelTokens(light);
+  const entryModels = new Map(index.entries.map((e) => [e, e.lightNames.flatMap((name) => modelTokens(name))]));
+  // The vendor named, else the vendors whose models share the query's family letters (H → NVIDIA, MI → AMD).
+  let vendors = new Set(parsed.tokens.map((t) => VENDOR_WORDS[t]).filter((v): v is string => !!v));
+  if (!vendors.size && queryModels.length) {
+    vendors = new Set(index.entries.filter((e) => entryModels.get(e)!.some((m) => queryModels.some((qm) => qm.letters && qm.letters === m.letters))).map((e) => e.acc.vendor));
+  }
   const scored = index.entries.map((e) => {
-    let best = 0;
-    for (const name of e.lightNames) best = Math.max(best, similarity(q, stripFiller(name) || name));
-    return { name: e.acc.name, best };
+    let spelling = 0;
+    for (const name of e.lightNames) spelling = Math.max(spelling, similarity(q, stripFiller(name) || name));
+    let family = 0;
+    for (const qm of queryModels) for (const em of entryModels.get(e)!) family = Math.max(family, tokenResemblance(qm, em));
+    const vendor = vendors.size ? (vendors.has(e.acc.vendor) ? 0.15 : -0.15) : 0;
+    const mem = e.acc.memoryBytes / GIB;
+    const memory = mem > 0 ? parsed.memGiB.reduce((best, g) => Math.max(best, 1 - logDistance(g, mem, 1)), 0) : 0;
+    const score = family + vendor + 0.4 * memory + 0.3 * spelling;
+    return { name: e.acc.name, score, memory, spelling };
   });
-  scored.sort((a, b) => b.best - a.best);
-  return scored.slice(0, n).filter((s) => s.best > 0).map((s) => s.name);
+  scored.sort((a, b) => b.score - a.score || b.memory - a.memory || b.spelling - a.spelling || a.name.localeCompare(b.name));
+  return scored.filter((s) => s.spelling > 0 || s.score > 0.2).slice(0, n).map((s) => s.name);
 }
 
 function listNames(names: string[], max = 8): string {

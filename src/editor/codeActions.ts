@@ -1,19 +1,23 @@
-// Quick fixes from the engine's suggested values: set max model len to the largest that fits, switch the
-// KV cache to fp8, raise tensor parallelism, lower max_num_seqs, ... The text edit comes from the readers'
-// `editForInput`, which keeps the document's style (flags, quotes, lists, env vars). A deployment whose model
-// is not known here is offered a `# inference-budget: model=` comment, asking for the id.
+// Quick fixes: a thin layer over `quickFixes` (src/analysis/fixes.ts), which proposes each fix as edits of every
+// place that must agree (TP and the GPUs requested, a label value valid for its key, ...) and offers it only when
+// the document analysed again with the edits fits, or is strictly better (the title then says what remains).
+// Here they become code actions with one WorkspaceEdit each. A deployment whose model is not known here is
+// offered a `# inference-budget: model=` comment, asking for the id.
 import * as vscode from 'vscode';
-import type { BudgetDiagnostic, BudgetInputs } from '../core/types';
+import type { BudgetDiagnostic } from '../core/types';
 import { directiveInsertion } from '../analysis/directives';
-import { editForInput } from '../formats';
-import type { InputKey } from '../formats/types';
-import { Analyzer, engineDiagnostics, rangeForDiagnostic, subjectOf, toRange } from './analysis';
+import { QuickFix, quickFixes } from '../analysis/fixes';
+import { Analyzer, DocumentAnalysis, engineDiagnostics, rangeForDiagnostic, toRange } from './analysis';
 import { DIAGNOSTIC_SOURCE } from './diagnostics';
 import { guarded, Logger } from './log';
-import { int } from './present';
+
+export { fixTitle } from '../analysis/fixes';
 
 export class BudgetCodeActionProvider implements vscode.CodeActionProvider {
   static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] };
+
+  /** Fixes per analysis (one per document version) and item and findings asked about: each costs re-analyses. */
+  private readonly cache = new WeakMap<DocumentAnalysis, Map<string, Promise<QuickFix[]>>>();
 
   constructor(private readonly analyzer: Analyzer, private readonly log: Logger) {}
 
@@ -22,6 +26,7 @@ export class BudgetCodeActionProvider implements vscode.CodeActionProvider {
       const analysis = await this.analyzer.analyze(document);
       if (!analysis || token.isCancellationRequested || analysis.version !== document.version) return [];
       const actions: vscode.CodeAction[] = [];
+      const ours = (codes: readonly string[]) => context.diagnostics.filter((x) => x.source === DIAGNOSTIC_SOURCE && codes.includes(codeOf(x)));
       for (const [index, item] of analysis.items.entries()) {
         const spec = item.spec;
         if (!spec) continue; // a bare config.json describes a model: nothing there to tune
@@ -30,36 +35,53 @@ export class BudgetCodeActionProvider implements vscode.CodeActionProvider {
         if (why && why.code.startsWith('model-') && toRange(document, why.range).intersection(range)) {
           const action = new vscode.CodeAction('Say which model this is (# inference-budget: model=…)', vscode.CodeActionKind.QuickFix);
           action.command = { command: NAME_MODEL_COMMAND, title: action.title, arguments: [document.uri.toString(), document.version, index] };
-          action.diagnostics = context.diagnostics.filter((x) => x.source === DIAGNOSTIC_SOURCE && x.code === why.code);
+          action.diagnostics = ours([why.code]);
           actions.push(action);
         }
         const findings = engineDiagnostics(item).map((d) => ({ d, range: toRange(document, rangeForDiagnostic(analysis, item, d)) }));
         const touched = (r: vscode.Range) => !!r.intersection(range);
-        // A deployment that does not fit offers every way out (shorter context, fp8 KV cache) wherever its
-        // error is; other fixes show on their own finding.
+        // A deployment that does not fit offers every way out (shorter context, fp8 KV cache, more GPUs) wherever
+        // its error is; other fixes show on their own finding.
         const fitTouched = findings.some((f) => FIT_CODES.has(f.d.code) && touched(f.range));
-        const seen = new Set<string>();
-        for (const { d, range: target } of findings) {
-          const key = subjectOf(d);
-          if (d.suggestedValue === undefined || !key || key === 'model') continue;
-          if (!touched(target) && !(fitTouched && FIT_CODES.has(d.code))) continue;
-          const id = `${key}=${d.suggestedValue}`;
-          if (seen.has(id)) continue;
-          const edit = editForInput(analysis.text, spec, key as InputKey, d.suggestedValue);
-          if (!edit) continue;
-          seen.add(id);
-          const action = new vscode.CodeAction(fixTitle(key, d.suggestedValue), vscode.CodeActionKind.QuickFix);
+        const wanted = new Set<BudgetDiagnostic>(findings.filter((f) => touched(f.range) || (fitTouched && FIT_CODES.has(f.d.code))).map((f) => f.d));
+        if (!wanted.size) continue;
+        const fixes = await this.fixesFor(document, analysis, index, wanted);
+        if (token.isCancellationRequested) return [];
+        for (const fix of fixes) {
+          const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
           const we = new vscode.WorkspaceEdit();
-          we.replace(document.uri, toRange(document, edit.range), edit.newText);
+          for (const e of fix.edits) we.replace(document.uri, toRange(document, e.range), e.newText);
           action.edit = we;
-          action.diagnostics = context.diagnostics.filter((x) => x.source === DIAGNOSTIC_SOURCE && x.code === d.code);
-          action.isPreferred = isPreferred(d);
+          action.diagnostics = ours(fix.diagnosticCodes);
+          action.isPreferred = fix.preferred;
           actions.push(action);
         }
       }
       return actions;
     });
   }
+
+  private fixesFor(document: vscode.TextDocument, analysis: DocumentAnalysis, index: number, wanted: Set<BudgetDiagnostic>): Promise<QuickFix[]> {
+    let perAnalysis = this.cache.get(analysis);
+    if (!perAnalysis) this.cache.set(analysis, (perAnalysis = new Map()));
+    const all = engineDiagnostics(analysis.items[index]);
+    const key = `${index}|${all.map((d, i) => (wanted.has(d) ? i : '')).join(',')}`;
+    let fixes = perAnalysis.get(key);
+    if (!fixes) {
+      // The edited text is analysed as this document would be (same folder, settings and resolver).
+      const reanalyze = (text: string) => this.analyzer.analyzeText(document.uri, text, document.languageId);
+      fixes = quickFixes(analysis, index, reanalyze, { only: (d) => wanted.has(d) }).catch((e) => {
+        this.log.error(`quick fixes of ${document.uri.fsPath}: ${(e as Error)?.stack ?? e}`);
+        return [];
+      });
+      perAnalysis.set(key, fixes);
+    }
+    return fixes;
+  }
+}
+
+function codeOf(d: vscode.Diagnostic): string {
+  return String(typeof d.code === 'object' && d.code !== null ? d.code.value : d.code);
 }
 
 export const NAME_MODEL_COMMAND = 'inferenceBudget.nameModel';
@@ -92,23 +114,3 @@ export function registerNameModel(context: vscode.ExtensionContext, analyzer: An
 
 /** Findings about a deployment that does not fit in memory, whose fixes are offered together. */
 const FIT_CODES = new Set(['kv-does-not-fit', 'context-does-not-fit', 'fp8-kv-would-help']);
-
-/** The title a person reads in the light bulb menu. */
-export function fixTitle(key: keyof BudgetInputs, value: number | string): string {
-  const v = typeof value === 'number' ? int(value) : value;
-  switch (key) {
-    case 'maxModelLen': return `Set max model len to ${v} (the largest that fits)`;
-    case 'kvCacheDtype': return `Switch the KV cache to ${v}`;
-    case 'tensorParallel': return `Raise tensor parallelism to ${v}`;
-    case 'pipelineParallel': return `Set pipeline parallelism to ${v}`;
-    case 'maxNumSeqs': return `Lower max_num_seqs to ${v}`;
-    case 'gpuMemoryUtilization': return `Set gpu_memory_utilization to ${v}`;
-    case 'gpu': return `Use GPU ${v}`;
-    case 'gpuCount': return `Use ${v} GPUs`;
-    default: return `Set ${key} to ${v}`;
-  }
-}
-
-function isPreferred(d: BudgetDiagnostic): boolean {
-  return ['kv-does-not-fit', 'context-does-not-fit', 'max-model-len-above-max-position', 'weights-do-not-fit', 'unknown-gpu'].includes(d.code);
-}

@@ -1,12 +1,12 @@
 // docker-compose files: `services:` running vLLM, SGLang, TGI, llama.cpp's llama-server or Ollama.
 import type { DeploymentSpec, FormatProblem, ServingEngine } from './types';
 import {
-  SpecBuilder, applyArgs, applyEnvEntry, applyImage, commandsOf, findCommand, flagInsertions, ollamaContext, ollamaModelIn, scalarRaw, scalarTarget,
+  SpecBuilder, applyArgs, applyEnvEntry, applyImage, commandsOf, eolOf, findCommand, flagInsertions, indentOf, ollamaContext, ollamaModelIn, scalarRaw, scalarTarget,
 } from './common';
 import { envTable } from './engines';
 import type { Word } from './shell';
 import { VarLookup, expandComposeWord, valueAt } from './variables';
-import { YMap, YNode, get, getMap, getScalar, getSeq, innerRange, isMap, isScalar, isSeq, pairOf } from './yaml';
+import { YMap, YNode, YScalar, get, getMap, getScalar, getSeq, innerRange, isMap, isScalar, isSeq, pairOf } from './yaml';
 
 export function looksLikeCompose(root: YNode | null): root is YMap {
   return isMap(root) && isMap(get(root, 'services')) && !get(root, 'apiVersion');
@@ -118,6 +118,15 @@ function gpus(b: SpecBuilder, svc: YMap): void {
       b.valueRanges.gpuCount = { start: ids.start, end: ids.end };
       const k = pairOf(d, 'device_ids');
       if (k) b.keyRanges.gpuCount = innerRange(text, k.key);
+      // A fix that changes the GPU count writes the ids 0 … N-1 in the list's style (flow or block, quotes kept).
+      if (ids.items.every(isScalar)) {
+        const style = (ids.items[0] as YScalar).style;
+        const quote = style === 'double' ? '"' : style === 'single' ? "'" : '';
+        b.edit.inPlace.gpuCount = {
+          targets: [{ range: { start: ids.start, end: ids.end }, context: 'yaml-plain', exact: true }],
+          deviceIds: { flow: ids.flow, indent: indentOf(text, ids.start), eol: eolOf(text), quote },
+        };
+      }
       return;
     }
   }

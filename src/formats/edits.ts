@@ -1,5 +1,5 @@
 // Quick-fix edits: set a value in place, or insert it written like its neighbours.
-import type { DeploymentSpec, InputKey, Insertion, TextEdit, ValueContext } from './types';
+import type { DeploymentSpec, InPlaceEdit, InputKey, Insertion, TextEdit, ValueContext } from './types';
 import { INTEGER_KEYS, FRACTION_KEYS, formatInput } from './values';
 import { resolvePlain } from './yaml';
 
@@ -89,8 +89,26 @@ export function applyEdit(text: string, edit: TextEdit): string {
   return text.slice(0, edit.range.start) + edit.newText + text.slice(edit.range.end);
 }
 
-/** A text edit that sets `key` to `value` in this deployment, preserving the file's style. */
+/** A text edit that sets `key` to `value` in this deployment, preserving the file's style (all its places as one edit). */
 export function editForInput(text: string, spec: DeploymentSpec, key: keyof DeploymentSpec['inputs'], value: number | string): TextEdit | undefined {
+  const edits = editsForInput(text, spec, key, value);
+  return edits ? combine(text, edits) : undefined;
+}
+
+/** The ids "0" … "n-1" written as a device list in the style recorded by the reader. */
+function deviceIdList(n: number, style: NonNullable<InPlaceEdit['deviceIds']>): string | undefined {
+  if (!Number.isInteger(n) || n < 1 || n > 1024) return undefined;
+  const q = style.quote === "'" || style.quote === '"' ? style.quote : '';
+  const ids = Array.from({ length: n }, (_, i) => `${q}${i}${q}`);
+  return style.flow ? `[${ids.join(', ')}]` : ids.map((id, i) => `${i ? `${style.eol}${style.indent}` : ''}- ${id}`).join('');
+}
+
+/**
+ * Every text edit that sets `key` to `value` in this deployment, one per place that holds it (GPU limits and
+ * requests, LeaderWorkerSet pods, a compose device list), preserving the file's style; undefined when one of
+ * them cannot be written. The edits do not overlap and are in document order.
+ */
+export function editsForInput(text: string, spec: DeploymentSpec, key: keyof DeploymentSpec['inputs'], value: number | string): TextEdit[] | undefined {
   try {
     if (typeof text !== 'string' || !spec || !spec.edit) return undefined;
     let v = formatInput(key, value);
@@ -112,17 +130,20 @@ export function editForInput(text: string, spec: DeploymentSpec, key: keyof Depl
       const edits: TextEdit[] = [];
       for (const t of ip.targets) {
         if (!t.exact || t.range.start < 0 || t.range.end > text.length) return undefined;
-        const s = render(t.context, out);
+        const s = ip.deviceIds ? deviceIdList(Number(out), ip.deviceIds) : render(t.context, out);
         if (s === undefined) return undefined;
         edits.push({ range: { start: t.range.start, end: t.range.end }, newText: s });
       }
-      return combine(text, edits);
+      if (!edits.length) return undefined;
+      edits.sort((a, b) => a.range.start - b.range.start);
+      for (let i = 1; i < edits.length; i++) if (edits[i].range.start < edits[i - 1].range.end) return undefined;
+      return edits;
     }
     const ins = spec.edit.insert[key];
     if (!ins || ins.at < 0 || ins.at > text.length) return undefined;
     const newText = insertText(ins, key, v);
     if (newText === undefined) return undefined;
-    return { range: { start: ins.at, end: ins.at }, newText };
+    return [{ range: { start: ins.at, end: ins.at }, newText }];
   } catch {
     return undefined;
   }

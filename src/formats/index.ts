@@ -24,7 +24,7 @@ export interface DocumentContext {
   dotEnv?: ReadonlyMap<string, string>;
 }
 export type { BudgetInputs } from '../core/types';
-export { applyEdit, editForInput } from './edits';
+export { applyEdit, editForInput, editsForInput } from './edits';
 export { looksLikeModelConfig, parseModelConfig } from './hfConfig';
 export { isModelfileName } from './modelfile';
 

@@ -1,5 +1,5 @@
 // Kubernetes manifests: workloads, LeaderWorkerSet, KServe InferenceService / ServingRuntime.
-import type { DeploymentSpec, FormatProblem, InputKey, ServingEngine, SourceRange } from './types';
+import type { DeploymentSpec, FormatProblem, InPlaceEdit, InputKey, ServingEngine, SourceRange } from './types';
 import {
   ACCELERATOR_RESOURCES, GPU_RESOURCE_KEYS, Invocation, SpecBuilder, applyArgs, applyEnvEntry, applyImage, commandsOf, eolOf, findCommand,
   flagInsertions, indentOf, lineEnd, ollamaContext, ollamaModelIn, scalarRaw, scalarTarget,
@@ -142,7 +142,7 @@ function walk(ctx: Ctx, doc: YMap, depth: number): void {
 
 interface PodOptions {
   /** LeaderWorkerSet: GPUs of the other pods of the group. */
-  extraGpus?: { perPod: number; pods: number; sizeRange?: SourceRange };
+  extraGpus?: { perPod: number; pods: number; sizeRange?: SourceRange; workerTargets?: InPlaceEdit['targets'] };
   labelSuffix?: string;
   /** Where the CodeLens goes when the container has no name (KServe `model:`). */
   anchorKey?: YScalar;
@@ -303,7 +303,11 @@ function gpuCount(b: SpecBuilder, c: YMap, opts: PodOptions): void {
       const r = parseCount(scalarRaw(v), key);
       if (r.ok) {
         const total = (r.value as number) + opts.extraGpus.perPod * opts.extraGpus.pods;
-        b.set('gpuCount', total, key, range, innerRange(text, primary.key), undefined);
+        // Every pod with the same GPUs: a new total is written per pod (total / size) in leader and workers alike.
+        const workers = opts.extraGpus.workerTargets;
+        const same = workers && r.value === opts.extraGpus.perPod;
+        const all = same ? [...targets, ...workers.filter((w) => !targets.some((t) => t.range.start === w.range.start))] : undefined;
+        b.set('gpuCount', total, key, range, innerRange(text, primary.key), all, same ? { divisor: opts.extraGpus.pods + 1 } : {});
       } else {
         b.set('gpuCount', scalarRaw(v), key, range, innerRange(text, primary.key), undefined);
       }
@@ -396,6 +400,25 @@ function gpusOfPod(podSpec: YMap | undefined): number {
   return total;
 }
 
+/** Where the one GPU-requesting container of a pod writes its count (limits and requests); undefined unless exactly one does. */
+function gpuTargetsOfPod(text: string, podSpec: YMap | undefined): InPlaceEdit['targets'] | undefined {
+  const containers = getSeq(podSpec, 'containers');
+  let found: InPlaceEdit['targets'] | undefined;
+  for (const c of containers?.items ?? []) {
+    const targets: InPlaceEdit['targets'] = [];
+    for (const m of [getMap(c, 'resources', 'limits'), getMap(c, 'resources', 'requests')]) {
+      for (const key of GPU_RESOURCE_KEYS) {
+        const v = get(m, key);
+        if (isScalar(v)) { targets.push(scalarTarget(text, v, false)); break; }
+      }
+    }
+    if (!targets.length) continue;
+    if (found) return undefined;
+    found = targets;
+  }
+  return found;
+}
+
 function lws(ctx: Ctx, spec: YMap | undefined, prefix: string): void {
   const lwt = getMap(spec, 'leaderWorkerTemplate');
   if (!lwt) return;
@@ -411,7 +434,9 @@ function lws(ctx: Ctx, spec: YMap | undefined, prefix: string): void {
   const leaderSpec = leader ?? worker;
   if (!leaderSpec) return;
   const workerGpus = gpusOfPod(worker);
-  const extra = size > 1 ? { perPod: workerGpus, pods: size - 1, sizeRange: sizeNode ? innerRange(ctx.text, sizeNode) : undefined } : undefined;
+  const extra = size > 1
+    ? { perPod: workerGpus, pods: size - 1, sizeRange: sizeNode ? innerRange(ctx.text, sizeNode) : undefined, workerTargets: gpuTargetsOfPod(ctx.text, worker) }
+    : undefined;
   // One deployment of `size` pods: the leader's command is the server; workers join it (ray, or the same
   // server with a node rank), so their flags are not a deployment of their own.
   pod(ctx, leaderSpec, prefix, { extraGpus: extra, labelSuffix: leader ? ' (leader)' : undefined });

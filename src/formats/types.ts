@@ -95,6 +95,11 @@ export interface InPlaceEdit {
   divisor?: number;
   /** Text to keep before a version (`v` of an image tag `v0.19.0`). */
   versionOnly?: boolean;
+  /**
+   * The one target is a list of device ids (compose `device_ids`): a count N is written as the ids "0" … "N-1", in
+   * the list's style (flow `["0", "1"]` or block items at `indent`, quoted with `quote`).
+   */
+  deviceIds?: { flow: boolean; indent: string; eol: string; quote: string };
 }
 
 /** Where and how a value absent from the document is inserted. */

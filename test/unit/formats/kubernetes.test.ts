@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { DeploymentSpec, editForInput, parseDocument } from '../../../src/formats';
+import { DeploymentSpec, editForInput, editsForInput, parseDocument } from '../../../src/formats';
 import { read, slice, apply, replaceOnce } from './helpers';
 
 /** Checks each value range and key range slices to the given text. */
@@ -283,8 +283,14 @@ describe('formats: Kubernetes', () => {
         { tensorParallel: '--tensor-parallel-size', pipelineParallel: '--pipeline_parallel_size', gpuCount: 'nvidia.com/gpu' });
     });
 
-    it('counts the GPUs of the whole group but does not edit them', () => {
-      assert.strictEqual(editForInput(text, d, 'gpuCount', 32), undefined);
+    it('counts the GPUs of the whole group; a new total is written per pod, in leader and worker alike', () => {
+      // size 2: 32 GPUs are 16 per pod; a total the pods cannot share equally is not written.
+      const edits = editsForInput(text, d, 'gpuCount', 32);
+      assert.ok(edits && edits.length === 2, JSON.stringify(edits));
+      const out = apply(text, editForInput(text, d, 'gpuCount', 32));
+      assert.strictEqual(out, text.replace(/nvidia\.com\/gpu: "8"/g, 'nvidia.com/gpu: "16"'));
+      assert.strictEqual(parseDocument(name, out).deployments[0].inputs.gpuCount, 32);
+      assert.strictEqual(editForInput(text, d, 'gpuCount', 17), undefined);
     });
 
     it('appends a flag inside the quoted string', () => {
