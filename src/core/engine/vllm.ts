@@ -12,7 +12,8 @@ export const GiB = 1024 ** 3;
  * How the sampler warm-up of the profiling run does top-k/top-p (vllm/v1/sample/ops/topk_topp_sampler.py), which
  * sets its memory per logit element: FlashInfer's kernel (≤ 0.11.0, and again from 0.21, #40376), PyTorch's
  * full-vocabulary sort (0.11.1–0.16: FlashInfer off by default, #26859), or the Triton top-k/top-p kernel
- * (0.17–0.20, #33538 — the "~60 % activation drop" at 0.17).
+ * (0.17–0.20, #33538 — the "~60 % activation drop" at 0.17). `samplerPathFor` applies
+ * `VLLM_USE_FLASHINFER_SAMPLER` and a missing FlashInfer install on top of the release's default.
  */
 export type SamplerPath = 'flashinfer' | 'native-sort' | 'triton';
 
@@ -70,6 +71,21 @@ export function compareVersions(a: Version, b: Version): number {
 const atLeast = (v: [number, number, number], major: number, minor: number): boolean =>
   v[0] > major || (v[0] === major && v[1] >= minor);
 
+/**
+ * Version rules 0.6 to 0.34, by release (each field's doc cites the change). What the profiling run charges before
+ * the KV cache, read in vLLM's source (commits dated against the releases that first shipped them):
+ * - ≤ 0.7: the V0 engine (one forward pass of max_num_batched_tokens, small logits).
+ * - 0.8–0.10: V1 `profile_run` = `_dummy_run(max_num_batched_tokens)` then `_dummy_sampler_run` over
+ *   min(max_num_seqs, tokens) rows; `init_snapshot` before distributed init (NCCL charged); FlashInfer sampler.
+ * - 0.11.0: snapshot after distributed init (#25359, 2025-09-23); `--kv-cache-memory-bytes` (#21489,
+ *   2025-09-11); FlashInfer sampler still on by default.
+ * - 0.11.1–0.16: full-vocabulary sort sampler (#26859, 2025-10-14); capture sizes step 16 from 256 (#26016).
+ * - 0.14: `--max-model-len auto` (#29431). 0.17: Triton sampler (#33538); all-reduce fusion workspaces (#34299).
+ * - 0.18: CUDA-graph profiling inside the window (#30515). 0.21: FlashInfer sampler again (#40376), utilization
+ *   0.92 and the graph estimate subtracted (#38284). 0.26: two in-flight batches, null block (#47728, #47272).
+ * Scheduler defaults (`get_batch_defaults`, vllm/engine/arg_utils.py) did not change from 0.10.1 to 0.19: see
+ * `defaultSchedulerLimits`.
+ */
 export function vllmProfile(version: string): VllmProfile | undefined {
   const v = parseVersion(version);
   if (!v) return undefined;
@@ -151,6 +167,12 @@ export interface VllmSettings {
   stateDtypeBytes: number;
   /** `--enforce-eager`: no CUDA graphs are captured, so none are estimated or held. */
   enforceEager?: boolean;
+  /**
+   * The FlashInfer top-k/top-p sampler: true for `VLLM_USE_FLASHINFER_SAMPLER=1`, false for `=0` or where FlashInfer
+   * is not installed (a pip install without it logs "FlashInfer is not available. Falling back to the PyTorch-native
+   * implementation of top-p & top-k sampling"); unset: the release's default (`samplerPathFor`).
+   */
+  flashinferSampler?: boolean;
   /** `--kv-cache-memory-bytes`: the KV cache size per GPU, taken as is (utilization ignored). */
   kvCacheMemoryBytes?: number;
   /** `--num-gpu-blocks-override`: blocks allocated whatever memory is free. */
@@ -236,15 +258,43 @@ export function activationPeakBytes(model: ModelDescription, layers: readonly La
   // full-vocabulary logits with top-k/top-p on. Logits are all-gathered, so TP does not shard them.
   const forward = T * b * (6.5 * h + widest);
   const reqs = Math.min(s.maxNumSeqs, T);
-  const sampler = lastStage ? T * h * b + reqs * paddedVocab * samplerBytesPerLogit(profile.samplerPath, b) : 0;
+  const sampler = lastStage ? T * h * b + reqs * paddedVocab * samplerBytesPerLogit(samplerPathFor(profile, s.flashinferSampler), b) : 0;
   return Math.max(forward, sampler);
 }
 
 /**
- * Peak bytes per logit element of the sampler warm-up. FlashInfer: the logits, an fp32 copy, the masked fp32
- * logits and fp32 probabilities (12 + dtype). Triton top-k/top-p: the same and an fp32 scratch row (13 + dtype,
- * calibrated on the 0.19 logs). PyTorch's sort: fp32 values and int64 indices of a full-vocabulary sort, softmax,
- * cumulative sum, masks and the scatter back (36.4 + dtype, from the 0.11.1–0.16 logs).
+ * Which top-k/top-p implementation `TopKTopPSampler.__init__` (vllm/v1/sample/ops/topk_topp_sampler.py) picks on
+ * CUDA, by release, given `VLLM_USE_FLASHINFER_SAMPLER` (`flashinfer`: true = 1, false = 0 or not installed):
+ * - v0.10.1, v0.11.0: FlashInfer whenever `import flashinfer.sampling` succeeds and the variable is not 0
+ *   (`envs.VLLM_USE_FLASHINFER_SAMPLER is not False`: unset means on); otherwise `forward_native`, whose
+ *   `apply_top_k_top_p` sorts the whole vocabulary (the same code as 0.11.1–0.16). The vllm/vllm-openai images
+ *   ship FlashInfer (docker/Dockerfile installs flashinfer-python 0.3.1 at v0.11.0); requirements/cuda.txt does
+ *   not list it, so a plain pip install falls back to the sort.
+ * - v0.11.1–v0.16: FlashInfer only with the variable set to 1 (`elif envs.VLLM_USE_FLASHINFER_SAMPLER:`, #26859,
+ *   2025-10-14, first released in 0.11.1); otherwise the full-vocabulary sort.
+ * - v0.17–v0.20: FlashInfer only with 1; otherwise `apply_top_k_top_p_triton` for batches of 8 rows or more
+ *   (#33538, 2026-02-17).
+ * - v0.21+: FlashInfer by default (#40376, 2026-04-29); with 0 (or without FlashInfer) the Triton kernel.
+ */
+export function samplerPathFor(profile: VllmProfile, flashinfer?: boolean): SamplerPath {
+  if (flashinfer === undefined) return profile.samplerPath;
+  if (flashinfer) return 'flashinfer';
+  const v = parseVersion(profile.version)!;
+  return compareVersions(v, [0, 17, 0]) >= 0 ? 'triton' : 'native-sort';
+}
+
+/**
+ * Peak bytes per logit element of the sampler warm-up (`_dummy_sampler_run`, gpu_model_runner.py, v0.10.1–v0.19:
+ * min(max_num_seqs, max_num_batched_tokens) rows of model-dtype logits, temperature 0.5, top-p 0.9,
+ * top-k vocab − 1, no logprobs, no penalties; `Sampler.forward` first makes an fp32 copy).
+ * - FlashInfer (`flashinfer_sample` → `top_k_top_p_sampling_from_logits`): the logits, the fp32 copy, the top-k
+ *   masked fp32 logits and their fp32 softmax (12 + dtype).
+ * - Triton top-k/top-p: the same and an fp32 scratch row (13 + dtype, calibrated on the 0.19 logs).
+ * - PyTorch's sort (`apply_top_k_top_p`, identical at v0.10.1 and v0.11.1–v0.16): `logits.sort()` gives fp32
+ *   values and int64 indices and needs radix-sort buffers of its own, then softmax, cumsum, masks and the scatter
+ *   back (36.4 + dtype, calibrated on the 0.15/0.16 Qwen3-14B sweep; it reproduces the activation the llm-d
+ *   "~0.11.0" records logged for four vocabularies — Qwen3 151,936, Llama 3 128,256, gpt-oss 201,088 — within
+ *   0.03 GiB, and kv2-005's 0.10.1 run without FlashInfer).
  */
 export function samplerBytesPerLogit(path: SamplerPath, dtypeBytes: number): number {
   return path === 'native-sort' ? 36.4 + dtypeBytes : path === 'triton' ? 13 + dtypeBytes : 12 + dtypeBytes;
