@@ -4,6 +4,19 @@
 
 import type { BudgetInputs } from './types';
 
+// Inputs declared here before src/core/types.ts lists them (its owner folds them into BudgetInputs): llama.cpp's
+// `-ts` and `--kv-unified`, and Ollama's OLLAMA_GPU_OVERHEAD.
+declare module './types' {
+  interface BudgetInputs {
+    /** llama.cpp `-ts 3,1`: each GPU's proportion of the layers (default: by free memory, equal for identical GPUs). */
+    tensorSplit?: string;
+    /** llama.cpp `--kv-unified`: one KV buffer shared by every slot (default: only when -np is auto). */
+    kvUnified?: boolean;
+    /** Ollama `OLLAMA_GPU_OVERHEAD`: bytes held back on each GPU (default 0). */
+    gpuOverheadBytes?: number;
+  }
+}
+
 export type InputKey = keyof BudgetInputs;
 
 interface InputBase {
@@ -166,6 +179,18 @@ export const DEPLOYMENT_INPUTS: readonly InputSpec[] = [
   {
     key: 'fit', type: 'boolean', label: 'fit', cli: 'fit', budgetKey: 'fit',
     doc: 'llama.cpp `--fit`: shrink the context (when left at 0) and then the GPU layers to leave 1 GiB free. Default on.',
+  },
+  {
+    key: 'tensorSplit', type: 'text', label: 'tensor split', cli: 'tensor-split', cliValue: 'N,N,...',
+    doc: 'llama.cpp `-ts 3,1`: each GPU\'s proportion of the layers with several GPUs (GPUs past the list get none). Default: by free memory, equal shares for identical GPUs.',
+  },
+  {
+    key: 'kvUnified', type: 'boolean', label: 'unified KV cache', cli: 'kv-unified',
+    doc: 'llama.cpp `--kv-unified`: one KV buffer of -c cells shared by every slot, instead of -c / -np cells per slot. Default: on only when -np is left at auto.',
+  },
+  {
+    key: 'gpuOverheadBytes', type: 'integer', min: 0, max: 2 ** 50, label: 'GPU overhead', cli: 'gpu-overhead', cliValue: 'BYTES',
+    doc: 'Ollama `OLLAMA_GPU_OVERHEAD`: bytes held back on each GPU. Before Ollama 0.30 the layers may not use them; from 0.30 they only lower the VRAM that picks the default num_ctx. Default 0.',
   },
   {
     key: 'batch', type: 'integer', min: 1, max: INPUT_LIMITS.batch, label: 'decode batch', cli: 'batch', cliValue: 'N',

@@ -29,6 +29,10 @@ const LLAMACPP_FLAGS: Record<string, InputKey> = {
   fa: 'flashAttention', 'flash-attn': 'flashAttention',
   ub: 'ubatch', 'ubatch-size': 'ubatch',
   fit: 'fit',
+  // -ts / --tensor-split 3,1: the layer split over GPUs; --kv-unified / -kvu: one KV buffer for every slot
+  // (--no-kv-unified is listed as not read: the switch takes no value, and a bare switch reads as on).
+  ts: 'tensorSplit', 'tensor-split': 'tensorSplit',
+  kvu: 'kvUnified', 'kv-unified': 'kvUnified',
 };
 /** `-hf`: a Hugging Face GGUF repository, `user/model[:quant]` (`-m` is a file). */
 export const LLAMACPP_HF_FLAGS = new Set(['hf', 'hfr', 'hf-repo']);
@@ -38,7 +42,7 @@ export const LLAMACPP_CACHE_TYPE_V = new Set(['ctv', 'cache-type-v']);
 /** The flags written when a value is added to a llama-server command line. */
 const LLAMACPP_CANONICAL: Partial<Record<InputKey, string>> = {
   maxModelLen: 'ctx-size', maxNumSeqs: 'parallel', gpuLayers: 'n-gpu-layers', kvCacheDtype: 'cache-type-k',
-  flashAttention: 'flash-attn', ubatch: 'ubatch-size', fit: 'fit',
+  flashAttention: 'flash-attn', ubatch: 'ubatch-size', fit: 'fit', tensorSplit: 'tensor-split',
 };
 
 function withModel(engine: ServingEngine, table: Record<string, InputKey>): Record<string, FlagTarget> {
@@ -78,22 +82,22 @@ export const TGI_INPUT_LIMIT_ENV = new Set(['MAX_INPUT_LENGTH', 'MAX_INPUT_TOKEN
 export const LLAMACPP_ENV: Record<string, FlagTarget> = {
   LLAMA_ARG_MODEL: 'model', LLAMA_ARG_HF_REPO: 'model', LLAMA_ARG_CTX_SIZE: 'maxModelLen', LLAMA_ARG_N_PARALLEL: 'maxNumSeqs',
   LLAMA_ARG_N_GPU_LAYERS: 'gpuLayers', LLAMA_ARG_CACHE_TYPE_K: 'kvCacheDtype', LLAMA_ARG_FLASH_ATTN: 'flashAttention',
-  LLAMA_ARG_UBATCH: 'ubatch', LLAMA_ARG_FIT: 'fit',
+  LLAMA_ARG_UBATCH: 'ubatch', LLAMA_ARG_FIT: 'fit', LLAMA_ARG_TENSOR_SPLIT: 'tensorSplit', LLAMA_ARG_KV_UNIFIED: 'kvUnified',
 };
 
 /**
  * Ollama's server settings (envconfig): the default num_ctx of every model, the requests each model serves at once,
- * the KV cache type (f16, q8_0, q4_0) and flash attention.
+ * the KV cache type (f16, q8_0, q4_0), flash attention and the bytes held back per GPU (OLLAMA_GPU_OVERHEAD).
  */
 export const OLLAMA_ENV: Record<string, FlagTarget> = {
   OLLAMA_CONTEXT_LENGTH: 'maxModelLen', OLLAMA_NUM_PARALLEL: 'maxNumSeqs', OLLAMA_KV_CACHE_TYPE: 'kvCacheDtype',
-  OLLAMA_FLASH_ATTENTION: 'flashAttention',
+  OLLAMA_FLASH_ATTENTION: 'flashAttention', OLLAMA_GPU_OVERHEAD: 'gpuOverheadBytes',
 };
 
 /** Environment variables that change an engine's memory but are not read: listed, never ignored silently. */
 export const UNREAD_ENV: Partial<Record<ServingEngine, ReadonlySet<string>>> = {
-  ollama: new Set(['OLLAMA_GPU_OVERHEAD', 'OLLAMA_MAX_LOADED_MODELS', 'OLLAMA_SCHED_SPREAD', 'OLLAMA_NEW_ENGINE', 'OLLAMA_MULTIUSER_CACHE']),
-  llamacpp: new Set(['LLAMA_ARG_CACHE_TYPE_V', 'LLAMA_ARG_KV_UNIFIED', 'LLAMA_ARG_FIT_TARGET', 'LLAMA_ARG_N_CPU_MOE', 'LLAMA_ARG_TENSOR_SPLIT', 'LLAMA_ARG_SPLIT_MODE']),
+  ollama: new Set(['OLLAMA_MAX_LOADED_MODELS', 'OLLAMA_SCHED_SPREAD', 'OLLAMA_NEW_ENGINE', 'OLLAMA_MULTIUSER_CACHE']),
+  llamacpp: new Set(['LLAMA_ARG_CACHE_TYPE_V', 'LLAMA_ARG_KV_UNIFIED', 'LLAMA_ARG_FIT_TARGET', 'LLAMA_ARG_N_CPU_MOE', 'LLAMA_ARG_SPLIT_MODE']),
 };
 
 /** The environment table of an engine (undefined: it takes its settings from flags only). */
@@ -124,7 +128,7 @@ const BOOLEAN_FLAGS = new Set([
 /** llama-server's switches (no value). */
 const LLAMACPP_BOOLEAN_FLAGS = new Set([
   'metrics', 'jinja', 'no-jinja', 'mlock', 'no-mmap', 'mmap', 'cont-batching', 'cb', 'no-cont-batching', 'nocb', 'embedding',
-  'embeddings', 'rerank', 'reranking', 'kv-unified', 'kvu', 'no-kv-unified', 'verbose', 'v', 'log-disable', 'no-webui', 'webui',
+  'embeddings', 'rerank', 'reranking', 'kv-unified', 'kvu', 'no-kv-unified', 'no-kvu', 'verbose', 'v', 'log-disable', 'no-webui', 'webui',
   'slots', 'no-slots', 'props', 'swa-full', 'no-warmup', 'warmup', 'context-shift', 'no-context-shift', 'check-tensors',
   'no-perf', 'perf', 'cpu-moe', 'cmoe', 'offline', 'server', 'log-prefix', 'log-timestamps', 'special', 'sp',
   'no-prefill-assistant', 'no-op-offload', 'no-repack', 'escape', 'e', 'no-escape',

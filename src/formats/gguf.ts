@@ -10,8 +10,11 @@
 export interface GgmlType { id: number; name: string; blockSize: number; typeSize: number }
 
 /**
- * Every ggml type a GGUF file can hold, by its enum value. Example: Q4_K stores 256 values in 144 bytes (two fp16
- * scales, 12 bytes of 6-bit sub-block scales, 128 bytes of 4-bit values) = 4.5 bits per weight.
+ * Every ggml type a GGUF file can hold, by its enum value: `enum ggml_type` in ggml/include/ggml.h and the
+ * `blck_size` / `type_size` of ggml/src/ggml.c `type_traits` on ggml-org/llama.cpp master of late 2026 (ids 0–42,
+ * GGML_TYPE_COUNT 43; NVFP4 = 40, Q1_0 = 41, Q2_0 = 42 are the newest). The ids missing here were removed: see
+ * REMOVED_GGML_TYPES. Example: Q4_K stores 256 values in 144 bytes (two fp16 scales, 12 bytes of 6-bit sub-block
+ * scales, 128 bytes of 4-bit values) = 4.5 bits per weight; IQ4_XS 256 in 136 = 4.25.
  */
 export const GGML_TYPES: readonly GgmlType[] = [
   { id: 0, name: 'F32', blockSize: 1, typeSize: 4 },
@@ -51,11 +54,33 @@ export const GGML_TYPES: readonly GgmlType[] = [
   { id: 42, name: 'Q2_0', blockSize: 64, typeSize: 18 },
 ];
 
+/**
+ * ggml type ids that are no longer read (ggml.h keeps them as comments): Q4_2 and Q4_3 (2023), and the repacked
+ * Q4_0_4_4 / Q4_0_4_8 / Q4_0_8_8 and IQ4_NL_4_4 / _4_8 / _8_8 ("support has been removed from gguf files"; ggml
+ * now repacks Q4_0 and IQ4_NL at load instead). llama.cpp refuses a file holding them, so the budget does too.
+ */
+export const REMOVED_GGML_TYPES: Readonly<Record<number, string>> = {
+  4: 'Q4_2', 5: 'Q4_3', 31: 'Q4_0_4_4', 32: 'Q4_0_4_8', 33: 'Q4_0_8_8', 36: 'IQ4_NL_4_4', 37: 'IQ4_NL_4_8', 38: 'IQ4_NL_8_8',
+};
+
 const TYPES_BY_ID = new Map(GGML_TYPES.map((t) => [t.id, t]));
 const TYPES_BY_NAME = new Map(GGML_TYPES.map((t) => [t.name.toLowerCase(), t]));
 
 export function ggmlType(id: number): GgmlType | undefined { return TYPES_BY_ID.get(id); }
 export function ggmlTypeByName(name: string): GgmlType | undefined { return TYPES_BY_NAME.get(name.trim().toLowerCase()); }
+
+/** Bits per weight of one ggml type (`type_size × 8 / blck_size`): IQ4_XS 4.25, IQ2_XXS 2.0625, TQ1_0 1.6875. */
+export function ggmlBitsPerWeight(type: GgmlType): number {
+  return (type.typeSize * 8) / type.blockSize;
+}
+
+/** Why a tensor's type id cannot be sized: "unknown ggml type 99 in tensor blk.0.attn_q.weight". */
+export function unknownGgmlTypeMessage(typeId: number, tensor: string): string {
+  const removed = REMOVED_GGML_TYPES[typeId];
+  return removed
+    ? `unknown ggml type ${typeId} in tensor ${tensor}: ${removed} was removed from GGUF files and llama.cpp no longer loads it (convert the model again)`
+    : `unknown ggml type ${typeId} in tensor ${tensor}: newer than the types this reader knows (ids 0–${GGML_TYPES[GGML_TYPES.length - 1].id}), so the file is not sized`;
+}
 
 /** Bytes of one row of `elements` values (`ggml_row_size`); the row must be whole blocks. */
 export function ggmlRowBytes(type: GgmlType, elements: number): number {
@@ -218,7 +243,7 @@ export async function readGgufHeader(read: ByteSource): Promise<GgufHeader> {
     for (let d = 0; d < nDims; d++) dims.push(lengthBytes === 8 ? await c.u64() : await c.u32());
     const typeId = await c.u32();
     const type = ggmlType(typeId);
-    if (!type) throw new GgufError(`tensor ${name} has an unknown ggml type ${typeId}`);
+    if (!type) throw new GgufError(unknownGgmlTypeMessage(typeId, name));
     const offset = await c.u64();
     if (dims[0] % type.blockSize !== 0) throw new GgufError(`tensor ${name}: ${dims[0]} values per row is not whole ${type.name} blocks of ${type.blockSize}`);
     const rows = dims.slice(1).reduce((a, b) => a * b, 1);

@@ -231,7 +231,9 @@ export function emulateSglang(model: ModelDescription, plan: WeightPlan, acc: Ac
       ? `Loaded weights leave no GPU memory for the KV cache under --mem-fraction-static=${fraction}. Raise --mem-fraction-static above ${(Math.ceil(minimum * 1000) / 1000).toFixed(3)} (minimum viable = 1 - available/pre = ${minimum.toFixed(4)}).`
       : `Not enough memory. Please try to increase --mem-fraction-static.${profile.fractionRule === 'computed-reserve' ? ` Current value: self.server_args.mem_fraction_static=${fraction}` : ''}`;
   } else if (!fits) {
-    errorMessage = `max_total_num_tokens=${tokens} is less than context_len=${s.contextLength}: a request of the full context cannot be held`;
+    // SGLang starts, and caps what one request may hold (scheduler: max_req_input_len = min(context_len − 1,
+    // max_total_num_tokens − 1)); a longer input is refused at request time.
+    errorMessage = `max_total_num_tokens=${tokens} is less than --context-length ${s.contextLength}: SGLang starts, but caps a request's input at max_req_input_len=${Math.min(s.contextLength, tokens) - 1} tokens and refuses longer ones`;
   }
   return {
     ranks, reported: ranks[0], binding, numBlocks: Math.floor(tokens / pageSize), kvCacheTokens: tokens,

@@ -31,12 +31,12 @@ describe('formats: llama.cpp (llama-server)', () => {
     assert.strictEqual(slice(text, d.model?.range), 'unsloth/Qwen3-8B-GGUF');
     assert.deepStrictEqual(d.inputs, {
       engine: 'llamacpp@b5000', quantization: 'q8_0', maxModelLen: 16384, maxNumSeqs: 4, gpuLayers: 99, kvCacheDtype: 'q8_0',
-      flashAttention: true, ubatch: 1024, fit: false, gpuCount: 1,
+      flashAttention: true, ubatch: 1024, fit: false, gpuCount: 1, tensorSplit: '1,1',
     });
     assert.strictEqual(slice(text, d.keyRanges.maxModelLen), '-c');
     assert.strictEqual(slice(text, d.valueRanges.gpuLayers), '99');
-    // -ts (tensor split) changes where memory goes and is not read; --host, --port, --metrics do not.
-    assert.deepStrictEqual(d.unread?.names, ['-ts']);
+    // -ts (tensor split) is read; --host, --port, --metrics leave memory unchanged.
+    assert.strictEqual(d.unread, undefined);
     // A quick fix sets the value where it is written, and adds absent flags in llama-server's spelling.
     assert.strictEqual(apply(text, editForInput(text, d, 'maxModelLen', 8192)), replaceOnce(text, '"16384"', '"8192"'));
   });
@@ -138,9 +138,10 @@ describe('formats: Ollama', () => {
     // llama.cpp runs with -c 8192 × 4 and -np 4.
     assert.deepStrictEqual(d.inputs, {
       engine: 'ollama@0.6.2', maxModelLen: 32768, maxNumSeqs: 4, kvCacheDtype: 'q8_0', flashAttention: true, gpuCount: 1,
+      gpuOverheadBytes: 536870912,
     });
     assert.strictEqual(slice(text, d.valueRanges.maxModelLen), '8192');
-    assert.deepStrictEqual(d.unread?.names, ['OLLAMA_GPU_OVERHEAD']);
+    assert.strictEqual(d.unread, undefined);
     // The file keeps the per-request context: 65,536 cells over 4 requests is 16,384 each.
     assert.strictEqual(apply(text, editForInput(text, d, 'maxModelLen', 65536)), replaceOnce(text, 'OLLAMA_CONTEXT_LENGTH=8192', 'OLLAMA_CONTEXT_LENGTH=16384'));
     assert.strictEqual(d.model, undefined, 'the model is pulled at run time');
