@@ -3,7 +3,8 @@
 //   2. a config.json in the workspace whose `_name_or_path` names it, or whose folder has its name;
 //   3. the local Hugging Face cache (HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub);
 //   4. the bundled catalog (instruct/chat/quantized variants resolve to their base with a note);
-//   5. only when the settings allow it and the host can: the hub's config.json.
+//   5. only when the settings allow it and the host can: the hub's config.json (at most MAX_DOWNLOADS_PER_ANALYSIS
+//      distinct downloads started per analysis, and an analysis waits for one at most its deadline).
 // The order and the caching are here, once, for the editor and the CLI; where files live and how they are read
 // is the host's (ResolverHost: VS Code URIs in the editor, paths in the CLI). No vscode import, no network: the
 // download is the host's, and only the editor's host has one. The naming rules are in src/core/modelResolution.ts.
@@ -46,9 +47,30 @@ export interface ResolverHost<U> {
   homeDir(): string;
   /** Why the hub download setting is not honoured here (an untrusted workspace), if it is not. */
   downloadBlocked?(): string | undefined;
-  /** Downloads a hub config.json; absent where the host never uses the network (the CLI). */
-  download?(url: string): Promise<unknown>;
+  /**
+   * Downloads a hub config.json; absent where the host never uses the network (the CLI without --allow-download).
+   * `known(url)`: the URL is downloaded, in flight or remembered as failed (asking again starts no request);
+   * `deadlineMs`: the overall deadline of one download (src/analysis/hubFetch.ts's hubDownloader has both).
+   */
+  download?: ((url: string) => Promise<unknown>) & { known?(url: string): boolean; readonly deadlineMs?: number };
 }
+
+/** Limits on what one analysis asks of the hub. */
+export interface HubLimits {
+  /** Distinct downloads one analysis (one resolveAll batch) starts at most (default MAX_DOWNLOADS_PER_ANALYSIS). */
+  maxDownloadsPerAnalysis?: number;
+  /**
+   * How long one analysis waits for a download in ms (default: the download's own deadline, plus a little so
+   * that the download's message wins). A download still running then is "not found" for this analysis and
+   * is used by a later one (onLateDownload says when it completes).
+   */
+  analysisDeadlineMs?: number;
+}
+
+/** Distinct hub downloads one document's analysis starts at most. */
+export const MAX_DOWNLOADS_PER_ANALYSIS = 8;
+/** The download deadline assumed where the host's downloader does not say (hubFetch's DOWNLOAD_DEADLINE_MS). */
+const DEFAULT_DOWNLOAD_DEADLINE_MS = 15_000;
 
 export type ModelSource = 'document' | 'workspace' | 'hf-cache' | 'bundled' | 'hub';
 
@@ -83,8 +105,23 @@ export class ModelResolverCore<U> {
   private readonly cache = new Map<string, { result: Promise<Resolution>; batch: Listings; failed: boolean }>();
   /** Every workspace config.json, read once (dropped when one changes): lookups are then in memory. */
   private workspaceIndex: Promise<WorkspaceConfig<U>[]> | undefined;
+  /** Hub URLs each batch (one analysis) has asked to download. */
+  private readonly batchDownloads = new WeakMap<Listings, Set<string>>();
+  /** Failures remembered only within their batch (the per-analysis cap, a download that outlived the analysis). */
+  private readonly transient = new WeakSet<Resolution>();
+  private readonly lateListeners = new Set<() => void>();
 
-  constructor(protected readonly host: ResolverHost<U>, protected readonly log: Logger, protected readonly env: Record<string, string | undefined>) {}
+  constructor(protected readonly host: ResolverHost<U>, protected readonly log: Logger, protected readonly env: Record<string, string | undefined>,
+    protected readonly hubLimits: HubLimits = {}) {}
+
+  /**
+   * Called when a download an analysis stopped waiting for completes (successfully or not): an analysis run
+   * now resolves differently. The editor's Analyzer is the one to re-analyse (analyzer.invalidateModels()).
+   */
+  onLateDownload(listener: () => void): { dispose(): void } {
+    this.lateListeners.add(listener);
+    return { dispose: () => this.lateListeners.delete(listener) };
+  }
 
   /** Forget what was found (a config.json in the workspace was created, changed or deleted). */
   invalidate(): void {
@@ -113,7 +150,7 @@ export class ModelResolverCore<U> {
       return { ok: false, reference, tried: [`an error: ${(e as Error).message}`] };
     });
     const entry = { result, batch: listings, failed: false };
-    void result.then((r) => { entry.failed = !r.ok && !asksHub; });
+    void result.then((r) => { entry.failed = !r.ok && (!asksHub || this.transient.has(r)); });
     this.cache.set(key, entry);
     return result;
   }
@@ -220,18 +257,59 @@ export class ModelResolverCore<U> {
       const blocked = host.downloadBlocked?.();
       if (settings.allowDownload && host.download) {
         const url = hubConfigUrl(this.env.HF_ENDPOINT, ref.id, ref.revision);
-        try {
-          const config = await host.download(url);
-          return { ok: true, model: { files: { config, nameHint: ref.id }, source: 'hub', location: redactUrl(url) } };
-        } catch (e) {
-          tried.push(`download of ${redactUrl(url)} (${redactUrl((e as Error).message)})`);
+        const shown = redactUrl(url);
+        // The per-analysis cap: URLs already downloaded or in flight start nothing and are not counted.
+        let started = this.batchDownloads.get(listings);
+        if (!started) this.batchDownloads.set(listings, started = new Set());
+        const max = Math.max(0, this.hubLimits.maxDownloadsPerAnalysis ?? MAX_DOWNLOADS_PER_ANALYSIS);
+        if (!started.has(url) && !host.download.known?.(url)) {
+          if (started.size >= max) {
+            tried.push(`not downloaded: more than ${max} models in this document need the Hub; open them one at a time or add their configs to the workspace`);
+            return this.transientFailure({ ok: false, reference, tried });
+          }
+          started.add(url);
         }
+        const outcome = await this.withinDeadline(host.download(url), host.download.deadlineMs);
+        if (outcome.state === 'ok') {
+          return { ok: true, model: { files: { config: outcome.value, nameHint: ref.id }, source: 'hub', location: shown } };
+        }
+        if (outcome.state === 'late') {
+          tried.push(`not found yet: the download of ${shown} is still running after ${Number((outcome.waitedMs / 1000).toFixed(1))} s (a later analysis uses it)`);
+          return this.transientFailure({ ok: false, reference, tried });
+        }
+        const message = redactUrl(outcome.error.message);
+        tried.push(message.includes(shown) ? message : `download of ${shown} (${message})`);
       } else {
         tried.push(blocked ? `no download (${blocked})`
           : !settings.allowDownload ? 'no download (inferenceBudget.hub.allowDownload is off)' : 'no download (no network here)');
       }
     }
     return { ok: false, reference, tried };
+  }
+
+  private transientFailure(r: Resolution): Resolution {
+    this.transient.add(r);
+    return r;
+  }
+
+  /** A download's outcome, or 'late' once the analysis has waited its deadline (the download goes on). */
+  private withinDeadline(download: Promise<unknown>, downloadDeadlineMs: number | undefined): Promise<
+    { state: 'ok'; value: unknown } | { state: 'failed'; error: Error } | { state: 'late'; waitedMs: number }> {
+    const waitMs = this.hubLimits.analysisDeadlineMs ?? (downloadDeadlineMs ?? DEFAULT_DOWNLOAD_DEADLINE_MS) + 250;
+    let late = false;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { late = true; resolve({ state: 'late', waitedMs: waitMs }); }, waitMs);
+      download.then(
+        (value) => { clearTimeout(timer); if (late) this.lateDone(); else resolve({ state: 'ok', value }); },
+        (e: unknown) => { clearTimeout(timer); if (late) this.lateDone(); else resolve({ state: 'failed', error: e instanceof Error ? e : new Error(String(e)) }); },
+      );
+    });
+  }
+
+  private lateDone(): void {
+    for (const listener of [...this.lateListeners]) {
+      try { listener(); } catch (e) { this.log.error(`after a download: ${(e as Error).message}`); }
+    }
   }
 
   private async configAt(uri: U): Promise<{ uri: U; config: unknown } | undefined> {

@@ -6,7 +6,7 @@ import { MAX_CONFIG_BYTES } from './modelFiles';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { hubDownloader } from '../analysis/hubFetch';
+import { hubDownloader, HubOptions } from '../analysis/hubFetch';
 import { ModelResolverCore, ResolverHost } from '../analysis/modelResolver';
 import type { Logger } from '../analysis/log';
 
@@ -19,6 +19,8 @@ export interface FileResolverOptions {
   homeDir?: string;
   /** Fetch hub configs (HF_ENDPOINT, HF_TOKEN from `env`) when the settings allow downloads; off by default. */
   allowDownload?: boolean;
+  /** The download's deadline, byte cap and concurrency, and the per-analysis cap and wait (defaults in hubFetch.ts). */
+  hub?: HubOptions;
 }
 
 /** Folders never searched for config.json files (the editor's findFiles exclude). */
@@ -29,8 +31,8 @@ export class FileModelResolver extends ModelResolverCore<string> {
     const env = options.env ?? process.env;
     const folders = (options.workspaceFolders ?? []).map((f) => path.resolve(f));
     const host = fileHost(folders, options.homeDir ?? os.homedir());
-    if (options.allowDownload) host.download = hubDownloader(env, log, 'inference-budget-cli');
-    super(host, log, env);
+    if (options.allowDownload) host.download = hubDownloader(env, log, 'inference-budget-cli', options.hub);
+    super(host, log, env, options.hub);
   }
 }
 

@@ -4,7 +4,7 @@
 // workspace.
 import * as os from 'os';
 import * as vscode from 'vscode';
-import { hubDownloader } from '../analysis/hubFetch';
+import { hubDownloader, HubOptions } from '../analysis/hubFetch';
 import { ModelResolverCore, ResolverHost } from '../analysis/modelResolver';
 import { listFolder, readFileBytes, statFile } from './files';
 import type { Logger } from './log';
@@ -12,13 +12,14 @@ import type { Logger } from './log';
 export type { ModelSource, ResolvedModel, Resolution } from '../analysis/modelResolver';
 
 export class ModelResolver extends ModelResolverCore<vscode.Uri> {
-  constructor(log: Logger, env: NodeJS.ProcessEnv = process.env) {
-    super(vscodeHost(log, env), log, env);
+  /** `hub`: the download's deadline, byte cap and concurrency, and the per-analysis cap and wait (tests shorten them). */
+  constructor(log: Logger, env: NodeJS.ProcessEnv = process.env, hub: HubOptions = {}) {
+    super(vscodeHost(log, env, hub), log, env, hub);
   }
 }
 
 /** Locations are VS Code URIs: file: ones read with Node's fs (files.ts), others through workspace.fs. */
-function vscodeHost(log: Logger, env: NodeJS.ProcessEnv): ResolverHost<vscode.Uri> {
+function vscodeHost(log: Logger, env: NodeJS.ProcessEnv, hub: HubOptions): ResolverHost<vscode.Uri> {
   return {
     file: (p) => vscode.Uri.file(p),
     join: (base, ...segments) => vscode.Uri.joinPath(base, ...segments),
@@ -37,7 +38,8 @@ function vscodeHost(log: Logger, env: NodeJS.ProcessEnv): ResolverHost<vscode.Ur
     display: (uri) => (uri.scheme === 'file' ? vscode.workspace.asRelativePath(uri) : uri.toString()),
     homeDir: () => os.homedir(),
     downloadBlocked: () => (vscode.workspace.isTrusted ? undefined : 'the workspace is not trusted'),
-    // Downloaded configs by URL (kept across invalidations: the hub's config does not change under us).
-    download: hubDownloader(env, log),
+    // Downloaded configs by URL (kept across invalidations: the hub's config does not change under us), each
+    // within its deadline and byte cap, a few at a time, failures remembered for a while.
+    download: hubDownloader(env, log, 'inference-budget-vscode', hub),
   };
 }
