@@ -316,7 +316,8 @@ export function renderThroughput(state: PanelState, o: ChartOptions): PlotSvg {
   const expected = gpus.flatMap((g, gi) => g.throughput
     .filter((t) => t.expectedTokensPerSecondTotal > 0 && t.expectedLowTotal > 0)
     .map((t) => ({ gpu: g.gpuName, gi, batch: t.batch, tokensPerSecond: t.expectedTokensPerSecondTotal, low: t.expectedLowTotal, high: t.expectedHighTotal })));
-  const walls = gpus.map((g, gi) => ({ gpu: g.gpuName, gi, maxConcurrency: g.maxConcurrency })).filter((w) => w.maxConcurrency > 0);
+  // The wall is at the panel's context (the series' context), not at max_model_len.
+  const walls = gpus.map((g, gi) => ({ gpu: g.gpuName, gi, maxConcurrency: g.contextConcurrency ?? g.maxConcurrency })).filter((w) => w.maxConcurrency > 0);
   const xDomain = logDomain([...pts.map((p) => p.batch), ...walls.map((w) => w.maxConcurrency * 1.2), state.controls.batch], [1, 1000]);
   const yDomain = logDomain([...pts.map((p) => p.tokensPerSecond), ...expected.map((e) => e.low)], [1, 1e4]);
 

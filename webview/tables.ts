@@ -70,6 +70,11 @@ export function rooflineTables(state: PanelState): HTMLTableElement[] {
   ];
 }
 
+/** Requests of the panel's context the KV cache holds: beyond it a batch waits (the series are at that context). */
+function wallOf(g: PanelState['perGpu'][number]): number {
+  return g.contextConcurrency ?? g.maxConcurrency;
+}
+
 export function throughputTable(state: PanelState): HTMLTableElement {
   const rows: Cell[][] = [];
   for (const g of state.perGpu) {
@@ -79,12 +84,12 @@ export function throughputTable(state: PanelState): HTMLTableElement {
         { text: fmt.fixed(t.tokensPerSecondPerRequest), value: t.tokensPerSecondPerRequest },
         { text: fmt.fixed(t.tokensPerSecondTotal), value: t.tokensPerSecondTotal },
         { text: `~${fmt.fixed(t.expectedTokensPerSecondTotal)} (${fmt.fixed(t.expectedLowTotal)}–${fmt.fixed(t.expectedHighTotal)})`, value: t.expectedTokensPerSecondTotal },
-        { text: t.batch > g.maxConcurrency ? 'beyond max concurrency' : '', value: t.batch > g.maxConcurrency ? 'over' : 'ok' },
+        { text: t.batch > wallOf(g) ? 'beyond max concurrency' : '', value: t.batch > wallOf(g) ? 'over' : 'ok' },
       ]);
     }
   }
-  const walls = state.perGpu.map((g) => `${g.gpuName}: ${fmt.fixed(g.maxConcurrency)}`).join('; ');
-  return table(`Decode throughput (max concurrency ${walls})`, ['Batch', 'Ceiling tokens/s per request', 'Ceiling tokens/s total', 'Expected tokens/s total', 'Note'], rows);
+  const walls = state.perGpu.map((g) => `${g.gpuName}: ${fmt.fixed(wallOf(g))}`).join('; ');
+  return table(`Decode throughput (max concurrency at ${fmt.formatInt(state.controls.context)} tokens: ${walls})`, ['Batch', 'Ceiling tokens/s per request', 'Ceiling tokens/s total', 'Expected tokens/s total', 'Note'], rows);
 }
 
 export function memoryTable(state: PanelState): HTMLTableElement {

@@ -2,11 +2,12 @@
 // host), run the engine (src/core/budget), and say what each finding is and where it goes. The editor's
 // providers and `inference-budget check` both take their results from here: one code path. No vscode import,
 // no arithmetic: only translation and bookkeeping.
-import { computeBudget } from '../core/budget';
+import { computeBudget, parallelismDiagnostics } from '../core/budget';
 import { findAccelerator } from '../core/hardware';
 import type { BudgetDiagnostic, BudgetInputs, BudgetResult, ModelFiles } from '../core/types';
 import { DocumentContext, looksLikeModelConfig, parseDocument, parseDotEnv, parseModelConfig } from '../formats';
 import type { DeploymentSpec, DocumentKind, FormatProblem, ModelConfigDocument, SourceRange } from '../formats/types';
+import { NESTING_MESSAGE } from '../formats/limits';
 import { Directive, directivesFor, findDirectives } from './directives';
 import type { Logger } from './log';
 import type { Resolution } from './modelResolver';
@@ -42,6 +43,8 @@ export interface AnalyzedItem {
   anchor: SourceRange;
   /** Set when the item is not sized for a reason of its own (no engine result then). */
   notSized?: NotSized;
+  /** The engine's findings that need no GPU, for an item not sized for its accelerator (heads vs TP, GPU count). */
+  unsizedDiagnostics?: BudgetDiagnostic[];
   /** The `# inference-budget:` comment that applies to it. */
   directive?: Directive;
 }
@@ -94,24 +97,29 @@ export async function analyzeDocument(doc: DocumentInput, settings: Settings, ho
   const fileName = doc.fileName;
   const options = engineOptions(settings);
 
-  if (/\.jsonc?$/i.test(fileName) || doc.languageId === 'json' || doc.languageId === 'jsonc') {
+  // VS Code's JSON service validates .json documents itself: their syntax errors are not said twice.
+  const jsonValidated = doc.languageId === 'json' || doc.languageId === 'jsonc';
+  const ownProblems = (problems: FormatProblem[]): FormatProblem[] => (jsonValidated ? problems.filter((p) => !isJsonSyntaxProblem(p)) : problems);
+  if (/\.jsonc?$/i.test(fileName) || jsonValidated) {
     const modelConfig = parseModelConfig(text);
     if (modelConfig.config && looksLikeModelConfig(fileName, modelConfig.config)) {
       const files = await host.filesBeside(modelConfig.config);
       const inputs = configInputs(settings);
-      const result = safeCompute(files, inputs, options, log);
       const anchor = modelConfig.keyRanges.get('architectures')?.key
         ?? modelConfig.keyRanges.get('model_type')?.key ?? { start: 0, end: Math.min(1, text.length) };
-      return {
-        ...base, kind: 'hf-config', modelConfig,
-        items: [{ label: files.nameHint ?? 'model', inputs, files, result, anchor }],
-        problems: modelConfig.problems,
-      };
+      const item: AnalyzedItem = { label: files.nameHint ?? 'model', inputs, files, anchor };
+      // A config with syntax errors is not sized from what could be read of it.
+      const broken = modelConfig.problems.find(isSyntaxProblem);
+      if (broken) item.notSized = syntaxNotSized(broken, anchor, text);
+      else item.result = safeCompute(files, inputs, options, log);
+      return { ...base, kind: 'hf-config', modelConfig, items: [item], problems: ownProblems(modelConfig.problems) };
     }
   }
 
   const parsed = await parseWithContext(fileName, text, host);
   if (!parsed.kind) return { ...base, kind: undefined, items: [], problems: [] };
+  if (jsonValidated) parsed.problems = ownProblems(parsed.problems);
+  const syntaxErrors = parsed.problems.filter(isSyntaxProblem);
   const items: AnalyzedItem[] = [];
   // `# inference-budget:` comments (one includes() when there are none).
   const directives = text.includes('inference-budget:') ? directivesFor(text, parsed.deployments, findDirectives(text)) : [];
@@ -130,11 +138,19 @@ export async function analyzeDocument(doc: DocumentInput, settings: Settings, ho
     if (directives[k]) item.directive = directives[k];
     const resolution = resolutions.get(spec);
     if (resolution) item.resolution = withOllamaNote(await resolution, ollama.get(spec));
-    // An accelerator the catalog lacks blocks sizing whatever the model; it is said first.
-    item.notSized = acceleratorNotSized(spec, settings) ?? modelNotSized(spec, item.resolution, ollama.get(spec));
+    // A syntax error in the deployment's YAML document: what was read of it may be a fragment ("32768 cut short
+    // reads 3276), so it is not sized. Then an accelerator the catalog lacks blocks sizing whatever the model.
+    const broken = syntaxErrors.length ? syntaxErrorOf(text, spec, syntaxErrors) : undefined;
+    item.notSized = (broken ? syntaxNotSized(broken, spec.anchor, text) : undefined)
+      ?? acceleratorNotSized(spec, settings) ?? modelNotSized(spec, item.resolution, ollama.get(spec));
     if (!item.notSized && item.resolution?.ok) {
       item.files = item.resolution.model.files;
       item.result = safeCompute(item.files, inputs, options, log);
+    } else if (item.notSized?.code.startsWith('accelerator-') && item.resolution?.ok) {
+      // An accelerator the catalog lacks does not hide the rules that need no GPU (heads and KV heads vs TP, GPUs).
+      item.files = item.resolution.model.files;
+      const parallel = parallelismDiagnostics(item.files, inputs);
+      if (parallel.length) item.unsizedDiagnostics = parallel;
     }
     items.push(item);
   }
@@ -207,6 +223,49 @@ function withOllamaNote(resolution: Resolution, named: ReturnType<typeof ollamaM
   if (!resolution.ok || !named?.known) return resolution;
   const note = resolution.model.note ? `${named.note}; ${resolution.model.note}` : named.note;
   return { ok: true, model: { ...resolution.model, note } };
+}
+
+/** A syntax error of the readers' parsers (YAML, JSON, nesting too deep), as opposed to a value they could not use. */
+export function isSyntaxProblem(p: FormatProblem): boolean {
+  return p.severity === 'error' && (/^(YAML|JSON): /.test(p.message) || p.message === NESTING_MESSAGE);
+}
+
+function isJsonSyntaxProblem(p: FormatProblem): boolean {
+  return p.severity === 'error' && /^JSON: /.test(p.message);
+}
+
+/** 1-based line of an offset (for a message). */
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/** The item is not sized until its syntax is fixed; the finding goes where its CodeLens is. */
+function syntaxNotSized(error: FormatProblem, anchor: SourceRange, text: string): NotSized {
+  const what = error.message.replace(/[.\s]+$/, '');
+  return {
+    code: 'syntax-error', range: anchor, summary: 'fix the syntax first',
+    reason: `fix the syntax first (${what}, line ${lineOf(text, error.range.start)}): a value read from a broken document may be a fragment`,
+  };
+}
+
+/**
+ * The first syntax error in the YAML document (between `---` lines) that holds a deployment: an error anywhere in
+ * it may change what the deployment's values were read as (an unclosed quote runs on; a label may sit outside the
+ * container), so the whole document counts. Errors in other documents of the file leave it alone.
+ */
+function syntaxErrorOf(text: string, spec: DeploymentSpec, errors: readonly FormatProblem[]): FormatProblem | undefined {
+  const span = spec.span ?? spec.anchor;
+  let start = 0;
+  let end = text.length;
+  const separator = /^(---|\.\.\.)[ \t]*(?:#.*)?$|^---[ \t]/gm;
+  for (let m = separator.exec(text); m; m = separator.exec(text)) {
+    // The separator line belongs to neither document: an error the parser puts on it ends the one before.
+    if (m.index <= span.start) start = m.index + m[0].length;
+    else if (m.index >= span.end) { end = m.index; break; }
+  }
+  return errors.find((e) => e.range.end >= start && e.range.start <= end);
 }
 
 /** Why an item's model keeps it from being sized, if it does. */

@@ -1,7 +1,7 @@
 // The findings of an analysis, in order, each on the range of text responsible: the readers' problems, then per
 // deployment why it is not sized (model not found, engine not emulated, ...), the engine's findings and notes.
 // The editor publishes them as diagnostics and `inference-budget check` prints them: the same list for both.
-import type { Severity } from '../core/types';
+import type { BudgetDiagnostic, Severity } from '../core/types';
 import type { SourceRange } from '../formats/types';
 import { AnalyzedItem, DocumentAnalysis, engineDiagnostics, rangeForDiagnostic } from './analyze';
 
@@ -67,6 +67,7 @@ function sizingFindings(analysis: DocumentAnalysis, item: AnalyzedItem): Omit<Fi
   if (item.notSized) {
     const n = item.notSized;
     out.push({ severity: 'information', code: n.code, range: n.range, message: n.message ?? `Not sized: ${n.reason}` });
+    for (const e of item.unsizedDiagnostics ?? []) out.push({ severity: e.severity, code: e.code, message: e.message, range: rangeForDiagnostic(analysis, item, e) });
     return out;
   }
   const result = item.result;
@@ -86,9 +87,24 @@ function sizingFindings(analysis: DocumentAnalysis, item: AnalyzedItem): Omit<Fi
     }
   }
   for (const e of engineDiagnostics(item)) {
-    out.push({ severity: e.severity, code: e.code, message: e.message, range: rangeForDiagnostic(analysis, item, e) });
+    out.push({ severity: findingSeverity(item, e), code: e.code, message: e.message, range: rangeForDiagnostic(analysis, item, e) });
   }
   return out;
+}
+
+/** Whether a model or deployment fits the memory: the findings a bare config.json shows as information. */
+const FIT_CODES = new Set(['weights-do-not-fit', 'kv-does-not-fit', 'context-does-not-fit']);
+
+/**
+ * The severity a finding is shown with. The engine's, except: a bare config.json names no GPU (the default one
+ * from the settings sizes it), so not fitting there is no red error in a valid file but information (the model's
+ * own context not fitting stays the warning it is everywhere); and idle
+ * GPUs are information when the deployment sets data parallelism (not read here: the replicas may use them).
+ */
+function findingSeverity(item: AnalyzedItem, e: BudgetDiagnostic): FindingSeverity {
+  if (!item.spec && e.severity === 'error' && FIT_CODES.has(e.code)) return 'information';
+  if (e.code === 'gpus-idle' && item.spec?.unread?.names.some((n) => /data[-_]parallel[-_]size|^-dp$/i.test(n))) return 'information';
+  return e.severity;
 }
 
 /** Why an item has no report, in words a person can act on; undefined when it is sized. */

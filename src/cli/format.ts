@@ -14,12 +14,16 @@ export function formatReport(r: BudgetReport): string {
   lines.push(`${m.name} (${m.architecture}) on ${gpus}, ${engineLabel(s.engine, s.engineVersion)}, TP ${s.tensorParallel} × PP ${s.pipelineParallel}`);
   lines.push(`Model     ${formatParams(m.parametersTotal)} parameters (${formatParams(m.parametersActive)} active) · weights ${formatBytes(m.weightBytes)} ${m.weightDtype} · KV ${formatBytes(m.kvBytesPerToken)}/token (${s.kvCacheDtype})${m.stateBytesPerSequence ? ` + ${formatBytes(m.stateBytesPerSequence)} state/sequence` : ''}`);
   lines.push(`Per GPU   ${formatBytes(g.totalMemoryBytes)} total · ${formatBytes(g.requestedMemoryBytes)} requested (${s.gpuMemoryUtilization}) · weights ${formatBytes(g.weightBytes)} · activation ${formatBytes(g.activationPeakBytes)} · non-torch ${formatBytes(g.nonTorchBytes)} · CUDA graphs ${formatBytes(g.cudaGraphBytes)}${g.cudaGraphSubtracted ? '' : ' (not subtracted)'} · KV cache ${formatBytes(g.kvCacheBytes)}`);
-  if (c.fits) {
+  // The engine's one verdict (report.verdict): never "fits" while an error stands.
+  if (r.verdict.fits) {
     lines.push(`Capacity  fits: ${formatInt(c.kvCacheTokens)} tokens of KV cache · max concurrency ${c.maxConcurrency.toFixed(2)}× at ${formatInt(c.maxModelLen)} tokens`);
   } else if (!c.weightsFit) {
     lines.push('Capacity  does not fit: the weights alone exceed the requested memory');
-  } else {
+  } else if (!c.contextFits) {
     lines.push(`Capacity  does not fit: max_model_len ${formatInt(c.maxModelLen)} needs ${formatBytes(c.kvBytesPerRequest)} of KV per request; ${formatBytes(g.kvCacheBytes)} is available; the largest that fits is ${formatInt(c.estimatedMaxModelLen)}`);
+  } else {
+    const blocking = r.verdict.blocking.map((x) => x.code).join(', ');
+    lines.push(`Capacity  will not start (${blocking}): ${formatInt(c.kvCacheTokens)} tokens of KV cache · max concurrency ${c.maxConcurrency.toFixed(2)}× at ${formatInt(c.maxModelLen)} tokens`);
   }
   const d = r.decode;
   const e = d.expected;

@@ -62,7 +62,7 @@ function resolveScheme(model: ModelDescription, override: string | undefined): {
 /** Smallest power-of-two TP size that divides the heads and gives the weights room on each GPU. */
 function suggestTensorParallel(model: ModelDescription, fits: (tp: number) => boolean, maxTp: number): number | undefined {
   for (let tp = 1; tp <= Math.max(1, maxTp); tp *= 2) {
-    if (model.numAttentionHeads % tp !== 0) continue;
+    if (model.numAttentionHeads % tp !== 0 || kvHeadsNotSplit(model, tp) !== undefined) continue;
     if (fits(tp)) return tp;
   }
   return undefined;
@@ -84,13 +84,39 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** The normalized model of a files object and its memo of results (one normalization per object). */
+function memoEntry(files: ModelFiles): { normalized: ReturnType<typeof normalizeConfig>; results: Map<string, BudgetResult> } {
+  const normalize = () => ({
+    normalized: normalizeConfig(files?.config, { nameHint: files?.nameHint, hfQuantConfig: files?.hfQuantConfig, quantizeConfig: files?.quantizeConfig }),
+    results: new Map<string, BudgetResult>(),
+  });
+  return typeof files === 'object' && files !== null ? memoized(memo, files, normalize) : normalize();
+}
+
+/**
+ * The parallelism findings of a deployment without sizing it (they need no GPU): for a deployment that is not
+ * sized because its accelerator is not in the catalog. Empty when the model or the inputs cannot be read.
+ */
+export function parallelismDiagnostics(files: ModelFiles, inputs: BudgetInputs): BudgetDiagnostic[] {
+  try {
+    const { normalized } = memoEntry(files);
+    const engine = resolveEngine(inputs.engine);
+    if (!normalized.ok || !engine.ok) return [];
+    const count = (v: unknown, fallback: number): number | undefined => (v === undefined ? fallback : Number.isInteger(v) && (v as number) >= 1 ? v as number : undefined);
+    const tp = count(inputs.tensorParallel, 1);
+    const pp = count(inputs.pipelineParallel, 1);
+    if (tp === undefined || pp === undefined) return [];
+    const gpuCount = count(inputs.gpuCount, tp * pp);
+    if (gpuCount === undefined) return [];
+    return parallelismFindings(normalized.model, engine.name, { tp, pp, gpuCount, nodes: count(inputs.nodes, 1) ?? 1 });
+  } catch {
+    return [];
+  }
+}
+
 export function computeBudget(files: ModelFiles, inputs: BudgetInputs = {}, options: BudgetOptions = {}): BudgetResult {
   try {
-    const normalize = () => ({
-      normalized: normalizeConfig(files?.config, { nameHint: files?.nameHint, hfQuantConfig: files?.hfQuantConfig, quantizeConfig: files?.quantizeConfig }),
-      results: new Map<string, BudgetResult>(),
-    });
-    const entry = typeof files === 'object' && files !== null ? memoized(memo, files, normalize) : normalize();
+    const entry = memoEntry(files);
     const key = JSON.stringify([inputs, options.extraAccelerators ?? null]);
     return memoized(entry.results, key, () => deepFreeze(computeBudgetUnsafe(files, entry.normalized, inputs, options)), MEMO_ENTRIES_PER_MODEL);
   } catch (err) {
@@ -125,13 +151,18 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   const profile = engine.profile;
   if (engine.note) assumptions.push(engine.note);
 
-  const lookup = findAccelerator(inputs.gpu ?? DEFAULT_ACCELERATOR_ID, options.extraAccelerators);
-  if (!lookup.ok) {
-    return { ok: false, unsupported: lookup.message, diagnostics: [{ severity: 'error', code: 'unknown-gpu', message: lookup.message, subject: 'gpu', suggestedValue: lookup.closest[0] }] };
-  }
-  const acc = lookup.accelerator;
   const tp = checked.tensorParallel ?? 1;
   const pp = checked.pipelineParallel ?? 1;
+  const lookup = findAccelerator(inputs.gpu ?? DEFAULT_ACCELERATOR_ID, options.extraAccelerators);
+  if (!lookup.ok) {
+    // The heads and GPU-count rules need no GPU: an unknown one does not hide them.
+    const parallel = parallelismFindings(model, engine.name, { tp, pp, gpuCount: checked.gpuCount ?? tp * pp, nodes: checked.nodes ?? 1 });
+    return {
+      ok: false, unsupported: lookup.message,
+      diagnostics: [{ severity: 'error', code: 'unknown-gpu', message: lookup.message, subject: 'gpu', suggestedValue: lookup.closest[0] }, ...parallel],
+    };
+  }
+  const acc = lookup.accelerator;
   const gpuCount = checked.gpuCount ?? lookup.impliedGpuCount ?? tp * pp;
 
   // llama.cpp names its cache types after ggml's (f16, q8_0, q4_0, …); the other engines use torch dtypes.
@@ -333,16 +364,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   }
 
   // --- findings ------------------------------------------------------------------------------
-  if (tp * pp > gpuCount) {
-    diagnostics.push({ severity: 'error', code: 'parallel-exceeds-gpus', subject: 'tensorParallel', message: `tensor parallel ${tp} × pipeline parallel ${pp} needs ${tp * pp} GPUs; only ${gpuCount} requested` });
-  }
-  if (model.numAttentionHeads > 0 && model.numAttentionHeads % tp !== 0) {
-    diagnostics.push({ severity: 'error', code: 'heads-not-divisible', subject: 'tensorParallel', message: `Total number of attention heads (${model.numAttentionHeads}) must be divisible by tensor parallel size (${tp})` });
-  }
-  const kvHeads = model.layers.find((l) => l.attention && l.attention.type !== 'mla')?.attention?.kvHeads;
-  if (kvHeads !== undefined && kvHeads < tp) {
-    diagnostics.push({ severity: 'information', code: 'kv-heads-replicated', subject: 'tensorParallel', message: `${kvHeads} KV head${kvHeads === 1 ? '' : 's'} < tensor parallel ${tp}: each GPU keeps a replica (${kvHeadsPerRank(kvHeads, tp)} head per GPU), so KV per GPU does not shrink past TP ${kvHeads}` });
-  }
+  for (const d of parallelismFindings(model, engine.name, { tp, pp, gpuCount, nodes: topology.nodes })) diagnostics.push(d);
   if (model.maxPositionEmbeddings && checked.maxModelLen && !autoLen && checked.maxModelLen > model.maxPositionEmbeddings) {
     diagnostics.push({ severity: 'error', code: 'max-model-len-above-max-position', subject: 'maxModelLen', suggestedValue: model.maxPositionEmbeddings, message: `max_model_len ${checked.maxModelLen} is greater than the model's max_position_embeddings ${model.maxPositionEmbeddings}; vLLM refuses it unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1` });
   }
@@ -372,10 +394,14 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       diagnostics.push({ severity: 'information', code: 'fp8-kv-would-help', subject: 'kvCacheDtype', suggestedValue: 'fp8', message: 'An fp8 KV cache halves KV bytes per token' });
     }
   }
-  if (vllm.fits && checked.maxNumSeqs !== undefined && checked.maxNumSeqs > Math.floor(vllm.maxConcurrency)) {
-    diagnostics.push({ severity: 'warning', code: 'max-num-seqs-above-capacity', subject: 'maxNumSeqs', suggestedValue: Math.max(1, Math.floor(vllm.maxConcurrency)), message: `max_num_seqs ${checked.maxNumSeqs} is above the ${vllm.maxConcurrency.toFixed(2)} requests of ${formatInt(maxModelLen)} tokens the KV cache holds; requests beyond that wait or get preempted` });
+  // max_num_seqs is judged at the workload's context (the decode context: settings, budget file, or the default),
+  // not at max_model_len: requests are rarely all full length, and "lower it to 1" would cripple throughput.
+  const heldAtContext = Math.floor(vllm.kvCacheTokens / Math.max(1, context));
+  if (vllm.fits && checked.maxNumSeqs !== undefined && checked.maxNumSeqs > Math.max(1, heldAtContext)) {
+    diagnostics.push({ severity: 'warning', code: 'max-num-seqs-above-capacity', subject: 'maxNumSeqs', suggestedValue: Math.max(1, heldAtContext), message: `max_num_seqs ${formatInt(checked.maxNumSeqs)} is above the ${formatInt(heldAtContext)} requests of ${formatInt(context)} tokens (the workload's context) the KV cache holds (${formatInt(vllm.kvCacheTokens)} tokens); requests beyond that wait or get preempted` });
   }
   for (const a of assumptions) diagnostics.push({ severity: 'information', code: 'assumption', subject: 'model', message: a });
+  const verdict = verdictOf(vllm.fits, diagnostics);
 
   const report: BudgetReport = {
     model: {
@@ -412,7 +438,8 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       kvBytesPerToken: reported.kvBytesPerToken,
     },
     capacity: {
-      fits: vllm.fits,
+      fits: verdict.fits,
+      contextFits: vllm.fits,
       weightsFit: vllm.weightsFit,
       numBlocks: vllm.numBlocks,
       kvCacheTokens: vllm.kvCacheTokens,
@@ -447,8 +474,70 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       decode: rooflinePoint(`decode batch ${batch}`, decode, acc, peak.flops, tp),
     },
     diagnostics,
+    verdict,
   };
   return { ok: true, report };
+}
+
+/**
+ * Whether the deployment starts and serves, from the findings: it does not when an error stands (heads or KV heads
+ * not divisible by TP, too few GPUs, max_model_len above the model's limit, weights or KV that do not fit, ...) or
+ * when one request of max_model_len does not fit in the KV cache (vLLM refuses to start: the model's own context
+ * not fitting is a warning in words, but blocks all the same). `blocking` lists those findings, in order.
+ */
+export function verdictOf(contextFits: boolean, diagnostics: readonly BudgetDiagnostic[]): BudgetReport['verdict'] {
+  const blocking = diagnostics.filter((d) => d.severity === 'error' || (!contextFits && d.code === 'context-does-not-fit'));
+  return { fits: contextFits && !blocking.some((d) => d.severity === 'error'), blocking };
+}
+
+/**
+ * vLLM's parallelism rules, which need no GPU: the attention heads divide by TP (`verify_with_parallel_config`),
+ * the KV heads divide by TP or TP by the KV heads (`QKVParallelLinear`: `divide(total_num_kv_heads, tp)` when
+ * TP < KV heads, else `divide(tp, total_num_kv_heads)` replicas), TP × PP GPUs are requested (too few is an error;
+ * more than it uses leaves GPUs idle, a warning), and replicated KV heads are noted. llama.cpp splits layers over
+ * its GPUs: only the GPU count and heads are said for it, as before, and no GPU is idle.
+ */
+export function parallelismFindings(
+  model: ModelDescription, engine: string, p: { tp: number; pp: number; gpuCount: number; nodes: number },
+): BudgetDiagnostic[] {
+  const { tp, pp, gpuCount, nodes } = p;
+  const out: BudgetDiagnostic[] = [];
+  const world = tp * pp;
+  const requested = `${formatInt(gpuCount)} GPU${gpuCount === 1 ? '' : 's'} requested${nodes > 1 ? ` over ${formatInt(nodes)} nodes` : ''}`;
+  if (world > gpuCount) {
+    out.push({ severity: 'error', code: 'parallel-exceeds-gpus', subject: 'tensorParallel', message: `tensor parallel ${tp} × pipeline parallel ${pp} needs ${world} GPUs; only ${gpuCount} requested${nodes > 1 ? ` (over ${nodes} nodes)` : ''}` });
+  } else if (world < gpuCount && engine !== 'llamacpp') {
+    out.push({ severity: 'warning', code: 'gpus-idle', subject: 'gpuCount', suggestedValue: world, message: `${requested}, TP ${tp} × PP ${pp} uses ${world}: ${formatInt(gpuCount - world)} idle` });
+  }
+  if (model.numAttentionHeads > 0 && model.numAttentionHeads % tp !== 0) out.push(headsNotDivisible(model.numAttentionHeads, tp));
+  if (engine === 'llamacpp') return out;
+  // Every distinct KV head count of the attention layers that split their heads (MLA keeps one latent per rank).
+  const bad = kvHeadsNotSplit(model, tp);
+  if (bad !== undefined) {
+    out.push({
+      severity: 'error', code: 'kv-heads-not-divisible', subject: 'tensorParallel',
+      message: `${bad} KV heads cannot be split over tensor parallel ${tp}: vLLM needs the KV heads divisible by the TP size, or the TP size divisible by the KV heads when it is larger (${tp >= bad ? `${tp} % ${bad} = ${tp % bad}` : `${bad} % ${tp} = ${bad % tp}`})`,
+    });
+  }
+  const kvHeads = model.layers.find((l) => l.attention && l.attention.type !== 'mla')?.attention?.kvHeads;
+  if (kvHeads !== undefined && kvHeads < tp && bad === undefined) {
+    out.push({ severity: 'information', code: 'kv-heads-replicated', subject: 'tensorParallel', message: `${kvHeads} KV head${kvHeads === 1 ? '' : 's'} < tensor parallel ${tp}: each GPU keeps a replica (${kvHeadsPerRank(kvHeads, tp)} head per GPU), so KV per GPU does not shrink past TP ${kvHeads}` });
+  }
+  return out;
+}
+
+/** The first KV head count (of attention layers that split heads; MLA keeps one latent per rank) TP cannot split. */
+function kvHeadsNotSplit(model: ModelDescription, tp: number): number | undefined {
+  for (const l of model.layers) {
+    const a = l.attention;
+    if (!a || a.type === 'mla' || !(a.kvHeads > 0)) continue;
+    if (tp >= a.kvHeads ? tp % a.kvHeads !== 0 : a.kvHeads % tp !== 0) return a.kvHeads;
+  }
+  return undefined;
+}
+
+function headsNotDivisible(heads: number, tp: number): BudgetDiagnostic {
+  return { severity: 'error', code: 'heads-not-divisible', subject: 'tensorParallel', message: `Total number of attention heads (${heads}) must be divisible by tensor parallel size (${tp})` };
 }
 
 /** `-ctk` as llama.cpp spells it: auto and 16-bit names are f16; q8_0, q4_0, … as they are. */
@@ -501,6 +590,6 @@ export function upgradeImpact(files: ModelFiles, inputs: BudgetInputs, options: 
   if (!now.ok || !next.ok || now.report.capacity.kvCacheTokens <= 0) return undefined;
   return {
     engine: engine.name, version: newest, kvCacheTokens: next.report.capacity.kvCacheTokens,
-    change: next.report.capacity.kvCacheTokens / now.report.capacity.kvCacheTokens - 1, fits: next.report.capacity.fits,
+    change: next.report.capacity.kvCacheTokens / now.report.capacity.kvCacheTokens - 1, fits: next.report.capacity.contextFits,
   };
 }

@@ -226,7 +226,14 @@ export interface BudgetReport {
     kvBytesPerToken: number;
   };
   capacity: {
+    /**
+     * The deployment's verdict (the same as `verdict.fits`): false whenever an error stands (heads or KV heads not
+     * divisible by TP, too few GPUs, max_model_len above the model's limit, weights that do not fit, ...) or one
+     * request of max_model_len does not fit in the KV cache. The KV facts are `contextFits` and `kvCacheTokens`.
+     */
     fits: boolean;
+    /** One request of max_model_len fits in the KV cache (vLLM's startup check), whatever else stands. */
+    contextFits: boolean;
     weightsFit: boolean;
     numBlocks: number;
     /** vLLM's "GPU KV cache size: N tokens". */
@@ -296,6 +303,12 @@ export interface BudgetReport {
     decode: RooflinePoint;
   };
   diagnostics: BudgetDiagnostic[];
+  /**
+   * One verdict per deployment, computed once here and shown alike by diagnostics, hover, CodeLens, panel and
+   * `check`: `fits` is false whenever an error stands; `blocking` lists the findings that keep it from starting
+   * (the errors, and the model's own context not fitting, a warning in words), in the order of `diagnostics`.
+   */
+  verdict: { fits: boolean; blocking: BudgetDiagnostic[] };
 }
 
 /** Result of `computeBudget`: a report, or a clear statement of why none can be made. */

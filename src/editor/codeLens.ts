@@ -38,9 +38,9 @@ export function lensTitle(item: AnalyzedItem): string {
   const r = result.report;
   const c = r.capacity;
   const parts = [`${r.model.name} on ${P.hardware(r)}`, P.parallelism(r)];
-  if (!c.weightsFit) parts.push(`$(error) weights do not fit (${P.bytes(r.perGpu.weightBytes)} per GPU)`);
-  else if (!c.fits) parts.push(`$(error) max_model_len ${P.int(c.maxModelLen)} does not fit (largest ${P.int(c.estimatedMaxModelLen)})`);
-  else parts.push(`$(pass) fits`, `max concurrency ${P.concurrency(c.maxConcurrency)} × ${P.int(c.maxModelLen)} tokens`);
+  // The engine's one verdict; a bare config.json names no GPU, so not fitting the default one is information.
+  parts.push(P.verdictWithIcon(r, item.spec ? '$(error)' : '$(info)'));
+  if (r.verdict.fits) parts.push(`max concurrency ${P.concurrency(c.maxConcurrency)} × ${P.int(c.maxModelLen)} tokens`);
   if (c.weightsFit) {
     const batch = r.decode.batch > 1 ? ` × ${P.int(r.decode.batch)}` : '';
     parts.push(`~${P.tokensPerSecond(r.decode.expected.tokensPerSecondPerRequest)}${batch} expected (ceiling ${P.tokensPerSecond(r.decode.tokensPerSecondPerRequest)})`);

@@ -57,7 +57,12 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
     const name = hit.segments[hit.segments.length - 1];
     const range = { start: hit.key.start, end: Math.max(hit.key.end, hit.value.end) };
     const result = item.result;
-    if (!result) return undefined;
+    if (!result) {
+      if (item.notSized && (['architectures', 'model_type'].includes(name) || /^architectures\.\d+$/.test(hit.path))) {
+        return { range, markdown: `**Inference Budget**: not sized: ${P.md(item.notSized.reason)}` };
+      }
+      return undefined;
+    }
     if (!result.ok) {
       if (['architectures', 'model_type'].includes(name) || /^architectures\.\d+$/.test(hit.path)) {
         return { range, markdown: `**Inference Budget**: this model is not sized: ${P.md(result.unsupported)}` };
@@ -131,8 +136,9 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
       `On ${P.md(P.hardware(r))} (${P.parallelism(r)}, gpu_memory_utilization ${r.settings.gpuMemoryUtilization}): KV cache ${P.bytes(r.perGpu.kvCacheBytes)} per GPU = ${P.int(c.kvCacheTokens)} tokens.`,
     ];
     if (!c.weightsFit) lines.push(`$(error) The weights alone do not fit (${P.bytes(r.perGpu.weightBytes)} per GPU).`);
-    else if (c.fits) lines.push(`$(pass) Fits: ${P.concurrency(c.maxConcurrency)} concurrent full-length requests.`);
-    else lines.push(`$(error) Does not fit: the largest context that fits is ${P.int(c.estimatedMaxModelLen)} tokens.`);
+    else if (!c.contextFits) lines.push(`$(error) Does not fit: the largest context that fits is ${P.int(c.estimatedMaxModelLen)} tokens.`);
+    else if (r.verdict.fits) lines.push(`$(pass) Fits: ${P.concurrency(c.maxConcurrency)} concurrent full-length requests.`);
+    else lines.push(`The KV cache holds ${P.concurrency(c.maxConcurrency)} concurrent full-length requests, but:`, P.verdictSentence(r));
     return lines.join('\n\n');
   }
 
@@ -150,17 +156,19 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
     const index = analysis.items.indexOf(item);
     const batch1 = item.files ? (r.decode.batch === 1 ? r : this.variant(analysis, item.files, { ...item.inputs, batch: 1 })) : undefined;
     const fullBatch = Math.max(1, Math.floor(Math.min(c.maxConcurrency, r.settings.maxNumSeqs)));
-    const full = item.files && c.fits
+    const full = item.files && c.contextFits
       ? this.variant(analysis, item.files, { ...item.inputs, batch: fullBatch, context: c.maxModelLen })
       : undefined;
     const rows: [string, string][] = [
+      ['Verdict', P.verdictWithIcon(r, item.spec ? '$(error)' : '$(info)')],
       ['Parameters', `${P.params(m.parametersTotal)} total (${P.int(m.parametersTotal)}), ${P.params(m.parametersActive)} active per token (${P.int(m.parametersActive)}, embeddings excluded)`],
       ['Weights', `${P.bytes(m.weightBytes)} ${P.md(m.weightDtype)} · ${P.bytes(r.perGpu.weightBytes)} per GPU`],
       ['KV cache per token', `${P.bytesExact(m.kvBytesPerToken)} (${r.settings.kvCacheDtype})`],
       ['KV cache per GPU', `${P.bytes(r.perGpu.kvCacheBytes)} = ${P.int(c.kvCacheTokens)} tokens`],
       ['Largest context that fits', `${P.int(c.estimatedMaxModelLen)} tokens`],
-      [`Concurrency at ${P.int(c.maxModelLen)} tokens`, c.fits ? `${P.concurrency(c.maxConcurrency)} requests` : 'does not fit'],
+      [`Concurrency at ${P.int(c.maxModelLen)} tokens`, c.contextFits ? `${P.concurrency(c.maxConcurrency)} requests` : 'does not fit'],
     ];
+    if (c.weightsFit && r.decode.context !== c.maxModelLen) rows.push([`Requests held at ${P.int(r.decode.context)} tokens (the workload's context)`, P.int(P.requestsAtContext(r))]);
     if (batch1) rows.push(['Decode, batch 1', `${P.decodeSpeed(batch1.decode)} (${P.bound(batch1.decode.bound)})`]);
     if (full) rows.push([`Decode, ${P.int(full.decode.batch)} full-length requests`, `${P.decodeSpeedTotal(full.decode)} (${P.bound(full.decode.bound)})`]);
     if (c.weightsFit) rows.push([`Compute-bound from, at ${P.int(r.decode.context)} tokens`, P.computeBoundFrom(r)]);
@@ -170,6 +178,7 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
     const cached = r.prefill.expected.cachedPrefix;
     if (c.weightsFit && cached) rows.push([`First token, ${P.int(cached.tokens)} prefix tokens cached`, P.cachedPrefix(cached)]);
     const title = `**${P.md(m.name)}** · ${P.md(m.architecture)} on ${P.md(P.hardware(r))} · ${P.parallelism(r)} · ${P.md(P.engine(r))}`;
+    if (!r.verdict.fits && item.spec) extra = [...extra, P.verdictSentence(r)];
     const table = ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
     const args = encodeURIComponent(JSON.stringify([analysis.uri, index]));
     const links = `[$(graph-line) Open Roofline Panel](command:inferenceBudget.openRoofline?${args} "Open the roofline panel") · [Compare GPUs](command:inferenceBudget.compareGpus?${args})`;
@@ -228,7 +237,7 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
       case 'maxModelLen':
         return [
           `**max_model_len ${P.int(r.settings.maxModelLen)}**: one full-length request needs ${P.bytesExact(c.kvBytesPerRequest)} of KV cache per GPU.`,
-          `KV cache: ${P.bytes(g.kvCacheBytes)} per GPU = ${P.int(c.kvCacheTokens)} tokens → ${c.fits ? `${P.concurrency(c.maxConcurrency)} concurrent full-length requests` : '**does not fit**'}.`,
+          `KV cache: ${P.bytes(g.kvCacheBytes)} per GPU = ${P.int(c.kvCacheTokens)} tokens → ${c.contextFits ? `${P.concurrency(c.maxConcurrency)} concurrent full-length requests` : '**does not fit**'}.`,
           `Largest max_model_len that fits: ${P.int(c.estimatedMaxModelLen)} tokens${r.model.maxPositionEmbeddings ? ` (model maximum ${P.int(r.model.maxPositionEmbeddings)})` : ''}.`,
         ].join('\n\n');
       case 'tensorParallel':
@@ -237,6 +246,7 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
           `**${P.parallelism(r)}** on ${P.md(P.hardware(r))}: weights ${P.bytes(g.weightBytes)} per GPU (of ${P.bytes(r.model.weightBytes)}).`,
           `KV cache per token per GPU: ${P.bytesExact(g.kvBytesPerToken)}; KV cache ${P.bytes(g.kvCacheBytes)} per GPU = ${P.int(c.kvCacheTokens)} tokens.`,
           `Decode at batch ${P.int(r.decode.batch)}, per request: ${P.decodeSpeed(r.decode)} (${P.bound(r.decode.bound)}).`,
+          P.verdictSentence(r),
         ].join('\n\n');
       case 'gpuMemoryUtilization':
         return [
@@ -246,11 +256,11 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
       case 'kvCacheDtype':
         return [
           `**KV cache ${r.settings.kvCacheDtype}**: ${P.bytesExact(r.model.kvBytesPerToken)} per token (whole model), ${P.bytesExact(g.kvBytesPerToken)} per GPU.`,
-          `${P.int(c.kvCacheTokens)} tokens in ${P.bytes(g.kvCacheBytes)} per GPU; ${c.fits ? `${P.concurrency(c.maxConcurrency)} concurrent requests of ${P.int(c.maxModelLen)} tokens` : `largest context that fits: ${P.int(c.estimatedMaxModelLen)} tokens`}.`,
+          `${P.int(c.kvCacheTokens)} tokens in ${P.bytes(g.kvCacheBytes)} per GPU; ${c.contextFits ? `${P.concurrency(c.maxConcurrency)} concurrent requests of ${P.int(c.maxModelLen)} tokens` : `largest context that fits: ${P.int(c.estimatedMaxModelLen)} tokens`}.`,
         ].join('\n\n');
       case 'maxNumSeqs':
         return [
-          `**max_num_seqs ${P.int(r.settings.maxNumSeqs)}**: the KV cache holds ${P.int(c.kvCacheTokens)} tokens = ${P.concurrency(c.maxConcurrency)} requests of ${P.int(c.maxModelLen)} tokens.`,
+          `**max_num_seqs ${P.int(r.settings.maxNumSeqs)}**: the KV cache holds ${P.int(c.kvCacheTokens)} tokens = ${P.int(P.requestsAtContext(r))} requests of ${P.int(r.decode.context)} tokens (the workload's context), ${P.concurrency(c.maxConcurrency)} of ${P.int(c.maxModelLen)} tokens (full length).`,
           `Decode at batch ${P.int(r.decode.batch)}: ${P.decodeSpeedTotal(r.decode)} (${P.bound(r.decode.bound)}).`,
         ].join('\n\n');
       case 'maxNumBatchedTokens':
@@ -259,7 +269,7 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
       case 'gpuCount':
         return [
           `**${P.md(P.hardware(r))}**: ${r.hardware.visibleMemoryGiB} GiB visible per GPU, ${P.int(r.hardware.memoryBandwidthBytesPerSecond / 1e9)} GB/s.`,
-          `Weights ${P.bytes(g.weightBytes)} + KV cache ${P.bytes(g.kvCacheBytes)} per GPU (${P.parallelism(r)}); ${P.verdict(r)}.`,
+          `Weights ${P.bytes(g.weightBytes)} + KV cache ${P.bytes(g.kvCacheBytes)} per GPU (${P.parallelism(r)}); ${P.verdictWithIcon(r)}.`,
           `Decode at batch ${P.int(r.decode.batch)}, per request: ${P.decodeSpeed(r.decode)} (${P.bound(r.decode.bound)}). [Compare GPUs](command:inferenceBudget.compareGpus?${encodeURIComponent(JSON.stringify([analysis.uri, analysis.items.indexOf(item)]))})`,
         ].join('\n\n');
       case 'quantization':

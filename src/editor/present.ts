@@ -112,9 +112,50 @@ export function code(text: string): string {
   return `\`${text.replace(/`/g, '')}\``;
 }
 
-/** A one-line verdict: "fits" / "does not fit: …". */
+/**
+ * The report's verdict (`report.verdict`, computed once by the engine) in a few words: `fits`, or what keeps the
+ * deployment from starting — the first blocking finding, and how many more stand. Never "fits" beside an error.
+ */
 export function verdict(r: BudgetReport): string {
-  if (!r.capacity.weightsFit) return 'weights do not fit';
-  if (!r.capacity.fits) return `max_model_len ${int(r.capacity.maxModelLen)} does not fit`;
-  return 'fits';
+  if (r.verdict.fits) return 'fits';
+  const [first, ...rest] = r.verdict.blocking;
+  const words = first ? blockingWords(r, first) : !r.capacity.weightsFit ? 'weights do not fit' : `max_model_len ${int(r.capacity.maxModelLen)} does not fit`;
+  return rest.length ? `${words} (+${rest.length} more)` : words;
+}
+
+/** The verdict with its icon, for CodeLens and hovers: "$(pass) fits" / "$(error) KV heads … (+1 more)". */
+export function verdictWithIcon(r: BudgetReport, icon = '$(error)'): string {
+  return r.verdict.fits ? '$(pass) fits' : `${icon} ${verdict(r)}`;
+}
+
+/** A sentence for hovers: "$(pass) **Fits.**" / "$(error) **Will not start**: <the first blocking finding> (and 1 more: …)". */
+export function verdictSentence(r: BudgetReport): string {
+  if (r.verdict.fits) return '$(pass) **Fits.**';
+  const [first, ...rest] = r.verdict.blocking;
+  const why = first ? first.message : verdict(r);
+  return `$(error) **Will not start**: ${md(why)}${rest.length ? ` (and ${rest.length} more: ${rest.map((d) => d.code).join(', ')})` : ''}`;
+}
+
+/** Requests of the workload's context (the decode context) the KV cache holds: what max_num_seqs is judged at. */
+export function requestsAtContext(r: BudgetReport): number {
+  return Math.floor(r.capacity.kvCacheTokens / Math.max(1, r.decode.context));
+}
+
+/** A blocking finding in a few words (its message when no shorter form is known). */
+function blockingWords(r: BudgetReport, d: BudgetReport['diagnostics'][number]): string {
+  const s = r.settings;
+  const c = r.capacity;
+  switch (d.code) {
+    case 'weights-do-not-fit': return `weights do not fit (${bytes(r.perGpu.weightBytes)} per GPU)`;
+    case 'kv-does-not-fit':
+    case 'context-does-not-fit': return `max_model_len ${int(c.maxModelLen)} does not fit (largest ${int(c.estimatedMaxModelLen)})`;
+    case 'heads-not-divisible': return `attention heads not divisible by TP ${s.tensorParallel}`;
+    case 'kv-heads-not-divisible': return `KV heads not divisible by TP ${s.tensorParallel}`;
+    case 'parallel-exceeds-gpus': return `TP ${s.tensorParallel} × PP ${s.pipelineParallel} needs ${int(s.tensorParallel * s.pipelineParallel)} GPUs, ${int(r.hardware.count)} requested`;
+    case 'max-model-len-above-max-position': return `max_model_len ${int(c.maxModelLen)} above the model's ${int(r.model.maxPositionEmbeddings ?? 0)}`;
+    default: {
+      const sentence = d.message.split(/(?<=[.;:])\s/)[0].replace(/[.;:]$/, '');
+      return sentence.length > 80 ? `${sentence.slice(0, 79)}…` : sentence;
+    }
+  }
 }

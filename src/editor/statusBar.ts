@@ -3,8 +3,9 @@
 import * as vscode from 'vscode';
 import { findAccelerator, listAccelerators } from '../core/hardware';
 import type { Accelerator } from '../core/types';
-import type { Analyzer } from './analysis';
+import type { AnalyzedItem, Analyzer } from './analysis';
 import { guarded, Logger } from './log';
+import * as P from './present';
 import { bytes, int } from './present';
 import { SECTION } from './settings';
 
@@ -39,13 +40,36 @@ export class GpuStatusBar implements vscode.Disposable {
     } catch (e) {
       this.log.error(`status bar: ${(e as Error).message}`);
     }
-    this.item.text = `$(chip) ${label}${s.gpuCount && s.gpuCount > 1 ? ` ×${s.gpuCount}` : ''}`;
+    const text = `$(chip) ${label}${s.gpuCount && s.gpuCount > 1 ? ` ×${s.gpuCount}` : ''}`;
+    this.item.text = text;
     this.item.tooltip = tooltip;
     const editor = vscode.window.activeTextEditor;
     if (!editor || this.isRelevant(editor.document)) this.item.show(); else this.item.hide();
+    // The active file's deployments, by the engine's one verdict (the words CodeLens and hover use).
+    const generation = ++this.generation;
+    if (!editor || !this.isRelevant(editor.document)) return;
+    void this.analyzer.analyze(editor.document).then((analysis) => {
+      if (generation !== this.generation || !analysis) return;
+      const lines = fileVerdicts(analysis.items);
+      if (lines.length === 0) return;
+      const blocked = analysis.items.some((i) => i.spec && i.result?.ok && !i.result.report.verdict.fits);
+      this.item.text = blocked ? `${text} $(error)` : text;
+      this.item.tooltip = `${tooltip}\n\nThis file:\n${lines.join('\n')}`;
+    }, (e) => this.log.error(`status bar: ${(e as Error)?.message ?? e}`));
   }
 
+  private generation = 0;
+
   dispose(): void { this.disposables.forEach((d) => d.dispose()); }
+}
+
+/** One line per analysed item: "label: fits" / "label: KV heads not divisible by TP 3 (+1 more)" / "label: not sized (…)". */
+export function fileVerdicts(items: readonly AnalyzedItem[]): string[] {
+  return items.slice(0, 20).map((item) => {
+    const r = item.result;
+    const verdict = r?.ok ? P.verdict(r.report) : `not sized (${item.notSized?.summary ?? (r && !r.ok ? r.unsupported : 'no model')})`;
+    return `${item.label}: ${verdict}`;
+  });
 }
 
 function shortName(a: Accelerator): string {

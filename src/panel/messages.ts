@@ -113,7 +113,13 @@ export interface GpuPanelData {
   roofs: PanelRoof[];
   points: PanelPoint[];
   throughput: ThroughputRow[];
+  /** Requests of max_model_len tokens the KV cache holds (the engine's "maximum concurrency"). */
   maxConcurrency: number;
+  /**
+   * Requests of the panel's context the KV cache holds (KV cache tokens / context): the throughput chart's wall
+   * and what is shaded "beyond max concurrency", since its series are at that context. Absent: `maxConcurrency`.
+   */
+  contextConcurrency?: number;
   memory: PanelMemory;
   fits: boolean;
   summary: string;
@@ -262,7 +268,7 @@ function isPanelMemory(x: unknown): x is PanelMemory {
 
 export function isGpuPanelData(x: unknown): x is GpuPanelData {
   return isPlainObject(x)
-    && hasExactKeys(x, ['gpuId', 'gpuName', 'bandwidthBytesPerSecond', 'roofs', 'points', 'throughput', 'maxConcurrency', 'memory', 'fits', 'summary'])
+    && hasExactKeys(x, ['gpuId', 'gpuName', 'bandwidthBytesPerSecond', 'roofs', 'points', 'throughput', 'maxConcurrency', 'memory', 'fits', 'summary'], ['contextConcurrency'])
     && isBoundedString(x.gpuId, LIMITS.maxIdLength)
     && isBoundedString(x.gpuName, LIMITS.maxNameLength)
     && isNonNegative(x.bandwidthBytesPerSecond)
@@ -270,6 +276,7 @@ export function isGpuPanelData(x: unknown): x is GpuPanelData {
     && isBoundedArray(x.points, LIMITS.maxPoints) && everyItem(x.points, isPanelPoint)
     && isBoundedArray(x.throughput, LIMITS.maxThroughputRows) && everyItem(x.throughput, isThroughputRow)
     && isNonNegative(x.maxConcurrency)
+    && (x.contextConcurrency === undefined || isNonNegative(x.contextConcurrency))
     && isPanelMemory(x.memory)
     && typeof x.fits === 'boolean'
     && isBoundedString(x.summary, LIMITS.maxSummaryLength, true);

@@ -49,7 +49,7 @@ export type BuildResult =
 
 /**
  * Batch sizes of the throughput series: 1, 2, 4, … up to the first ≥ max(2 × max concurrency, chosen batch, 8),
- * so that the series runs past the concurrency wall.
+ * so that the series runs past the concurrency wall (the requests of the panel's context the KV cache holds).
  */
 export function throughputBatches(maxConcurrency: number, batch: number): number[] {
   const upTo = Math.min(LIMITS.maxBatch, Math.max(Number.isFinite(maxConcurrency) ? 2 * maxConcurrency : 0, batch, 8));
@@ -292,7 +292,8 @@ function summaryOf(report: BudgetReport): string {
   }
   let text = `${parts.join(', ')}; decode ${formatRate(d.tokensPerSecondTotal)} at batch ${formatInt(d.batch)}, ${d.bound}-bound.`;
   if (!c.fits) {
-    const why = report.diagnostics.find((x) => x.severity === 'error') ?? report.diagnostics.find((x) => x.severity === 'warning');
+    // The engine's verdict: what blocks the deployment, first.
+    const why = report.verdict.blocking[0] ?? report.diagnostics.find((x) => x.severity === 'warning');
     if (why) text += ` ${why.message}`;
   }
   return text.slice(0, LIMITS.maxSummaryLength);
@@ -335,8 +336,11 @@ function gpuData(model: PanelModel, shapesModel: ModelDescription | undefined, c
   }
   points.push(...operatorPoints(shapesModel, main, model.inputs));
 
+  // The series are at the panel's context: the wall is the requests of that context the KV cache holds, not of
+  // max_model_len (at 1,024 tokens a 40,960-token limit would put batch 2 "beyond max concurrency").
+  const contextConcurrency = main.capacity.weightsFit ? main.capacity.kvCacheTokens / Math.max(1, main.decode.context) : 0;
   const throughput: ThroughputRow[] = [];
-  for (const b of throughputBatches(main.capacity.maxConcurrency, controls.batch)) {
+  for (const b of throughputBatches(contextConcurrency, controls.batch)) {
     const r = at(b);
     if (typeof r === 'string') continue;
     const e = r.decode.expected;
@@ -359,6 +363,7 @@ function gpuData(model: PanelModel, shapesModel: ModelDescription | undefined, c
       points: points.slice(0, LIMITS.maxPoints),
       throughput: throughput.slice(0, LIMITS.maxThroughputRows),
       maxConcurrency: main.capacity.maxConcurrency,
+      contextConcurrency,
       memory: memoryOf(main),
       fits: main.capacity.fits,
       summary: summaryOf(main),

@@ -28,9 +28,12 @@ describe('computeBudget', () => {
   it('flags max_model_len above max_position_embeddings, max_num_seqs above capacity, and FP8 on GPUs without it', () => {
     const r = budget('llama2/Llama-2-7b-hf', { maxModelLen: 8192 });
     assert.strictEqual(r.diagnostics.find((d) => d.code === 'max-model-len-above-max-position')?.suggestedValue, 4096);
+    // max_num_seqs is judged at the workload's context (here the default decode context, min(32768, 1024)), not at
+    // max_model_len: the suggestion is the requests of that context the KV cache holds.
     const seqs = budget('llama3.1/Meta-Llama-3.1-8B', { gpu: '4090', maxModelLen: 32768, maxNumSeqs: 256 });
+    assert.strictEqual(seqs.decode.context, 1024);
     const w = seqs.diagnostics.find((d) => d.code === 'max-num-seqs-above-capacity')!;
-    assert.strictEqual(w.suggestedValue, Math.floor(seqs.capacity.maxConcurrency));
+    assert.strictEqual(w.suggestedValue, Math.floor(seqs.capacity.kvCacheTokens / 1024));
     const a100 = budget('llama3.1/Meta-Llama-3.1-8B', { gpu: 'A100 SXM 80GB', kvCacheDtype: 'fp8', maxModelLen: 8192 });
     assert.strictEqual(a100.diagnostics.find((d) => d.code === 'fp8-unsupported')?.severity, 'warning');
     const h100 = budget('llama3.1/Meta-Llama-3.1-8B', { gpu: 'H100 SXM', kvCacheDtype: 'fp8', maxModelLen: 8192 });

@@ -167,7 +167,13 @@ describe('panel state: Llama-3.1-8B on one H100 SXM', () => {
   });
 
   it('the throughput series doubles the batch past the wall (twice max concurrency) and the chosen batch', () => {
-    assert.deepEqual(g.throughput.map((t) => t.batch), [1, 2, 4, 8, 16, 32]);
+    // The wall is at the panel's context (8,192 tokens), not max_model_len: KV tokens / 8,192 (~57 requests on an
+    // H100), so the series runs to the first power of two at or past twice that.
+    const r = report(LLAMA, { ...inputs, batch: 32 });
+    close(g.contextConcurrency!, r.capacity.kvCacheTokens / 8192, 1e-12, 'requests of the panel context');
+    const past = 2 ** Math.ceil(Math.log2(2 * g.contextConcurrency!));
+    assert.deepEqual(g.throughput.map((t) => t.batch), Array.from({ length: Math.log2(past) + 1 }, (_, i) => 2 ** i));
+    assert.ok(g.throughput.at(-1)!.batch >= 2 * g.contextConcurrency!);
     assert.ok(g.throughput.at(-1)!.batch >= 2 * g.maxConcurrency);
     for (let i = 1; i < g.throughput.length; i++) {
       assert.ok(g.throughput[i].tokensPerSecondTotal > g.throughput[i - 1].tokensPerSecondTotal, 'total grows with the batch');
