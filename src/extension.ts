@@ -48,6 +48,9 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidGrantWorkspaceTrust(() => analyzer.reloadSettings()),
   );
 
+  // A Hub download that outlived its analysis's deadline has finished: analyse again with it.
+  context.subscriptions.push(resolver.onLateDownload(() => analyzer.invalidateModels()));
+
   // A model config.json in the workspace changed: deployments that name it are measured again.
   let timer: NodeJS.Timeout | undefined;
   const modelsChanged = () => { clearTimeout(timer); timer = setTimeout(() => analyzer.invalidateModels(), 300); };

@@ -1,5 +1,6 @@
 // `inference-budget`: the budget engine for terminals and CI.
 
+import { visibleControls } from '../core/units';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
@@ -179,14 +180,10 @@ function withGpuCount(inputs: BudgetInputs): boolean {
   return true;
 }
 
-/** Control characters from names in configs (escape sequences, bells) shown as `\u001b`, never sent to the terminal. */
-function visibleControls(text: string): string {
-  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 /** Errors are one line, whatever a file name or a parser message contains. */
 function oneLine(errLine: (s: string) => void): (s: string) => void {
-  return (s) => errLine(visibleControls(s.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(/\s{2,}/g, ' ').trim()));
+  return (s) => errLine(visibleControls(s.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(/\s{2,}/g, ' ').trim(), true));
 }
 
 /** Where a model given by id or alias was found, for the report's first line and --json's modelSource. */
@@ -240,7 +237,7 @@ function report(files: ModelFiles, inputs: BudgetInputs, json: boolean, out: (s:
     err(`inference-budget: ${result.unsupported}`);
     return invalid ? 2 : 3;
   }
-  out(json ? jsonText() : visibleControls([...(origin ? originLines(origin) : []), formatReport(result.report)].join('\n')));
+  out(json ? jsonText() : visibleControls([...(origin ? originLines(origin) : []), formatReport(result.report)].join('\n'), true));
   return result.report.capacity.fits ? 0 : 1;
 }
 

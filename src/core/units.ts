@@ -87,3 +87,15 @@ export function formatRate(tokensPerSecond: number): string {
 export function formatFlops(flops: number): string {
   return si(flops, 'FLOP');
 }
+
+/**
+ * Control characters from names in configs and documents (escape sequences, bells, line and paragraph separators,
+ * bidirectional overrides) written as `\u001b`, so a name can neither drive a terminal nor break a line of
+ * markdown: `"a\u001b[2Jb"` → `a\u001b[2Jb` shown literally. Keeps `\n` when `keepNewlines` (a report's own lines).
+ */
+export function visibleControls(text: string, keepNewlines = false): string {
+  const re = keepNewlines
+    ? /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+    : /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+  return text.replace(re, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -2,7 +2,7 @@
 // beyond unit conversion for display).
 import type { BudgetReport } from '../core/types';
 import { engineDisplayName, engineLabel } from '../core/engine/engine';
-import { bytes, fixed, formatInt, si } from '../core/units';
+import { bytes, fixed, formatInt, si, visibleControls } from '../core/units';
 
 export { bytes };
 
@@ -104,12 +104,15 @@ export function bound(b: BudgetReport['decode']['bound']): string {
 
 /** Escapes Markdown specials in text that comes from documents (names, labels). */
 export function md(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+  // Control characters and line breaks first: a name must not start a new paragraph (where `[x](command:…)` or an
+  // image would be read) nor carry escape sequences or bidirectional overrides.
+  return visibleControls(text).replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
 }
 
 /** Inline code for paths and URLs (backticks removed from the text). */
 export function code(text: string): string {
-  return `\`${text.replace(/`/g, '')}\``;
+  // A blank line would end the code span and let the rest render as markdown: line breaks are shown escaped.
+  return `\`${visibleControls(text).replace(/`/g, '')}\``;
 }
 
 /**

@@ -580,46 +580,20 @@ describe('fuzz: adversarial inputs (issue 11)', function () {
       return { a, doc, names: Object.values(names), folder: names.folder };
     }
 
-    // Known bugs (issue 11 item 5, in src/editor/present.ts, not fixed here), reported by this test and asserted
-    // only with FUZZ_HOVER_STRICT=1:
-    //  - P.code() keeps blank lines: a model folder name holding "\n\n" (or "\r\r") ends the `_Config_: \`…\``
-    //    code span, and the rest of the name renders as Markdown: a live [x](command:inferenceBudget.selectGpu)
-    //    link and a ![x](https://…) image. Minimal: a model resolved from
-    //    "/ws/models/a\n\n[x](command:inferenceBudget.selectGpu)\n\n/config.json", hover on its --model value.
-    //  - P.md() and P.code() pass control characters (U+0000–U+001F but \n, U+007F–U+009F, U+2028, U+202E) and line
-    //    breaks through: a label "a\n\nb" splits the hover's title into paragraphs; "\u001b[31m" reaches it raw.
-    // Asserted always: no image, no link from a name and no command outside HOVER_COMMANDS, where no name carries a
-    // blank line into a code span; no raw HTML outside code spans.
-    const STRICT = process.env.FUZZ_HOVER_STRICT === '1';
-    const BLANK_LINE = /(\r\n?|\n)[ \t]*(\r\n?|\n)/;
-
-    it('hovers on hostile names: no link or image from a name, commands only from HOVER_COMMANDS (known bugs counted)', async () => {
+    // Once found here: P.code() kept blank lines (a folder name "a\n\n[x](command:…)\n\n" ended the code span and
+    // rendered a live link and an image) and P.md()/P.code() passed control characters and line breaks. Both now go
+    // through visibleControls, and every problem fails the test.
+    it('hovers on hostile names: no link, image, control character or line break from a name; commands only from HOVER_COMMANDS', async () => {
       let shown = 0;
-      const known = new Map<string, { count: number; example: string }>();
       await loop('adversarial.hoverMarkdown', 90, async (rng, index) => {
-        const { a, doc, names, folder } = await hostileCase(rng, index);
+        const { a, doc, names } = await hostileCase(rng, index);
         checkAnalysis(a, doc.uri.path);
         const hs = await hovers(a, doc);
         shown += hs.length;
-        const failing: string[] = [];
-        for (const h of hs) {
-          for (const p of problems(h.markdown)) {
-            const codeBreakout = BLANK_LINE.test(folder) && p.kind !== 'html';
-            const bug = p.kind === 'control' ? 'control characters pass P.md/P.code'
-              : p.kind === 'line break' ? 'line breaks in names pass P.md/P.code'
-                : codeBreakout ? 'a blank line in a folder name ends P.code\'s code span' : undefined;
-            if (bug && !STRICT) {
-              const k = known.get(bug) ?? { count: 0, example: p.text.slice(0, 200) };
-              k.count++;
-              known.set(bug, k);
-              continue;
-            }
-            failing.push(`offset ${h.offset}: ${p.text}`);
-          }
-        }
+        const failing = hs.flatMap((h) => problems(h.markdown).map((p) => `offset ${h.offset}: ${p.kind}: ${p.text}`));
         if (failing.length) throw new Error(`${failing[0].slice(0, 400)}\n    names: ${show(names, 400)}`);
       }).finally(() => {
-        process.stdout.write(`      [fuzz] adversarial.hoverMarkdown: ${shown} hovers checked${known.size ? `; known bugs (issue 11 item 5; FUZZ_HOVER_STRICT=1 fails on them): ${[...known].map(([k, v]) => `${k} ×${v.count}`).join('; ')}` : ''}\n`);
+        process.stdout.write(`      [fuzz] adversarial.hoverMarkdown: ${shown} hovers checked\n`);
       });
     });
   });
