@@ -20,15 +20,18 @@ import { YMap, YNode, YScalar, YSeq, columnOf, innerRange, isScalar, isSeq, reso
 // Text helpers.
 
 export function eolOf(text: string): string {
-  const i = text.indexOf('\n');
-  return i > 0 && text[i - 1] === '\r' ? '\r\n' : '\n';
+  // The first line break decides: CRLF, a lone CR (old Mac files, which YAML reads as line breaks) or LF.
+  const m = /\r\n|\r|\n/.exec(text);
+  return m ? m[0] : '\n';
 }
 
-/** Offset of the end of the line holding `pos` (before `\r\n` / `\n`). */
+/** Offset of the end of the line holding `pos` (before `\r\n`, `\n` or a lone `\r`). */
 export function lineEnd(text: string, pos: number): number {
-  const i = text.indexOf('\n', pos);
-  if (i < 0) return text.length;
-  return i > 0 && text[i - 1] === '\r' ? i - 1 : i;
+  for (let i = pos; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return i;
+  }
+  return text.length;
 }
 
 export function spaces(n: number): string { return ' '.repeat(Math.max(0, n)); }

@@ -141,6 +141,8 @@ export function decodeBlock(text: string, hdr: number, limit: number, parentInde
     indent = parentIndent + explicit;
   }
   const lines: BlockLine[] = [];
+  /** The most spaces on an empty line before the first content line (more than the indentation is an error). */
+  let leadingSpaces = 0;
   let ls = p < limit ? p + 1 : limit;
   while (ls < limit) {
     let le = text.indexOf('\n', ls);
@@ -151,11 +153,14 @@ export function decodeBlock(text: string, hdr: number, limit: number, parentInde
     while (ls + sp < ce && text[ls + sp] === ' ') sp++;
     if (sp === 0 && isDocMarkerAt(text, ls, limit)) break;
     const blank = ls + sp === ce;
+    // A tab where indentation is expected: the library's reading differs from the spec's; left to it.
+    if (text[ls + sp] === '\t' && (indent < 0 || sp < indent)) throw new Unsupported('tab in block scalar indentation');
+    if (indent < 0 && blank) leadingSpaces = Math.max(leadingSpaces, sp);
     if (indent < 0 && !blank) {
       if (sp <= parentIndent) break;
       indent = sp;
       // Leading empty lines longer than the content indentation are an error in YAML.
-      for (const l of lines) if (l.e - l.s > 0) throw new Unsupported('leading spaces');
+      if (leadingSpaces > indent) throw new Unsupported('leading spaces');
     }
     if (blank) {
       if (indent >= 0 && sp > indent) lines.push({ s: ls + indent, e: ce, empty: false, more: true });
@@ -168,11 +173,20 @@ export function decodeBlock(text: string, hdr: number, limit: number, parentInde
       const s = ls + indent;
       lines.push({ s, e: ce, empty: false, more: isBlank(text[s]) });
     }
-    if (le >= limit) { ls = limit; break; }
+    if (le >= limit) {
+      // Kept trailing lines ending in spaces and no line break (the end of the text): the library counts the
+      // last one as a line break or not depending on what precedes it; left to it.
+      const l = lines[lines.length - 1];
+      if (chomp === 'keep' && l && l.empty && text[le] !== '\n') throw new Unsupported('kept blank line at the end');
+      ls = limit;
+      break;
+    }
     ls = le + 1;
   }
   let last = -1;
   for (let k = lines.length - 1; k >= 0; k--) if (!lines[k].empty) { last = k; break; }
+  // A last line of spaces only (beyond the indentation): the library's range ends before it.
+  if (last >= 0 && /^[ \t]*$/.test(text.slice(lines[last].s, lines[last].e))) throw new Unsupported('blank last line');
   const out: string[] = [];
   const map: number[] = [];
   const pushRange = (s: number, e: number): void => {

@@ -1,8 +1,12 @@
 // vLLM config files (`vllm serve --config file.yaml`): engine arguments as top-level keys.
 import type { DeploymentSpec, FormatProblem, InputKey } from './types';
-import { SpecBuilder, applySpeculativeConfig, eolOf, indentOf, lineEnd, scalarRaw, scalarTarget } from './common';
+import { SpecBuilder, applySpeculativeConfig, eolOf, indentOf, lineEnd, scalarTarget } from './common';
 import { CANONICAL_FLAG, FLAGS, isNotMemoryFlag, normalizeFlag } from './engines';
-import { YMap, YNode, get, innerRange, isMap, isScalar, toJS } from './yaml';
+import { YMap, YNode, get, innerRange, isMap, isScalar, resolveYaml11, scalarValue, toJS } from './yaml';
+
+// vLLM loads `--config` files with PyYAML (`yaml.safe_load`, YAML 1.1): `max-model-len: 010` is 8, `1:30` is 90,
+// `1_000` is 1000 and `enforce-eager: yes` is true there, so plain scalars here are typed by PyYAML's rules
+// (`resolveYaml11`, src/formats/yaml/schema.ts), not by the YAML 1.2 core schema the other readers use.
 
 /** Keys only a vLLM configuration has (any one makes a file a vLLM config). */
 const DISTINCTIVE = new Set([
@@ -39,7 +43,7 @@ export function readVllmConfig(text: string, root: YMap, problems: FormatProblem
     const target = KEYS[normalizeFlag(raw)];
     if (normalizeFlag(raw) === 'speculative-config' && p.value) {
       // A YAML mapping, or the JSON text the command line takes.
-      let config: unknown = toJS(p.value);
+      let config: unknown = toJS(p.value, 0, resolveYaml11);
       if (typeof config === 'string') { try { config = JSON.parse(config); } catch { /* reported as not an object */ } }
       applySpeculativeConfig(b, config, raw, isScalar(p.value) ? innerRange(text, p.value) : { start: p.value.start, end: p.value.end }, innerRange(text, p.key));
       continue;
@@ -55,7 +59,7 @@ export function readVllmConfig(text: string, root: YMap, problems: FormatProblem
       modelKey = { start: p.key.start, end: p.value.end };
       continue;
     }
-    b.set(target, scalarRaw(p.value), raw, innerRange(text, p.value), innerRange(text, p.key), [scalarTarget(text, p.value, false)]);
+    b.set(target, scalarValue(p.value, resolveYaml11), raw, innerRange(text, p.value), innerRange(text, p.key), [scalarTarget(text, p.value, false)]);
   }
   const underscore = under > hyph;
   if (!root.flow) {

@@ -1,0 +1,560 @@
+// The fast YAML path: a linear, allocation-light parser for the YAML that deployment files are written in. It
+// exists for speed (multi-megabyte manifests) and must never disagree with the `yaml` library: for any input it
+// either builds exactly the tree the library path builds (src/formats/yaml/library.ts: same values, same source
+// ranges, same node shapes) or throws `Unsupported`, and the document is then read by the library. The
+// differential test (test/unit/formats/yaml-differential.test.ts) holds it to that on the YAML test suite, the
+// deployment corpus and generated variants.
+//
+// Supported subset (everything else declines):
+// - documents: an optional `---` start and `...` end, comments, a byte-order mark; no directives (`%YAML`);
+// - block mappings with plain or single-line quoted implicit keys (no `?` explicit keys, no empty keys, no
+//   duplicate keys), block sequences (including `- - x` compact nesting and sequences at the indentation of their
+//   parent key), indentation by spaces only (tabs only as separators and on blank lines);
+// - flow sequences and mappings of scalars and flow collections (no `key: value` pairs inside `[...]`, no flow
+//   collections as keys, no empty flow entries);
+// - scalars: plain (multi-line by folding; a line ending in a comment ends the scalar, and more-indented text after
+//   it declines, as the library reports it as an error), single- and double-quoted (escapes, multi-line), literal
+//   and folded block scalars with chomping and indentation indicators;
+// - not supported: anchors, aliases, tags, merge keys through aliases, complex keys, multi-line implicit keys, and
+//   any input the library reports an error or warning for.
+// Block values of keys in `skipKeys` reach readers as a `skipped` placeholder map with the value's range and no
+// nodes; they are still parsed, so that whatever the library objects to there (duplicate keys, unclosed brackets,
+// bad indentation) declines as anywhere else.
+import { ScalarStyle, Unsupported, decodeBlock, decodeFlow } from '../scalar';
+import { MAX_NESTING } from '../limits';
+import { keepShapeAlive } from '../../core/shapes';
+import { YMap, YNode, YPair, YScalar, YSeq, columnOf } from './nodes';
+
+export { Unsupported };
+
+export const SPACE = 32, TAB = 9, LF = 10, CR = 13;
+
+function charTable(chars: string): Uint8Array {
+  const t = new Uint8Array(128);
+  for (const ch of chars) t[ch.charCodeAt(0)] = 1;
+  return t;
+}
+const NODE_IND = charTable('&*!?%@`,]}#|>');
+const KEY_IND = charTable('-&*!?%@`,[]{}#|>');
+const VALUE_IND = charTable('&*!?%@`,]}');
+const FLOW_KEY_IND = charTable('&*!?|>%@`,]#[{');
+const FLOW_IND = charTable('&*!?|>%@`,]}#');
+function has(t: Uint8Array, c: number): boolean { return c >= 0 && c < 128 && t[c] === 1; }
+
+/**
+ * Duplicate-key check before `key` joins `pairs`, without allocating for small maps: the pairs are scanned, and
+ * a map past 12 keys gets a set. Returns false for a duplicate, else the set to pass next time.
+ */
+function addKey(pairs: readonly YPair[], key: string, keys: Set<string> | undefined): Set<string> | undefined | false {
+  if (keys) {
+    if (keys.has(key)) return false;
+    keys.add(key);
+    return keys;
+  }
+  for (const p of pairs) if (p.key.value === key) return false;
+  if (pairs.length < 12) return undefined;
+  const set = new Set(pairs.map((p) => p.key.value));
+  set.add(key);
+  return set;
+}
+
+/** A collection nested deeper than MAX_NESTING: reported as is, never handed to the `yaml` library (it recurses too). */
+export class TooDeep extends Error {
+  constructor(readonly offset: number) { super('nesting too deep'); }
+}
+
+export class FastParser {
+  pos: number;
+  /** Collections open around the current position. */
+  private depth = 0;
+  /** Indentation of the block collection holding the flow collection being read (its lines must be deeper). */
+  private flowIndent = -1;
+  constructor(private readonly t: string, start: number, private readonly limit: number, private readonly skip?: ReadonlySet<string>) { this.pos = start; }
+
+  private c(p: number): number { return p < this.limit ? this.t.charCodeAt(p) : -1; }
+  private wsOrEnd(p: number): boolean {
+    const c = this.c(p);
+    return c === -1 || c === SPACE || c === TAB || c === LF || c === CR;
+  }
+  private col(p: number): number { return columnOf(this.t, p); }
+  /** Enters a collection that starts at `at`. */
+  private enter(at: number): void { if (++this.depth > MAX_NESTING) throw new TooDeep(at); }
+  private isDash(p: number): boolean { return this.c(p) === 45 && this.wsOrEnd(p + 1); }
+  private isDocEnd(p: number): boolean {
+    return this.t.startsWith('...', p) && this.wsOrEnd(p + 3) && this.col(p) === 0;
+  }
+  private done(): boolean { return this.pos >= this.limit || this.isDocEnd(this.pos); }
+
+  /** Rest of the current line must be blank or a comment; moves past the line break. */
+  private restOfLine(): void {
+    let p = this.pos;
+    const start = p;
+    while (p < this.limit && (this.c(p) === SPACE || this.c(p) === TAB)) p++;
+    if (this.c(p) === 35) {
+      if (p === start && p > 0 && !this.isBreakOrBlank(this.t.charCodeAt(p - 1))) throw new Unsupported('comment');
+      while (p < this.limit && this.c(p) !== LF) p++;
+    }
+    if (this.c(p) === CR && this.c(p + 1) === LF) p++;
+    if (p < this.limit && this.c(p) !== LF) throw new Unsupported('unexpected text');
+    this.pos = p < this.limit ? p + 1 : this.limit;
+  }
+  private isBreakOrBlank(c: number): boolean { return c === SPACE || c === TAB || c === LF || c === CR; }
+
+  /** At a line start: skips blank and comment lines, leaves pos at the first character of content. */
+  private skipBlankLines(): void {
+    let p = this.pos;
+    while (p < this.limit) {
+      let q = p;
+      while (q < this.limit && this.c(q) === SPACE) q++;
+      const c = this.c(q);
+      if (c === TAB) {
+        // Tabs are not indentation: only allowed on otherwise blank lines.
+        let r = q;
+        while (r < this.limit && (this.c(r) === SPACE || this.c(r) === TAB)) r++;
+        const d = this.c(r);
+        if (d === -1 || d === LF || d === CR || d === 35) q = r;
+        else throw new Unsupported('tab indentation');
+      }
+      const d = this.c(q);
+      if (d === 35) { while (q < this.limit && this.c(q) !== LF) q++; }
+      else if (d === CR && this.c(q + 1) === LF) q++;
+      else if (d !== LF && d !== -1) { this.pos = q; return; }
+      p = q < this.limit ? q + 1 : this.limit;
+    }
+    this.pos = this.limit;
+  }
+  private nextContent(): void { this.restOfLine(); this.skipBlankLines(); }
+  private skipInline(): void { while (this.c(this.pos) === SPACE || this.c(this.pos) === TAB) this.pos++; }
+
+  parseDocument(): YNode | null {
+    if (this.c(this.pos) === 0xfeff) this.pos++;
+    this.skipBlankLines();
+    if (this.pos >= this.limit) return null;
+    if (this.c(this.pos) === 37) throw new Unsupported('directive');
+    if (this.t.startsWith('---', this.pos) && this.wsOrEnd(this.pos + 3) && this.col(this.pos) === 0) {
+      this.pos += 3;
+      this.nextContent();
+    }
+    let node: YNode | null = null;
+    if (!this.done()) node = this.parseNode(-1);
+    if (this.pos < this.limit) {
+      if (!this.isDocEnd(this.pos)) throw new Unsupported('trailing content');
+      this.pos += 3;
+      this.nextContent();
+      if (this.pos < this.limit) throw new Unsupported('content after document end');
+    }
+    return node;
+  }
+
+  /** pos at a non-blank character; returns with pos at the next content (or limit). */
+  private parseNode(parentIndent: number): YNode {
+    const p = this.pos;
+    const c = this.c(p);
+    const col = this.col(p);
+    if (c === 45 && this.wsOrEnd(p + 1)) return this.parseSeq(col);
+    if (c === 91 || c === 123) return this.parseFlowValue(parentIndent);
+    if (c === 34 || c === 39) {
+      const q = this.parseQuoted(parentIndent);
+      this.skipInline();
+      if (this.c(this.pos) === 58 && this.wsOrEnd(this.pos + 1)) {
+        if (this.t.slice(q.start, q.end).includes('\n')) throw new Unsupported('multi-line key');
+        this.pos++;
+        return this.parseMap(col, q);
+      }
+      this.nextContent();
+      return q;
+    }
+    if (c === 124 || c === 62) return this.parseBlockScalar(parentIndent);
+    if (has(NODE_IND, c)) throw new Unsupported('indicator');
+    const k = this.findKeyColon(p);
+    if (k === p) throw new Unsupported('empty key');
+    if (k >= 0) {
+      const key = this.plainScalar(p, this.trimEnd(p, k));
+      this.pos = k + 1;
+      return this.parseMap(col, key);
+    }
+    return this.parsePlain(parentIndent);
+  }
+
+  /** A flow collection that is a whole value (not a key); pos moves to the next content. */
+  private parseFlowValue(parentIndent: number): YNode {
+    this.flowIndent = parentIndent;
+    const n = this.parseFlow();
+    this.skipInline();
+    if (this.c(this.pos) === 58) throw new Unsupported('flow key');
+    this.nextContent();
+    return n;
+  }
+
+  private trimEnd(s: number, e: number): number {
+    while (e > s && (this.c(e - 1) === SPACE || this.c(e - 1) === TAB)) e--;
+    return e;
+  }
+  private plainScalar(s: number, e: number): YScalar {
+    return { kind: 'scalar', style: 'plain', start: s, end: e, value: this.t.slice(s, e), parentIndent: -1 };
+  }
+
+  /** Index of the ':' of an implicit key on this line, or -1. */
+  private findKeyColon(p: number): number {
+    for (let q = p; q < this.limit; q++) {
+      const c = this.t.charCodeAt(q);
+      if (c === LF || c === CR) return -1;
+      if (c === 58 && this.wsOrEnd(q + 1)) return q;
+      if (c === 35 && q > p && (this.t.charCodeAt(q - 1) === SPACE || this.t.charCodeAt(q - 1) === TAB)) return -1;
+    }
+    return -1;
+  }
+
+  private parseMap(col: number, firstKey: YScalar): YMap {
+    this.enter(firstKey.start);
+    const pairs: YPair[] = [];
+    let keys: Set<string> | undefined;
+    let key = firstKey;
+    let end = firstKey.end;
+    for (;;) {
+      const added = addKey(pairs, key.value, keys);
+      if (added === false) throw new Unsupported('duplicate key');
+      keys = added;
+      const value = this.skip !== undefined && this.skip.has(key.value) ? this.skipMapValue(col) : this.parseMapValue(col);
+      pairs.push({ key, value });
+      end = value ? value.end : key.end;
+      if (this.done()) break;
+      const ind = this.col(this.pos);
+      if (ind < col) break;
+      if (ind > col) throw new Unsupported('bad indentation');
+      key = this.parseKey();
+    }
+    this.depth--;
+    return { kind: 'map', flow: false, start: firstKey.start, end, pairs };
+  }
+
+  private parseKey(): YScalar {
+    const p = this.pos;
+    const c = this.c(p);
+    if (c === 34 || c === 39) {
+      const q = this.parseQuoted(-1);
+      if (this.t.slice(q.start, q.end).includes('\n')) throw new Unsupported('multi-line key');
+      this.skipInline();
+      if (!(this.c(this.pos) === 58 && this.wsOrEnd(this.pos + 1))) throw new Unsupported('key');
+      this.pos++;
+      return q;
+    }
+    if (has(KEY_IND, c)) throw new Unsupported('key indicator');
+    const k = this.findKeyColon(p);
+    if (k <= p) throw new Unsupported('no key');
+    this.pos = k + 1;
+    return this.plainScalar(p, this.trimEnd(p, k));
+  }
+
+  private parseMapValue(col: number): YNode | null {
+    this.skipInline();
+    const p = this.pos;
+    const c = this.c(p);
+    if (c === -1 || c === LF || c === CR || c === 35) {
+      this.nextContent();
+      if (this.done()) return null;
+      const ind = this.col(this.pos);
+      if (ind > col) return this.parseNode(col);
+      if (ind === col && this.isDash(this.pos)) return this.parseSeq(col);
+      return null;
+    }
+    if (c === 124 || c === 62) return this.parseBlockScalar(col);
+    if (c === 45 && this.wsOrEnd(p + 1)) throw new Unsupported('seq in value');
+    if (c === 91 || c === 123) return this.parseFlowValue(col);
+    if (c === 34 || c === 39) {
+      const q = this.parseQuoted(col);
+      this.skipInline();
+      if (this.c(this.pos) === 58) throw new Unsupported('quoted key in value');
+      this.nextContent();
+      return q;
+    }
+    if (has(VALUE_IND, c)) throw new Unsupported('indicator');
+    return this.parsePlain(col);
+  }
+
+  /**
+   * The value of a key in `skipKeys`. A block collection is still parsed, so that everything the library would
+   * object to in it (duplicate keys, unclosed brackets, bad indentation, anchors) declines as anywhere else, but
+   * readers get a `skipped` placeholder with its range instead of its nodes; inline values are returned as is.
+   */
+  private skipMapValue(col: number): YNode | null {
+    const v = this.parseMapValue(col);
+    if (!v || v.kind === 'scalar' || v.flow) return v;
+    return { kind: 'map', flow: false, start: v.start, end: v.end, pairs: [], skipped: true };
+  }
+
+  private parseSeq(col: number): YSeq {
+    const items: (YNode | null)[] = [];
+    const start = this.pos;
+    this.enter(start);
+    let end = start + 1;
+    for (;;) {
+      this.pos++;
+      const sep = this.pos;
+      this.skipInline();
+      const c = this.c(this.pos);
+      if (this.pos > sep + 1 || (this.pos > sep && this.t.charCodeAt(sep) === TAB)) this.checkSeqSeparator(sep);
+      let item: YNode | null = null;
+      if (c === -1 || c === LF || c === CR || c === 35) {
+        end = Math.max(end, this.pos);
+        this.nextContent();
+        if (!this.done() && this.col(this.pos) > col) item = this.parseNode(col);
+      } else {
+        item = this.parseNode(col);
+      }
+      items.push(item);
+      if (item) end = item.end;
+      if (this.done()) break;
+      const ind = this.col(this.pos);
+      if (ind < col) break;
+      if (ind > col) throw new Unsupported('bad indentation');
+      if (!this.isDash(this.pos)) break;
+    }
+    this.depth--;
+    return { kind: 'seq', flow: false, start, end, items };
+  }
+
+  /** After `- ` and more blanks: a tab there cannot indent a nested block collection (the library rejects it). */
+  private checkSeqSeparator(sep: number): void {
+    let tab = false;
+    for (let p = sep; p < this.pos; p++) if (this.t.charCodeAt(p) === TAB) tab = true;
+    if (tab && this.opensBlockCollection(this.pos)) throw new Unsupported('tab before a nested block collection');
+  }
+
+  /** Whether a compact block collection (`- x`, `k: v`, a quoted key) starts at `p`. */
+  private opensBlockCollection(p: number): boolean {
+    const c = this.c(p);
+    return this.isDash(p) || c === 34 || c === 39 || c === 63 || this.findKeyColon(p) >= 0;
+  }
+
+  private parseBlockScalar(parentIndent: number): YScalar {
+    const hdr = this.pos;
+    const style: ScalarStyle = this.c(hdr) === 124 ? 'literal' : 'folded';
+    const d = decodeBlock(this.t, hdr, this.limit, parentIndent, false);
+    this.pos = d.end;
+    this.nextContent();
+    return { kind: 'scalar', style, start: hdr, end: d.end, value: d.value, parentIndent };
+  }
+
+  private parsePlain(parentIndent: number): YScalar {
+    const start = this.pos;
+    let end = this.scanPlainLine(start, true);
+    let multi = false;
+    for (;;) {
+      // A comment ends the scalar: more-indented text after it is an error for the library (it is not folded in).
+      const commented = this.commentAfter(end);
+      // Look at the following lines for a continuation.
+      let p = end;
+      while (p < this.limit && this.c(p) !== LF) p++;
+      if (p >= this.limit) break;
+      p++;
+      let cont = -1;
+      while (p < this.limit) {
+        let q = p;
+        while (q < this.limit && this.c(q) === SPACE) q++;
+        const c = this.c(q);
+        if (c === LF) { p = q + 1; continue; }
+        if (c === CR && this.c(q + 1) === LF) { p = q + 2; continue; }
+        if (c === -1) break;
+        if (c === TAB) throw new Unsupported('tab');
+        if (c === 35) break;
+        if (q - p <= parentIndent) break;
+        if (q - p === 0 && (this.t.startsWith('---', q) || this.t.startsWith('...', q)) && this.wsOrEnd(q + 3)) break;
+        cont = q;
+        break;
+      }
+      if (cont < 0) break;
+      if (commented) throw new Unsupported('text after a comment in a plain scalar');
+      end = this.scanPlainLine(cont, false);
+      multi = true;
+    }
+    const value = multi ? decodeFlow(this.t, start, end, 'plain', false).value : this.t.slice(start, end);
+    this.pos = end;
+    this.nextContent();
+    return { kind: 'scalar', style: 'plain', start, end, value, parentIndent: -1 };
+  }
+
+  /** Whether the rest of the line after `p` (blanks, then `#`) is a comment. */
+  private commentAfter(p: number): boolean {
+    while (this.c(p) === SPACE || this.c(p) === TAB) p++;
+    return this.c(p) === 35;
+  }
+
+  /** Scans one line of a plain scalar; returns the end of its last non-blank character. */
+  private scanPlainLine(p: number, first: boolean): number {
+    let last = p;
+    for (let q = p; q < this.limit; q++) {
+      const c = this.t.charCodeAt(q);
+      if (c === LF || c === CR) break;
+      if (c === 58 && this.wsOrEnd(q + 1)) throw new Unsupported('colon in plain scalar');
+      if (c === 35 && q > p && (this.t.charCodeAt(q - 1) === SPACE || this.t.charCodeAt(q - 1) === TAB)) {
+        if (!first) throw new Unsupported('comment in continuation');
+        break;
+      }
+      if (c !== SPACE && c !== TAB) last = q + 1;
+    }
+    return last;
+  }
+
+  private parseQuoted(parentIndent: number): YScalar {
+    const start = this.pos;
+    const dq = this.c(start) === 34;
+    let p = start + 1;
+    if (dq) {
+      for (; p < this.limit; p++) {
+        const c = this.t.charCodeAt(p);
+        if (c === 92) { p++; continue; }
+        if (c === 34) break;
+      }
+    } else {
+      for (; p < this.limit; p++) {
+        if (this.t.charCodeAt(p) === 39) {
+          if (this.c(p + 1) === 39) { p++; continue; }
+          break;
+        }
+      }
+    }
+    if (p >= this.limit) throw new Unsupported('unterminated quote');
+    const firstBreak = this.t.indexOf('\n', start);
+    if (firstBreak >= 0 && firstBreak < p) this.checkQuotedLines(firstBreak, p, parentIndent);
+    const style = dq ? 'double' : 'single';
+    const value = decodeFlow(this.t, start + 1, p, style, false).value;
+    this.pos = p + 1;
+    return { kind: 'scalar', style, start, end: p + 1, value, parentIndent: -1 };
+  }
+
+  /** The lines of a multi-line quoted scalar ending at `p`, from its first line break `firstBreak`. */
+  private checkQuotedLines(firstBreak: number, p: number, parentIndent: number): void {
+    for (let q = firstBreak; q >= 0 && q < p; q = this.t.indexOf('\n', q + 1)) {
+      let r = q + 1;
+      const d = this.c(r);
+      // A document marker at the start of a line cannot be inside a quoted scalar.
+      if ((d === 45 || d === 46) && this.t.startsWith(d === 45 ? '---' : '...', r)) throw new Unsupported('document marker in quotes');
+      if (parentIndent < 0) continue;
+      // Continuation lines of a multi-line quoted scalar must be indented past its parent.
+      while (r < p && this.c(r) === SPACE) r++;
+      const e = this.c(r);
+      if (r - q - 1 <= parentIndent && e !== LF && e !== CR && r < p) throw new Unsupported('quoted scalar indentation');
+    }
+  }
+
+  private skipFlowWs(): void {
+    for (;;) {
+      const c = this.c(this.pos);
+      if (c === SPACE || c === TAB || c === CR) { this.pos++; continue; }
+      if (c === LF) {
+        // A line inside a flow collection: indented past the block collection holding it, by spaces (the
+        // library rejects less; a closing bracket or a comment may come back to its column).
+        let q = ++this.pos;
+        while (this.c(q) === SPACE) q++;
+        const d = this.c(q);
+        if (d === TAB) throw new Unsupported('tab in flow indentation');
+        if (q - this.pos <= this.flowIndent && d !== LF && d !== CR && d !== -1 && d !== 35 && d !== 93 && d !== 125) {
+          throw new Unsupported('flow line indentation');
+        }
+        this.pos = q;
+        continue;
+      }
+      if (c === 35) {
+        const prev = this.t.charCodeAt(this.pos - 1);
+        if (!this.isBreakOrBlank(prev)) throw new Unsupported('comment');
+        while (this.pos < this.limit && this.c(this.pos) !== LF) this.pos++;
+        continue;
+      }
+      return;
+    }
+  }
+
+  private parseFlow(): YMap | YSeq {
+    const start = this.pos;
+    const open = this.c(start);
+    this.enter(start);
+    this.pos++;
+    if (open === 91) {
+      const items: (YNode | null)[] = [];
+      for (;;) {
+        this.skipFlowWs();
+        const c = this.c(this.pos);
+        if (c === -1) throw new Unsupported('unterminated flow');
+        if (c === 93) { this.pos++; break; }
+        const item = this.parseFlowNode();
+        this.skipFlowWs();
+        const d = this.c(this.pos);
+        if (d === 58) throw new Unsupported('flow pair');
+        items.push(item);
+        if (d === 44) { this.pos++; continue; }
+        if (d === 93) { this.pos++; break; }
+        throw new Unsupported('flow seq');
+      }
+      this.depth--;
+      return { kind: 'seq', flow: true, start, end: this.pos, items };
+    }
+    const pairs: YPair[] = [];
+    let keys: Set<string> | undefined;
+    for (;;) {
+      this.skipFlowWs();
+      const c = this.c(this.pos);
+      if (c === -1) throw new Unsupported('unterminated flow');
+      if (c === 125) { this.pos++; break; }
+      let key: YScalar;
+      if (c === 34 || c === 39) key = this.parseQuoted(-1);
+      else if (has(FLOW_KEY_IND, c)) throw new Unsupported('flow key');
+      else if ((c === 45 || c === 58 || c === 63) && this.flowSep(this.pos + 1)) throw new Unsupported('indicator in flow key');
+      else key = this.flowPlain();
+      this.skipFlowWs();
+      if (this.c(this.pos) !== 58) throw new Unsupported('flow map without value');
+      this.pos++;
+      this.skipFlowWs();
+      let value: YNode | null = null;
+      const d = this.c(this.pos);
+      if (d !== 44 && d !== 125) { value = this.parseFlowNode(); this.skipFlowWs(); }
+      const added = addKey(pairs, key.value, keys);
+      if (added === false) throw new Unsupported('duplicate key');
+      keys = added;
+      pairs.push({ key, value });
+      const e = this.c(this.pos);
+      if (e === 44) { this.pos++; continue; }
+      if (e === 125) { this.pos++; break; }
+      throw new Unsupported('flow map');
+    }
+    this.depth--;
+    return { kind: 'map', flow: true, start, end: this.pos, pairs };
+  }
+
+  private parseFlowNode(): YNode {
+    const c = this.c(this.pos);
+    if (c === 91 || c === 123) return this.parseFlow();
+    if (c === 34 || c === 39) return this.parseQuoted(-1);
+    if (has(FLOW_IND, c)) throw new Unsupported('flow indicator');
+    if ((c === 45 || c === 58 || c === 63) && this.flowSep(this.pos + 1)) throw new Unsupported('indicator in flow');
+    return this.flowPlain();
+  }
+
+  /** A blank, a line break, the end or a flow indicator at `p`. */
+  private flowSep(p: number): boolean {
+    const c = this.c(p);
+    return this.wsOrEnd(p) || c === 44 || c === 91 || c === 93 || c === 123 || c === 125;
+  }
+
+  private flowPlain(): YScalar {
+    const start = this.pos;
+    let last = start;
+    let q = start;
+    for (; q < this.limit; q++) {
+      const c = this.t.charCodeAt(q);
+      if (c === LF || c === CR || c === 44 || c === 91 || c === 93 || c === 123 || c === 125) break;
+      if (c === 58) {
+        const n = this.c(q + 1);
+        if (n === -1 || n === SPACE || n === TAB || n === LF || n === CR || n === 44 || n === 93 || n === 125) break;
+      }
+      if (c === 35 && (this.t.charCodeAt(q - 1) === SPACE || this.t.charCodeAt(q - 1) === TAB)) break;
+      if (c !== SPACE && c !== TAB) last = q + 1;
+    }
+    if (last === start) throw new Unsupported('empty flow scalar');
+    this.pos = last;
+    return this.plainScalar(start, last);
+  }
+}
+keepShapeAlive(new FastParser('', 0, 0));
+keepShapeAlive(new FastParser('', 0, 0, new Set()));
+
