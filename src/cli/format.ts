@@ -14,13 +14,18 @@ export function formatReport(r: BudgetReport): string {
   lines.push(`${m.name} (${m.architecture}) on ${gpus}, ${engineLabel(s.engine, s.engineVersion)}, TP ${s.tensorParallel} × PP ${s.pipelineParallel}`);
   lines.push(`Model     ${formatParams(m.parametersTotal)} parameters (${formatParams(m.parametersActive)} active) · weights ${formatBytes(m.weightBytes)} ${m.weightDtype} · KV ${formatBytes(m.kvBytesPerToken)}/token (${s.kvCacheDtype})${m.stateBytesPerSequence ? ` + ${formatBytes(m.stateBytesPerSequence)} state/sequence` : ''}`);
   lines.push(`Per GPU   ${formatBytes(g.totalMemoryBytes)} total · ${formatBytes(g.requestedMemoryBytes)} requested (${s.gpuMemoryUtilization}) · weights ${formatBytes(g.weightBytes)} · activation ${formatBytes(g.activationPeakBytes)} · non-torch ${formatBytes(g.nonTorchBytes)} · CUDA graphs ${formatBytes(g.cudaGraphBytes)}${g.cudaGraphSubtracted ? '' : ' (not subtracted)'} · KV cache ${formatBytes(g.kvCacheBytes)}`);
+  // llama.cpp over several GPUs: what each one holds (the figures above are the most loaded one's).
+  if (g.split && g.split.length > 1) {
+    const parts = g.split.map((x) => `GPU ${x.gpu}${x.gpu === g.mostLoadedGpu ? ' (most loaded)' : ''} ${formatInt(x.layers)} layer${x.layers === 1 ? '' : 's'}${x.output ? ' + output' : ''} ${formatBytes(x.bytes)}`);
+    lines.push(`Split     ${parts.join(' · ')}`);
+  }
   // The engine's one verdict (report.verdict): never "fits" while an error stands.
   if (r.verdict.fits) {
     lines.push(`Capacity  fits: ${formatInt(c.kvCacheTokens)} tokens of KV cache · max concurrency ${c.maxConcurrency.toFixed(2)}× at ${formatInt(c.maxModelLen)} tokens`);
   } else if (!c.weightsFit) {
     lines.push('Capacity  does not fit: the weights alone exceed the requested memory');
   } else if (!c.contextFits) {
-    lines.push(`Capacity  does not fit: max_model_len ${formatInt(c.maxModelLen)} needs ${formatBytes(c.kvBytesPerRequest)} of KV per request; ${formatBytes(g.kvCacheBytes)} is available; the largest that fits is ${formatInt(c.estimatedMaxModelLen)}`);
+    lines.push(`Capacity  does not fit: ${contextDoesNotFit(r)}`);
   } else {
     const blocking = r.verdict.blocking.map((x) => x.code).join(', ');
     lines.push(`Capacity  will not start (${blocking}): ${formatInt(c.kvCacheTokens)} tokens of KV cache · max concurrency ${c.maxConcurrency.toFixed(2)}× at ${formatInt(c.maxModelLen)} tokens`);
@@ -43,4 +48,17 @@ export function formatReport(r: BudgetReport): string {
   for (const x of shown) lines.push(`${x.severity.padEnd(11)} [${x.code}] ${x.message}`);
   for (const a of m.assumptions) lines.push(`assumption  ${a}`);
   return lines.join('\n');
+}
+
+/**
+ * The context that does not fit, in the engine's words: vLLM's max_model_len and SGLang's --context-length need KV
+ * per request; llama.cpp's -c is the whole cache over its slots.
+ */
+function contextDoesNotFit(r: BudgetReport): string {
+  const c = r.capacity;
+  if (r.settings.engine === 'llamacpp') {
+    return `-c ${formatInt(c.maxModelLen)} needs ${formatBytes(c.kvBytesPerRequest)} of KV cache; the largest -c that fits is ${formatInt(c.estimatedMaxModelLen)}`;
+  }
+  const name = r.settings.engine === 'sglang' ? '--context-length' : 'max_model_len';
+  return `${name} ${formatInt(c.maxModelLen)} needs ${formatBytes(c.kvBytesPerRequest)} of KV per request; ${formatBytes(r.perGpu.kvCacheBytes)} is available; the largest that fits is ${formatInt(c.estimatedMaxModelLen)}`;
 }

@@ -2,21 +2,15 @@
 // regressions `--diff`/`--baseline` found. Pure: data in, a JSON-ready object out.
 import * as path from 'path';
 import { pathToFileURL } from 'url';
-import type { FindingSeverity } from '../analysis/findings';
+import type { DiagnosticJson } from '../analysis/checkJson';
 import type { CheckJson } from './check';
 
-/** One thing to report at a place in a file: a diagnostic of a checked file, or a regression. */
-export interface LocatedResult {
-  /** As check prints it: relative to the current folder when the user wrote it so. */
+/**
+ * One thing to report at a place in a file: a diagnostic of a checked file, or a regression; `path` as check
+ * prints it (relative to the current folder when the user wrote it so), positions 1-based with the end exclusive.
+ */
+export interface LocatedResult extends DiagnosticJson {
   path: string;
-  severity: FindingSeverity;
-  code: string;
-  message: string;
-  /** 1-based; the end is exclusive (as check's JSON and the editor count). */
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
 }
 
 /** Every diagnostic of a check report, per file in document order (readers' problems and deployments' findings). */
@@ -34,16 +28,16 @@ interface RuleText { short: string; help: string }
  * A code not listed gets a generic text (a new finding must not break the log).
  */
 export const RULE_TEXTS: Readonly<Record<string, RuleText>> = {
-  'kv-does-not-fit': { short: 'The KV cache cannot hold one request of max_model_len tokens', help: 'Lower max_model_len, use an fp8 KV cache, raise gpu_memory_utilization or add GPUs (tensor parallel).' },
-  'context-does-not-fit': { short: "The model's full context does not fit in the KV cache", help: 'Set max_model_len to what the KV cache holds (vLLM would refuse to start), or give the cache more memory.' },
-  'weights-do-not-fit': { short: 'The weights do not fit in the memory requested per GPU', help: 'Raise tensor parallelism, quantize the weights, or use GPUs with more memory.' },
-  'max-model-len-above-max-position': { short: "max_model_len is above the model's max_position_embeddings", help: 'Lower max_model_len to max_position_embeddings; vLLM refuses a longer one unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.' },
+  'kv-does-not-fit': { short: 'The KV cache cannot hold one request of the context length', help: 'Lower the context length (vLLM max_model_len, SGLang --context-length, llama.cpp -c, Ollama num_ctx), use an 8-bit KV cache (fp8; q8_0 on llama.cpp and Ollama), give the cache more memory (vLLM gpu_memory_utilization, SGLang --mem-fraction-static) or add GPUs.' },
+  'context-does-not-fit': { short: "The model's full context does not fit in the KV cache", help: 'Set the context length (vLLM max_model_len, SGLang --context-length, llama.cpp -c, Ollama num_ctx) to what the KV cache holds (vLLM would refuse to start), or give the cache more memory.' },
+  'weights-do-not-fit': { short: 'The weights do not fit in the memory requested per GPU', help: 'Raise tensor parallelism (llama.cpp and Ollama: split the layers over more GPUs, or keep some on the CPU with a lower -ngl / num_gpu), quantize the weights, or use GPUs with more memory.' },
+  'max-model-len-above-max-position': { short: "The context length is above the model's max_position_embeddings", help: 'Lower the context length (vLLM max_model_len, SGLang --context-length, llama.cpp -c, Ollama num_ctx) to max_position_embeddings; vLLM refuses a longer one unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, SGLang unless SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1; llama.cpp warns and caps each slot, Ollama lowers num_ctx.' },
   'parallel-exceeds-gpus': { short: 'Tensor × pipeline parallelism needs more GPUs than requested', help: 'Request tensor parallel × pipeline parallel GPUs, or lower the parallelism.' },
   'heads-not-divisible': { short: 'Attention heads are not divisible by tensor parallelism', help: "Choose a tensor parallel size that divides the model's attention heads." },
   'kv-heads-replicated': { short: 'Fewer KV heads than tensor-parallel ranks: KV is replicated', help: 'Past tensor parallel = KV heads, more GPUs do not shrink KV per GPU; consider pipeline or data parallelism.' },
   'fp8-unsupported': { short: 'FP8 on a GPU without FP8 tensor cores', help: 'FP8 saves memory here but gives no compute speed-up; use a GPU with FP8 support for that.' },
-  'fp8-kv-would-help': { short: 'An fp8 KV cache would halve KV bytes per token', help: 'Set kv-cache-dtype fp8 to hold twice the tokens, at a small accuracy cost.' },
-  'max-num-seqs-above-capacity': { short: 'max_num_seqs is above what the KV cache holds at max_model_len', help: 'Lower max_num_seqs, or give the KV cache more room; requests beyond capacity wait or are preempted.' },
+  'fp8-kv-would-help': { short: 'An 8-bit KV cache would about halve KV bytes per token', help: 'Set kv-cache-dtype fp8 (vLLM, SGLang) to hold twice the tokens, or q8_0 on llama.cpp (-ctk q8_0 -ctv q8_0) and Ollama (OLLAMA_KV_CACHE_TYPE=q8_0) for 17/32 of the f16 bytes, at a small accuracy cost.' },
+  'max-num-seqs-above-capacity': { short: 'More requests at once than the KV cache holds at the workload\'s context', help: 'Lower the requests served at once (vLLM max_num_seqs, SGLang --max-running-requests, llama.cpp -np, Ollama OLLAMA_NUM_PARALLEL), or give the KV cache more room; requests beyond capacity wait or are preempted.' },
   'assumption': { short: 'An assumption the estimate makes', help: 'The estimate assumes this; state the value in the deployment to remove the assumption.' },
   'invalid-input': { short: 'A deployment input is invalid', help: 'Correct the value; the deployment cannot be sized with it.' },
   'unknown-gpu': { short: 'The GPU is not in the hardware catalog', help: 'Use a catalog id, nvidia-smi name or alias, or add the GPU to inferenceBudget.customGpus.' },
@@ -74,7 +68,7 @@ export const RULE_TEXTS: Readonly<Record<string, RuleText>> = {
 const GENERIC_RULE: RuleText = { short: 'An Inference Budget finding', help: 'See the message.' };
 
 /** SARIF levels: information and hints are notes. */
-const LEVEL: Record<FindingSeverity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };
+const LEVEL: Record<DiagnosticJson['severity'], 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };
 
 export interface SarifTool {
   name: string;

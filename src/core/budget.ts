@@ -11,7 +11,9 @@ import { WeightPlan, parametersActive, parametersTotal, rankWeightTable } from '
 import { kvDtypeBytes, kvHeadsPerRank, modelKvBytesPerToken, modelStateBytesPerSequence, normalizeKvDtype } from './kvcache';
 import { GiB, VllmProfile, VllmResult, VllmSettings, cudaGraphEstimateApplied, formatGiB, rankBaselines } from './engine/vllm';
 import { NEWEST_SGLANG_VERSION, SglangProfile, emulateSglang } from './engine/sglang';
-import { LLAMA_CACHE_TYPES, LlamaCppSettings, emulateLlamaCpp, llamaWeights } from './engine/llamacpp';
+import {
+  LLAMA_CACHE_TYPES, LlamaCppSettings, emulateLlamaCpp, llamaWeights, ollamaDefaultNumCtx, ollamaGpuOverheadRule, parseTensorSplit,
+} from './engine/llamacpp';
 import { engineDisplayName, resolveEngine } from './engine/engine';
 
 export { resolveEngine };
@@ -208,27 +210,67 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   let weightsFitAt: (t: number) => boolean;
   let graphsSubtracted = false;
   let engineName: 'vllm' | 'sglang' | 'llamacpp' = 'vllm';
-  let llamaExtras: { gpuLayers: number; computeBufferBytes: number } | undefined;
+  let llamaExtras: {
+    gpuLayers: number; computeBufferBytes: number; slots: number; unified: boolean; contextPerSlot: number; cacheType: string;
+    split?: NonNullable<BudgetReport['perGpu']['split']>; mostLoadedGpu?: number;
+  } | undefined;
+  let ollama = false;
+  /** Ollama: the num_ctx asked for when it is above the model's trained context (Ollama lowers it). */
+  let ollamaClamped: { numCtx: number; parallel: number } | undefined;
   if (engine.name === 'llamacpp') {
     engineName = 'llamacpp';
     if (autoLen) return fail('max_model_len auto (-1) is vLLM\'s; llama.cpp fits the context itself when -c is 0 (left out)', 'maxModelLen');
-    // Ollama passes -c num_ctx × parallel and -np parallel; its default num_ctx follows the GPU's memory (v0.15.5+).
-    const ollama = engine.profile.ollama;
-    const ollamaCtx = acc.visibleMemoryGiB < 23 ? 4096 : acc.visibleMemoryGiB < 47 ? 32768 : 262144;
+    // -ts 3,1: each GPU's share of the layers (llama.cpp's own reading; an unreadable split is refused, as it would be).
+    let tensorSplit: number[] | undefined;
+    if (typeof inputs.tensorSplit === 'string' && inputs.tensorSplit.trim() !== '') {
+      const split = parseTensorSplit(inputs.tensorSplit);
+      if (typeof split === 'string') return fail(split, 'tensorSplit');
+      tensorSplit = split;
+    }
+    // Ollama passes -c num_ctx × parallel and -np parallel; its default num_ctx follows the GPUs' memory, less
+    // OLLAMA_GPU_OVERHEAD on each (v0.15.5+). Before 0.30 the overhead is also memory its layers may not use.
+    ollama = engine.profile.ollama === true;
+    const overhead = checked.gpuOverheadBytes;
+    const ollamaCtx = ollamaDefaultNumCtx(acc.visibleMemoryGiB * GiB, gpuCount, overhead ?? 0);
     const parallel = checked.maxNumSeqs ?? (ollama ? 1 : undefined);
+    // Ollama lowers a num_ctx above the model's trained context to it before it starts llama.cpp (llm/server.go,
+    // "requested context size too large for model"): the cache is num_ctx × parallel of what is left.
+    let contextLength = checked.maxModelLen;
+    if (ollama && contextLength !== undefined && model.maxPositionEmbeddings) {
+      const perRequest = Math.floor(contextLength / (parallel ?? 1));
+      if (perRequest > model.maxPositionEmbeddings) {
+        ollamaClamped = { numCtx: perRequest, parallel: parallel ?? 1 };
+        contextLength = model.maxPositionEmbeddings * (parallel ?? 1);
+      }
+    }
     const ls: LlamaCppSettings = {
-      contextLength: checked.maxModelLen ?? (ollama ? Math.min(ollamaCtx, defaultLen) * (parallel ?? 1) : undefined),
+      contextLength: contextLength ?? (ollama ? Math.min(ollamaCtx, defaultLen) * (parallel ?? 1) : undefined),
       parallel, gpuLayers: checked.gpuLayers, cacheTypeK: llamaCacheType!, cacheTypeV: llamaCacheType!,
       flashAttention: inputs.flashAttention ?? true, ubatch: checked.ubatch ?? 512, fit: inputs.fit ?? true,
       fitMarginBytes: 1024 * 1024 * 1024, weights: llamaWeights(model, plan, files.ggufTensors),
+      gpus: gpuCount, tensorSplit, kvUnified: inputs.kvUnified,
+      reservedBytesPerGpu: ollama && ollamaGpuOverheadRule(engine.profile.version) === 'placement' ? overhead : undefined,
     };
-    if (pp > 1 || tp > 1) assumptions.push('llama.cpp is sized on one GPU: tensor and pipeline parallel sizes are not used');
+    if (pp > 1 || tp > 1) {
+      assumptions.push(gpuCount > 1
+        ? `llama.cpp splits the layers over its ${formatInt(gpuCount)} GPUs (-ts, --split-mode layer): tensor and pipeline parallel sizes are not used`
+        : 'llama.cpp is sized on one GPU: tensor and pipeline parallel sizes are not used');
+    }
     const sized = emulateLlamaCpp(model, plan, acc, ls);
     vllm = sized;
     maxModelLen = sized.resolved.contextLength;
     if (sized.resolved.fitNote) assumptions.push(sized.resolved.fitNote);
     settings = { gpuMemoryUtilization: 1, maxNumBatchedTokens: ls.ubatch, maxNumSeqs: sized.resolved.parallel, blockSize: 256 };
-    llamaExtras = { gpuLayers: sized.resolved.gpuLayers, computeBufferBytes: sized.resolved.computeBufferBytes };
+    const perGpu = sized.resolved.perGpu;
+    llamaExtras = {
+      gpuLayers: sized.resolved.gpuLayers, computeBufferBytes: sized.resolved.computeBufferBytes,
+      slots: sized.resolved.parallel, unified: sized.resolved.unified, contextPerSlot: sized.resolved.contextPerSlot,
+      cacheType: llamaCacheType!,
+      ...(perGpu.length > 1 ? {
+        split: perGpu.map((g, i) => ({ gpu: i, layers: g.layers, output: g.output, bytes: g.usedBytes, weightBytes: g.weightBytes, kvBytes: g.kvBytes })),
+        mostLoadedGpu: sized.resolved.mostLoadedGpu,
+      } : {}),
+    };
     weightsFitAt = () => sized.weightsFit;
   } else if (engine.name === 'sglang') {
     engineName = 'sglang';
@@ -257,6 +299,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       draftWeightBytes: speculation?.ok ? draftWeightBytes(speculation.method, model, rankWeightTable(model, plan, tp), speculation.mtpLayers) : undefined,
       enforceEager: inputs.enforceEager === true,
       kvCacheMemoryBytes: vp.kvCacheMemoryBytes ? checked.kvCacheMemoryBytes : undefined,
+      flashinferSampler: inputs.flashinferSampler,
       numGpuBlocksOverride: checked.numGpuBlocksOverride,
       cpuOffloadBytes: checked.cpuOffloadGb !== undefined ? checked.cpuOffloadGb * GiB : undefined,
       lora,
@@ -365,9 +408,9 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
 
   // --- findings ------------------------------------------------------------------------------
   for (const d of parallelismFindings(model, engine.name, { tp, pp, gpuCount, nodes: topology.nodes })) diagnostics.push(d);
-  if (model.maxPositionEmbeddings && checked.maxModelLen && !autoLen && checked.maxModelLen > model.maxPositionEmbeddings) {
-    diagnostics.push({ severity: 'error', code: 'max-model-len-above-max-position', subject: 'maxModelLen', suggestedValue: model.maxPositionEmbeddings, message: `max_model_len ${checked.maxModelLen} is greater than the model's max_position_embeddings ${model.maxPositionEmbeddings}; vLLM refuses it unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1` });
-  }
+  const wording: EngineWording = { engine: engineName, ollama, llama: llamaExtras };
+  const aboveMaxPosition = contextAboveModel(wording, model.maxPositionEmbeddings, autoLen ? undefined : checked.maxModelLen, ollamaClamped);
+  if (aboveMaxPosition) diagnostics.push(aboveMaxPosition);
   const fp8Weights = scheme?.weightDtype === 'fp8';
   if ((kvCacheDtype === 'fp8' || fp8Weights) && !supportsFp8(acc)) {
     diagnostics.push({ severity: 'warning', code: 'fp8-unsupported', subject: kvCacheDtype === 'fp8' && inputs.kvCacheDtype ? 'kvCacheDtype' : 'quantization', message: `${acc.name} has no FP8 tensor cores: FP8 ${fp8Weights ? 'weights run weight-only (Marlin) ' : ''}${kvCacheDtype === 'fp8' ? `${fp8Weights ? 'and the ' : ''}KV cache is stored in 8 bits but computed in 16-bit` : ''}, with no compute speed-up` });
@@ -375,10 +418,10 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   const reported = vllm.reported;
   const binding = vllm.binding;
   if (!vllm.weightsFit) {
-    const suggested = suggestTensorParallel(model, weightsFitAt, Math.max(gpuCount, 8));
+    const suggested = engineName === 'llamacpp' ? undefined : suggestTensorParallel(model, weightsFitAt, Math.max(gpuCount, 8));
     diagnostics.push({
-      severity: 'error', code: 'weights-do-not-fit', subject: 'tensorParallel', suggestedValue: suggested,
-      message: `Weights need ${formatGiB(binding.weightBytes)} GiB per GPU but ${formatGiB(reported.requestedBytes)} GiB is requested (${acc.name}, utilization ${settings.gpuMemoryUtilization})${suggested ? `; tensor parallel ${suggested} fits` : ''}`,
+      severity: 'error', code: 'weights-do-not-fit', subject: engineName === 'llamacpp' ? 'gpuLayers' : 'tensorParallel', suggestedValue: suggested,
+      message: weightsMessage(wording, { weightBytes: binding.weightBytes, requestedBytes: reported.requestedBytes, freeBytes: reported.totalBytes, gpu: acc.name, gpus: gpuCount, utilization: settings.gpuMemoryUtilization, layers: model.numLayers, askedLayers: checked.gpuLayers, suggestedTp: suggested }),
     });
   } else if (!vllm.fits && vllm.errorMessage) {
     const fromModel = checked.maxModelLen === undefined || autoLen;
@@ -387,18 +430,17 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       code: fromModel ? 'context-does-not-fit' : 'kv-does-not-fit',
       subject: fromModel ? 'model' : 'maxModelLen',
       suggestedValue: vllm.estimatedMaxModelLen > 0 ? vllm.estimatedMaxModelLen : undefined,
-      // A one-line summary first (what the Problems panel shows), then vLLM's own startup error.
-      message: `${fromModel ? `The model's own context (max_model_len ${formatInt(maxModelLen)})` : `max_model_len ${formatInt(maxModelLen)}`} needs ${formatGiB(binding.neededBytes)} GiB of KV per request; ${formatGiB(Math.max(0, binding.availableKvBytes))} GiB is available on ${acc.name}; the largest that fits is ${formatInt(vllm.estimatedMaxModelLen)}. ${engineDisplayName(engineName)}: ${vllm.errorMessage}`,
+      // A one-line summary first (what the Problems panel shows), then the engine's own startup error.
+      message: `${kvSummary(wording, { fromModel, contextLength: maxModelLen, neededBytes: binding.neededBytes, availableBytes: binding.availableKvBytes, gpu: acc.name, largest: vllm.estimatedMaxModelLen })} ${engineDisplayName(engineName)}: ${vllm.errorMessage}`,
     });
-    if (kvCacheDtype !== 'fp8') {
-      diagnostics.push({ severity: 'information', code: 'fp8-kv-would-help', subject: 'kvCacheDtype', suggestedValue: 'fp8', message: 'An fp8 KV cache halves KV bytes per token' });
-    }
+    const smaller = smallerKvCache(wording, kvCacheDtype, inputs.flashAttention);
+    if (smaller) diagnostics.push({ severity: 'information', code: 'fp8-kv-would-help', subject: 'kvCacheDtype', ...smaller });
   }
   // max_num_seqs is judged at the workload's context (the decode context: settings, budget file, or the default),
   // not at max_model_len: requests are rarely all full length, and "lower it to 1" would cripple throughput.
   const heldAtContext = Math.floor(vllm.kvCacheTokens / Math.max(1, context));
   if (vllm.fits && checked.maxNumSeqs !== undefined && checked.maxNumSeqs > Math.max(1, heldAtContext)) {
-    diagnostics.push({ severity: 'warning', code: 'max-num-seqs-above-capacity', subject: 'maxNumSeqs', suggestedValue: Math.max(1, heldAtContext), message: `max_num_seqs ${formatInt(checked.maxNumSeqs)} is above the ${formatInt(heldAtContext)} requests of ${formatInt(context)} tokens (the workload's context) the KV cache holds (${formatInt(vllm.kvCacheTokens)} tokens); requests beyond that wait or get preempted` });
+    diagnostics.push({ severity: 'warning', code: 'max-num-seqs-above-capacity', subject: 'maxNumSeqs', suggestedValue: Math.max(1, heldAtContext), message: `${seqsName(wording)} ${formatInt(checked.maxNumSeqs)} is above the ${formatInt(heldAtContext)} requests of ${formatInt(context)} tokens (the workload's context) the KV cache holds (${formatInt(vllm.kvCacheTokens)} tokens); requests beyond that wait or get preempted` });
   }
   for (const a of assumptions) diagnostics.push({ severity: 'information', code: 'assumption', subject: 'model', message: a });
   const verdict = verdictOf(vllm.fits, diagnostics);
@@ -433,6 +475,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       cudaGraphBytes: reported.cudaGraphBytes,
       cudaGraphSubtracted: graphsSubtracted,
       ...(llamaExtras ? { computeBufferBytes: llamaExtras.computeBufferBytes } : {}),
+      ...(llamaExtras?.split ? { split: llamaExtras.split, mostLoadedGpu: llamaExtras.mostLoadedGpu } : {}),
       loraBytes: reported.loraBytes,
       kvCacheBytes: Math.max(0, reported.availableKvBytes),
       kvBytesPerToken: reported.kvBytesPerToken,
@@ -479,6 +522,126 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   return { ok: true, report };
 }
 
+// --- each engine's own words -------------------------------------------------------------------
+// The findings every engine shares open in the words of the engine that runs the deployment: vLLM's as before (its
+// tests compare them with vLLM's own log text), SGLang's flags, llama.cpp's flags and Ollama's settings.
+
+interface EngineWording {
+  engine: 'vllm' | 'sglang' | 'llamacpp';
+  /** Ollama (which runs llama.cpp with its own settings). */
+  ollama: boolean;
+  /** llama.cpp's resolved slots, cache layout and type. */
+  llama?: { gpuLayers: number; slots: number; unified: boolean; contextPerSlot: number; cacheType: string };
+}
+
+/** The setting that holds the context length: `max_model_len`, `--context-length`, `-c`, `num_ctx`. */
+function contextName(w: EngineWording): string {
+  return w.engine === 'sglang' ? '--context-length' : w.engine === 'llamacpp' ? (w.ollama ? 'num_ctx' : '-c') : 'max_model_len';
+}
+
+/** The setting that holds the requests served at once: `max_num_seqs`, `--max-running-requests`, `-np`, `OLLAMA_NUM_PARALLEL`. */
+function seqsName(w: EngineWording): string {
+  return w.engine === 'sglang' ? '--max-running-requests' : w.engine === 'llamacpp' ? (w.ollama ? 'OLLAMA_NUM_PARALLEL' : '-np') : 'max_num_seqs';
+}
+
+/**
+ * A context above the model's trained one, as each engine treats it:
+ * - vLLM refuses it (`VLLM_ALLOW_LONG_MAX_MODEL_LEN=1` lets it through);
+ * - SGLang refuses it too (model_config.py `_derive_context_length`: "User-specified context_length (N) is greater than
+ *   the derived context_length (M) ... set the env var SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1");
+ * - llama.cpp warns when one slot's cells (`n_ctx_seq`: the whole -c when unified, else -c / -np) exceed the
+ *   trained context (src/llama-context.cpp "n_ctx_seq (N) > n_ctx_train (M) -- possible training context
+ *   overflow"), and llama-server caps each slot at it; the cache is still allocated in full;
+ * - Ollama compares each request's num_ctx (not num_ctx × OLLAMA_NUM_PARALLEL) and lowers it to the trained
+ *   context before starting llama.cpp (llm/server.go, "requested context size too large for model").
+ * `asked` is the budget's context length (the whole cache for llama.cpp and Ollama); suggested values are too.
+ */
+function contextAboveModel(w: EngineWording, maxPos: number | undefined, asked: number | undefined, ollamaClamped: { numCtx: number; parallel: number } | undefined): BudgetDiagnostic | undefined {
+  if (!maxPos) return undefined;
+  const base = { code: 'max-model-len-above-max-position', subject: 'maxModelLen' as const };
+  if (w.engine === 'llamacpp') {
+    if (w.ollama) {
+      if (!ollamaClamped) return undefined;
+      return {
+        ...base, severity: 'warning', suggestedValue: maxPos * ollamaClamped.parallel,
+        message: `num_ctx ${ollamaClamped.numCtx} is greater than the model's context length ${maxPos}: Ollama lowers it to ${maxPos} ("requested context size too large for model") and each request gets at most ${maxPos} tokens`,
+      };
+    }
+    const l = w.llama;
+    if (!l || asked === undefined || l.contextPerSlot <= maxPos) return undefined;
+    return {
+      ...base, severity: 'warning', suggestedValue: l.unified ? maxPos : maxPos * l.slots,
+      message: `-c ${asked} gives ${l.unified ? 'the unified cache' : `each of ${l.slots} slots`} ${l.contextPerSlot} cells, more than the model's n_ctx_train ${maxPos}: llama.cpp warns "n_ctx_seq (${l.contextPerSlot}) > n_ctx_train (${maxPos}) -- possible training context overflow" and llama-server caps each slot at ${maxPos}; the KV cache is still allocated in full`,
+    };
+  }
+  if (asked === undefined || asked <= maxPos) return undefined;
+  return {
+    ...base, severity: 'error', suggestedValue: maxPos,
+    message: w.engine === 'sglang'
+      ? `--context-length ${asked} is greater than the model's max_position_embeddings ${maxPos}; SGLang refuses it unless SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1`
+      : `max_model_len ${asked} is greater than the model's max_position_embeddings ${maxPos}; vLLM refuses it unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1`,
+  };
+}
+
+/** Weights that do not fit: vLLM's utilization, SGLang's --mem-fraction-static, llama.cpp's -ngl (Ollama's num_gpu). */
+function weightsMessage(w: EngineWording, f: { weightBytes: number; requestedBytes: number; freeBytes: number; gpu: string; gpus: number; utilization: number; layers: number; askedLayers?: number; suggestedTp?: number }): string {
+  if (w.engine === 'llamacpp') {
+    const ngl = w.ollama ? 'num_gpu' : '-ngl';
+    const n = w.llama?.gpuLayers ?? f.layers + 1;
+    const all = f.layers + 1;
+    const asked = f.askedLayers === undefined ? 'all' : String(f.askedLayers);
+    return `Weights need ${formatGiB(f.weightBytes)} GiB on ${f.gpus > 1 ? 'the most loaded GPU' : 'the GPU'} but ${formatGiB(f.freeBytes)} GiB is free (${f.gpu}, ${ngl} ${asked}: ${n === all ? `all ${all}` : `${n} of ${all}`} layers on the GPU${f.gpus > 1 ? 's' : ''}, the output layer counted); a lower ${ngl} keeps layers on the CPU${f.gpus > 1 ? '' : ', or more GPUs split them'}`;
+  }
+  const setting = w.engine === 'sglang' ? `--mem-fraction-static ${f.utilization}` : `utilization ${f.utilization}`;
+  const tp = f.suggestedTp ? (w.engine === 'sglang' ? `; --tp-size ${f.suggestedTp} fits` : `; tensor parallel ${f.suggestedTp} fits`) : '';
+  return `Weights need ${formatGiB(f.weightBytes)} GiB per GPU but ${formatGiB(f.requestedBytes)} GiB is requested (${f.gpu}, ${setting})${tp}`;
+}
+
+/**
+ * The summary that opens a KV finding. vLLM and SGLang: KV per request against what is available. llama.cpp: the
+ * whole cache of -c cells over its slots (the engine's own text after it says what the GPU holds); Ollama in num_ctx
+ * per request, the largest that fits too (the budget's context is num_ctx × OLLAMA_NUM_PARALLEL).
+ */
+function kvSummary(w: EngineWording, f: { fromModel: boolean; contextLength: number; neededBytes: number; availableBytes: number; gpu: string; largest: number }): string {
+  if (w.engine === 'llamacpp') {
+    const slots = w.llama?.slots ?? 1;
+    const slotWords = `${formatInt(slots)} slot${slots === 1 ? '' : 's'}`;
+    if (w.ollama) {
+      const numCtx = Math.floor(f.contextLength / slots);
+      const what = `${f.fromModel ? 'Ollama\'s default num_ctx' : 'num_ctx'} ${formatInt(numCtx)}${slots > 1 ? ` × OLLAMA_NUM_PARALLEL ${formatInt(slots)}` : ''}`;
+      return `${what} needs ${formatGiB(f.neededBytes)} GiB of KV cache on ${f.gpu}; the largest num_ctx that fits is ${formatInt(Math.floor(f.largest / slots))}.`;
+    }
+    const what = f.fromModel ? `The model's own context (-c 0: ${formatInt(f.contextLength)})` : `-c ${formatInt(f.contextLength)}`;
+    return `${what} needs ${formatGiB(f.neededBytes)} GiB of KV cache for ${slotWords} on ${f.gpu}; the largest -c that fits is ${formatInt(f.largest)}.`;
+  }
+  const name = contextName(w);
+  const what = f.fromModel ? `The model's own context (${name} ${formatInt(f.contextLength)})` : `${name} ${formatInt(f.contextLength)}`;
+  return `${what} needs ${formatGiB(f.neededBytes)} GiB of KV per request; ${formatGiB(Math.max(0, f.availableBytes))} GiB is available on ${f.gpu}; the largest that fits is ${formatInt(f.largest)}.`;
+}
+
+const greatestCommonDivisor = (a: number, b: number): number => (b === 0 ? a : greatestCommonDivisor(b, a % b));
+
+/**
+ * The smaller KV cache to suggest when the context does not fit. vLLM and SGLang: fp8 (half of 16-bit). llama.cpp and
+ * Ollama have no fp8 cache: q8_0 (`-ctk q8_0 -ctv q8_0`, `OLLAMA_KV_CACHE_TYPE=q8_0`), 34 bytes per 32 values
+ * (8.5 bits) against f16's 64, i.e. 17/32 of the bytes; both engines quantize the V cache only with flash attention.
+ * Nothing when the cache is already that small.
+ */
+function smallerKvCache(w: EngineWording, kvCacheDtype: KvCacheDtype, flashAttention: boolean | undefined): { suggestedValue: string; message: string } | undefined {
+  if (w.engine !== 'llamacpp') return kvCacheDtype === 'fp8' ? undefined : { suggestedValue: 'fp8', message: 'An fp8 KV cache halves KV bytes per token' };
+  const current = w.llama?.cacheType ?? 'f16';
+  const per32 = Math.round((LLAMA_CACHE_TYPES[current] ?? 2) * 32);
+  const q8Per32 = Math.round(LLAMA_CACHE_TYPES.q8_0 * 32);
+  if (per32 <= q8Per32) return undefined;
+  const g = greatestCommonDivisor(q8Per32, per32);
+  const setting = w.ollama ? 'OLLAMA_KV_CACHE_TYPE=q8_0' : '-ctk q8_0 -ctv q8_0';
+  const fa = flashAttention === false ? ` (with ${w.ollama ? 'OLLAMA_FLASH_ATTENTION=1' : '-fa on'}: the V cache is quantized only with flash attention)` : '';
+  return {
+    suggestedValue: 'q8_0',
+    message: `A q8_0 KV cache (${setting}) stores ${q8Per32} bytes per 32 values (8.5 bits) against ${current}'s ${per32}: ${q8Per32 / g}/${per32 / g} of the KV bytes per token${fa}`,
+  };
+}
+
 /**
  * Whether the deployment starts and serves, from the findings: it does not when an error stands (heads or KV heads
  * not divisible by TP, too few GPUs, max_model_len above the model's limit, weights or KV that do not fit, ...) or
@@ -516,7 +679,7 @@ export function parallelismFindings(
   if (bad !== undefined) {
     out.push({
       severity: 'error', code: 'kv-heads-not-divisible', subject: 'tensorParallel',
-      message: `${bad} KV heads cannot be split over tensor parallel ${tp}: vLLM needs the KV heads divisible by the TP size, or the TP size divisible by the KV heads when it is larger (${tp >= bad ? `${tp} % ${bad} = ${tp % bad}` : `${bad} % ${tp} = ${bad % tp}`})`,
+      message: `${bad} KV heads cannot be split over tensor parallel ${tp}: ${engineDisplayName(engine)} needs the KV heads divisible by the TP size, or the TP size divisible by the KV heads when it is larger (${tp >= bad ? `${tp} % ${bad} = ${tp % bad}` : `${bad} % ${tp} = ${bad % tp}`})`,
     });
   }
   const kvHeads = model.layers.find((l) => l.attention && l.attention.type !== 'mla')?.attention?.kvHeads;

@@ -4,19 +4,6 @@
 
 import type { BudgetInputs } from './types';
 
-// Inputs declared here before src/core/types.ts lists them (its owner folds them into BudgetInputs): llama.cpp's
-// `-ts` and `--kv-unified`, and Ollama's OLLAMA_GPU_OVERHEAD.
-declare module './types' {
-  interface BudgetInputs {
-    /** llama.cpp `-ts 3,1`: each GPU's proportion of the layers (default: by free memory, equal for identical GPUs). */
-    tensorSplit?: string;
-    /** llama.cpp `--kv-unified`: one KV buffer shared by every slot (default: only when -np is auto). */
-    kvUnified?: boolean;
-    /** Ollama `OLLAMA_GPU_OVERHEAD`: bytes held back on each GPU (default 0). */
-    gpuOverheadBytes?: number;
-  }
-}
-
 export type InputKey = keyof BudgetInputs;
 
 interface InputBase {
@@ -33,6 +20,8 @@ interface InputBase {
   tgi?: readonly string[];
   /** TGI environment variable (every launcher flag has one). */
   tgiEnv?: string;
+  /** vLLM environment variable (`VLLM_*`), read from a container's `env:` list and a Compose `environment:`. */
+  vllmEnv?: string;
   /** The key under `deployment:` in a `*.budget.yaml` file. */
   budgetKey?: string;
   /** The CLI option (`--gpu`); absent for inputs the CLI does not take. */
@@ -193,6 +182,10 @@ export const DEPLOYMENT_INPUTS: readonly InputSpec[] = [
     doc: 'Ollama `OLLAMA_GPU_OVERHEAD`: bytes held back on each GPU. Before Ollama 0.30 the layers may not use them; from 0.30 they only lower the VRAM that picks the default num_ctx. Default 0.',
   },
   {
+    key: 'flashinferSampler', type: 'boolean', label: 'FlashInfer sampler', cli: 'flashinfer-sampler', vllmEnv: 'VLLM_USE_FLASHINFER_SAMPLER',
+    doc: 'vLLM `VLLM_USE_FLASHINFER_SAMPLER` (1 or 0): the top-k/top-p sampler the profiling run warms up, which sizes its activation peak. Without FlashInfer: the full-vocabulary sort (to 0.16) or the Triton kernel (0.17+). Default: the release\'s (FlashInfer to 0.11.0 and from 0.21).',
+  },
+  {
     key: 'batch', type: 'integer', min: 1, max: INPUT_LIMITS.batch, label: 'decode batch', cli: 'batch', cliValue: 'N',
     doc: 'Sequences decoded together for the speed figures. Default 1.',
   },
@@ -274,6 +267,13 @@ export function flagTable(engine: 'vllm' | 'sglang' | 'tgi'): Record<string, Inp
 export function canonicalFlags(engine: 'vllm' | 'sglang' | 'tgi'): Partial<Record<InputKey, string>> {
   const out: Partial<Record<InputKey, string>> = {};
   for (const s of DEPLOYMENT_INPUTS) { const first = s[engine]?.[0]; if (first) out[s.key] = first; }
+  return out;
+}
+
+/** vLLM's environment variables per input (`VLLM_USE_FLASHINFER_SAMPLER`). */
+export function vllmEnvTable(): Record<string, InputKey> {
+  const out: Record<string, InputKey> = {};
+  for (const s of DEPLOYMENT_INPUTS) if (s.vllmEnv) out[s.vllmEnv] = s.key;
   return out;
 }
 

@@ -83,6 +83,14 @@ export interface BudgetInputs {
   ubatch?: number;
   /** llama.cpp `--fit` (default on). */
   fit?: boolean;
+  /** llama.cpp `-ts 3,1`: each GPU's proportion of the layers (default: by free memory, equal for identical GPUs). */
+  tensorSplit?: string;
+  /** llama.cpp `--kv-unified`: one KV buffer shared by every slot (default: only when -np is auto). */
+  kvUnified?: boolean;
+  /** Ollama `OLLAMA_GPU_OVERHEAD`: bytes held back on each GPU (default 0). */
+  gpuOverheadBytes?: number;
+  /** vLLM `VLLM_USE_FLASHINFER_SAMPLER`: 1 = the FlashInfer top-k/top-p sampler, 0 = not (default: the release's). */
+  flashinferSampler?: boolean;
   /** `--enable-lora`, `--max-loras`, `--max-lora-rank`: LoRA adapter weights reserved on the GPU. */
   enableLora?: boolean;
   maxLoras?: number;
@@ -221,6 +229,14 @@ export interface BudgetReport {
     loraBytes: number;
     /** llama.cpp: the compute buffer on the GPU (also in `activationPeakBytes`). */
     computeBufferBytes?: number;
+    /**
+     * llama.cpp over several GPUs (`-ts`, or equal shares): what each GPU holds (its repeating layers, whether the output
+     * layer is on it, and its bytes: weights + KV + recurrent state + compute buffer). The other per-GPU figures are
+     * the most loaded GPU's (`mostLoadedGpu`).
+     */
+    split?: { gpu: number; layers: number; output: boolean; bytes: number; weightBytes: number; kvBytes: number }[];
+    /** llama.cpp over several GPUs: the index of the most loaded GPU, the one the per-GPU figures describe. */
+    mostLoadedGpu?: number;
     kvCacheBytes: number;
     /** KV bytes per token held on this rank (TP-divided, replicated heads, MLA undivided). */
     kvBytesPerToken: number;

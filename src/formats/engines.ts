@@ -3,7 +3,7 @@
 // and Ollama's are here, from ggml-org/llama.cpp common/arg.cpp and Ollama's envconfig.
 import type { InputKey, ServingEngine } from './types';
 import type { Word } from './shell';
-import { INPUT_SPECS, canonicalFlags, flagTable, tgiEnvTable } from '../core/inputs';
+import { INPUT_SPECS, canonicalFlags, flagTable, tgiEnvTable, vllmEnvTable } from '../core/inputs';
 
 export type FlagTarget = InputKey | 'model';
 
@@ -100,9 +100,15 @@ export const UNREAD_ENV: Partial<Record<ServingEngine, ReadonlySet<string>>> = {
   llamacpp: new Set(['LLAMA_ARG_CACHE_TYPE_V', 'LLAMA_ARG_KV_UNIFIED', 'LLAMA_ARG_FIT_TARGET', 'LLAMA_ARG_N_CPU_MOE', 'LLAMA_ARG_SPLIT_MODE']),
 };
 
+/**
+ * vLLM's environment variables that change its memory at startup (vllm/envs.py), from the inputs table:
+ * `VLLM_USE_FLASHINFER_SAMPLER` (`bool(int(...))`: 1 on, 0 off) picks the sampler the profiling run warms up.
+ */
+export const VLLM_ENV: Record<string, FlagTarget> = vllmEnvTable();
+
 /** The environment table of an engine (undefined: it takes its settings from flags only). */
 export function envTable(engine: ServingEngine): Record<string, FlagTarget> | undefined {
-  return engine === 'tgi' ? TGI_ENV : engine === 'llamacpp' ? LLAMACPP_ENV : engine === 'ollama' ? OLLAMA_ENV : undefined;
+  return engine === 'tgi' ? TGI_ENV : engine === 'llamacpp' ? LLAMACPP_ENV : engine === 'ollama' ? OLLAMA_ENV : engine === 'vllm' ? VLLM_ENV : undefined;
 }
 
 /** Whether an input is an on/off switch (`--enforce-eager`, `-fa on`). */
