@@ -1,4 +1,6 @@
 // Finds the config.json (and the files beside it) of the model a deployment names:
+//   0. an alias first: `inferenceBudget.models` (settings.models), a budget file's `models:` map, check's --models:
+//      an id or glob mapped to a config.json path or to another model id, which is then resolved by the steps below;
 //   1. a path relative to the document or a workspace folder (folder or config.json itself);
 //   2. a config.json in the workspace whose `_name_or_path` names it, or whose folder has its name;
 //   3. the local Hugging Face cache (HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub);
@@ -10,13 +12,14 @@
 // download is the host's, and only the editor's host has one. The naming rules are in src/core/modelResolution.ts.
 import { ParsedJson, parseConfigText } from '../core/configText';
 import {
-  NameKey, SIDE_FILES, bundledEntryFiles, hfCacheFolderName, hfCacheRoots, hubConfigUrl, matchCatalog, nameKey, nameKeysMatch, nameOrPathKey, parseModelReference, redactUrl,
+  NameKey, SIDE_FILES, bundledEntryFiles, hfCacheFolderName, hfCacheRoots, hubConfigUrl, matchAlias, matchCatalog, nameKey, similarModels, nameKeysMatch, nameOrPathKey, parseModelReference, redactUrl,
   referenceBaseName,
 } from '../core/modelResolution';
 import type { ModelFiles } from '../core/types';
+import { budgetModelsMap, isBudgetFileName } from '../formats/budget';
 import { bundledModels } from './bundledCatalog';
 import type { Logger } from './log';
-import type { Settings } from './settings';
+import { modelAliasesOf, ModelAlias, Settings } from './settings';
 
 export interface FileFacts { isDirectory: boolean; size: number; mtimeMs?: number }
 
@@ -81,6 +84,8 @@ export interface ResolvedModel {
   location: string;
   /** A caveat: a variant resolved to its base's shapes, ... */
   note?: string;
+  /** Set when an alias named the config: the entry's pattern, what it maps to and where it is written. */
+  alias?: { pattern: string; target: string; origin: string };
 }
 
 export type Resolution =
@@ -89,6 +94,40 @@ export type Resolution =
 
 /** Largest config.json (or sibling index) read from disk or the network. */
 export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Hub cache folders looked in after the usual ones (HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub), by
+ * every resolver of this process: the editor's own cache of configs downloaded by the "Download its config.json"
+ * quick fix (src/editor/unknownModel.ts), in the Hub cache layout.
+ */
+const extraHubCacheRoots: string[] = [];
+
+/** Adds a hub cache folder every resolver of this process looks in (after the usual ones). */
+export function addHubCacheRoot(root: string): void {
+  if (!extraHubCacheRoots.includes(root)) extraHubCacheRoots.push(root);
+}
+
+/**
+ * What a failed hub download means for people: a gated or private repository (401/403), no such model (404), no
+ * network, a timeout; other failures in their own words. `url` is shown without credentials.
+ */
+export function hubFailureMessage(id: string, url: string, error: unknown): string {
+  const message = redactUrl(error instanceof Error ? error.message : String(error));
+  const code = (error as NodeJS.ErrnoException)?.code ?? '';
+  const shown = redactUrl(url);
+  const status = /^HTTP (\d{3})/.exec(message)?.[1];
+  if (status === '401' || status === '403') {
+    return `${id} is gated or private on the Hub (HTTP ${status}): accept its license on its model page, then give VS Code or the CLI a Hugging Face access token that can read it (in the environment) and try again`;
+  }
+  if (status === '404') return `${id} has no config.json on the Hub (HTTP 404 from ${shown}): check the id and revision`;
+  if (/timed out/i.test(message)) return `the Hub did not answer in time (${message})`;
+  if (/^(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ENETUNREACH|EHOSTUNREACH|ETIMEDOUT)$/.test(code)
+    || /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ENETUNREACH|EHOSTUNREACH|getaddrinfo/.test(message)) {
+    return `the Hub cannot be reached from here (offline? ${message}); set HF_ENDPOINT for a mirror, or choose a config.json instead`;
+  }
+  if (status) return `the Hub answered HTTP ${status} for ${shown}`;
+  return message.includes(shown) ? message : `downloading ${shown} failed: ${message}`;
+}
 
 /** A workspace config.json, with what lookups compare. */
 interface WorkspaceConfig<U> { uri: U; config: unknown; nameOrPath?: NameKey; folder: string }
@@ -141,11 +180,47 @@ export class ModelResolverCore<U> {
    * it). Where the lookup asks the hub, a failure is remembered too: an edit elsewhere sends no new request.
    */
   resolve(reference: string, document: U, settings: Settings, listings: Listings = new Map()): Promise<Resolution> {
-    const key = JSON.stringify([reference, this.host.key(this.host.join(document, '..')), settings.allowDownload, settings.maxDocuments]);
+    // A budget file's own `models:` map (read from its current text) comes first, then the settings' entries.
+    if (isBudgetFileName(this.host.pathOf(document)) && !this.host.isUntitled(document)) {
+      return this.budgetAliases(document).then((own) => this.resolveWith(reference, document, settings, listings, [...own, ...(settings.models ?? [])]));
+    }
+    return this.resolveWith(reference, document, settings, listings, settings.models ?? []);
+  }
+
+  /** The `models:` map of a budget file (relative paths start at the file's folder). */
+  private async budgetAliases(document: U): Promise<ModelAlias[]> {
+    let text: string;
+    try { text = await this.host.readText(document); } catch { return []; }
+    const map = budgetModelsMap(text);
+    if (!map) return [];
+    const name = this.host.pathOf(document).split('/').pop() ?? 'the budget file';
+    return modelAliasesOf(map, `models: in ${name}`, [], this.host.pathOf(this.host.join(document, '..')));
+  }
+
+  /**
+   * Downloads a model's config.json from the hub (HF_ENDPOINT, with the token hubFetch reads) whatever the download setting says: the
+   * caller asked for it (the "Download its config.json" quick fix). Rejects with a message for people
+   * (hubFailureMessage) where it fails or where this host has no network.
+   */
+  async downloadHubConfig(id: string, revision?: string): Promise<{ config: unknown; url: string }> {
+    const url = hubConfigUrl(this.env.HF_ENDPOINT, id, revision);
+    if (!this.host.download) throw new Error('no download here (no network access in this host)');
+    const blocked = this.host.downloadBlocked?.();
+    if (blocked) throw new Error(`no download: ${blocked}`);
+    try {
+      return { config: await this.host.download(url), url };
+    } catch (e) {
+      throw new Error(hubFailureMessage(id, url, e));
+    }
+  }
+
+  private resolveWith(reference: string, document: U, settings: Settings, listings: Listings, aliases: readonly ModelAlias[]): Promise<Resolution> {
+    const key = JSON.stringify([reference, this.host.key(this.host.join(document, '..')), settings.allowDownload, settings.maxDocuments,
+      aliases.map((a) => [a.pattern, a.target, a.origin, a.baseDir])]);
     const hit = this.cache.get(key);
     if (hit && (!hit.failed || hit.batch === listings)) return hit.result;
     const asksHub = settings.allowDownload && !!this.host.download && parseModelReference(reference)?.kind === 'hub';
-    const result = this.doResolve(reference, document, settings, listings).catch((e): Resolution => {
+    const result = this.aliasedResolve(reference, document, settings, listings, aliases).catch((e): Resolution => {
       this.log.error(`resolving model "${reference}": ${(e as Error).message}`);
       return { ok: false, reference, tried: [`an error: ${(e as Error).message}`] };
     });
@@ -187,6 +262,40 @@ export class ModelResolverCore<U> {
     } catch {
       return undefined;
     }
+  }
+
+  /** 0. An alias: its path target read as a config.json, or its model id resolved by the other steps. */
+  private async aliasedResolve(reference: string, document: U, settings: Settings, listings: Listings, aliases: readonly ModelAlias[]): Promise<Resolution> {
+    const alias = matchAlias(reference, aliases);
+    if (!alias) return this.doResolve(reference, document, settings, listings);
+    const info = { pattern: alias.pattern, target: alias.target, origin: alias.origin };
+    const host = this.host;
+    const target = parseModelReference(alias.target);
+    const looksLikePath = target?.kind === 'path' && (target.absolute || /^\.\.?[\\/]/.test(alias.target) || /config\.json$/i.test(alias.target) || alias.target.includes('/') || alias.target.includes('\\'));
+    if (target && looksLikePath && target.kind === 'path') {
+      const candidates: U[] = [];
+      if (target.absolute) {
+        const p = target.path.startsWith('~') ? joinPosix(host.homeDir(), target.path.slice(1)) : target.path;
+        candidates.push(host.withPath(document, p.replace(/\\/g, '/')));
+      } else if (alias.baseDir) {
+        candidates.push(host.join(host.withPath(document, alias.baseDir), target.path));
+      } else {
+        for (const folder of host.workspaceFolders()) candidates.push(host.join(folder, target.path));
+      }
+      for (const uri of candidates) {
+        const found = await this.configAt(uri);
+        if (found) {
+          const files = await this.filesBeside(found.uri, found.config);
+          return { ok: true, model: { files, source: 'document', location: host.display(found.uri), alias: info } };
+        }
+      }
+      const where = candidates.length ? candidates.map((u) => host.display(u)).join(', ') : `${alias.target} (no workspace folder to start from)`;
+      return { ok: false, reference, tried: [`${alias.origin} maps "${alias.pattern}" to ${alias.target}, but no config.json is there (${where})`] };
+    }
+    // A model id: looked up by the usual steps (never through another alias: no loops).
+    const inner = await this.doResolve(alias.target, document, settings, listings);
+    if (inner.ok) return { ok: true, model: { ...inner.model, alias: info } };
+    return { ok: false, reference, tried: [`${alias.origin} maps "${alias.pattern}" to ${alias.target}, which is not found (tried: ${inner.tried.join('; ')})`] };
   }
 
   private async doResolve(reference: string, document: U, settings: Settings, listings: Listings): Promise<Resolution> {
@@ -238,7 +347,7 @@ export class ModelResolverCore<U> {
 
     if (ref.kind === 'hub') {
       // 3. The local Hugging Face cache.
-      for (const root of hfCacheRoots(this.env, host.homeDir())) {
+      for (const root of [...hfCacheRoots(this.env, host.homeDir()), ...extraHubCacheRoots]) {
         const found = await this.fromHfCache(root, ref.id, ref.revision, listings);
         if (found) return { ok: true, model: found };
         tried.push(`HF cache ${joinPosix(root, hfCacheFolderName(ref.id))}`);
@@ -251,6 +360,9 @@ export class ModelResolverCore<U> {
       return { ok: true, model: { files: bundledEntryFiles(match.entry), source: 'bundled', location: `bundled:${match.entry.id}`, note: match.note } };
     }
     tried.push(`the bundled catalog (${bundledModels().length} models)`);
+    // The nearest bundled models of the same family and size: what "Size it as a similar model…" offers first.
+    const nearest = similarModels(ref.kind === 'hub' ? ref.id : referenceBaseName(ref.path), bundledModels(), 3);
+    if (nearest.length) tried.push(`nearest bundled models: ${nearest.map((m) => m.entry.id).join(', ')}`);
 
     // 5. The hub, only when allowed and the host downloads at all.
     if (ref.kind === 'hub') {

@@ -18,6 +18,23 @@ export interface Settings {
   allowDownload: boolean;
   maxFileSizeBytes: number;
   maxDocuments: number;
+  /**
+   * `inferenceBudget.models`: model ids or globs (`acme/llama-ft-*`) mapped to a config.json path (absolute, `~`,
+   * workspace-relative) or to another model id, applied before any other lookup. In order; the first match wins.
+   */
+  models?: ModelAlias[];
+}
+
+/** One entry of `inferenceBudget.models` (or of a budget file's `models:`, or of check's --models file). */
+export interface ModelAlias {
+  /** A model id or a glob (`*` any characters, `?` one), compared case-insensitively. */
+  pattern: string;
+  /** A config.json path (or its folder), or a model id to size it as. */
+  target: string;
+  /** Where the entry comes from, for people: `inferenceBudget.models`, `models: in x.budget.yaml`, `--models FILE`. */
+  origin: string;
+  /** Folder a relative path target starts from (a budget file's, a --models file's); else the workspace folders. */
+  baseDir?: string;
 }
 
 export const DEFAULT_MAX_FILE_SIZE_BYTES = 5 * 1024 * 1024;
@@ -29,6 +46,7 @@ export const SETTING_DEFAULTS: Readonly<Record<string, unknown>> = {
   'workload.batch': 1, 'workload.context': null, 'workload.prompt': 1024, pricing: {},
   customGpus: [], 'hub.allowDownload': false,
   'limits.maxFileSizeBytes': DEFAULT_MAX_FILE_SIZE_BYTES, 'limits.maxDocuments': DEFAULT_MAX_DOCUMENTS,
+  models: {},
 };
 
 /** Settings as a fresh install has them, with some values overridden (the CLI's flags). */
@@ -82,7 +100,29 @@ export function settingsFromValues(get: (key: string) => unknown, isTrusted: boo
     allowDownload: get('hub.allowDownload') === true && isTrusted,
     maxFileSizeBytes: posInt(get('limits.maxFileSizeBytes')) ?? DEFAULT_MAX_FILE_SIZE_BYTES,
     maxDocuments: posInt(get('limits.maxDocuments')) ?? DEFAULT_MAX_DOCUMENTS,
+    models: modelAliasesOf(get('models'), 'inferenceBudget.models', invalid),
   };
+}
+
+/**
+ * `{"acme/llama-ft-*": "meta-llama/Llama-3.1-8B-Instruct", "acme/mine": "./models/mine/config.json"}`: non-empty
+ * names mapped to non-empty strings; anything else is reported (with the custom GPU problems) and left out.
+ */
+export function modelAliasesOf(raw: unknown, origin: string, invalid: string[] = [], baseDir?: string): ModelAlias[] {
+  const out: ModelAlias[] = [];
+  if (raw === undefined || raw === null) return out;
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    invalid.push(`${origin} must map model ids (or globs) to a config.json path or a model id, e.g. {"acme/llama-ft-*": "meta-llama/Llama-3.1-8B-Instruct"}`);
+    return out;
+  }
+  for (const [pattern, target] of Object.entries(raw as Record<string, unknown>)) {
+    if (pattern.trim() && typeof target === 'string' && target.trim()) {
+      out.push(baseDir ? { pattern: pattern.trim(), target: target.trim(), origin, baseDir } : { pattern: pattern.trim(), target: target.trim(), origin });
+    } else {
+      invalid.push(`${origin}["${pattern.slice(0, 60)}"]: expected a config.json path or a model id, got ${JSON.stringify(target)?.slice(0, 40)}`);
+    }
+  }
+  return out;
 }
 
 /** `{"H100": 2.5, "*": 1.8}`: positive finite prices under non-empty names; anything else is reported and left out. */

@@ -10,7 +10,8 @@ import { parseArgs } from 'util';
 import { AnalysisHost, analyzeDocument, DocumentAnalysis } from '../analysis/analyze';
 import type { FindingSeverity } from '../analysis/findings';
 import type { Logger } from '../analysis/log';
-import { defaultSettings, Settings } from '../analysis/settings';
+import { defaultSettings, modelAliasesOf, Settings } from '../analysis/settings';
+import { readModelAliases } from './modelRefs';
 import { githubAnnotations } from './annotations';
 import { FileModelResolver, FileResolverOptions } from './fileResolver';
 import { analysedFile, DeploymentJson, DiagnosticJson, FileJson, Span } from '../analysis/checkJson';
@@ -40,6 +41,9 @@ Options:
   --workspace DIR        folder searched for models' config.json files (repeatable; default: the current folder)
   --no-workspace         search no workspace (models come from paths, the Hugging Face cache and the bundled catalog)
   --default-gpu NAME     GPU of deployments that name none (default: H100)
+  --models FILE          a JSON or YAML map of model ids (or globs: "acme/llama-ft-*") to a config.json path
+                         (relative to FILE) or to a model id to size them as; applied before any other lookup,
+                         as the editor's inferenceBudget.models setting is
   -h, --help
 
 Models are looked up by path, in the workspace, in the local Hugging Face cache (HF_HUB_CACHE, HF_HOME) and in
@@ -384,6 +388,7 @@ async function check(argv: string[], out: (s: string) => void, err: (s: string) 
         json: { type: 'boolean' }, format: { type: 'string' }, output: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
         diff: { type: 'string' }, baseline: { type: 'string' }, threshold: { type: 'string' },
         workspace: { type: 'string', multiple: true }, 'no-workspace': { type: 'boolean' }, 'default-gpu': { type: 'string' },
+        models: { type: 'string' },
       },
     });
   } catch (e) {
@@ -408,6 +413,12 @@ async function check(argv: string[], out: (s: string) => void, err: (s: string) 
   const base = v.diff !== undefined ? gitBase(v.diff, cwd) : undefined;
   const baseline = v.baseline !== undefined ? readBaseline(v.baseline, cwd) : undefined;
   const settings = defaultSettings(v['default-gpu'] ? { defaultGpu: v['default-gpu'] } : {});
+  if (v.models !== undefined) {
+    const file = path.resolve(cwd, v.models);
+    const aliases = readModelAliases(file);
+    if (!aliases.ok) throw new CheckError(aliases.message);
+    settings.models = modelAliasesOf(Object.fromEntries(aliases.aliases), `--models ${v.models}`, [], path.dirname(file).split(path.sep).join('/'));
+  }
   const log: Logger = { info: () => undefined, warn: (m) => err(`inference-budget check: ${m}`), error: (m) => err(`inference-budget check: ${m}`) };
   const inCwd = files.map((f) => path.resolve(cwd, f));
   const options: CheckOptions = { settings, resolver: { workspaceFolders }, log };

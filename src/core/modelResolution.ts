@@ -192,3 +192,95 @@ export function bundledEntryFiles(entry: { id: string; config: unknown; files?: 
   for (const { key } of SIDE_FILES) if (entry.files?.[key] !== undefined) files[key] = entry.files[key];
   return files;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Aliases (inferenceBudget.models, a budget file's `models:`, check's --models) and similar models
+
+/** A model id or glob (`acme/llama-ft-*`, `*-7b?`) as a case-insensitive whole-string pattern. */
+export function globPattern(glob: string): RegExp {
+  const body = glob.trim().split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&'))).join('');
+  return new RegExp(`^${body}$`, 'i');
+}
+
+/**
+ * The first alias whose pattern matches a reference: the reference as written (quotes and a `hf://` or hub URL
+ * prefix removed), or its hub id without the revision. Exact patterns are tried before globs.
+ */
+export function matchAlias<A extends { pattern: string }>(reference: string, aliases: readonly A[]): A | undefined {
+  if (!aliases.length) return undefined;
+  const ref = parseModelReference(reference);
+  if (!ref) return undefined;
+  const names = new Set([reference.trim().replace(/^['"]|['"]$/g, ''), ref.kind === 'hub' ? ref.id : ref.path]);
+  const lower = [...names].map((n) => n.toLowerCase());
+  const exact = aliases.find((a) => !/[*?]/.test(a.pattern) && lower.includes(a.pattern.trim().toLowerCase()));
+  if (exact) return exact;
+  return aliases.find((a) => /[*?]/.test(a.pattern) && [...names].some((n) => globPattern(a.pattern).test(n)));
+}
+
+/** Words that say which tune or upload a checkpoint is, not which model: ignored when comparing names. */
+const GENERIC_TOKENS = new Set([
+  'meta', 'instruct', 'chat', 'it', 'hf', 'base', 'sft', 'dpo', 'preview', 'fp8', 'fp16', 'bf16', 'nvfp4', 'fp4', 'awq', 'gptq',
+  'int4', 'int8', 'dynamic', 'quantized', 'w8a8', 'w4a16', 'bnb', '4bit', '8bit', 'gguf', 'mlx', 'v0.1', 'v0.2', 'v0.3', 'v1',
+]);
+
+/** `acme/Llama-3.1-8B-finetune-v7` → [`llama`, `3.1`, `8b`, `finetune`, `v7`] (the organisation dropped). */
+export function nameTokens(nameOrId: string): string[] {
+  const name = (nameOrId.split(/[@:]/)[0].split('/').pop() ?? nameOrId).toLowerCase();
+  return name.split(/[-_\s/]+/).filter(Boolean);
+}
+
+/** A parameter count written in a name: `8B` → 8e9, `0.6B` → 6e8, `560m` → 5.6e8, `8x7B` → 56e9 (the first one). */
+export function parametersInName(nameOrId: string): number | undefined {
+  for (const t of nameTokens(nameOrId)) {
+    const m = /^(?:(\d+)x)?(\d+(?:\.\d+)?)([bm])$/.exec(t);
+    if (m) return (m[1] ? Number(m[1]) : 1) * Number(m[2]) * (m[3] === 'b' ? 1e9 : 1e6);
+  }
+  return undefined;
+}
+
+/** A rough parameter count from a config's shapes (12·L·h² + vocab·h), for models whose name gives none. */
+export function approximateParameters(config: unknown): number | undefined {
+  if (!config || typeof config !== 'object') return undefined;
+  let c = config as Record<string, unknown>;
+  if (c.text_config && typeof c.text_config === 'object') c = c.text_config as Record<string, unknown>;
+  const num = (...keys: string[]) => { for (const k of keys) if (typeof c[k] === 'number' && (c[k] as number) > 0) return c[k] as number; return undefined; };
+  const layers = num('num_hidden_layers', 'n_layer', 'num_layers');
+  const hidden = num('hidden_size', 'n_embd', 'd_model');
+  if (!layers || !hidden) return undefined;
+  const experts = num('num_local_experts', 'n_routed_experts', 'num_experts') ?? 1;
+  const inter = num('moe_intermediate_size') && experts > 1 ? num('moe_intermediate_size')! * experts : num('intermediate_size') ?? 4 * hidden;
+  return layers * (4 * hidden * hidden + 3 * hidden * inter) + (num('vocab_size') ?? 0) * hidden;
+}
+
+export interface SimilarModel<T> { entry: T; score: number; parameters?: number }
+
+/**
+ * Catalog models of the same family and size as an unknown one, best first: the name's family tokens in common
+ * (Dice over the tokens, tune and upload words ignored) and the parameter count (written in the name, else the
+ * config's shapes) close to the one in the unknown name. Only models sharing a family word are listed.
+ */
+export function similarModels<T extends CatalogEntry>(reference: string, catalog: readonly T[], max = 10): SimilarModel<T>[] {
+  const family = (tokens: string[]) => tokens.filter((t) => !GENERIC_TOKENS.has(t));
+  const wanted = family(nameTokens(reference));
+  const wantedWords = new Set(wanted.filter((t) => /^[a-z]/.test(t) && !/^v\d/.test(t) && parametersInName(t) === undefined));
+  const wantedParams = parametersInName(reference);
+  const scored: SimilarModel<T>[] = [];
+  for (const entry of catalog) {
+    const tokens = family(nameTokens(entry.id));
+    const words = tokens.filter((t) => wantedWords.has(t) || [...wantedWords].some((w) => w.length >= 4 && (t.startsWith(w) || w.startsWith(t)) && /^[a-z]/.test(t)));
+    if (!words.length) continue;
+    const set = new Set(tokens);
+    // A version of the same major release counts half (Llama-3 is nearer Llama-3.1 than Llama-2).
+    const major = (t: string) => (/^v?\d+(?:\.\d+)+$|^v?\d+$/.test(t) ? t.replace(/^v/, '').split('.')[0] : undefined);
+    const common = wanted.reduce((n, t) => n + (set.has(t) ? 1 : major(t) !== undefined && tokens.some((u) => u !== t && major(u) === major(t)) ? 0.5 : 0), 0);
+    const dice = (2 * common) / (wanted.length + tokens.length || 1);
+    const parameters = parametersInName(entry.id) ?? approximateParameters(entry.config);
+    let size = 0;
+    if (wantedParams && parameters) {
+      const ratio = Math.max(wantedParams, parameters) / Math.min(wantedParams, parameters);
+      size = ratio <= 1.05 ? 1 : ratio <= 1.5 ? 0.6 : ratio <= 2.5 ? 0.3 : 0;
+    }
+    scored.push({ entry, score: dice + 0.2 * words.length / Math.max(1, wantedWords.size) + size, parameters });
+  }
+  return scored.sort((a, b) => b.score - a.score || a.entry.id.localeCompare(b.entry.id)).slice(0, max);
+}

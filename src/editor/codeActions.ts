@@ -10,6 +10,8 @@ import { QuickFix, quickFixes } from '../analysis/fixes';
 import { Analyzer, DocumentAnalysis, engineDiagnostics, rangeForDiagnostic, toRange } from './analysis';
 import { DIAGNOSTIC_SOURCE } from './diagnostics';
 import { guarded, Logger } from './log';
+import { parseModelReference } from '../core/modelResolution';
+import { CHOOSE_CONFIG_COMMAND, DOWNLOAD_CONFIG_COMMAND, SIMILAR_MODEL_COMMAND, UNKNOWN_MODEL_TITLES } from './unknownModel';
 
 export { fixTitle } from '../analysis/fixes';
 
@@ -37,6 +39,22 @@ export class BudgetCodeActionProvider implements vscode.CodeActionProvider {
           action.command = { command: NAME_MODEL_COMMAND, title: action.title, arguments: [document.uri.toString(), document.version, index] };
           action.diagnostics = ours([why.code]);
           actions.push(action);
+          // A model looked up and not found: download its config, choose one, or size it as a similar model.
+          if (why.code === 'model-not-found' && item.resolution && !item.resolution.ok) {
+            const reference = item.resolution.reference;
+            const args = [document.uri.toString(), reference];
+            const offered: [string, string][] = [
+              ...(parseModelReference(reference)?.kind === 'hub' ? [[UNKNOWN_MODEL_TITLES.download, DOWNLOAD_CONFIG_COMMAND] as [string, string]] : []),
+              [UNKNOWN_MODEL_TITLES.choose, CHOOSE_CONFIG_COMMAND],
+              [UNKNOWN_MODEL_TITLES.similar, SIMILAR_MODEL_COMMAND],
+            ];
+            for (const [title, command] of offered) {
+              const fix = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
+              fix.command = { command, title, arguments: args };
+              fix.diagnostics = ours([why.code]);
+              actions.push(fix);
+            }
+          }
         }
         const findings = engineDiagnostics(item).map((d) => ({ d, range: toRange(document, rangeForDiagnostic(analysis, item, d)) }));
         const touched = (r: vscode.Range) => !!r.intersection(range);

@@ -7,6 +7,7 @@ import { AnalyzedItem, Analyzer, contains } from './analysis';
 import { guarded, Logger } from './log';
 import { selectGpu } from './statusBar';
 import { sizeGgufFile } from './gguf';
+import { registerUnknownModelCommands } from './unknownModel';
 
 /** What the panel needs to show one deployment. */
 export interface PanelTarget {
@@ -61,6 +62,7 @@ export function registerCommands(context: vscode.ExtensionContext, analyzer: Ana
     vscode.commands.registerCommand('inferenceBudget.sizeGgufFile', (uri?: unknown) => sizeGgufFile(analyzer, log, uri)),
     vscode.commands.registerCommand('inferenceBudget.openExample', () => openExample(context.extensionUri, log)),
   );
+  registerUnknownModelCommands(context, analyzer, log);
 }
 
 /** The example the walkthrough starts from, shipped in the VSIX. */

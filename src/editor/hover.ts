@@ -8,6 +8,8 @@ import type { InputKey, SourceRange } from '../formats/types';
 import { AnalyzedItem, Analyzer, contains, DocumentAnalysis, engineOptions, toRange } from './analysis';
 import { guarded, Logger } from './log';
 import * as P from './present';
+import { findAccelerator } from '../core/hardware';
+import { gpuHoverMarkdown } from './gpuHover';
 
 export const HOVER_COMMANDS = ['inferenceBudget.openRoofline', 'inferenceBudget.compareGpus', 'inferenceBudget.selectGpu'];
 
@@ -213,7 +215,9 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
     const res = item.resolution;
     if (!res) return item.notSized ? `Not sized: ${P.md(item.notSized.reason)}` : '';
     if (!res.ok) return `**${P.md(res.reference)}**: not found. Tried: ${res.tried.map(P.md).join('; ')}.`;
-    const from = `_Config_: ${P.code(res.model.location)}${res.model.note ? ` — ${P.md(res.model.note)}` : ''}`;
+    const alias = res.model.alias;
+    const from = `_Config_: ${P.code(res.model.location)}${res.model.note ? ` — ${P.md(res.model.note)}` : ''}`
+      + (alias ? `\n\nSized as ${P.md(alias.target)} (${P.md(alias.origin)}${/[*?]/.test(alias.pattern) ? `: ${P.md(alias.pattern)}` : ''})` : '');
     if (!item.result) return item.notSized ? `${from}\n\nNot sized: ${P.md(item.notSized.reason)}` : from;
     if (!item.result.ok) return `${from}\n\nNot sized: ${P.md(item.result.unsupported)}`;
     const r = item.result.report;
@@ -225,6 +229,11 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
   }
 
   private inputHover(analysis: DocumentAnalysis, item: AnalyzedItem, key: InputKey): string | undefined {
+    // The GPU without a model (unknown, not named, not sized): what the GPU is to the engine.
+    if ((key === 'gpu' || key === 'gpuCount') && (!item.result || !item.result.ok)) {
+      const gpu = this.gpuWithoutModel(analysis, item);
+      if (gpu) return gpu;
+    }
     if (!item.result) {
       if (item.resolution && !item.resolution.ok) return `Not sized: model "${P.md(item.resolution.reference)}" was not found.`;
       return item.notSized ? `Not sized: ${P.md(item.notSized.reason)}` : undefined;
@@ -280,6 +289,19 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
       default:
         return undefined;
     }
+  }
+
+  /** The GPU hover of a deployment that is not sized: the accelerator's own figures, and why there are no others. */
+  private gpuWithoutModel(analysis: DocumentAnalysis, item: AnalyzedItem): string | undefined {
+    const name = item.inputs.gpu;
+    if (!name) return undefined;
+    const found = findAccelerator(name, analysis.settings.customGpus.length ? analysis.settings.customGpus : undefined);
+    if (!found.ok) return undefined;
+    const count = item.inputs.gpuCount ?? found.impliedGpuCount ?? 1;
+    const why = item.resolution && !item.resolution.ok ? `Not sized: model "${P.md(item.resolution.reference)}" was not found; these are the GPU's own figures.`
+      : item.notSized ? `Not sized: ${P.md(item.notSized.reason)}`
+        : item.result && !item.result.ok ? `Not sized: ${P.md(item.result.unsupported)}` : undefined;
+    return gpuHoverMarkdown(found.accelerator, count, why);
   }
 
   /** The engine line: what this release reserves, and what the newest emulated release would hold instead. */

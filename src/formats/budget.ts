@@ -5,7 +5,7 @@ import type { DeploymentSpec, FormatProblem, InputKey, ServingEngine, SourceRang
 import { SpecBuilder, eolOf, indentOf, lineEnd, scalarRaw, scalarTarget } from './common';
 import { STRING_KEYS } from './values';
 import { parseCount } from './values';
-import { YMap, YNode, YPair, getMap, innerRange, isMap, isScalar, pairOf, toJS } from './yaml';
+import { YMap, YNode, YPair, getMap, innerRange, isMap, isScalar, pairOf, parseYaml, toJS } from './yaml';
 
 export const BUDGET_FILE_NAME = /(^|[\\/])([^\\/]+\.budget\.ya?ml|inference-budget\.ya?ml)$/i;
 
@@ -166,6 +166,24 @@ export function readBudget(text: string, root: YNode | null, fileName: string, p
     : root.pairs[0] ? innerRange(text, root.pairs[0].key) : { start: root.start, end: root.start };
   b.span = { start: 0, end: text.length };
   out.push(b.build('budget-file', engineName, label, anchor));
+}
+
+/**
+ * A budget file's `models:` map (model ids or globs → a config.json path relative to the file, or a model id to
+ * size it as), read from its text: the model resolver applies it before any other lookup. Entries whose value is
+ * not a non-empty string are left out (the schema reports them).
+ */
+export function budgetModelsMap(text: string): Record<string, string> | undefined {
+  if (!/^\s*models\s*:/m.test(text)) return undefined;
+  let root: YNode | null;
+  try { root = parseYaml(text).docs[0]?.root ?? null; } catch { return undefined; }
+  const models = isMap(root) ? getMap(root, 'models') : undefined;
+  if (!models) return undefined;
+  const out: Record<string, string> = {};
+  for (const p of models.pairs) {
+    if (isScalar(p.value) && typeof p.value.value === 'string' && p.value.value.trim() && p.key.value.trim()) out[p.key.value.trim()] = p.value.value.trim();
+  }
+  return out;
 }
 
 function childStep(text: string, root: YMap): string {
