@@ -72,11 +72,13 @@ export function redactUrl(url: string): string {
  * Suffixes that name a variant of a base checkpoint with the same shapes: chat/instruct tunes and
  * re-quantized uploads. Removed one at a time from the end of the name.
  */
-const VARIANT_SUFFIXES: { re: RegExp; what: 'instruct' | 'quantized' | 'format' }[] = [
+const VARIANT_SUFFIXES: { re: RegExp; what: 'instruct' | 'quantized' | 'format' | 'release' }[] = [
   { re: /[-_.](?:gguf|ggml|mlx|onnx|hf|safetensors)$/i, what: 'format' },
   { re: /[-_.](?:awq|gptq|exl2|bnb|4bit|8bit|int4|int8|w4a16|w8a8|w8a16|w4a4|fp8|fp4|nvfp4|mxfp4|dynamic|static|quantized|unsloth|g128|g32|marlin|q[2-8](?:_k)?(?:_[msl])?|q[2-8]_[01]|fp16|bf16)$/i, what: 'quantized' },
   { re: /[-_.](?:instruct|chat|it|sft|dpo|rlhf|hf-chat|inst|base)$/i, what: 'instruct' },
-  { re: /[-_.](?:v\d+(?:\.\d+)*|\d{4})$/i, what: 'instruct' },
+  // A release (`-2507`, `-0528`, `-v0.3`) may change shapes or limits (Qwen3-…-2507: 262,144 tokens where its
+  // base has 40,960; Mistral-7B-v0.3: a larger vocabulary): never stood in for by another release.
+  { re: /[-_.](?:v\d+(?:\.\d+)*|\d{4})$/i, what: 'release' },
 ];
 
 export interface VariantCandidate {
@@ -85,23 +87,27 @@ export interface VariantCandidate {
   /** What was removed to get it (empty for the name itself). */
   removed: string[];
   quantized: boolean;
+  /** A release suffix was removed: this name is another release, not the same checkpoint. */
+  otherRelease: boolean;
 }
 
 /** `Llama-3.1-8B-Instruct-AWQ` → [`Llama-3.1-8B-Instruct-AWQ`, `Llama-3.1-8B-Instruct`, `Llama-3.1-8B`]. */
 export function variantCandidates(nameOrId: string): VariantCandidate[] {
   let name = nameOrId.split('/').pop() ?? nameOrId;
-  const out: VariantCandidate[] = [{ name, removed: [], quantized: false }];
+  const out: VariantCandidate[] = [{ name, removed: [], quantized: false, otherRelease: false }];
   const removed: string[] = [];
   let quantized = false;
+  let otherRelease = false;
   for (let guard = 0; guard < 8; guard++) {
     const hit = VARIANT_SUFFIXES.find((v) => v.re.test(name));
     if (!hit) break;
     const m = hit.re.exec(name)!;
     removed.push(m[0].slice(1));
     if (hit.what === 'quantized') quantized = true;
+    if (hit.what === 'release') otherRelease = true;
     name = name.slice(0, m.index);
     if (!name) break;
-    out.push({ name, removed: [...removed], quantized });
+    out.push({ name, removed: [...removed], quantized, otherRelease });
   }
   return out;
 }
@@ -133,6 +139,8 @@ export function matchCatalog<T extends CatalogEntry>(id: string, catalog: readon
     if (!byName.has(stripped)) byName.set(stripped, e);
   }
   for (const c of variantCandidates(id)) {
+    // Only the exact release: a model whose own config is not here is "not found", its base named as a candidate.
+    if (c.otherRelease) break;
     const n = c.name.toLowerCase();
     const entry = byName.get(n) ?? byName.get(n.replace(/^meta-/, ''));
     if (!entry) continue;

@@ -45,6 +45,7 @@ describe('modelResolution', () => {
     const last = variantCandidates('Qwen/Qwen3-30B-A3B-Instruct-2507').pop()!;
     assert.strictEqual(last.name, 'Qwen3-30B-A3B');
     assert.strictEqual(last.quantized, false);
+    assert.strictEqual(last.otherRelease, true);
     assert.strictEqual(variantCandidates('x/Llama-3.1-8B-FP8').pop()!.quantized, true);
   });
 
@@ -63,7 +64,11 @@ describe('modelResolution', () => {
       assert.strictEqual(m?.entry.id, 'meta-llama/Llama-3.1-8B');
       assert.match(m!.note!, /variant: Instruct-FP8/);
       assert.strictEqual(m?.quantizedVariant, true);
-      assert.strictEqual(matchCatalog('Qwen/Qwen3-30B-A3B-Instruct-2507', catalog)?.entry.id, 'Qwen/Qwen3-30B-A3B');
+      // Another release is not the same checkpoint: the -2507 release's context is 262,144 tokens, its base's 40,960.
+      assert.strictEqual(matchCatalog('Qwen/Qwen3-30B-A3B-Instruct-2507', catalog), undefined);
+      assert.strictEqual(matchCatalog('mistralai/Mistral-7B-Instruct-v0.3', [{ id: 'mistralai/Mistral-7B-Instruct-v0.1', config: {} }]), undefined);
+      // The exact release, in any case, still matches.
+      assert.strictEqual(matchCatalog('qwen/qwen3-30b-a3b-instruct-2507', [...catalog, { id: 'Qwen/Qwen3-30B-A3B-Instruct-2507', config: {} }])?.entry.id, 'Qwen/Qwen3-30B-A3B-Instruct-2507');
     });
     it('unknown models do not match', () => {
       assert.strictEqual(matchCatalog('acme/unknown-7b', catalog), undefined);
