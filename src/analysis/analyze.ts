@@ -414,3 +414,20 @@ export function findKey(ranges: ModelConfigDocument['keyRanges'], name: string):
 export function contains(r: SourceRange, offset: number): boolean {
   return offset >= r.start && offset <= r.end;
 }
+
+/**
+ * The index of the item at an offset: the deployment whose text (its YAML document or resource) holds it, else one
+ * with a value, key or anchor there; -1 when none. A bare config.json's one item holds the whole document.
+ */
+export function itemIndexAt(items: readonly AnalyzedItem[], offset: number): number {
+  if (offset < 0) return -1;
+  const bySpan = items.findIndex((it) => it.spec?.span && contains(it.spec.span, offset));
+  if (bySpan >= 0) return bySpan;
+  return items.findIndex((item) => {
+    if (contains(item.anchor, offset)) return true;
+    const spec = item.spec;
+    if (!spec) return true;
+    if (spec.model && contains(spec.model.range, offset)) return true;
+    return [...Object.values(spec.valueRanges), ...Object.values(spec.keyRanges)].some((r) => r && contains(r, offset));
+  });
+}

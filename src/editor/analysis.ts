@@ -10,7 +10,7 @@ import type { ModelResolver } from './modelResolver';
 import { readSettings, Settings } from './settings';
 
 export type { AnalyzedItem, DocumentAnalysis, ExtraAcceleratorsOption } from '../analysis/analyze';
-export { contains, engineDiagnostics, engineOptions, findKey, rangeForDiagnostic, subjectOf } from '../analysis/analyze';
+export { contains, engineDiagnostics, engineOptions, findKey, itemIndexAt, rangeForDiagnostic, subjectOf } from '../analysis/analyze';
 
 export class Analyzer {
   private readonly cache = new Map<string, { key: string; result: Promise<DocumentAnalysis | undefined> }>();

@@ -3,7 +3,7 @@
 // deployment (from CodeLens/hover arguments or the cursor) and hand it over.
 import * as vscode from 'vscode';
 import type { Accelerator, BudgetInputs, BudgetReport, ModelFiles } from '../core/types';
-import { AnalyzedItem, Analyzer, contains } from './analysis';
+import { Analyzer, itemIndexAt } from './analysis';
 import { guarded, Logger } from './log';
 import { selectGpu } from './statusBar';
 import { sizeGgufFile } from './gguf';
@@ -97,7 +97,7 @@ async function findTarget(analyzer: Analyzer, uriArg: unknown, indexArg: unknown
   if (index === undefined) {
     const editor = vscode.window.activeTextEditor;
     const offset = editor && editor.document === document ? document.offsetAt(editor.selection.active) : -1;
-    const under = analysis.items.findIndex((it) => itemContains(it, offset));
+    const under = itemIndexAt(analysis.items, offset);
     index = under >= 0 ? under : analysis.items.findIndex((it) => it.files !== undefined);
   }
   const item = analysis.items[index];
@@ -113,11 +113,3 @@ async function findTarget(analyzer: Analyzer, uriArg: unknown, indexArg: unknown
   };
 }
 
-function itemContains(item: AnalyzedItem, offset: number): boolean {
-  if (offset < 0) return false;
-  if (contains(item.anchor, offset)) return true;
-  const spec = item.spec;
-  if (!spec) return true;
-  if (spec.model && contains(spec.model.range, offset)) return true;
-  return [...Object.values(spec.valueRanges), ...Object.values(spec.keyRanges)].some((r) => r && contains(r, offset));
-}

@@ -1,9 +1,10 @@
-// The status bar item showing the default GPU, and `inferenceBudget.selectGpu`: a searchable quick pick of the
-// hardware catalog (plus custom GPUs) whose choice updates `inferenceBudget.defaultGpu`.
+// The status bar item showing the GPU of the deployment under the cursor (else the default GPU), and
+// `inferenceBudget.selectGpu`: a searchable quick pick of the hardware catalog (plus custom GPUs) whose choice
+// updates `inferenceBudget.defaultGpu`.
 import * as vscode from 'vscode';
 import { findAccelerator, listAccelerators } from '../core/hardware';
 import type { Accelerator } from '../core/types';
-import type { AnalyzedItem, Analyzer } from './analysis';
+import { AnalyzedItem, Analyzer, itemIndexAt } from './analysis';
 import { guarded, Logger } from './log';
 import * as P from './present';
 import { bytes, int } from './present';
@@ -19,6 +20,8 @@ export class GpuStatusBar implements vscode.Disposable {
     this.disposables.push(
       analyzer.onDidChange(() => this.update()),
       vscode.window.onDidChangeActiveTextEditor(() => this.update()),
+      // The cursor moved to another deployment: its GPU (analyses are cached per document version).
+      vscode.window.onDidChangeTextEditorSelection((e) => { if (e.textEditor === vscode.window.activeTextEditor) this.update(); }),
     );
     this.update();
   }
@@ -53,8 +56,10 @@ export class GpuStatusBar implements vscode.Disposable {
       const lines = fileVerdicts(analysis.items);
       if (lines.length === 0) return;
       const blocked = analysis.items.some((i) => i.spec && i.result?.ok && !i.result.report.verdict.fits);
-      this.item.text = blocked ? `${text} $(error)` : text;
-      this.item.tooltip = `${tooltip}\n\nThis file:\n${lines.join('\n')}`;
+      const here = analysis.items[itemIndexAt(analysis.items, editor.document.offsetAt(editor.selection.active))];
+      const shown = here?.spec && here.result?.ok ? deploymentGpu(here) : undefined;
+      this.item.text = `${shown ? `$(chip) ${shown}` : text}${blocked ? ' $(error)' : ''}`;
+      this.item.tooltip = `${shown ? `Inference Budget: ${here!.label} runs on ${shown}\n` : ''}${tooltip}\n\nThis file:\n${lines.join('\n')}`;
     }, (e) => this.log.error(`status bar: ${(e as Error)?.message ?? e}`));
   }
 
@@ -72,7 +77,15 @@ export function fileVerdicts(items: readonly AnalyzedItem[]): string[] {
   });
 }
 
-function shortName(a: Accelerator): string {
+/** `H100 SXM 80GB ×4`: the GPUs a sized deployment runs on, as the engine resolved them. */
+export function deploymentGpu(item: AnalyzedItem): string | undefined {
+  const r = item.result;
+  if (!r?.ok) return undefined;
+  const count = r.report.hardware.count;
+  return `${shortName({ name: r.report.hardware.name })}${count > 1 ? ` ×${count}` : ''}`;
+}
+
+function shortName(a: Pick<Accelerator, 'name'>): string {
   return a.name.replace(/^(NVIDIA|AMD|Intel|Google|Apple)\s+/i, '');
 }
 

@@ -30,6 +30,18 @@ export const tests: UiTest[] = [
     },
   },
   {
+    name: 'the status bar shows the GPU of the deployment under the cursor',
+    async run(ctx) {
+      await openWorkbench(ctx);
+      await openFile(ctx, 'deploy/llama-8b-l4.yaml');
+      // The default GPU is an H100; this deployment runs on an L4 (its node selector).
+      await clickText(ctx, '--max-model-len');
+      const item = ctx.page.locator('.statusbar-item', { hasText: 'L4' }).first();
+      await item.waitFor({ timeout: 30_000 });
+      assert.match(await item.innerText(), /\bL4\b/);
+    },
+  },
+  {
     name: 'the Problems panel lists a deployment that does not fit',
     async run(ctx) {
       await openWorkbench(ctx);
