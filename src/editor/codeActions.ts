@@ -11,7 +11,8 @@ import { Analyzer, DocumentAnalysis, engineDiagnostics, rangeForDiagnostic, toRa
 import { DIAGNOSTIC_SOURCE } from './diagnostics';
 import { guarded, Logger } from './log';
 import { parseModelReference } from '../core/modelResolution';
-import { CHOOSE_CONFIG_COMMAND, DOWNLOAD_CONFIG_COMMAND, SIMILAR_MODEL_COMMAND, UNKNOWN_MODEL_TITLES } from './unknownModel';
+import { UNKNOWN_MODEL_TITLES } from './unknownModel';
+import { command, COMMAND, registerCommand } from './commandTable';
 
 export { fixTitle } from '../analysis/fixes';
 
@@ -36,21 +37,21 @@ export class BudgetCodeActionProvider implements vscode.CodeActionProvider {
         const why = item.notSized;
         if (why && why.code.startsWith('model-') && toRange(document, why.range).intersection(range)) {
           const action = new vscode.CodeAction('Say which model this is (# inference-budget: model=…)', vscode.CodeActionKind.QuickFix);
-          action.command = { command: NAME_MODEL_COMMAND, title: action.title, arguments: [document.uri.toString(), document.version, index] };
+          action.command = command(COMMAND.nameModel, action.title, [document.uri.toString(), document.version, index]);
           action.diagnostics = ours([why.code]);
           actions.push(action);
           // A model looked up and not found: download its config, choose one, or size it as a similar model.
           if (why.code === 'model-not-found' && item.resolution && !item.resolution.ok) {
             const reference = item.resolution.reference;
-            const args = [document.uri.toString(), reference];
-            const offered: [string, string][] = [
-              ...(parseModelReference(reference)?.kind === 'hub' ? [[UNKNOWN_MODEL_TITLES.download, DOWNLOAD_CONFIG_COMMAND] as [string, string]] : []),
-              [UNKNOWN_MODEL_TITLES.choose, CHOOSE_CONFIG_COMMAND],
-              [UNKNOWN_MODEL_TITLES.similar, SIMILAR_MODEL_COMMAND],
+            type UnknownModelCommand = typeof COMMAND.downloadModelConfig | typeof COMMAND.chooseModelConfig | typeof COMMAND.sizeAsSimilarModel;
+            const offered: [string, UnknownModelCommand][] = [
+              ...(parseModelReference(reference)?.kind === 'hub' ? [[UNKNOWN_MODEL_TITLES.download, COMMAND.downloadModelConfig] as [string, UnknownModelCommand]] : []),
+              [UNKNOWN_MODEL_TITLES.choose, COMMAND.chooseModelConfig],
+              [UNKNOWN_MODEL_TITLES.similar, COMMAND.sizeAsSimilarModel],
             ];
-            for (const [title, command] of offered) {
+            for (const [title, id] of offered) {
               const fix = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
-              fix.command = { command, title, arguments: args };
+              fix.command = command(id, title, [document.uri.toString(), reference]);
               fix.diagnostics = ours([why.code]);
               actions.push(fix);
             }
@@ -102,14 +103,12 @@ function codeOf(d: vscode.Diagnostic): string {
   return String(typeof d.code === 'object' && d.code !== null ? d.code.value : d.code);
 }
 
-export const NAME_MODEL_COMMAND = 'inferenceBudget.nameModel';
-
 /**
  * Asks for a model id and writes `# inference-budget: model=<id>` above the deployment (the quick fix for a
  * deployment whose model is a mount path, a template or unknown).
  */
 export function registerNameModel(context: vscode.ExtensionContext, analyzer: Analyzer, log: Logger): void {
-  context.subscriptions.push(vscode.commands.registerCommand(NAME_MODEL_COMMAND, (uriArg?: unknown, versionArg?: unknown, indexArg?: unknown) =>
+  context.subscriptions.push(registerCommand(COMMAND.nameModel, (uriArg?: unknown, versionArg?: unknown, indexArg?: unknown) =>
     guarded(log, 'name the model', false, async () => {
       const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uriArg);
       if (!document || document.version !== versionArg || typeof indexArg !== 'number') return false;

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { AnalyzedItem, Analyzer, toRange } from './analysis';
 import { guarded, Logger } from './log';
 import * as P from './present';
+import { command, COMMAND } from './commandTable';
 
 export class BudgetCodeLensProvider implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -17,12 +18,8 @@ export class BudgetCodeLensProvider implements vscode.CodeLensProvider {
     return guarded(this.log, 'CodeLens', [], async () => {
       const analysis = await this.analyzer.analyze(document);
       if (!analysis || token.isCancellationRequested) return [];
-      return analysis.items.map((item, index) => new vscode.CodeLens(toRange(document, item.anchor), {
-        title: lensTitle(item),
-        tooltip: 'Inference Budget: open the roofline panel for this deployment',
-        command: 'inferenceBudget.openRoofline',
-        arguments: [analysis.uri, index],
-      }));
+      return analysis.items.map((item, index) => new vscode.CodeLens(toRange(document, item.anchor),
+        command(COMMAND.openRoofline, lensTitle(item), [analysis.uri, index], 'Inference Budget: open the roofline panel for this deployment')));
     });
   }
 }

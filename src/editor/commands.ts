@@ -8,6 +8,7 @@ import { guarded, Logger } from './log';
 import { selectGpu } from './statusBar';
 import { sizeGgufFile } from './gguf';
 import { registerUnknownModelCommands } from './unknownModel';
+import { COMMAND, registerCommand } from './commandTable';
 
 /** What the panel needs to show one deployment. */
 export interface PanelTarget {
@@ -56,11 +57,11 @@ export function registerCommands(context: vscode.ExtensionContext, analyzer: Ana
       return target;
     });
   context.subscriptions.push(
-    vscode.commands.registerCommand('inferenceBudget.openRoofline', open('roofline')),
-    vscode.commands.registerCommand('inferenceBudget.compareGpus', open('compare')),
-    vscode.commands.registerCommand('inferenceBudget.selectGpu', (query?: unknown) => selectGpu(analyzer, log, query)),
-    vscode.commands.registerCommand('inferenceBudget.sizeGgufFile', (uri?: unknown) => sizeGgufFile(analyzer, log, uri)),
-    vscode.commands.registerCommand('inferenceBudget.openExample', () => openExample(context.extensionUri, log)),
+    registerCommand(COMMAND.openRoofline, open('roofline')),
+    registerCommand(COMMAND.compareGpus, open('compare')),
+    registerCommand(COMMAND.selectGpu, (query?: unknown) => selectGpu(analyzer, log, query)),
+    registerCommand(COMMAND.sizeGgufFile, (uri?: unknown) => sizeGgufFile(analyzer, log, uri)),
+    registerCommand(COMMAND.openExample, () => openExample(context.extensionUri, log)),
   );
   registerUnknownModelCommands(context, analyzer, log);
 }

@@ -10,8 +10,10 @@ import { guarded, Logger } from './log';
 import * as P from './present';
 import { findAccelerator } from '../core/hardware';
 import { gpuHoverMarkdown } from './gpuHover';
+import { COMMAND, HOVER_COMMAND_IDS, hoverCommandLink } from './commandTable';
 
-export const HOVER_COMMANDS = ['inferenceBudget.openRoofline', 'inferenceBudget.compareGpus', 'inferenceBudget.selectGpu'];
+/** The commands a hover may run (its links are built by hoverCommandLink). */
+export const HOVER_COMMANDS: string[] = [...HOVER_COMMAND_IDS];
 
 export class BudgetHoverProvider implements vscode.HoverProvider {
   constructor(private readonly analyzer: Analyzer, private readonly log: Logger) {}
@@ -182,8 +184,7 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
     const title = `**${P.md(m.name)}** · ${P.md(m.architecture)} on ${P.md(P.hardware(r))} · ${P.parallelism(r)} · ${P.md(P.engine(r))}`;
     if (!r.verdict.fits && item.spec) extra = [...extra, P.verdictSentence(r)];
     const table = ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
-    const args = encodeURIComponent(JSON.stringify([analysis.uri, index]));
-    const links = `[$(graph-line) Open Roofline Panel](command:inferenceBudget.openRoofline?${args} "Open the roofline panel") · [Compare GPUs](command:inferenceBudget.compareGpus?${args})`;
+    const links = `${hoverCommandLink(COMMAND.openRoofline, '$(graph-line) Open Roofline Panel', [analysis.uri, index], 'Open the roofline panel')} · ${hoverCommandLink(COMMAND.compareGpus, 'Compare GPUs', [analysis.uri, index])}`;
     const notes = m.assumptions.length ? [`_Assumed_: ${m.assumptions.map(P.md).join('; ')}`] : [];
     return [title, ...extra, table, ...notes, links].join('\n\n');
   }
@@ -279,7 +280,7 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
         return [
           `**${P.md(P.hardware(r))}**: ${r.hardware.visibleMemoryGiB} GiB visible per GPU, ${P.int(r.hardware.memoryBandwidthBytesPerSecond / 1e9)} GB/s.`,
           `Weights ${P.bytes(g.weightBytes)} + KV cache ${P.bytes(g.kvCacheBytes)} per GPU (${P.parallelism(r)}); ${P.verdictWithIcon(r)}.`,
-          `Decode at batch ${P.int(r.decode.batch)}, per request: ${P.decodeSpeed(r.decode)} (${P.bound(r.decode.bound)}). [Compare GPUs](command:inferenceBudget.compareGpus?${encodeURIComponent(JSON.stringify([analysis.uri, analysis.items.indexOf(item)]))})`,
+          `Decode at batch ${P.int(r.decode.batch)}, per request: ${P.decodeSpeed(r.decode)} (${P.bound(r.decode.bound)}). ${hoverCommandLink(COMMAND.compareGpus, 'Compare GPUs', [analysis.uri, analysis.items.indexOf(item)])}`,
         ].join('\n\n');
       case 'quantization':
       case 'dtype':

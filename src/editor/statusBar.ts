@@ -9,6 +9,7 @@ import { guarded, Logger } from './log';
 import * as P from './present';
 import { bytes, int } from './present';
 import { SECTION } from './settings';
+import { command, COMMAND } from './commandTable';
 
 export class GpuStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('inferenceBudget.gpu', vscode.StatusBarAlignment.Right, 100);
@@ -16,7 +17,7 @@ export class GpuStatusBar implements vscode.Disposable {
 
   constructor(private readonly analyzer: Analyzer, private readonly log: Logger, private readonly isRelevant: (d: vscode.TextDocument) => boolean) {
     this.item.name = 'Inference Budget GPU';
-    this.item.command = 'inferenceBudget.selectGpu';
+    this.item.command = command(COMMAND.selectGpu, 'Select Default GPU', []);
     this.disposables.push(
       analyzer.onDidChange(() => this.update()),
       vscode.window.onDidChangeActiveTextEditor(() => this.update()),

@@ -17,22 +17,12 @@ import type { Analyzer } from './analysis';
 import { guarded, Logger } from './log';
 import { ModelResolver } from './modelResolver';
 import { SECTION } from './settings';
+import { COMMAND, registerCommand, UnknownModelOptions } from './commandTable';
 
-export const DOWNLOAD_CONFIG_COMMAND = 'inferenceBudget.downloadModelConfig';
-export const CHOOSE_CONFIG_COMMAND = 'inferenceBudget.chooseModelConfig';
-export const SIMILAR_MODEL_COMMAND = 'inferenceBudget.sizeAsSimilarModel';
 
 /** globalState key: the user agreed to download configs from the Hub (asked once). */
 const CONSENT_KEY = 'inferenceBudget.hubDownloadConsent';
 
-export interface UnknownModelOptions {
-  /** Download without asking (the user agreed elsewhere). */
-  confirmed?: boolean;
-  /** Choose a config.json: this path instead of the open dialog. */
-  configPath?: string;
-  /** Size it as a similar model: this catalog id instead of the quick pick. */
-  pick?: string;
-}
 
 export interface UnknownModelOutcome { ok: boolean; message: string; location?: string }
 
@@ -55,13 +45,24 @@ export function registerUnknownModelCommands(context: vscode.ExtensionContext, a
   let resolver: ModelResolver | undefined;
   const hub = () => (resolver ??= new ModelResolver(log));
   context.subscriptions.push(
-    vscode.commands.registerCommand(DOWNLOAD_CONFIG_COMMAND, (uri?: unknown, reference?: unknown, options?: UnknownModelOptions) =>
-      guarded(log, 'download a model config', { ok: false, message: 'failed' }, () => downloadConfig(context, analyzer, hub(), log, cache, String(reference ?? ''), options ?? {}))),
-    vscode.commands.registerCommand(CHOOSE_CONFIG_COMMAND, (uri?: unknown, reference?: unknown, options?: UnknownModelOptions) =>
-      guarded(log, 'choose a model config', { ok: false, message: 'failed' }, () => chooseConfig(documentUri(uri), String(reference ?? ''), options ?? {}))),
-    vscode.commands.registerCommand(SIMILAR_MODEL_COMMAND, (uri?: unknown, reference?: unknown, options?: UnknownModelOptions) =>
-      guarded(log, 'size as a similar model', { ok: false, message: 'failed' }, () => sizeAsSimilar(documentUri(uri), String(reference ?? ''), options ?? {}))),
+    registerCommand(COMMAND.downloadModelConfig, (uri?: unknown, reference?: unknown, options?: unknown) =>
+      guarded(log, 'download a model config', { ok: false, message: 'failed' }, () => downloadConfig(context, analyzer, hub(), log, cache, String(reference ?? ''), optionsOf(options)))),
+    registerCommand(COMMAND.chooseModelConfig, (uri?: unknown, reference?: unknown, options?: unknown) =>
+      guarded(log, 'choose a model config', { ok: false, message: 'failed' }, () => chooseConfig(documentUri(uri), String(reference ?? ''), optionsOf(options)))),
+    registerCommand(COMMAND.sizeAsSimilarModel, (uri?: unknown, reference?: unknown, options?: unknown) =>
+      guarded(log, 'size as a similar model', { ok: false, message: 'failed' }, () => sizeAsSimilar(documentUri(uri), String(reference ?? ''), optionsOf(options)))),
   );
+}
+
+/** Options as a caller sent them: only the known fields, with their types. */
+function optionsOf(raw: unknown): UnknownModelOptions {
+  if (!raw || typeof raw !== 'object') return {};
+  const o = raw as Record<string, unknown>;
+  return {
+    confirmed: o.confirmed === true ? true : undefined,
+    configPath: typeof o.configPath === 'string' ? o.configPath : undefined,
+    pick: typeof o.pick === 'string' ? o.pick : undefined,
+  };
 }
 
 function documentUri(uri: unknown): vscode.Uri | undefined {

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import * as path from 'path';
 import type { BudgetReport } from '../../../src/core/types';
 import { GGML, GgufMeta, tensor, writeGguf } from '../../unit/cli/ggufWriter';
+import { COMMAND } from '../../../src/editor/commandTable';
 import { activate, closeAll, codeLenses, hoverText, open, positionOf, resetSettings, setSetting, sleep, workspaceRoot } from './helpers';
 
 const LLAMA = 'models/Meta-Llama-3.1-8B/config.json';
@@ -15,10 +16,14 @@ describe('commands and settings', function () {
     await closeAll();
   });
 
-  it('registers its commands', async () => {
+  it('registers every command of the command table, and contributes exactly the public ones', async () => {
     const all = await vscode.commands.getCommands(true);
-    for (const c of ['inferenceBudget.openRoofline', 'inferenceBudget.compareGpus', 'inferenceBudget.selectGpu', 'inferenceBudget.sizeGgufFile']) {
-      assert.ok(all.includes(c), c);
+    for (const c of Object.values(COMMAND)) assert.ok(all.includes(c), c);
+    const ext = vscode.extensions.getExtension('inference-budget.inference-budget')!;
+    const contributed = (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+    assert.deepStrictEqual(contributed.filter((c) => !(Object.values(COMMAND) as string[]).includes(c)), [], 'every contributed command is in the table');
+    for (const c of ['inferenceBudget.openRoofline', 'inferenceBudget.compareGpus', 'inferenceBudget.selectGpu', 'inferenceBudget.sizeGgufFile', 'inferenceBudget.openExample']) {
+      assert.ok(contributed.includes(c), c);
     }
   });
 
