@@ -48,23 +48,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidGrantWorkspaceTrust(() => analyzer.reloadSettings()),
   );
 
-  // A Hub download that outlived its analysis's deadline has finished: analyse again with it.
-  context.subscriptions.push(resolver.onLateDownload(() => analyzer.invalidateModels()));
-
-  // A model config.json in the workspace changed: deployments that name it are measured again.
-  let timer: NodeJS.Timeout | undefined;
-  const modelsChanged = () => { clearTimeout(timer); timer = setTimeout(() => analyzer.invalidateModels(), 300); };
-  const watcher = vscode.workspace.createFileSystemWatcher('**/config.json');
-  context.subscriptions.push(
-    watcher,
-    watcher.onDidCreate(modelsChanged),
-    watcher.onDidChange(modelsChanged),
-    watcher.onDidDelete(modelsChanged),
-    vscode.workspace.onDidChangeTextDocument((e) => {
-      if (e.contentChanges.length && /(^|\/)config\.json$/.test(e.document.uri.path)) modelsChanged();
-    }),
-    { dispose: () => clearTimeout(timer) },
-  );
+  // The Analyzer follows documents closing, workspace config.json files changing and late Hub downloads.
+  context.subscriptions.push(analyzer.watchWorkspace());
   // The workspace's model configs are read in the background now, not when the first deployment is opened.
   void resolver.indexWorkspace(analyzer.currentSettings.maxDocuments).then((n) => log.info(`indexed ${n} config.json file${n === 1 ? '' : 's'} in the workspace`));
   log.info(`activated (VS Code ${vscode.version})`);

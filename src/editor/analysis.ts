@@ -10,7 +10,8 @@ import type { ModelResolver } from './modelResolver';
 import { readSettings, Settings } from './settings';
 
 export type { AnalyzedItem, DocumentAnalysis, ExtraAcceleratorsOption } from '../analysis/analyze';
-export { contains, engineDiagnostics, engineOptions, findKey, itemIndexAt, rangeForDiagnostic, subjectOf } from '../analysis/analyze';
+export { contains, engineDiagnostics, engineOptions, itemIndexAt, rangeForDiagnostic, subjectOf } from '../analysis/analyze';
+export type { ConfigKeyAt, ConfigSubject } from '../formats/hfConfig';
 
 export class Analyzer {
   private readonly cache = new Map<string, { key: string; result: Promise<DocumentAnalysis | undefined> }>();
@@ -43,6 +44,30 @@ export class Analyzer {
   }
 
   forget(uri: vscode.Uri): void { this.cache.delete(uri.toString()); }
+
+  /**
+   * What invalidates results, followed here so that every provider sees the same analysis: a closed document's
+   * result is dropped; a model config.json created, changed, deleted or edited in the workspace (debounced 300 ms)
+   * and a Hub download that outlived its analysis's deadline make deployments be measured again.
+   */
+  watchWorkspace(): vscode.Disposable {
+    let timer: NodeJS.Timeout | undefined;
+    const modelsChanged = () => { clearTimeout(timer); timer = setTimeout(() => this.invalidateModels(), 300); };
+    const watcher = vscode.workspace.createFileSystemWatcher('**/config.json');
+    const disposables: vscode.Disposable[] = [
+      watcher,
+      watcher.onDidCreate(modelsChanged),
+      watcher.onDidChange(modelsChanged),
+      watcher.onDidDelete(modelsChanged),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length && /(^|\/)config\.json$/.test(e.document.uri.path)) modelsChanged();
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)),
+      this.resolver.onLateDownload(() => this.invalidateModels()),
+      { dispose: () => clearTimeout(timer) },
+    ];
+    return vscode.Disposable.from(...disposables);
+  }
 
   /** The analysis of a document's current version (shared by all providers). */
   analyze(document: vscode.TextDocument): Promise<DocumentAnalysis | undefined> {

@@ -80,7 +80,6 @@ export class DiagnosticsController implements vscode.Disposable {
     this.timers.delete(key);
     this.pending.get(key)?.cancel();
     this.collection.delete(uri);
-    this.analyzer.forget(uri);
   }
 
   dispose(): void {
