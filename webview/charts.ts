@@ -2,6 +2,7 @@
 
 import * as Plot from '@observablehq/plot';
 import type { GpuPanelData, PanelPoint, PanelState } from '../src/panel/messages';
+import { ridgeFlopsPerByte } from '../src/core/roofline';
 import { logDomain, memorySegments, MEMORY_COMPONENTS, powersOfTen, rooflineCurve, type MemoryComponentKey } from '../src/panel/series';
 import * as fmt from '../src/core/units';
 import { AROUND, type Box, type Candidate, legend, legendHeight, type LegendItem, overlaps, placeLabels, type LabelRequest, svgEl } from './svg';
@@ -102,7 +103,7 @@ export function renderRoofline(state: PanelState, o: RooflineOptions): PlotSvg {
       dtype: r.dtype,
       peak: r.peakFlopsPerSecond,
       bw: g.bandwidthBytesPerSecond,
-      ridge: r.ridgePointFlopsPerByte > 0 ? r.ridgePointFlopsPerByte : r.peakFlopsPerSecond / g.bandwidthBytesPerSecond,
+      ridge: r.ridgePointFlopsPerByte > 0 ? r.ridgePointFlopsPerByte : ridgeFlopsPerByte(r.peakFlopsPerSecond, g.bandwidthBytesPerSecond),
     })));
 
   const xDomain = logDomain([...rows.map((r) => r.arithmeticIntensity), ...roofs.map((r) => r.ridge * 4), ...roofs.map((r) => r.ridge / 20)], [0.1, 1e4]);

@@ -20,7 +20,7 @@ import {
   type ChartId, type ExportFormat, type HostMessage, isHostMessage, isPanelControls, isPanelState, isWebviewMessage,
   KV_CACHE_DTYPES, LIMITS, type PanelControls, type PanelState, WEIGHT_PRECISIONS, type WebviewMessage,
 } from '../src/panel/messages';
-import { csvFromMemory, csvFromPoints, csvFromThroughput } from '../src/panel/series';
+import { csvFromMemory, csvFromPoints, csvFromThroughput } from '../src/panel/csv';
 import { renderMemory, renderRoofline, renderThroughput, type Theme } from './charts';
 import { serializeChart, svgToPng } from './exporter';
 import { memoryTable, rooflineTables, throughputTable } from './tables';

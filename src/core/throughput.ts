@@ -1,11 +1,12 @@
 // Decode and prefill ceilings from bytes moved and FLOPs done, and the roofline they sit on.
 
-import { Accelerator, BoundRegime, RooflinePoint } from './types';
+import { Accelerator, BoundRegime, BudgetReport, RooflinePoint } from './types';
 import { LayerDescription, ModelDescription, layerKinds } from './model';
-import { layerKvBytesPerToken } from './kvcache';
+import { kvDtypeBytes, kvHeadsPerRank, layerKvBytesPerToken } from './kvcache';
 import { cacheSpecOf, tokensKept } from './cacheSpec';
 import { memoized } from './memo';
-import { ComputeDtype } from './quantization';
+import { ComputeDtype, dtypeBytes, schemeFromName } from './quantization';
+import { arithmeticIntensityFlopsPerByte, attainableFlopsPerSecond, boundRegime, ridgeFlopsPerByte, type Roof, rooflinePointOf } from './roofline';
 import { RankWeightTable, WeightPlan, pipelineLayerRanges, rankWeightTable } from './weights';
 
 export interface ParallelPlan { tp: number; pp: number }
@@ -152,7 +153,7 @@ function forwardStep(d: DecodeInputs, tokens: number, perLayer: (l: LayerDescrip
     computeTime += tCompute;
     bytes += w + kv; weightBytes += w; kvBytes += kv; flops += f;
   });
-  return { seconds, bytes, weightBytes, kvBytes, flops, bound: computeTime > memoryTime ? 'compute' : 'memory' };
+  return { seconds, bytes, weightBytes, kvBytes, flops, bound: boundRegime(computeTime, memoryTime) };
 }
 
 /** One decode step for `batch` sequences at `context` tokens each: KV read, Mamba state read and written. */
@@ -224,16 +225,209 @@ export function prefillStepWithCachedPrefix(d: DecodeInputs, prompt: number, cac
 
 /** Place a step on the roofline of one GPU. */
 export function rooflinePoint(label: string, step: StepFigures, acc: Accelerator, peakFlops: number, ranks: number): RooflinePoint {
-  const intensity = step.bytes > 0 ? step.flops / step.bytes : 0;
+  const intensity = arithmeticIntensityFlopsPerByte(step.flops, step.bytes);
   const bw = acc.memoryBandwidthBytesPerSecond;
-  const attainable = Math.min(peakFlops, intensity * bw);
   return {
     label,
     flops: step.flops * ranks,
     bytes: step.bytes * ranks,
     arithmeticIntensity: intensity,
-    attainableFlopsPerSecond: attainable,
+    attainableFlopsPerSecond: attainableFlopsPerSecond(intensity, peakFlops, bw),
     seconds: step.seconds,
-    bound: intensity < peakFlops / bw ? 'memory' : 'compute',
+    bound: intensity < ridgeFlopsPerByte(peakFlops, bw) ? 'memory' : 'compute',
   };
+}
+
+// ---- per-operator decode: one decoder layer's operators on the roofline -------------------------------------
+
+/** Labels of the per-operator decode points (stable: the panel, its CSV and the tests look them up). */
+export const DECODE_OPERATOR_LABELS = {
+  qkv: 'QKV projection',
+  attention: 'Attention (KV read)',
+  output: 'Output projection',
+  mlp: 'MLP',
+  moe: 'MoE experts',
+  lmHead: 'LM head',
+} as const;
+
+/**
+ * Shapes of one decoder layer (plus the LM head). `decodeLayerShapes` gives them for the whole model,
+ * `decodeLayerShapesPerRank` for one tensor-parallel rank (what `decodeOperatorPoints` takes).
+ */
+export interface DecodeLayerShapes {
+  /** Hidden size h. */
+  hidden: number;
+  /** Query heads H. */
+  heads: number;
+  /** KV heads Hkv. */
+  kvHeads: number;
+  /** Head dimension d. */
+  headDim: number;
+  /** Dense MLP intermediate size I (gated: gate, up and down projections); 0 when none. */
+  intermediate: number;
+  /** Vocabulary size V. */
+  vocab: number;
+  /** Routed experts E (MoE layers only). */
+  experts?: number;
+  /** Experts per token k (MoE layers only). */
+  expertsPerToken?: number;
+  /** Intermediate size of one routed expert (MoE layers only; defaults to `intermediate`). */
+  moeIntermediate?: number;
+  /** Stored bytes per weight parameter (2 for bf16, 1 for fp8, 0.5 for int4, ...). */
+  weightBytesPerParam: number;
+}
+
+function assertPositive(name: string, x: number): void {
+  if (!(typeof x === 'number' && Number.isFinite(x) && x > 0)) throw new RangeError(`${name} must be a finite number > 0 (got ${x})`);
+}
+
+function assertNonNegative(name: string, x: number): void {
+  if (!(typeof x === 'number' && Number.isFinite(x) && x >= 0)) throw new RangeError(`${name} must be a finite number ≥ 0 (got ${x})`);
+}
+
+/** Stored bytes per weight parameter of a weight dtype the engine reports (`bfloat16`, `fp8`, `int4`, `mxfp4`, ...). */
+export function weightBytesPerParameter(weightDtype: string): number {
+  const scheme = schemeFromName(weightDtype);
+  if (scheme) return scheme.bitsPerWeight / 8;
+  const int = /^int(\d)$/.exec(weightDtype);
+  if (int) return Number(int[1]) / 8;
+  return dtypeBytes(weightDtype);
+}
+
+/** The decoder layer the operator points describe: the first MoE layer of an MoE model, else the first attention layer. */
+export function representativeDecodeLayer(model: ModelDescription): LayerDescription | undefined {
+  return model.layers.find((l) => l.moe && l.attention && !l.crossAttention)
+    ?? model.layers.find((l) => l.attention && !l.crossAttention && l.attention.type === 'full')
+    ?? model.layers.find((l) => l.attention && !l.crossAttention);
+}
+
+/** Whole-model shapes of one decoder layer; undefined for a layer without (self-)attention. */
+export function decodeLayerShapes(model: ModelDescription, layer: LayerDescription, weightBytesPerParam: number): DecodeLayerShapes | undefined {
+  const a = layer.attention;
+  if (!a || !(a.heads > 0) || !(a.headDim > 0) || !(model.hiddenSize > 0) || !(model.vocabSize > 0)) return undefined;
+  const shapes: DecodeLayerShapes = {
+    hidden: model.hiddenSize,
+    heads: a.heads,
+    kvHeads: Math.max(1, a.kvHeads),
+    headDim: a.headDim,
+    intermediate: layer.mlpIntermediate,
+    vocab: model.vocabSize,
+    weightBytesPerParam,
+  };
+  if (layer.moe && layer.moe.experts > 0) {
+    // Routed experts only (shared experts are a dense MLP beside them).
+    shapes.experts = layer.moe.experts;
+    shapes.expertsPerToken = Math.min(layer.moe.expertsPerToken, layer.moe.experts);
+    shapes.moeIntermediate = layer.moe.expertIntermediate;
+  }
+  return shapes;
+}
+
+/**
+ * Shapes on one rank under tensor parallelism `tp`: query heads, intermediate sizes and vocabulary split; KV heads
+ * as `kvHeadsPerRank` holds them (split, replicated one per rank when fewer heads than ranks).
+ */
+export function decodeLayerShapesPerRank(shapes: DecodeLayerShapes, tp: number): DecodeLayerShapes {
+  if (!(Number.isInteger(tp) && tp >= 1)) throw new RangeError('tensor parallel size must be an integer ≥ 1');
+  if (tp === 1) return { ...shapes };
+  return {
+    ...shapes,
+    heads: shapes.heads / tp,
+    kvHeads: kvHeadsPerRank(shapes.kvHeads, tp),
+    intermediate: shapes.intermediate / tp,
+    vocab: shapes.vocab / tp,
+    moeIntermediate: shapes.moeIntermediate === undefined ? undefined : shapes.moeIntermediate / tp,
+  };
+}
+
+/**
+ * FLOPs and bytes of each operator of ONE decode step of ONE decoder layer (plus the LM head) on one rank, at batch
+ * B (B sequences, one new token each) and context C, placed on `roof` (`rooflinePointOf`):
+ *
+ * - QKV projection: flops 2·B·h·(H+2Hkv)·d; bytes h·(H+2Hkv)·d·wBytes + B·h·aBytes (in) + B·(H+2Hkv)·d·aBytes (out)
+ * - Attention: flops 4·B·C·H·d (QKᵀ and PV); bytes B·C·kvBytesPerTokenPerLayer (the KV read)
+ * - Output projection: flops 2·B·H·d·h; bytes H·d·h·wBytes + B·H·d·aBytes + B·h·aBytes
+ * - MLP, dense gated: flops 2·B·3·h·I; bytes 3·h·I·wBytes + 2·B·h·aBytes
+ * - MLP, MoE: flops 2·B·k·3·h·Iₑ + 2·B·h·E (router); bytes `distinctExpertsTouched`(E, k, B)·3·h·Iₑ·wBytes
+ *   + h·E·wBytes (router) + 2·B·h·aBytes
+ * - LM head: flops 2·B·h·V; bytes h·V·wBytes + B·h·aBytes + B·V·aBytes
+ *
+ * @param shapes per-rank shapes (`decodeLayerShapesPerRank`).
+ * @param activationBytesPerElement bytes per activation element (2 for bf16 activations).
+ * @param kvBytesPerTokenPerLayer KV-cache bytes one token holds in this layer on this rank, as the engine sizes it
+ *   (`layerKvBytesPerToken`: MLA, replicated heads, fp8 ...).
+ * @throws RangeError for shapes or inputs that are not finite and positive.
+ */
+export function decodeOperatorPoints(
+  shapes: DecodeLayerShapes,
+  batch: number,
+  contextTokens: number,
+  activationBytesPerElement: number,
+  kvBytesPerTokenPerLayer: number,
+  roof: Roof,
+): RooflinePoint[] {
+  const { hidden: h, heads: H, kvHeads: Hkv, headDim: d, intermediate: I, vocab: V } = shapes;
+  for (const [name, v] of Object.entries({ hidden: h, heads: H, kvHeads: Hkv, headDim: d, vocab: V })) assertPositive(name, v);
+  assertNonNegative('intermediate', I);
+  assertPositive('weightBytesPerParam', shapes.weightBytesPerParam);
+  assertPositive('batch', batch);
+  assertNonNegative('contextTokens', contextTokens);
+  assertPositive('activationBytesPerElement', activationBytesPerElement);
+  assertNonNegative('kvBytesPerTokenPerLayer', kvBytesPerTokenPerLayer);
+  assertPositive('peakFlopsPerSecond', roof.peakFlopsPerSecond);
+  assertPositive('bandwidthBytesPerSecond', roof.bandwidthBytesPerSecond);
+  const w = shapes.weightBytesPerParam;
+  const a = activationBytesPerElement;
+  const B = batch;
+  const C = contextTokens;
+  const kv = kvBytesPerTokenPerLayer;
+  const L = DECODE_OPERATOR_LABELS;
+  const point = (label: string, flops: number, bytes: number): RooflinePoint => {
+    assertPositive(`bytes of ${label}`, bytes);
+    return rooflinePointOf(label, flops, bytes, roof);
+  };
+
+  const points: RooflinePoint[] = [];
+  const qkvOut = (H + 2 * Hkv) * d;
+  points.push(point(L.qkv, 2 * B * h * qkvOut, h * qkvOut * w + B * h * a + B * qkvOut * a));
+  if (C > 0 && kv > 0) points.push(point(L.attention, 4 * B * C * H * d, B * C * kv));
+  points.push(point(L.output, 2 * B * H * d * h, H * d * h * w + B * H * d * a + B * h * a));
+  if (shapes.experts !== undefined && shapes.experts > 0) {
+    const E = shapes.experts;
+    const k = shapes.expertsPerToken ?? 1;
+    const Ie = shapes.moeIntermediate ?? I;
+    assertPositive('expertsPerToken', k);
+    assertPositive('moeIntermediate', Ie);
+    const touched = distinctExpertsTouched(E, k, B);
+    points.push(point(L.moe, 2 * B * k * 3 * h * Ie + 2 * B * h * E, touched * 3 * h * Ie * w + h * E * w + 2 * B * h * a));
+  } else if (I > 0) {
+    points.push(point(L.mlp, 2 * B * 3 * h * I, 3 * h * I * w + 2 * B * h * a));
+  }
+  points.push(point(L.lmHead, 2 * B * h * V, h * V * w + B * h * a + B * V * a));
+  return points;
+}
+
+/**
+ * The per-operator decode points of a report: its model's representative layer (`representativeDecodeLayer`) on one
+ * rank, at the report's batch and context, weight and KV dtypes, on the report's roof. Empty when the model has no
+ * layer the operator model can express (no attention layer, shapes that do not split evenly).
+ *
+ * @param activationBytesPerElement bytes per activation element the engine runs with (4 for float32, else 2).
+ */
+export function decodeOperatorPointsOfReport(model: ModelDescription, report: BudgetReport, activationBytesPerElement: number): RooflinePoint[] {
+  const layer = representativeDecodeLayer(model);
+  if (!layer) return [];
+  const shapes = decodeLayerShapes(model, layer, weightBytesPerParameter(report.model.weightDtype));
+  if (!shapes) return [];
+  const tp = report.settings.tensorParallel;
+  const kv = layerKvBytesPerToken(layer, kvDtypeBytes(report.settings.kvCacheDtype, activationBytesPerElement), tp);
+  try {
+    return decodeOperatorPoints(decodeLayerShapesPerRank(shapes, tp), report.settings.batch, report.settings.context, activationBytesPerElement, kv, {
+      peakFlopsPerSecond: report.roofline.peakFlopsPerSecond,
+      bandwidthBytesPerSecond: report.roofline.memoryBandwidthBytesPerSecond,
+    });
+  } catch (e) {
+    if (e instanceof RangeError) return [];
+    throw e;
+  }
 }

@@ -1,25 +1,24 @@
 // Builds the roofline panel's `PanelState` from the budget engine, for a model and the panel's controls.
 //
 // Pure: no vscode import, no DOM, no I/O. Every figure comes from `computeBudget` (one call per compared GPU,
-// plus one per extra decode batch of the throughput series) or from core helpers (peak FLOP/s and ridge points
-// of the accelerator, the model's shapes from `normalizeConfig`); the only arithmetic here is picking fields,
-// the per-operator series of `decodeOperatorPoints` (src/panel/series.ts) and the memory bar's "free" rest.
+// plus one per extra decode batch of the throughput series) or from core (peak FLOP/s and ridge points of the
+// accelerator; the per-operator decode points of `decodeOperatorPointsOfReport`, src/core/throughput.ts); the only
+// arithmetic here is picking fields, scaling the expected band to the batch and the memory bar's "free" rest.
 
 import { bundledModels } from '../analysis/bundledCatalog';
 import { computeBudget } from '../core/budget';
 import { DEFAULT_ACCELERATOR_ID, findAccelerator, type FlopsDtype, listAccelerators, peakFlops, ridgePointFlopsPerByte } from '../core/hardware';
-import { kvDtypeBytes, layerKvBytesPerToken } from '../core/kvcache';
-import type { LayerDescription, ModelDescription } from '../core/model';
+import type { ModelDescription } from '../core/model';
 import { bundledEntryFiles } from '../core/modelResolution';
 import { normalizeConfig } from '../core/normalize';
-import { dtypeBytes, normalizeDtypeName, schemeFromName } from '../core/quantization';
+import { normalizeDtypeName } from '../core/quantization';
+import { decodeOperatorPointsOfReport } from '../core/throughput';
 import type { Accelerator, BudgetInputs, BudgetReport, ModelFiles, RooflinePoint } from '../core/types';
 import { bytes as formatBytes, formatInt, formatRate } from '../core/units';
 import {
   type GpuPanelData, KV_CACHE_DTYPES, LIMITS, type PanelControls, type PanelMemory, type PanelOption, type PanelPoint,
   type PanelRoof, type PanelState, type ThroughputRow, WEIGHT_PRECISIONS,
 } from './messages';
-import { decodeOperatorPoints, type LayerShapes, shardLayerShapes } from './series';
 
 /** The model the panel shows and the deployment inputs its document states. */
 export interface PanelModel {
@@ -213,69 +212,16 @@ export function memoryOf(report: BudgetReport): PanelMemory {
   return { weightsBytes, activationBytes, reserveBytes, kvCacheBytes, freeBytes: Math.max(0, g.totalMemoryBytes - used), totalBytes: g.totalMemoryBytes };
 }
 
-/** Stored bytes per weight parameter of a weight dtype the engine reports. */
-export function weightBytesPerParam(weightDtype: string): number {
-  const scheme = schemeFromName(weightDtype);
-  if (scheme) return scheme.bitsPerWeight / 8;
-  const int = /^int(\d)$/.exec(weightDtype);
-  if (int) return Number(int[1]) / 8;
-  return dtypeBytes(weightDtype);
-}
-
-/** The decoder layer the operator points describe: the first MoE layer of an MoE model, else the first attention layer. */
-export function representativeLayer(model: ModelDescription): LayerDescription | undefined {
-  return model.layers.find((l) => l.moe && l.attention && !l.crossAttention)
-    ?? model.layers.find((l) => l.attention && !l.crossAttention && l.attention.type === 'full')
-    ?? model.layers.find((l) => l.attention && !l.crossAttention);
-}
-
-/** Shapes of one decoder layer (unsharded) for `decodeOperatorPoints`; undefined for layers without attention. */
-export function layerShapes(model: ModelDescription, layer: LayerDescription, report: BudgetReport): LayerShapes | undefined {
-  const a = layer.attention;
-  if (!a || !(a.heads > 0) || !(a.headDim > 0) || !(model.hiddenSize > 0) || !(model.vocabSize > 0)) return undefined;
-  const shapes: LayerShapes = {
-    hidden: model.hiddenSize,
-    heads: a.heads,
-    kvHeads: Math.max(1, a.kvHeads),
-    headDim: a.headDim,
-    intermediate: layer.mlpIntermediate,
-    vocab: model.vocabSize,
-    weightBytesPerParam: weightBytesPerParam(report.model.weightDtype),
-    // The report names the KV dtype in force (never `auto`), so the fallback size is never used.
-    kvBytesPerElement: kvDtypeBytes(report.settings.kvCacheDtype, 2),
-  };
-  if (layer.moe && layer.moe.experts > 0) {
-    // Routed experts only (shared experts are a dense MLP beside them).
-    shapes.experts = layer.moe.experts;
-    shapes.expertsPerToken = Math.min(layer.moe.expertsPerToken, layer.moe.experts);
-    shapes.moeIntermediate = layer.moe.expertIntermediate;
-  }
-  return shapes;
-}
-
 /** Bytes per activation element as the engine runs it: 4 only when float32 is asked for (an fp32 checkpoint runs in bf16). */
 export function activationBytesOf(inputs: BudgetInputs): number {
   return normalizeDtypeName(inputs.dtype) === 'float32' ? 4 : 2;
 }
 
-/** Per-operator decode points of one layer at the report's batch and context, on the report's GPU. */
+/** Per-operator decode points of one layer at the report's batch and context, on the report's GPU (core's operator model). */
 export function operatorPoints(model: ModelDescription | undefined, report: BudgetReport, inputs: BudgetInputs): PanelPoint[] {
   if (!model) return [];
-  const layer = representativeLayer(model);
-  if (!layer) return [];
-  const shapes = layerShapes(model, layer, report);
-  if (!shapes) return [];
-  const tp = report.settings.tensorParallel;
-  const act = activationBytesOf(inputs);
-  const kvPerLayer = layerKvBytesPerToken(layer, kvDtypeBytes(report.settings.kvCacheDtype, act), tp);
-  try {
-    return decodeOperatorPoints(shardLayerShapes(shapes, tp), report.settings.batch, report.settings.context, act, kvPerLayer, {
-      peakFlopsPerSecond: report.roofline.peakFlopsPerSecond,
-      bandwidthBytesPerSecond: report.roofline.memoryBandwidthBytesPerSecond,
-    });
-  } catch {
-    return []; // a shape the operator model cannot express (e.g. heads not divisible by TP)
-  }
+  const points = decodeOperatorPointsOfReport(model, report, activationBytesOf(inputs));
+  return points.map((p) => panelPoint(p, 'operator', p.label));
 }
 
 function shortGpuName(name: string): string {

@@ -463,8 +463,8 @@ describe('security: webview Content-Security-Policy', () => {
     assert.equal([...out.matchAll(/<script\b/g)].length, 1);
   });
 
-  it('the panel host (src/editor/rooflinePanel.ts) validates messages, confines resources and uses a random nonce', function () {
-    const file = path.join(root, 'src', 'editor', 'rooflinePanel.ts');
+  it('the panel view (src/editor/panel/view.ts) validates messages, confines resources and uses a random nonce', function () {
+    const file = path.join(root, 'src', 'editor', 'panel', 'view.ts');
     const text = stripComments(fs.readFileSync(file, 'utf8'));
     assert.match(text, /onDidReceiveMessage/);
     assert.match(text, /isWebviewMessage\(/, 'messages from the webview are validated');

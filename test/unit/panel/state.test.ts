@@ -6,10 +6,11 @@ import * as path from 'node:path';
 import { computeBudget } from '../../../src/core/budget';
 import type { BudgetInputs, ModelFiles } from '../../../src/core/types';
 import { isHostMessage, LIMITS, type PanelControls, type PanelState, PROTOCOL_VERSION } from '../../../src/panel/messages';
-import { memorySegments, OPERATOR_LABELS } from '../../../src/panel/series';
+import { DECODE_OPERATOR_LABELS as OPERATOR_LABELS, weightBytesPerParameter as weightBytesPerParam } from '../../../src/core/throughput';
+import { memorySegments } from '../../../src/panel/series';
 import {
   buildPanelState, bundledModelFiles, bundledModelOptions, bundledPanelModel, gpuIdOf, initialControls, inputsFor,
-  mergeControls, type PanelModel, throughputBatches, weightBytesPerParam,
+  mergeControls, type PanelModel, throughputBatches,
 } from '../../../src/panel/state';
 
 function findRoot(start: string): string {

@@ -2,12 +2,13 @@
 // engine's figures for the document; controls, edits, the active document, Compare GPUs, exports, bundled
 // models and the restore path all go through the host. The host's last posted state is read with the hidden
 // command `inferenceBudget._lastPanelState`; webview messages are replayed with `inferenceBudget._panelTest`
-// (the same validated handler the webview's messages go through).
+// (the same validated handler the webview's messages go through). Both come from src/editor/panel/testSupport.ts,
+// registered in development and test runs only.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { PanelSnapshot } from '../../../src/editor/rooflinePanel';
+import type { PanelSnapshot } from '../../../src/editor/panel/testSupport';
 import { computeBudget } from '../../../src/core/budget';
 import type { BudgetInputs } from '../../../src/core/types';
 import type { PanelControls, PanelState } from '../../../src/panel/messages';
