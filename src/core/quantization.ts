@@ -249,16 +249,46 @@ function modeloptKvCache(qc: Record<string, unknown>): 'fp8' | undefined {
   return scheme && typeof scheme === 'object' && (scheme as Record<string, unknown>).num_bits === 8 ? 'fp8' : undefined;
 }
 
-/** Role of a quantized module named in ModelOpt's `quantized_layers` (`model.layers.3.mlp.experts`, `backbone.layers.1.mixer.in_proj`). */
-function moduleRole(name: string): WeightRole | undefined {
+const HEAD_RE = /(^|\.)lm_head$|(^|\.)head$/;
+const ATTENTION_RE = /attn|\.(q|k|v|o)_proj$|\.(wq|wkv|wo)/;
+const MAMBA_RE = /mixer\.(in|out)_proj$/;
+const MLP_RE = /mlp|ffn|\.(gate|up|down)_proj$/;
+const MTP_RE = /(^|\.)mtp(\.|$)/;
+
+/** The roles `quantized_layers` names, in the order they are tested (a role's index keys modeloptMixedPrecision's table). */
+const MODULE_ROLES: readonly WeightRole[] = ['lm-head', 'shared-expert', 'expert', 'attention', 'mamba', 'mlp'];
+
+/**
+ * Role of a quantized module named in ModelOpt's `quantized_layers` (`model.layers.3.mlp.experts`,
+ * `backbone.layers.1.mixer.in_proj`), as an index into MODULE_ROLES, or -1. Called once per entry (thousands in
+ * an MoE checkpoint): plain substring tests first, the regular expressions (compiled once) only where needed.
+ */
+function moduleRoleIndex(name: string): number {
   const n = name.toLowerCase();
-  if (/(^|\.)lm_head$|(^|\.)head$/.test(n)) return 'lm-head';
-  if (/shared_expert/.test(n)) return 'shared-expert';
-  if (/experts/.test(n)) return 'expert';
-  if (/attn|\.(q|k|v|o)_proj$|\.(wq|wkv|wo)/.test(n)) return 'attention';
-  if (/mixer\.(in|out)_proj$/.test(n)) return 'mamba';
-  if (/mlp|ffn|\.(gate|up|down)_proj$/.test(n)) return 'mlp';
-  return undefined;
+  if (n.endsWith('head') && HEAD_RE.test(n)) return 0;
+  if (n.includes('shared_expert')) return 1;
+  if (n.includes('experts')) return 2;
+  if (ATTENTION_RE.test(n)) return 3;
+  if (MAMBA_RE.test(n)) return 4;
+  if (MLP_RE.test(n)) return 5;
+  return -1;
+}
+
+/**
+ * The decoder layer of a module name, as `(?:^|\.)layers\.(\d+)\.` finds it (its first match), without a match
+ * object or substring: -1 when there is none, -2 for a number no layer index is written as (`007`, or too long).
+ */
+function moduleLayer(name: string): number {
+  for (let i = name.indexOf('layers.'); i >= 0; i = name.indexOf('layers.', i + 1)) {
+    if (i > 0 && name.charCodeAt(i - 1) !== 46) continue;
+    let p = i + 7;
+    let v = 0;
+    const first = p;
+    for (let c = name.charCodeAt(p); c >= 48 && c <= 57; c = name.charCodeAt(++p)) v = v * 10 + (c - 48);
+    if (p === first || name.charCodeAt(p) !== 46) continue;
+    return (p - first > 1 && name.charCodeAt(first) === 48) || p - first > 15 ? -2 : v;
+  }
+  return -1;
 }
 
 /** Bits per weight of a ModelOpt `quant_algo` (`NVFP4`, `W4A16_NVFP4`, `FP8`, `W4A8_AWQ`, `INT8_SQ`). */
@@ -279,26 +309,36 @@ function modeloptAlgoBits(algo: string): { bits: number; compute: ComputeDtype }
 function modeloptMixedPrecision(qc: Record<string, unknown>): QuantScheme | undefined {
   const layersRaw = qc.quantized_layers;
   if (!layersRaw || typeof layersRaw !== 'object' || Array.isArray(layersRaw)) return undefined;
-  const byLayerRole = new Map<string, number>();
+  const layers = layersRaw as Record<string, unknown>;
+  // One pass over the entries (5,981 in Nemotron 3.5 Lightning NVFP4), building no string per entry: bits by
+  // (layer, role) under a numeric key, (layer + 1) * 8 + role index; the bits of each algorithm looked up once.
+  const byLayerRole = new Map<number, number>();
   const paramsByAlgo = new Map<string, number>();
-  for (const [name, entry] of Object.entries(layersRaw as Record<string, unknown>)) {
-    if (!entry || typeof entry !== 'object' || /(^|\.)mtp(\.|$)/.test(name)) continue;
+  const algoBits = new Map<string, { bits: number; compute: ComputeDtype } | undefined>();
+  for (const name of Object.keys(layers)) {
+    const entry = layers[name];
+    if (!entry || typeof entry !== 'object' || (name.includes('mtp') && MTP_RE.test(name))) continue;
     const algo = text((entry as Record<string, unknown>).quant_algo);
-    const bits = modeloptAlgoBits(algo);
-    const role = moduleRole(name);
-    if (!bits || !role) continue;
-    const layer = /(?:^|\.)layers\.(\d+)\./.exec(name)?.[1] ?? '';
-    const key = `${layer}:${role}`;
+    let bits = algoBits.get(algo);
+    if (bits === undefined && !algoBits.has(algo)) algoBits.set(algo, bits = modeloptAlgoBits(algo));
+    if (!bits) continue;
+    const role = moduleRoleIndex(name);
+    if (role < 0) continue;
+    const key = (moduleLayer(name) + 1) * 8 + role;
     if (!byLayerRole.has(key)) byLayerRole.set(key, bits.bits);
-    paramsByAlgo.set(algo, (paramsByAlgo.get(algo) ?? 0) + (role === 'expert' ? 100 : 1));
+    paramsByAlgo.set(algo, (paramsByAlgo.get(algo) ?? 0) + (role === 2 ? 100 : 1));
   }
   if (byLayerRole.size === 0) return undefined;
   // A merged export that still says quant_method "fp8" (DeepSeek-V4 NVFP4) keeps the rest FP8 block-quantized.
   const restBits = text(qc.quant_method).toLowerCase() === 'fp8' ? 8.002 : undefined;
   const headline = [...paramsByAlgo.entries()].sort((a, b) => b[1] - a[1])[0][0];
   const main = modeloptAlgoBits(headline)!;
-  const bitsOf = (g: WeightGroup): number | undefined =>
-    byLayerRole.get(`${g.layer ?? ''}:${g.role}`) ?? (restBits !== undefined && bodyMatrix(g) ? restBits : undefined);
+  const bitsOf = (g: WeightGroup): number | undefined => {
+    const role = MODULE_ROLES.indexOf(g.role);
+    const layer = g.layer ?? -1;
+    const bits = role >= 0 && Number.isInteger(layer) && layer >= -1 ? byLayerRole.get((layer + 1) * 8 + role) : undefined;
+    return bits ?? (restBits !== undefined && bodyMatrix(g) ? restBits : undefined);
+  };
   const kv = modeloptKvCache(qc);
   return {
     label: `modelopt mixed (${[...paramsByAlgo.keys()].map((a) => a.toLowerCase()).join(' + ')})`,

@@ -15,13 +15,18 @@
 // - scalars: plain (multi-line by folding; a line ending in a comment ends the scalar, and more-indented text after
 //   it declines, as the library reports it as an error), single- and double-quoted (escapes, multi-line), literal
 //   and folded block scalars with chomping and indentation indicators;
-// - not supported: anchors, aliases, tags, merge keys through aliases, complex keys, multi-line implicit keys, and
-//   any input the library reports an error or warning for.
+// - anchors (`&a`) on values (not on keys, not on empty values) and aliases (`*a`) to an anchor earlier in the
+//   document, merge keys (`<<: *a`) included: an alias is a copy of the anchored node (the library path builds
+//   the same copies), within an expansion budget below the library's (past it, the document declines and the
+//   library reports what it left out);
+// - not supported: tags, complex keys, multi-line implicit keys, and any input the library reports an error or
+//   warning for.
 // Block values of keys in `skipKeys` reach readers as a `skipped` placeholder map with the value's range and no
 // nodes; they are still parsed, so that whatever the library objects to there (duplicate keys, unclosed brackets,
 // bad indentation) declines as anywhere else.
 import { ScalarStyle, Unsupported, decodeBlock, decodeFlow } from '../scalar';
 import { MAX_NESTING } from '../limits';
+import { aliasBudget } from './budget';
 import { keepShapeAlive } from '../../core/shapes';
 import { YMap, YNode, YPair, YScalar, YSeq, columnOf } from './nodes';
 
@@ -69,6 +74,15 @@ export class FastParser {
   private depth = 0;
   /** Indentation of the block collection holding the flow collection being read (its lines must be deeper). */
   private flowIndent = -1;
+  /** The first line feed at or after `nlFrom` (-1: none), for quoted scalars on long lines (see nextBreak). */
+  private nlFrom = Infinity;
+  private nlAt = -1;
+  /** Anchored nodes by name (the last one wins), and anchors whose node is still being read. */
+  private anchors: Map<string, YNode> | undefined = undefined;
+  private pending: Set<string> | undefined = undefined;
+  /** Nodes read from the source (aliases one each, their copies not counted), and nodes built by alias copies. */
+  private nodes = 0;
+  private copied = 0;
   constructor(private readonly t: string, start: number, private readonly limit: number, private readonly skip?: ReadonlySet<string>) { this.pos = start; }
 
   private c(p: number): number { return p < this.limit ? this.t.charCodeAt(p) : -1; }
@@ -78,7 +92,10 @@ export class FastParser {
   }
   private col(p: number): number { return columnOf(this.t, p); }
   /** Enters a collection that starts at `at`. */
-  private enter(at: number): void { if (++this.depth > MAX_NESTING) throw new TooDeep(at); }
+  private enter(at: number): void {
+    this.nodes++;
+    if (++this.depth > MAX_NESTING) throw new TooDeep(at);
+  }
   private isDash(p: number): boolean { return this.c(p) === 45 && this.wsOrEnd(p + 1); }
   private isDocEnd(p: number): boolean {
     return this.t.startsWith('...', p) && this.wsOrEnd(p + 3) && this.col(p) === 0;
@@ -150,6 +167,8 @@ export class FastParser {
   private parseNode(parentIndent: number): YNode {
     const p = this.pos;
     const c = this.c(p);
+    if (c === 38) return this.anchoredNode(parentIndent, false);
+    if (c === 42) return this.blockAlias(parentIndent);
     const col = this.col(p);
     if (c === 45 && this.wsOrEnd(p + 1)) return this.parseSeq(col);
     if (c === 91 || c === 123) return this.parseFlowValue(parentIndent);
@@ -191,6 +210,7 @@ export class FastParser {
     return e;
   }
   private plainScalar(s: number, e: number): YScalar {
+    this.nodes++;
     return { kind: 'scalar', style: 'plain', start: s, end: e, value: this.t.slice(s, e), parentIndent: -1 };
   }
 
@@ -250,6 +270,8 @@ export class FastParser {
     this.skipInline();
     const p = this.pos;
     const c = this.c(p);
+    if (c === 38) return this.anchoredNode(col, true);
+    if (c === 42) return this.blockAlias(col);
     if (c === -1 || c === LF || c === CR || c === 35) {
       this.nextContent();
       if (this.done()) return null;
@@ -333,6 +355,7 @@ export class FastParser {
     const d = decodeBlock(this.t, hdr, this.limit, parentIndent, false);
     this.pos = d.end;
     this.nextContent();
+    this.nodes++;
     return { kind: 'scalar', style, start: hdr, end: d.end, value: d.value, parentIndent };
   }
 
@@ -371,6 +394,7 @@ export class FastParser {
     const value = multi ? decodeFlow(this.t, start, end, 'plain', false).value : this.t.slice(start, end);
     this.pos = end;
     this.nextContent();
+    this.nodes++;
     return { kind: 'scalar', style: 'plain', start, end, value, parentIndent: -1 };
   }
 
@@ -415,11 +439,12 @@ export class FastParser {
       }
     }
     if (p >= this.limit) throw new Unsupported('unterminated quote');
-    const firstBreak = this.t.indexOf('\n', start);
+    const firstBreak = this.nextBreak(start);
     if (firstBreak >= 0 && firstBreak < p) this.checkQuotedLines(firstBreak, p, parentIndent);
     const style = dq ? 'double' : 'single';
     const value = decodeFlow(this.t, start + 1, p, style, false).value;
     this.pos = p + 1;
+    this.nodes++;
     return { kind: 'scalar', style, start, end: p + 1, value, parentIndent: -1 };
   }
 
@@ -436,6 +461,114 @@ export class FastParser {
       const e = this.c(r);
       if (r - q - 1 <= parentIndent && e !== LF && e !== CR && r < p) throw new Unsupported('quoted scalar indentation');
     }
+  }
+
+  /** The first line feed at or after `p` (-1: none); cached, so that many quoted scalars on one long line stay linear. */
+  private nextBreak(p: number): number {
+    if (!(p >= this.nlFrom && (this.nlAt < 0 || this.nlAt >= p))) {
+      this.nlFrom = p;
+      this.nlAt = this.t.indexOf('\n', p);
+    }
+    return this.nlAt;
+  }
+
+  /**
+   * An anchor or alias name at `p` (after `&` or `*`): letters, digits, `_`, `-`, `.`; it must end at a blank, a
+   * line break or the end (in flow, also at `,`, `]`, `}`). Anything else declines.
+   */
+  private anchorName(p: number, flow: boolean): string {
+    let q = p;
+    for (; q < this.limit; q++) {
+      const c = this.t.charCodeAt(q);
+      if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46)) break;
+    }
+    const e = this.c(q);
+    if (q === p || !(this.wsOrEnd(q) || (flow && (e === 44 || e === 93 || e === 125)))) throw new Unsupported('anchor name');
+    return this.t.slice(p, q);
+  }
+
+  /** Reads the node anchored as `name` with `read`, and records it. */
+  private anchored(name: string, read: () => YNode): YNode {
+    const pending = (this.pending ??= new Set());
+    if (pending.has(name)) throw new Unsupported('anchor inside its own node');
+    pending.add(name);
+    const node = read();
+    pending.delete(name);
+    (this.anchors ??= new Map()).set(name, node);
+    return node;
+  }
+
+  /**
+   * A block node after `&name` (pos at the `&`): the rest of the line, or a node on the lines below (indented
+   * past `parentIndent`). `inMapValue`: the value of a block map's key. Declines for anchors on keys (`- &a k: v`), on empty values, or before an alias or a
+   * tag.
+   */
+  private anchoredNode(parentIndent: number, inMapValue: boolean): YNode {
+    const name = this.anchorName(this.pos + 1, false);
+    this.pos += 1 + name.length;
+    this.skipInline();
+    const c = this.c(this.pos);
+    if (c === 38 || c === 42 || c === 33) throw new Unsupported('anchor and another property');
+    if (c === -1 || c === LF || c === CR || c === 35) {
+      this.nextContent();
+      if (this.done() || this.col(this.pos) <= parentIndent) throw new Unsupported('anchored value on a later line');
+      const d = this.c(this.pos);
+      if (d === 38 || d === 42 || d === 33 || d === 63) throw new Unsupported('anchored property');
+      return this.anchored(name, () => this.parseNode(parentIndent));
+    }
+    if (c === 45 && this.wsOrEnd(this.pos + 1)) throw new Unsupported('anchored compact sequence');
+    if ((!inMapValue && (c === 34 || c === 39)) || c === 63 || (c !== 91 && c !== 123 && this.findKeyColon(this.pos) >= 0)) throw new Unsupported('anchor on a key');
+    return this.anchored(name, () => (inMapValue ? this.parseMapValue(parentIndent) : this.parseNode(parentIndent)) ?? this.declineEmpty());
+  }
+  private declineEmpty(): never { throw new Unsupported('anchored empty value'); }
+
+  /** `*name` as a block value (pos at the `*`): the rest of the line must be blank or a comment. */
+  private blockAlias(indent: number): YNode {
+    const name = this.anchorName(this.pos + 1, false);
+    this.pos += 1 + name.length;
+    this.skipInline();
+    if (this.c(this.pos) === 58) throw new Unsupported('alias as a key');
+    const node = this.alias(name, indent);
+    this.nextContent();
+    return node;
+  }
+
+  /**
+   * A copy of the node anchored as `name`, as the library path builds it (`indent`: the block collection around
+   * the alias, which a block scalar copied on its own takes as its parent indentation). Declines for an unknown
+   * anchor, and past half the library's expansion budget, so that the library never leaves out nodes the fast
+   * path read (its count is at most twice this one: it also counts the aliases inside the copied node).
+   */
+  private alias(name: string, indent: number): YNode {
+    const node = this.anchors?.get(name);
+    // An alias inside the node of an anchor of its name names that node for the library (a recursive alias).
+    if (!node || this.pending?.has(name)) throw new Unsupported('unknown anchor');
+    // The alias is a node of the source (the library counts it too).
+    const limit = aliasBudget(++this.nodes) / 2;
+    const copy = this.copy(node, limit, this.depth + 2);
+    // A block scalar aliased on its own takes the indentation around the alias (the library's conversion does).
+    if (copy.kind === 'scalar' && (copy.style === 'literal' || copy.style === 'folded')) copy.parentIndent = indent;
+    return copy;
+  }
+
+  /** A deep copy of `n` (block scalars inside keep their parent indentation: that of the collection holding them). */
+  private copy(n: YNode, limit: number, depth: number): YNode {
+    if (++this.copied > limit) throw new Unsupported('alias expansion budget');
+    // The library reads no deeper than 64 levels and counts an alias as a level: stay well below.
+    if (depth > 48) throw new Unsupported('deep alias copy');
+    if (n.kind === 'scalar') return { kind: 'scalar', style: n.style, start: n.start, end: n.end, value: n.value, parentIndent: n.parentIndent };
+    if (n.kind === 'seq') {
+      const items: (YNode | null)[] = new Array<YNode | null>(n.items.length);
+      for (let i = 0; i < n.items.length; i++) { const it = n.items[i]; items[i] = it ? this.copy(it, limit, depth + 2) : null; }
+      return { kind: 'seq', flow: n.flow, start: n.start, end: n.end, items };
+    }
+    if (n.skipped) throw new Unsupported('alias to a skipped value');
+    const pairs: YPair[] = new Array<YPair>(n.pairs.length);
+    for (let i = 0; i < n.pairs.length; i++) {
+      const p = n.pairs[i];
+      pairs[i] = { key: this.copy(p.key, limit, depth + 2) as YScalar, value: p.value ? this.copy(p.value, limit, depth + 2) : null };
+    }
+    return { kind: 'map', flow: n.flow, start: n.start, end: n.end, pairs };
   }
 
   private skipFlowWs(): void {
@@ -523,6 +656,19 @@ export class FastParser {
 
   private parseFlowNode(): YNode {
     const c = this.c(this.pos);
+    if (c === 38) {
+      const name = this.anchorName(this.pos + 1, true);
+      this.pos += 1 + name.length;
+      this.skipInline();
+      const d = this.c(this.pos);
+      if (d === 38 || d === 42 || d === 44 || d === 93 || d === 125 || d === 58 || d === -1 || d === LF || d === CR || d === 35) throw new Unsupported('anchor in flow');
+      return this.anchored(name, () => this.parseFlowNode());
+    }
+    if (c === 42) {
+      const name = this.anchorName(this.pos + 1, true);
+      this.pos += 1 + name.length;
+      return this.alias(name, this.flowIndent);
+    }
     if (c === 91 || c === 123) return this.parseFlow();
     if (c === 34 || c === 39) return this.parseQuoted(-1);
     if (has(FLOW_IND, c)) throw new Unsupported('flow indicator');

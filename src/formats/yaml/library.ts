@@ -6,6 +6,9 @@ import type { ScalarStyle } from '../scalar';
 import { MAX_NESTING, nestingProblem } from '../limits';
 import type { FormatProblem } from '../types';
 import { YDoc, YNode, YPair, columnOf } from './nodes';
+import { ALIAS_NODE_BUDGET, aliasBudget } from './budget';
+
+export { ALIAS_NODE_BUDGET };
 
 const SPACE = 32, TAB = 9, LF = 10, CR = 13;
 
@@ -49,18 +52,22 @@ function resolveAlias(alias: YAML.Alias, doc: YAML.Document): unknown {
   return lo > 0 ? list[lo - 1].node : undefined;
 }
 
-/**
- * Copies of aliased nodes a document may build beyond its own nodes (which are bounded by its length): an alias
- * copies the node it names, so nested aliases can multiply ("billion laughs"). Past it, aliases are left out and
- * a problem says how many.
- */
-export const ALIAS_NODE_BUDGET = 100_000;
+/** Nodes of a document as the library read it (aliases one each): what its alias budget scales with. */
+function sourceNodes(doc: YAML.Document): number {
+  let n = 0;
+  YAML.visit(doc, { Node() { n++; } });
+  return n;
+}
 
 interface Conversion {
   doc: YAML.Document;
   text: string;
   base: number;
-  /** Nodes that may still be built through aliases. */
+  /**
+   * Copies of aliased nodes the document may build beyond its own nodes (src/formats/yaml/budget.ts; -1 until
+   * the first alias), and how many may still be built.
+   */
+  budget: number;
   aliasLeft: number;
   /** Aliases left out when the budget ran out, and where the first was. */
   dropped: number;
@@ -74,6 +81,7 @@ interface Conversion {
 function fromLib(n: unknown, cv: Conversion, depth: number, indent: number, aliased: boolean): YNode | null {
   if (!n || depth > 64) return null;
   const { text, base } = cv;
+  if (cv.budget < 0 && YAML.isAlias(n)) cv.aliasLeft = cv.budget = aliasBudget(sourceNodes(cv.doc));
   if ((aliased && --cv.aliasLeft < 0) || (YAML.isAlias(n) && cv.aliasLeft <= 0)) {
     if (cv.dropped++ === 0) cv.firstDropped = base + ((n as { range?: number[] }).range?.[0] ?? 0);
     return null;
@@ -260,12 +268,12 @@ export function parseWithLib(text: string, start: number, end: number, problems:
   }
   for (const d of docs) {
     libProblems(d, start, end, problems);
-    const cv: Conversion = { doc: d, text, base: start, aliasLeft: ALIAS_NODE_BUDGET, dropped: 0, firstDropped: start };
+    const cv: Conversion = { doc: d, text, base: start, budget: -1, aliasLeft: 0, dropped: 0, firstDropped: start };
     const root = fromLib(d.contents, cv, 0, -1, false);
     if (cv.dropped > 0) {
       problems.push({
         severity: 'warning',
-        message: `YAML: aliases here expand to more than ${ALIAS_NODE_BUDGET.toLocaleString('en-US')} nodes; ${cv.dropped.toLocaleString('en-US')} of their nodes were not read.`,
+        message: `YAML: aliases here expand to more than ${cv.budget.toLocaleString('en-US')} nodes; ${cv.dropped.toLocaleString('en-US')} of their nodes were not read.`,
         range: { start: cv.firstDropped, end: Math.min(cv.firstDropped + 1, end) },
       });
     }
