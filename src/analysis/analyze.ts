@@ -6,6 +6,7 @@ import { computeBudget, parallelismDiagnostics } from '../core/budget';
 import { findAccelerator } from '../core/hardware';
 import type { BudgetDiagnostic, BudgetInputs, BudgetResult, ModelFiles } from '../core/types';
 import { DocumentContext, looksLikeModelConfig, parseDocument, parseDotEnv, parseModelConfig } from '../formats';
+import { ConfigKeyAt, configKeyAt, configRangeOf, ConfigSubject } from '../formats/hfConfig';
 import type { DeploymentSpec, DocumentKind, FormatProblem, ModelConfigDocument, SourceRange } from '../formats/types';
 import { NESTING_MESSAGE } from '../formats/limits';
 import { Directive, directivesFor, findDirectives } from './directives';
@@ -56,6 +57,14 @@ export interface DocumentAnalysis {
   kind: DocumentKind | undefined;
   /** Set for a Hugging Face config.json. */
   modelConfig?: ModelConfigDocument;
+  /**
+   * Set for a Hugging Face config.json: where a subject is written (`rangeOf('maxPositionEmbeddings')`: the value
+   * of max_position_embeddings), undefined when the config does not write it. The reader knows the key names; the
+   * editor asks by subject.
+   */
+  rangeOf?(subject: ConfigSubject): SourceRange | undefined;
+  /** Set for a Hugging Face config.json: the innermost key under an offset, and its subject. */
+  subjectAt?(offset: number): ConfigKeyAt | undefined;
   items: AnalyzedItem[];
   problems: FormatProblem[];
   settings: Settings;
@@ -112,7 +121,10 @@ export async function analyzeDocument(doc: DocumentInput, settings: Settings, ho
       const broken = modelConfig.problems.find(isSyntaxProblem);
       if (broken) item.notSized = syntaxNotSized(broken, anchor, text);
       else item.result = safeCompute(files, inputs, options, log);
-      return { ...base, kind: 'hf-config', modelConfig, items: [item], problems: ownProblems(modelConfig.problems) };
+      return {
+        ...base, kind: 'hf-config', modelConfig, items: [item], problems: ownProblems(modelConfig.problems),
+        rangeOf: (subject) => configRangeOf(modelConfig, subject), subjectAt: (offset) => configKeyAt(modelConfig, offset),
+      };
     }
   }
 
@@ -393,22 +405,10 @@ export function rangeForDiagnostic(analysis: DocumentAnalysis, item: AnalyzedIte
     }
     return spec.model?.range ?? item.anchor;
   }
-  const ranges = analysis.modelConfig?.keyRanges;
-  if (ranges) {
-    const configKey = subject === 'maxModelLen' ? findKey(ranges, 'max_position_embeddings')
-      : subject === 'kvCacheDtype' || subject === 'dtype' ? findKey(ranges, 'torch_dtype')
-        : subject === 'quantization' ? findKey(ranges, 'quantization_config') : undefined;
-    if (configKey) return subject === 'quantization' ? configKey.key : configKey.value;
-  }
-  return item.anchor;
-}
-
-/** A key of a config by its name, at top level first, then nested (text_config.*). */
-export function findKey(ranges: ModelConfigDocument['keyRanges'], name: string): { key: SourceRange; value: SourceRange } | undefined {
-  const top = ranges.get(name);
-  if (top) return top;
-  for (const r of ranges.values()) if (r.segments[r.segments.length - 1] === name) return r;
-  return undefined;
+  const configSubject: ConfigSubject | undefined = subject === 'maxModelLen' ? 'maxPositionEmbeddings'
+    : subject === 'kvCacheDtype' || subject === 'dtype' ? 'dtype'
+      : subject === 'quantization' ? 'quantization' : undefined;
+  return (configSubject && analysis.rangeOf?.(configSubject)) || item.anchor;
 }
 
 export function contains(r: SourceRange, offset: number): boolean {

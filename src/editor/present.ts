@@ -1,5 +1,6 @@
 // Words and numbers for hovers and CodeLens, from the engine's report fields only (formatting, no arithmetic
 // beyond unit conversion for display).
+import type { AnalyzedItem } from '../analysis/analyze';
 import type { BudgetReport } from '../core/types';
 import { engineDisplayName, engineLabel } from '../core/engine/engine';
 import { bytes, fixed, formatInt, si, visibleControls } from '../core/units';
@@ -161,4 +162,29 @@ function blockingWords(r: BudgetReport, d: BudgetReport['diagnostics'][number]):
       return sentence.length > 80 ? `${sentence.slice(0, 79)}…` : sentence;
     }
   }
+}
+
+/**
+ * The CodeLens title of a deployment (or of a model config's architectures line): "Llama-3.1-8B on 1× NVIDIA L4 ·
+ * TP 1 · $(pass) fits · max concurrency 3.2 × 8,192 tokens · ~11.9 tok/s expected (ceiling 15.2 tok/s)".
+ */
+export function lensTitle(item: AnalyzedItem): string {
+  const res = item.resolution;
+  if (item.notSized && item.notSized.code !== 'model-not-found') return `$(info) Inference Budget: not sized (${item.notSized.summary})`;
+  if (res && !res.ok) return `$(question) Inference Budget: model "${res.reference}" not found`;
+  const result = item.result;
+  if (!result) return '$(info) Inference Budget: no model named';
+  if (!result.ok) return `$(info) Inference Budget: not sized (${result.unsupported})`;
+  const r = result.report;
+  const c = r.capacity;
+  const parts = [`${r.model.name} on ${hardware(r)}`, parallelism(r)];
+  // The engine's one verdict; a bare config.json names no GPU, so not fitting the default one is information.
+  parts.push(verdictWithIcon(r, item.spec ? '$(error)' : '$(info)'));
+  if (r.verdict.fits) parts.push(`max concurrency ${concurrency(c.maxConcurrency)} × ${int(c.maxModelLen)} tokens`);
+  if (c.weightsFit) {
+    const batch = r.decode.batch > 1 ? ` × ${int(r.decode.batch)}` : '';
+    parts.push(`~${tokensPerSecond(r.decode.expected.tokensPerSecondPerRequest)}${batch} expected (ceiling ${tokensPerSecond(r.decode.tokensPerSecondPerRequest)})`);
+  }
+  const title = parts.join(' · ');
+  return item.spec && item.spec.engine !== r.settings.engine ? `${title} (sized with ${engineName(r.settings.engine)} rules)` : title;
 }

@@ -180,3 +180,88 @@ export function readModelConfig(fileName: string, doc: ModelConfigDocument): Dep
     edit: { inPlace: {}, insert: {} },
   };
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Subjects: what a config.json key is about, so the editor asks by subject and never names config keys.
+
+/**
+ * What a key of a model config is about: the KV heads (`num_key_value_heads` and the attention heads they group),
+ * the context length (`max_position_embeddings`), the weights' dtype (`torch_dtype`) and quantization
+ * (`quantization_config`), the layer count, or the model itself (`architectures`, `model_type`, `_name_or_path`).
+ */
+export type ConfigSubject = 'kvHeads' | 'maxPositionEmbeddings' | 'dtype' | 'quantization' | 'layers' | 'model';
+
+/** Key names (the last segment of a path) by subject: the keys a hover on which is about that subject. */
+const SUBJECT_KEYS: Record<ConfigSubject, readonly string[]> = {
+  kvHeads: ['num_key_value_heads', 'num_attention_heads', 'multi_query_group_num', 'n_head_kv'],
+  maxPositionEmbeddings: ['max_position_embeddings', 'max_sequence_length', 'seq_length', 'n_positions'],
+  dtype: ['torch_dtype', 'dtype'],
+  quantization: ['quantization_config', 'quant_method'],
+  layers: ['num_hidden_layers', 'n_layer'],
+  model: ['architectures', 'model_type', '_name_or_path'],
+};
+
+/** Where a subject is written, by the keys that say it (ranges lookups go through these only). */
+const LOCATION_KEYS: Partial<Record<ConfigSubject, readonly string[]>> = {
+  kvHeads: ['num_key_value_heads'],
+  maxPositionEmbeddings: ['max_position_embeddings'],
+  dtype: ['torch_dtype', 'dtype'],
+  quantization: ['quantization_config'],
+  layers: ['num_hidden_layers'],
+  model: ['architectures', 'model_type'],
+};
+
+/** Subjects written as an object or a list: a finding about them goes on the key. */
+const OBJECT_VALUED: ReadonlySet<ConfigSubject> = new Set(['quantization', 'model']);
+
+/** The subject of one key, by its path; undefined for keys no figure is about. */
+export function configSubjectOf(r: Pick<ConfigKeyRange, 'segments'>): ConfigSubject | undefined {
+  const s = r.segments;
+  const name = s[s.length - 1];
+  // An item of `architectures` (`architectures.0`) is the model too.
+  if (s.length === 2 && s[0] === 'architectures' && /^\d+$/.test(name)) return 'model';
+  for (const subject of Object.keys(SUBJECT_KEYS) as ConfigSubject[]) if (SUBJECT_KEYS[subject].includes(name)) return subject;
+  return undefined;
+}
+
+/** The key of a config under an offset (its key or its value), the innermost one: `text_config.num_key_value_heads` over `text_config`. */
+export interface ConfigKeyAt {
+  /** The subject of the key, undefined when no figure is about it. */
+  subject: ConfigSubject | undefined;
+  /** The key and its value, the range a hover covers. */
+  range: SourceRange;
+  /** Path segments of the key (`['text_config', 'num_key_value_heads']`): the object holding it is `segments.slice(0, -1)`. */
+  segments: readonly string[];
+}
+
+export function configKeyAt(doc: Pick<ModelConfigDocument, 'keyRanges'>, offset: number): ConfigKeyAt | undefined {
+  const within = (r: SourceRange): boolean => offset >= r.start && offset <= r.end;
+  let hit: { path: string; r: ConfigKeyRange } | undefined;
+  for (const [path, r] of doc.keyRanges) {
+    if ((within(r.key) || within(r.value)) && (!hit || path.length > hit.path.length)) hit = { path, r };
+  }
+  if (!hit) return undefined;
+  const { key, value, segments } = hit.r;
+  return { subject: configSubjectOf(hit.r), range: { start: key.start, end: Math.max(key.end, value.end) }, segments };
+}
+
+/**
+ * Where a subject is written in a config: the key that says it, at top level first, then nested (`text_config.*`);
+ * its value's range, or the key's when the value is an object or a list (`quantization_config`, `architectures`).
+ * Undefined when the config does not write it.
+ */
+export function configRangeOf(doc: Pick<ModelConfigDocument, 'keyRanges'>, subject: ConfigSubject): SourceRange | undefined {
+  for (const name of LOCATION_KEYS[subject] ?? []) {
+    const found = findConfigKey(doc.keyRanges, name);
+    if (found) return OBJECT_VALUED.has(subject) ? found.key : found.value;
+  }
+  return undefined;
+}
+
+/** A key of a config by its name, at top level first, then nested (text_config.*). */
+export function findConfigKey(ranges: ModelConfigDocument['keyRanges'], name: string): ConfigKeyRange | undefined {
+  const top = ranges.get(name);
+  if (top) return top;
+  for (const r of ranges.values()) if (r.segments[r.segments.length - 1] === name) return r;
+  return undefined;
+}
