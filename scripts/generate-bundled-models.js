@@ -17,6 +17,36 @@ function parseLenient(text) {
   return JSON.parse(text.replace(/(?<![\w"])-?(Infinity|NaN)(?![\w"])/g, 'null'));
 }
 
+/**
+ * ModelOpt's `quantized_layers` names every expert of every layer (5,981 entries, 551 KB in Nemotron 3.5 Lightning
+ * NVFP4). The engine reads a layer's role, its first algorithm and how many modules use each algorithm, so the
+ * experts of one layer and projection with the same algorithm become one entry `...experts.*.down_proj` with a
+ * `count`, in the order they first appear; other entries are kept as they are.
+ */
+function compactQuantizedLayers(layers) {
+  if (!layers || typeof layers !== 'object' || Array.isArray(layers)) return layers;
+  const out = {};
+  const groups = new Map();
+  for (const [name, entry] of Object.entries(layers)) {
+    const pattern = name.replace(/\.experts\.\d+\./, '.experts.*.');
+    const algo = entry && typeof entry === 'object' ? entry.quant_algo : undefined;
+    if (pattern === name || typeof algo !== 'string') { out[name] = entry; continue; }
+    const key = `${pattern}|${algo}`;
+    const group = groups.get(key);
+    if (group) { group.count++; continue; }
+    const created = { quant_algo: algo, count: 1 };
+    groups.set(key, created);
+    out[pattern in out ? `${pattern}#${algo}` : pattern] = created;
+  }
+  return out;
+}
+
+function compactQuantConfig(qc) {
+  const q = qc && (qc.quantization && typeof qc.quantization === 'object' ? qc.quantization : qc);
+  if (q && q.quantized_layers) q.quantized_layers = compactQuantizedLayers(q.quantized_layers);
+  return qc;
+}
+
 const entries = [];
 /** `_partial/` copies whose values are intact (re-saved, re-indented, inline lists): their SOURCE.txt note says how. */
 function provenanceOf(family, source) {
@@ -40,6 +70,7 @@ for (const family of fs.readdirSync(corpus).sort()) {
     for (const [name, key] of Object.entries(SIDE)) {
       const f = path.join(dir, name);
       if (fs.existsSync(f)) files[key] = parseLenient(fs.readFileSync(f, 'utf8'));
+      if (key === 'hfQuantConfig') compactQuantConfig(files[key]);
     }
     for (const name of ['model.safetensors.index.json', 'pytorch_model.bin.index.json']) {
       const f = path.join(dir, name);

@@ -326,7 +326,10 @@ function modeloptMixedPrecision(qc: Record<string, unknown>): QuantScheme | unde
     if (role < 0) continue;
     const key = (moduleLayer(name) + 1) * 8 + role;
     if (!byLayerRole.has(key)) byLayerRole.set(key, bits.bits);
-    paramsByAlgo.set(algo, (paramsByAlgo.get(algo) ?? 0) + (role === 2 ? 100 : 1));
+    // The bundled catalog writes the experts of one layer and projection as one entry with their `count`.
+    const count = (entry as Record<string, unknown>).count;
+    const modules = typeof count === 'number' && Number.isInteger(count) && count >= 1 ? count : 1;
+    paramsByAlgo.set(algo, (paramsByAlgo.get(algo) ?? 0) + (role === 2 ? 100 : 1) * modules);
   }
   if (byLayerRole.size === 0) return undefined;
   // A merged export that still says quant_method "fp8" (DeepSeek-V4 NVFP4) keeps the rest FP8 block-quantized.

@@ -104,6 +104,24 @@ function deviceIdList(n: number, style: NonNullable<InPlaceEdit['deviceIds']>): 
 }
 
 /**
+ * Is the value at `range` an alias (`*limit`) or an anchored value (`&limit 8192`) that an alias elsewhere repeats?
+ * `max-model-len: &l 8192` + `max-num-seqs: *l`: editing either would change both.
+ */
+export function sharedThroughAlias(text: string, range: { start: number; end: number }): boolean {
+  let i = range.start;
+  if (text[i] === '*') return true;
+  // Back over the quote and spaces before the value, to an anchor `&name` if there is one.
+  if (text[i - 1] === '"' || text[i - 1] === "'") i--;
+  while (i > 0 && (text[i - 1] === ' ' || text[i - 1] === '\t')) i--;
+  let j = i;
+  while (j > 0 && /[^\s&,[\]{}]/.test(text[j - 1])) j--;
+  if (j === 0 || text[j - 1] !== '&' || j === i) return false;
+  const name = text.slice(j, i);
+  const alias = new RegExp(`\\*${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![^\\s,\\]}])`);
+  return alias.test(text);
+}
+
+/**
  * Every text edit that sets `key` to `value` in this deployment, one per place that holds it (GPU limits and
  * requests, LeaderWorkerSet pods, a compose device list), preserving the file's style; undefined when one of
  * them cannot be written. The edits do not overlap and are in document order.
@@ -130,6 +148,8 @@ export function editsForInput(text: string, spec: DeploymentSpec, key: keyof Dep
       const edits: TextEdit[] = [];
       for (const t of ip.targets) {
         if (!t.exact || t.range.start < 0 || t.range.end > text.length) return undefined;
+        // A value shared through a YAML alias would change its other uses too: no fix is offered there.
+        if (sharedThroughAlias(text, t.range)) return undefined;
         const s = ip.deviceIds ? deviceIdList(Number(out), ip.deviceIds) : render(t.context, out);
         if (s === undefined) return undefined;
         edits.push({ range: { start: t.range.start, end: t.range.end }, newText: s });

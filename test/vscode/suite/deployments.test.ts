@@ -203,7 +203,9 @@ describe('deployments', function () {
       doc = await open('deploy/compose.yaml');
       text = await hoverText(doc, positionOf(doc, '512', 1), /max_num_seqs/);
       assert.match(text, /\*\*max_num_seqs 512\*\*/);
-      assert.match(text, /requests of 32,768 tokens/);
+      // Judged at the workload's context (1,024 tokens by default) and at the full 32,768.
+      assert.match(text, /requests of 1,024 tokens \(the workload's context\)/);
+      assert.match(text, /of 32,768 tokens \(full length\)/);
 
       // Qwen2.5-32B-Instruct (bundled base Qwen2.5-32B) with an fp8 KV cache over TP 2:
       // 2 · 64 layers · 8 KV heads · 128 · 1 byte per token for the model, half of it per GPU.
