@@ -347,10 +347,17 @@ export class ModelResolverCore<U> {
 
     if (ref.kind === 'hub') {
       // 3. The local Hugging Face cache.
-      for (const root of [...hfCacheRoots(this.env, host.homeDir()), ...extraHubCacheRoots]) {
+      for (const root of hfCacheRoots(this.env, host.homeDir())) {
         const found = await this.fromHfCache(root, ref.id, ref.revision, listings);
         if (found) return { ok: true, model: found };
         tried.push(`HF cache ${joinPosix(root, hfCacheFolderName(ref.id))}`);
+      }
+      // The editor's own download cache: searched always, named among what was tried only once it exists (the
+      // same message as check's until something was downloaded).
+      for (const root of extraHubCacheRoots) {
+        const found = await this.fromHfCache(root, ref.id, ref.revision, listings);
+        if (found) return { ok: true, model: found };
+        if (await host.stat(host.file(root)).then(() => true, () => false)) tried.push(`downloaded configs ${joinPosix(root, hfCacheFolderName(ref.id))}`);
       }
     }
 
