@@ -8,17 +8,8 @@ import type { ModelFiles } from '../../../src/core/types';
 import { DECODE_OPERATOR_LABELS } from '../../../src/core/throughput';
 import type { PanelControls, PanelState } from '../../../src/panel/messages';
 import { buildPanelState } from '../../../src/panel/state';
+import { ROOT } from './helpers';
 
-function findRoot(start: string): string {
-  let dir = start;
-  while (!fs.existsSync(path.join(dir, 'examples', 'models', 'Llama-3.1-8B', 'config.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('examples/models not found');
-    dir = up;
-  }
-  return dir;
-}
-const ROOT = findRoot(__dirname);
 
 interface Config {
   hidden_size: number; num_attention_heads: number; num_key_value_heads: number; head_dim?: number; intermediate_size: number;

@@ -12,17 +12,8 @@ import {
   buildPanelState, bundledModelFiles, bundledModelOptions, bundledPanelModel, gpuIdOf, initialControls, inputsFor,
   mergeControls, type PanelModel, throughputBatches,
 } from '../../../src/panel/state';
+import { ROOT } from './helpers';
 
-function findRoot(start: string): string {
-  let dir = start;
-  while (!fs.existsSync(path.join(dir, 'examples', 'models', 'Llama-3.1-8B', 'config.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('examples/models not found');
-    dir = up;
-  }
-  return dir;
-}
-const ROOT = findRoot(__dirname);
 
 function files(rel: string, nameHint: string): ModelFiles {
   return { config: JSON.parse(fs.readFileSync(path.join(ROOT, rel), 'utf8')), nameHint };

@@ -9,17 +9,9 @@ import type { PanelTarget } from '../../../src/editor/commands';
 import {
   analysisSubject, bundledSubject, firstModelItem, type PanelSubject, savedBindingOf, targetSubject, withControls,
 } from '../../../src/editor/panel/subject';
+import { ROOT } from './helpers';
 
-function findRoot(start: string): string {
-  let dir = start;
-  while (!fs.existsSync(path.join(dir, 'examples', 'models', 'Llama-3.1-8B', 'config.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('examples/models not found');
-    dir = up;
-  }
-  return dir;
-}
-const LLAMA = JSON.parse(fs.readFileSync(path.join(findRoot(__dirname), 'examples/models/Llama-3.1-8B/config.json'), 'utf8'));
+const LLAMA = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/models/Llama-3.1-8B/config.json'), 'utf8'));
 const settings = settingsFromValues(() => undefined, true);
 
 function target(over: Partial<PanelTarget> = {}): PanelTarget {
