@@ -26,6 +26,8 @@ import { BudgetHoverProvider } from '../src/editor/hover';
 import type { Logger } from '../src/editor/log';
 import { ModelResolver } from '../src/editor/modelResolver';
 import { readSettings } from '../src/editor/settings';
+import { checkFiles } from '../src/cli/check';
+import { largeYamlInputs } from './bench/largeYaml';
 import { bigManifest, corpusConfigs, hoverTargets, makeHostWorkspace, makeScanWorkspace, yamlDocumentCount } from './bench/generate';
 import type { HostPlan } from './bench/hostSuite';
 import { getGc, memory, summarize, Summary } from './bench/stats';
@@ -581,6 +583,33 @@ function printTable(m: Json, wallMs: number): void {
   console.log(`\nbench wall time ${(wallMs / 1000).toFixed(1)} s; JSON: ${path.relative(root, opt.out)}`);
 }
 
+/**
+ * Issue 11's bound: `inference-budget check` on any single input of <= 5 MB in under 2 s (process CPU, the
+ * analysis's own thread) and under 1 GB more memory, on the large inputs that were slow (scripts/bench/largeYaml.ts).
+ */
+async function largeYamlNode(): Promise<void> {
+  const dir = path.join(tmpRoot, 'large-yaml');
+  fs.mkdirSync(dir, { recursive: true });
+  const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  const out: Json[] = [];
+  for (const [name, make] of largeYamlInputs()) {
+    const text = make();
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    getGc()?.();
+    const rss0 = process.memoryUsage().rss;
+    const c0 = cpuMs();
+    const report = await checkFiles([file], { resolver: { workspaceFolders: [], env: {}, homeDir: dir } });
+    const cpu = cpuMs() - c0;
+    const grownMiB = (process.memoryUsage().rss - rss0) / 2 ** 20;
+    const mb = Buffer.byteLength(text) / 2 ** 20;
+    out.push({ name, mb, cpuMs: cpu, grownMiB, deployments: report.files[0]?.deployments.length ?? 0 });
+    addRow({ group: 'large inputs', metric: `check ${name} (${fmt(mb, 2)} MB), process CPU`, value: cpu, unit: 'ms', where: 'node', target: '< 2000 ms', met: cpu < 2000 && grownMiB < 1024, baseline: 'target', ratio: cpu / 2000, note: `${report.files[0]?.deployments.length ?? 0} deployments; memory +${fmt(Math.max(0, grownMiB), 0)} MiB (< 1 GiB)` });
+  }
+  details.largeYaml = out;
+  log(`large inputs: worst ${fmt(out.reduce((m, o) => Math.max(m, o.cpuMs as number), 0), 0)} ms CPU`);
+}
+
 async function main(): Promise<void> {
   const t0 = performance.now();
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -601,6 +630,7 @@ async function main(): Promise<void> {
   const hostWs = makeHostWorkspace(CORPUS_DIR, corpus, manifest, path.join(tmpRoot, 'host-ws'));
   await manifestNode(manifest, hostWs.root);
   await scanNode(corpus);
+  await largeYamlNode();
   details.nodeProcessMemory = { start: nodeMem0, end: memory() };
   if (opt.host) {
     // Activation happens once per extension host: two extra hosts that only activate, then the full run.
