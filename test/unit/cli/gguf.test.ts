@@ -96,10 +96,9 @@ describe('inference-budget FILE.gguf', function () {
     const file = path.join(dir, 'big.gguf');
     writeGguf(file, META, [TOKEN_EMBD, ...OUTPUT, ...layer(0), ...layer(1)], true);
     fs.truncateSync(file, 16 * 2 ** 30);
-    const started = Date.now();
+    // Reading 16 GiB would outlast the test's timeout many times over; the header is a few KB.
     const r = await run([file, '--json']);
     assert.strictEqual(r.code, 0, r.err);
-    assert.ok(Date.now() - started < 5000, `${Date.now() - started} ms`);
     assert.strictEqual(JSON.parse(r.out).perGpu.weightBytes, sum([...OUTPUT, ...layer(0), ...layer(1)]));
   });
 
