@@ -1,14 +1,17 @@
 // Helm values of the vLLM production stack (servingEngineSpec.modelSpec[]).
-import type { DeploymentSpec, FormatProblem, InputKey } from './types';
+// Helm values of other charts: a general rule for a values tree that configures a vLLM, SGLang or TGI server.
+import type { DeploymentSpec, FormatProblem, InputKey, ServingEngine, SourceRange } from './types';
 import {
-  ACCELERATOR_RESOURCES, Invocation, SpecBuilder, applyArgs, eolOf, flagInsertions, indentOf, lineEnd, scalarRaw, scalarTarget, wordsOfSeq,
+  ACCELERATOR_RESOURCES, Invocation, SpecBuilder, applyArgs, applyEnvEntry, eolOf, findCommand, flagInsertions, indentOf, lineEnd, scalarRaw,
+  scalarTarget, setValue, wordsOfSeq,
 } from './common';
 import { GPU_LABELS, selectorFromTerms } from './kubernetes';
-import type { ParsedArgs } from './engines';
-import { YMap, YNode, get, getMap, getScalar, getSeq, innerRange, isMap, pairOf, str } from './yaml';
+import { FLAGS, ParsedArgs, engineSpecOfImage, envTable, imageEntrypoint, normalizeFlag } from './engines';
+import { gpuFromResources, gpuFromSelector } from './operators';
+import { YMap, YNode, YScalar, get, getMap, getScalar, getSeq, innerRange, isMap, isScalar, isSeq, pairOf, str } from './yaml';
 
 /** vllmConfig keys of the chart (camelCase) to inputs. */
-const HELM_KEYS: Record<string, InputKey> = {
+export const HELM_KEYS: Record<string, InputKey> = {
   maxModelLen: 'maxModelLen', tensorParallelSize: 'tensorParallel', pipelineParallelSize: 'pipelineParallel',
   gpuMemoryUtilization: 'gpuMemoryUtilization', maxNumSeqs: 'maxNumSeqs', maxNumBatchedTokens: 'maxNumBatchedTokens',
   dtype: 'dtype', kvCacheDtype: 'kvCacheDtype', quantization: 'quantization', blockSize: 'blockSize',
@@ -109,4 +112,143 @@ export function readHelmStack(text: string, root: YMap, problems: FormatProblem[
     b.span = { start: item.start, end: item.end };
     out.push(b.build('helm-vllm-stack', 'vllm', `modelSpec ${name}`, anchor));
   }
+}
+
+// ---------------------------------------------------------------------------
+// Values of other charts (vLLM's own chart, OPEA's vLLM / TGI charts, charts that take a whole command line).
+
+/** Keys holding the server's command line (a string or a list). */
+const CLI_KEYS = ['cli', 'command', 'cmd', 'serveCommand'];
+/** Keys holding extra flags of the server (lists). */
+const ARG_KEYS = ['args', 'extraArgs', 'extraCmdArgs', 'extraArguments', 'serverArgs', 'engineArgs'];
+/** Maps of the engine's own settings (chart keys in camelCase, or flag names). */
+const ENGINE_MAPS: Record<string, ServingEngine | undefined> = { vllm: 'vllm', sglang: 'sglang', tgi: 'tgi', engine: undefined, server: undefined, vllmConfig: 'vllm' };
+/** Where a chart names the model, most specific first. */
+const MODEL_PATHS = [['model', 'repoId'], ['model', 'id'], ['model', 'name'], ['model', 'modelId'], ['modelId'], ['modelName'], ['modelURL'], ['LLM_MODEL_ID'], ['MODEL_ID'], ['model']];
+/** Keys that say a chart spreads one server over several pods (LeaderWorkerSet, Ray). */
+const MULTI_NODE_KEYS = ['distributed', 'multiNode', 'multinode', 'leaderWorkerSet', 'lws'];
+
+/** A values tree (not a manifest, compose file or the production stack's) that may configure a server. */
+export function looksLikeHelmValues(root: YNode | null): root is YMap {
+  return isMap(root) && get(root, 'kind') === undefined && get(root, 'services') === undefined;
+}
+
+/** The engine of the chart's image, written as Helm values write it: `image: {repository, tag}`. */
+function imageOf(root: YMap): { engine: ServingEngine; repo: string; tag?: YScalar; key: YScalar } | undefined {
+  const p = pairOf(root, 'image');
+  if (!p || !isMap(p.value)) return undefined;
+  const repo = str(get(p.value, 'repository'));
+  if (!repo) return undefined;
+  const e = imageEntrypoint(repo)?.engine ?? (/sglang/i.test(repo) ? 'sglang' : undefined);
+  if (e !== 'vllm' && e !== 'tgi' && e !== 'sglang') return undefined;
+  return { engine: e, repo, tag: getScalar(p.value, 'tag'), key: p.key };
+}
+
+/** The engine's version from an image tag written apart from its repository. */
+function versionOfTag(b: SpecBuilder, engine: ServingEngine, repo: string, tag: YScalar | undefined, key: YScalar): void {
+  if (!tag || tag.value === '') { b.inputs.engine = engineSpecOfImage(engine, repo).spec; return; }
+  const found = engineSpecOfImage(engine, `${repo}:${tag.value}`);
+  const inner = innerRange(b.text, tag);
+  if (found.at) {
+    const start = inner.start + found.at.offset - repo.length - 1;
+    const range = { start, end: start + found.at.length };
+    const exact = found.at.editable && b.text.slice(range.start, range.end) === tag.value.slice(found.at.offset - repo.length - 1, found.at.offset - repo.length - 1 + found.at.length);
+    b.set('engine', found.spec, 'image tag', range, innerRange(b.text, key), exact ? [{ range, context: 'word', exact }] : undefined, exact ? { versionOnly: true } : {});
+  } else b.set('engine', found.spec, 'image tag', inner, innerRange(b.text, key), undefined);
+}
+
+/**
+ * Reads a values tree of a chart that runs vLLM, SGLang or TGI: the server's command line (`cli:`), the image
+ * (`image.repository`), engine settings (`vllm: {tensorParallelSize, maxModelLen, ...}`), extra flags
+ * (`extraArgs`, `extraCmdArgs`), the model (`model.repoId`, `LLM_MODEL_ID`, ...), GPUs (`resources`) and GPU type
+ * (`nodeSelector`, `affinity`). Returns whether it found a server.
+ */
+export function readHelmValues(text: string, root: YMap, problems: FormatProblem[], out: DeploymentSpec[]): boolean {
+  let inv: Invocation | undefined;
+  let cliKey: YScalar | undefined;
+  for (const k of CLI_KEYS) {
+    const p = pairOf(root, k);
+    if (!p || !(isScalar(p.value) || isSeq(p.value))) continue;
+    inv = findCommand(text, [p.value], undefined, { imageDefault: false });
+    if (inv && inv.engine !== 'vllm' && inv.engine !== 'sglang' && inv.engine !== 'tgi') inv = undefined;
+    if (inv) { cliKey = p.key; break; }
+  }
+  const image = imageOf(root);
+  let engineMap: { map: YMap; key: YScalar } | undefined;
+  for (const [k, e] of Object.entries(ENGINE_MAPS)) {
+    const p = pairOf(root, k);
+    if (!p || !isMap(p.value)) continue;
+    // A map of engine settings: at least one key the chart or the engine reads.
+    const eng = e ?? inv?.engine ?? image?.engine ?? 'vllm';
+    if (!p.value.pairs.some((x) => HELM_KEYS[x.key.value] || FLAGS[eng][normalizeFlag(x.key.value)])) continue;
+    engineMap = { map: p.value, key: p.key };
+    break;
+  }
+  const engine: ServingEngine | undefined = inv?.engine ?? image?.engine
+    ?? (engineMap ? ENGINE_MAPS[engineMap.key.value] ?? undefined : undefined);
+  if (!engine) return false;
+  const b = new SpecBuilder(text, problems);
+  if (image && image.engine === engine) {
+    versionOfTag(b, engine, image.repo, image.tag, image.key);
+  } else b.inputs.engine = engine;
+
+  let parsed: ParsedArgs | undefined;
+  if (inv) parsed = applyArgs(b, inv).parsed;
+  if (engineMap) {
+    for (const p of engineMap.map.pairs) {
+      if (!isScalar(p.value) || p.value.value === '') continue;
+      const target = (HELM_KEYS[p.key.value] as InputKey | undefined) ?? (FLAGS[engine][normalizeFlag(p.key.value)] as InputKey | 'model' | undefined);
+      if (!target) continue;
+      const range = innerRange(text, p.value);
+      if (target === 'model') { if (!b.model) b.setModel(p.value.value, range); continue; }
+      setValue(b, engine, target, scalarRaw(p.value), p.key.value, range, innerRange(text, p.key), [scalarTarget(text, p.value, false)]);
+    }
+  }
+  for (const m of [root, engineMap?.map]) {
+    for (const k of ARG_KEYS) {
+      const seq = getSeq(m, k);
+      if (!seq || !seq.items.length) continue;
+      const words = wordsOfSeq(text, seq);
+      applyArgs(b, { engine, all: words, args: words, positionalModel: false });
+    }
+  }
+  // Upper-case keys that the chart passes to the container as the engine's variables (OPEA: MAX_TOTAL_TOKENS).
+  if (envTable(engine)) {
+    for (const p of root.pairs) {
+      if (!/^[A-Z][A-Z0-9_]*$/.test(p.key.value) || !isScalar(p.value) || p.value.value === '') continue;
+      applyEnvEntry(b, engine, p.key.value, scalarRaw(p.value), innerRange(text, p.value), innerRange(text, p.key), [scalarTarget(text, p.value, true)]);
+    }
+  }
+  if (!b.model) {
+    for (const path of MODEL_PATHS) {
+      const s = getScalar(root, ...path);
+      if (s && s.value.trim() !== '') { b.setModel(s.value, innerRange(text, s)); break; }
+    }
+  }
+  gpuFromResources(b, getMap(root, 'resources'));
+  gpuFromSelector(b, root);
+  multiNode(b, root);
+  if (inv && parsed) flagInsertions(b, inv, parsed);
+
+  const anchorKey = cliKey ?? engineMap?.key ?? image?.key;
+  const anchor: SourceRange = anchorKey ? innerRange(text, anchorKey) : { start: root.start, end: root.start };
+  b.span = { start: root.start, end: root.end };
+  out.push(b.build('helm-values', engine, anchorKey ? `values · ${anchorKey.value}` : 'values', anchor));
+  return true;
+}
+
+/**
+ * A chart that spreads one server over several pods (`distributed.enabled: true`) runs tensor × pipeline parallel
+ * GPUs in all: with fewer per pod, the deployment is that many pods of the pod's GPUs.
+ */
+function multiNode(b: SpecBuilder, root: YMap): void {
+  const p = MULTI_NODE_KEYS.map((k) => pairOf(root, k)).find((x) => x && isMap(x.value));
+  const enabled = p ? getScalar(p.value, 'enabled') : undefined;
+  if (!p || !enabled || scalarRaw(enabled) !== true) return;
+  const perPod = b.inputs.gpuCount;
+  const world = (b.inputs.tensorParallel ?? 1) * (b.inputs.pipelineParallel ?? 1);
+  const range = b.valueRanges.gpuCount;
+  if (typeof perPod !== 'number' || !range || perPod <= 0 || world <= perPod || world % perPod !== 0) return;
+  b.set('nodes', world / perPod, `${p.key.value}.enabled`, innerRange(b.text, enabled), innerRange(b.text, p.key), undefined);
+  b.set('gpuCount', world, 'resources', range, b.keyRanges.gpuCount, undefined);
 }

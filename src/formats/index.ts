@@ -3,7 +3,7 @@
 import type { DeploymentSpec, DocumentKind, FormatProblem, ParsedDocument } from './types';
 import { isBudgetFileName, readBudget } from './budget';
 import { looksLikeCompose, readCompose } from './compose';
-import { looksLikeHelmStack, readHelmStack } from './helm';
+import { looksLikeHelmStack, looksLikeHelmValues, readHelmStack, readHelmValues } from './helm';
 import { looksLikeOllamaChart, readOllamaChart } from './helmOllama';
 import { isModelfileName, readModelfile } from './modelfile';
 import { looksLikeModelConfig, parseModelConfig, readModelConfig } from './hfConfig';
@@ -12,6 +12,7 @@ import {
   usesConfigMaps,
 } from './kubernetes';
 import { looksLikeVllmConfig, readVllmConfig } from './vllmConfig';
+import { looksLikeOperator, looksLikeSkyPilot, readOperator, readSkyPilot } from './operators';
 import { clampProblems } from './limits';
 import { YNode, parseYaml } from './yaml';
 
@@ -106,6 +107,12 @@ function read(fileName: string, text: string, context: DocumentContext): ParsedD
   const template = text.includes('{{') && /\{\{[-\s]/.test(text);
   if (!template) for (const p of y.problems) problems.push(p);
   problems.sort((a, b) => a.range.start - b.range.start);
+  // The general rule for chart values is a guess from a few keys: it is not made on YAML that does not parse (a
+  // broken manifest or compose file is not a values file because a key moved).
+  if (y.problems.some((p) => p.severity === 'error') && deployments.some((d) => d.kind === 'helm-values')) {
+    for (let i = deployments.length - 1; i >= 0; i--) if (deployments[i].kind === 'helm-values') deployments.splice(i, 1);
+    if (kind === 'helm-values') kind = deployments[0]?.kind;
+  }
   if (!kind && !template && y.problems.some((p) => p.severity === 'error')) {
     // Broken YAML: still say what the file is when its shape is clear, so its problems show.
     if (/^apiVersion\s*:/m.test(text) && /^kind\s*:/m.test(text) && ENGINE_HINT.test(text)) kind = 'kubernetes';
@@ -121,6 +128,12 @@ interface Shared { manifest: ManifestContext; dotEnv?: ReadonlyMap<string, strin
 /** Reads one YAML document; returns its kind when it holds what this module reads. */
 function readYamlDocument(text: string, root: YNode | null, problems: FormatProblem[], deployments: DeploymentSpec[], shared: Shared): DocumentKind | undefined {
   const before = deployments.length;
+  // Operator resources (VLLMRuntime, DynamoGraphDeployment, OME runtimes, RayService); an OME runtime written with
+  // `containers` is read as a Kubernetes pod below.
+  if (looksLikeOperator(root)) {
+    const kind = readOperator(text, root, problems, deployments);
+    if (kind) return kind;
+  }
   if (looksLikeManifest(root)) {
     readManifest(text, root, problems, deployments, shared.manifest);
     return deployments.length > before ? 'kubernetes' : undefined;
@@ -141,6 +154,12 @@ function readYamlDocument(text: string, root: YNode | null, problems: FormatProb
     readVllmConfig(text, root, problems, deployments);
     return 'vllm-config';
   }
+  if (looksLikeSkyPilot(root)) {
+    readSkyPilot(text, root, problems, deployments);
+    return deployments.length > before ? 'skypilot' : undefined;
+  }
+  // Last: values of any chart whose tree configures a server (an image of a known engine, a command line, ...).
+  if (looksLikeHelmValues(root) && readHelmValues(text, root, problems, deployments)) return 'helm-values';
   return undefined;
 }
 

@@ -4,7 +4,14 @@ import type { BudgetInputs } from '../core/types';
 /** Character offsets into the document text (`text.slice(start, end)`). */
 export interface SourceRange { start: number; end: number }
 
-export type DocumentKind = 'hf-config' | 'vllm-config' | 'kubernetes' | 'docker-compose' | 'helm-vllm-stack' | 'helm-ollama' | 'modelfile' | 'budget-file';
+/** Every kind of document the readers recognise (tests check readers answer only these). */
+export const DOCUMENT_KINDS = [
+  'hf-config', 'vllm-config', 'kubernetes', 'docker-compose', 'helm-vllm-stack', 'helm-ollama', 'modelfile', 'budget-file',
+  // Operator resources and task files (src/formats/operators.ts) and Helm values of other charts (src/formats/helm.ts).
+  'vllm-runtime', 'dynamo', 'ome-runtime', 'ray-service', 'skypilot', 'helm-values',
+] as const;
+
+export type DocumentKind = typeof DOCUMENT_KINDS[number];
 
 export type ServingEngine = 'vllm' | 'sglang' | 'tgi' | 'llamacpp' | 'ollama';
 

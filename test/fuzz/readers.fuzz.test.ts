@@ -9,7 +9,7 @@ import { INPUT_SPECS, checkInput } from '../../src/core/inputs';
 import { BudgetInputs } from '../../src/core/types';
 import { editForInput, parseDocument, parseModelConfig } from '../../src/formats';
 import { findDirectives } from '../../src/analysis/directives';
-import type { DeploymentSpec, FormatProblem, InputKey, ParsedDocument, SourceRange, TextEdit } from '../../src/formats/types';
+import { DOCUMENT_KINDS, type DeploymentSpec, type FormatProblem, type InputKey, type ParsedDocument, type SourceRange, type TextEdit } from '../../src/formats/types';
 import { formatInput, parseInput } from '../../src/formats/values';
 import { checkBudgetResult } from './checks';
 import { SampleDocument, corpusConfigs, gpuNames, sampleDocuments } from './corpus';
@@ -17,7 +17,7 @@ import { Rng, cases, failWith, fuzz } from './harness';
 import { DTYPES, ENGINES, KV_DTYPES, QUANTS, gpuName } from './inputs';
 import { UNICODE_BITS, deepValue, mutateText } from './mutators';
 
-const KINDS = new Set(['hf-config', 'vllm-config', 'kubernetes', 'docker-compose', 'helm-vllm-stack', 'budget-file']);
+const KINDS = new Set<string>(DOCUMENT_KINDS);
 const SEVERITIES = new Set(['error', 'warning', 'information']);
 const INPUT_KEYS: InputKey[] = ['gpu', 'gpuCount', 'tensorParallel', 'pipelineParallel', 'maxModelLen', 'gpuMemoryUtilization', 'maxNumBatchedTokens',
   'maxNumSeqs', 'dtype', 'quantization', 'kvCacheDtype', 'engine', 'blockSize', 'batch', 'context', 'prompt'];

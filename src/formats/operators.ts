@@ -1,0 +1,417 @@
+// Operator resources and task files that run vLLM or SGLang: production-stack `VLLMRuntime`, NVIDIA Dynamo
+// `DynamoGraphDeployment`, OME `ClusterServingRuntime` / `ServingRuntime`, KubeRay `RayService` and SkyPilot tasks.
+// Each value keeps the range where it is written; commands are read with the shared flag tables.
+import type { DeploymentSpec, DocumentKind, FormatProblem, InputKey, ServingEngine, SourceRange } from './types';
+import {
+  ACCELERATOR_RESOURCES, Invocation, SpecBuilder, applyArgs, applyImage, findCommand, flagInsertions, scalarRaw, scalarTarget,
+  setValue, shellWordsOfScalar, wordsOfSeq,
+} from './common';
+import { FLAGS, ParsedArgs, findInvocation, normalizeFlag } from './engines';
+import { GPU_LABELS, selectorFromTerms } from './kubernetes';
+import { HELM_KEYS } from './helm';
+import { offsetAt } from './scalar';
+import type { Word } from './shell';
+import { wordRange } from './shell';
+import { VarValue, expandComposeWord, expandKubernetesWord } from './variables';
+import {
+  YMap, YNode, YScalar, get, getMap, getScalar, getSeq, innerRange, isMap, isScalar, isSeq, pairOf, parseYaml, scalarWithMap, str,
+} from './yaml';
+
+/** Kinds of operator resources this module reads (apiVersion group, kind). */
+const OPERATOR_KINDS: Record<string, RegExp> = {
+  VLLMRuntime: /production-stack/,
+  DynamoGraphDeployment: /nvidia\.com|dynamo/,
+  ClusterServingRuntime: /ome\.io/,
+  ServingRuntime: /ome\.io/,
+  RayService: /ray\.io/,
+};
+
+/** The document is an operator resource this module reads. */
+export function looksLikeOperator(root: YNode | null): root is YMap {
+  if (!isMap(root)) return false;
+  const kind = str(get(root, 'kind'));
+  const api = str(get(root, 'apiVersion'));
+  const re = kind ? OPERATOR_KINDS[kind] : undefined;
+  return !!re && !!api && re.test(api);
+}
+
+/** Reads an operator resource; returns its document kind when it holds a deployment. */
+export function readOperator(text: string, root: YMap, problems: FormatProblem[], out: DeploymentSpec[]): DocumentKind | undefined {
+  const before = out.length;
+  const kind = str(get(root, 'kind'));
+  const name = str(get(getMap(root, 'metadata'), 'name')) ?? '(unnamed)';
+  const spec = getMap(root, 'spec');
+  if (!spec) return undefined;
+  const ctx: Ctx = { text, problems, out, root, prefix: `${kind}/${name}` };
+  if (kind === 'VLLMRuntime') vllmRuntime(ctx, spec);
+  else if (kind === 'DynamoGraphDeployment') dynamo(ctx, spec);
+  else if (kind === 'ClusterServingRuntime' || kind === 'ServingRuntime') ome(ctx, spec);
+  else if (kind === 'RayService') rayService(ctx, spec);
+  return out.length > before ? out[before].kind : undefined;
+}
+
+interface Ctx { text: string; problems: FormatProblem[]; out: DeploymentSpec[]; root: YMap; prefix: string }
+
+/** The range of a `key: value` pair (for anchors). */
+function pairRange(m: YMap | undefined, key: string): SourceRange | undefined {
+  const p = pairOf(m, key);
+  return p ? { start: p.key.start, end: p.value ? p.value.end : p.key.end } : undefined;
+}
+
+/** A scalar's text with the source offset of each character (for variables). */
+function varOf(text: string, s: YScalar): VarValue {
+  const d = scalarWithMap(text, s);
+  if (d && (typeof d.map === 'number' || d.map.length >= s.value.length)) return { text: s.value, idx: d.map };
+  const inner = innerRange(text, s);
+  const idx: number[] = [];
+  for (let k = 0; k < s.value.length; k++) idx.push(Math.min(inner.start + k, Math.max(inner.start, inner.end - 1)));
+  return { text: s.value, idx };
+}
+
+/** Sets a scalar value of a map key as an input (plain YAML value, edited in place). */
+function setScalar(b: SpecBuilder, key: InputKey, m: YMap | undefined, name: string): boolean {
+  const p = pairOf(m, name);
+  if (!p || !isScalar(p.value) || p.value.value === '') return false;
+  b.set(key, scalarRaw(p.value), name, innerRange(b.text, p.value), innerRange(b.text, p.key), [scalarTarget(b.text, p.value, false)]);
+  return true;
+}
+
+/** The accelerator count of a resources map (`limits` / `requests` with `nvidia.com/gpu`, ...). */
+export function gpuFromResources(b: SpecBuilder, res: YMap | undefined): boolean {
+  for (const m of [getMap(res, 'limits'), getMap(res, 'requests'), res]) {
+    if (!m) continue;
+    for (const p of m.pairs) {
+      if (!ACCELERATOR_RESOURCES.has(p.key.value) || !isScalar(p.value)) continue;
+      b.set('gpuCount', scalarRaw(p.value), p.key.value, innerRange(b.text, p.value), innerRange(b.text, p.key), [scalarTarget(b.text, p.value, false)]);
+      if (p.key.value !== 'nvidia.com/gpu') b.accelerator = { resource: p.key.value, name: ACCELERATOR_RESOURCES.get(p.key.value)!, range: innerRange(b.text, p.key) };
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The GPU type of a pod-like spec: a GPU node label in `nodeSelector`, else an In expression of the node affinity. */
+export function gpuFromSelector(b: SpecBuilder, podSpec: YMap | undefined): boolean {
+  const text = b.text;
+  const sel = getMap(podSpec, 'nodeSelector');
+  for (const label of GPU_LABELS) {
+    const p = pairOf(sel, label);
+    if (p && isScalar(p.value) && p.value.value) {
+      b.set('gpu', p.value.value, label, innerRange(text, p.value), innerRange(text, p.key), [scalarTarget(text, p.value, true)]);
+      return true;
+    }
+  }
+  const na = getMap(podSpec, 'affinity', 'nodeAffinity');
+  const terms: YNode[] = [];
+  const req = getSeq(na, 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms');
+  if (req) for (const x of req.items) if (isMap(x)) terms.push(x);
+  const pref = getSeq(na, 'preferredDuringSchedulingIgnoredDuringExecution');
+  if (pref) for (const it of pref.items) { const p = getMap(it, 'preference'); if (p) terms.push(p); }
+  const found = selectorFromTerms(text, terms);
+  if (!found) return false;
+  b.set('gpu', found.value.value, found.label, innerRange(text, found.value), innerRange(text, found.key), [scalarTarget(text, found.value, true)]);
+  return true;
+}
+
+/** `--served-model-name` names the model when the model argument is a mount path or an operator's variable. */
+function servedNameHint(b: SpecBuilder, parsed: ParsedArgs): void {
+  const m = b.model?.name;
+  if (m && !/^\$|^\//.test(m)) return;
+  const f = parsed.flags.find((x) => x.name === 'served-model-name' && x.valueWord);
+  if (!f || !f.valueWord) return;
+  const v = f.valueWord.text.slice(f.valueOffset).trim();
+  if (!/^[\w.-]+\/[\w.-]+$/.test(v)) return;
+  b.setModel(v, wordRange(b.text, f.valueWord, f.valueOffset).range);
+}
+
+/** Dynamo's workers: `python3 -m dynamo.vllm` / `dynamo.sglang` take the engine's own flags. */
+function dynamoInvocation(words: Word[]): Invocation | undefined {
+  for (let i = 0; i + 1 < words.length; i++) {
+    if (words[i].text !== '-m') continue;
+    const m = /^dynamo\.(vllm|sglang)$/.exec(words[i + 1].text);
+    if (m) return { engine: m[1] as ServingEngine, all: words, args: words.slice(i + 2), positionalModel: false };
+  }
+  return undefined;
+}
+
+interface RunnerRead { b: SpecBuilder; engine: ServingEngine }
+
+/**
+ * A container-like map (`image`, `command`, `args`, `env`, `resources`): the serving command, its flags, the image's
+ * engine version (unless `engineImage` is false: a runtime image whose tag is not the engine's release) and GPUs.
+ */
+function readRunner(ctx: Ctx, c: YMap, engineImage: boolean, imageDefault = true): RunnerRead | undefined {
+  const text = ctx.text;
+  const imageNode = getScalar(c, 'image');
+  const command = get(c, 'command');
+  const args = get(c, 'args');
+  const env = getSeq(c, 'env');
+  const lookup = (name: string): VarValue | undefined => {
+    for (const it of env?.items ?? []) {
+      if (str(get(it, 'name')) !== name) continue;
+      const v = getScalar(it, 'value');
+      return v ? varOf(text, v) : undefined;
+    }
+    return undefined;
+  };
+  const expand = (w: Word): Word => expandKubernetesWord(w, lookup);
+  let inv = findCommand(text, [command, args], imageNode?.value, { imageDefault: imageDefault && !command, expand });
+  if (!inv) {
+    const words = [command, args].flatMap((p) => (isSeq(p) ? wordsOfSeq(text, p).map(expand) : []));
+    inv = dynamoInvocation(words);
+  }
+  if (!inv || (inv.engine !== 'vllm' && inv.engine !== 'sglang' && inv.engine !== 'tgi')) return undefined;
+  const b = new SpecBuilder(text, ctx.problems);
+  if (engineImage && imageNode) applyImage(b, inv.engine, imageNode, pairOf(c, 'image')?.key);
+  else b.inputs.engine = inv.engine;
+  const applied = applyArgs(b, inv);
+  servedNameHint(b, applied.parsed);
+  flagInsertions(b, inv, applied.parsed, !command ? { map: c, key: 'args', quoteValues: true } : undefined);
+  gpuFromResources(b, getMap(c, 'resources'));
+  b.span = { start: c.start, end: c.end };
+  return { b, engine: inv.engine };
+}
+
+// ---------------------------------------------------------------------------
+// production-stack VLLMRuntime: spec.model, spec.vllmConfig, spec.deploymentConfig.
+
+function vllmRuntime(ctx: Ctx, spec: YMap): void {
+  const text = ctx.text;
+  const b = new SpecBuilder(text, ctx.problems);
+  const model = getMap(spec, 'model');
+  const vc = getMap(spec, 'vllmConfig');
+  const dc = getMap(spec, 'deploymentConfig');
+  const image = getMap(dc, 'image');
+  const imageName = getScalar(image, 'name');
+  if (imageName && /vllm/i.test(imageName.value)) applyImage(b, 'vllm', imageName, pairOf(image, 'name')?.key);
+  else b.inputs.engine = 'vllm';
+  const url = getScalar(model, 'modelURL');
+  if (url) b.setModel(url.value, innerRange(text, url));
+  for (const m of [model, vc]) {
+    for (const p of m?.pairs ?? []) {
+      const key = HELM_KEYS[p.key.value];
+      if (key) setScalar(b, key, m, p.key.value);
+    }
+  }
+  const extra = getSeq(vc, 'extraArgs');
+  if (extra) {
+    const words = wordsOfSeq(text, extra);
+    applyArgs(b, { engine: 'vllm', all: words, args: words, positionalModel: false });
+  }
+  const res = getMap(dc, 'resources');
+  setScalar(b, 'gpuCount', res, 'gpu');
+  const gpuType = getScalar(res, 'gpuType');
+  if (gpuType && gpuType.value && gpuType.value !== 'nvidia.com/gpu') {
+    b.accelerator = { resource: gpuType.value, name: ACCELERATOR_RESOURCES.get(gpuType.value) ?? gpuType.value, range: innerRange(text, gpuType) };
+  }
+  gpuFromSelector(b, dc);
+  b.span = { start: ctx.root.start, end: ctx.root.end };
+  const anchor = pairRange(getMap(ctx.root, 'metadata'), 'name') ?? pairRange(ctx.root, 'kind')!;
+  ctx.out.push(b.build('vllm-runtime', 'vllm', ctx.prefix, anchor));
+}
+
+// ---------------------------------------------------------------------------
+// NVIDIA Dynamo DynamoGraphDeployment: spec.services.<name> with extraPodSpec.mainContainer running a worker.
+
+function dynamo(ctx: Ctx, spec: YMap): void {
+  const services = getMap(spec, 'services');
+  for (const p of services?.pairs ?? []) {
+    const svc = p.value;
+    // The frontend (router) and planner run Dynamo itself, not an engine.
+    if (!isMap(svc) || /^(frontend|planner)$/i.test(str(get(svc, 'componentType')) ?? '')) continue;
+    const pod = getMap(svc, 'extraPodSpec');
+    const main = getMap(pod, 'mainContainer');
+    if (!main) continue;
+    const r = readRunner(ctx, main, false, false);
+    if (!r) continue;
+    const b = r.b;
+    // The service's own resources (`resources.limits.gpu`) are what Dynamo schedules.
+    const res = getMap(svc, 'resources');
+    if (!setScalar(b, 'gpuCount', getMap(res, 'limits'), 'gpu')) setScalar(b, 'gpuCount', getMap(res, 'requests'), 'gpu');
+    gpuFromSelector(b, pod);
+    b.span = { start: p.key.start, end: svc.end };
+    ctx.out.push(b.build('dynamo', r.engine, `${ctx.prefix} · service ${p.key.value}`, { start: p.key.start, end: p.key.end }));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// OME ClusterServingRuntime / ServingRuntime: engineConfig.runner (and decoderConfig.runner) is the server container.
+
+function ome(ctx: Ctx, spec: YMap): void {
+  for (const part of ['engineConfig', 'decoderConfig']) {
+    const cfg = getMap(spec, part);
+    const runner = getMap(cfg, 'runner') ?? getMap(cfg, 'leader', 'runner');
+    if (!runner) continue;
+    const r = readRunner(ctx, runner, true);
+    if (!r) continue;
+    gpuFromSelector(r.b, cfg);
+    const cname = str(get(runner, 'name'));
+    const anchor = pairRange(runner, 'name') ?? { start: runner.start, end: runner.start };
+    ctx.out.push(r.b.build('ome-runtime', r.engine, `${ctx.prefix} · ${part} ${cname ?? 'runner'}`, anchor));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// KubeRay RayService: serveConfigV2 (a YAML string) with Ray Serve LLM `llm_configs` (model_loading_config,
+// engine_kwargs) or a vLLM app configured by `runtime_env.env_vars`; rayClusterConfig's workers hold the GPUs.
+
+/** Environment variables of Ray Serve vLLM examples, to inputs. */
+const RAY_ENV: Record<string, InputKey | 'model'> = {
+  MODEL_ID: 'model', MODEL_NAME: 'model', MAX_MODEL_LEN: 'maxModelLen', TENSOR_PARALLEL_SIZE: 'tensorParallel',
+  PIPELINE_PARALLEL_SIZE: 'pipelineParallel', GPU_MEMORY_UTILIZATION: 'gpuMemoryUtilization', DTYPE: 'dtype',
+};
+
+function rayService(ctx: Ctx, spec: YMap): void {
+  const text = ctx.text;
+  const serve = getScalar(spec, 'serveConfigV2');
+  const cluster = getMap(spec, 'rayClusterConfig');
+  if (!serve) return;
+  const d = scalarWithMap(text, serve);
+  const inner = serve.value;
+  const map = d ? d.map : innerRange(text, serve).start;
+  /** Source range of an inner node's text. */
+  const src = (s: YScalar): SourceRange => {
+    const r = innerRange(inner, s);
+    return r.end > r.start ? { start: offsetAt(map, r.start), end: offsetAt(map, r.end - 1) + 1 } : { start: offsetAt(map, r.start), end: offsetAt(map, r.start) };
+  };
+  const y = parseYaml(inner);
+  const conf = y.docs[0]?.root;
+  const apps = getSeq(conf, 'applications');
+  for (const app of apps?.items ?? []) {
+    if (!isMap(app)) continue;
+    const appName = str(get(app, 'name')) ?? '(unnamed)';
+    const llmConfigs = getSeq(getMap(app, 'args'), 'llm_configs');
+    const configs: (YMap | undefined)[] = llmConfigs ? llmConfigs.items.filter(isMap) : [undefined];
+    for (const lc of configs) {
+      const env = getMap(app, 'runtime_env', 'env_vars');
+      const importPath = str(get(app, 'import_path')) ?? '';
+      if (!lc && !/vllm|llm/i.test(importPath) && !env) continue;
+      const b = new SpecBuilder(text, ctx.problems);
+      b.inputs.engine = 'vllm';
+      // Values through the inner document: no in-place edits (a quick fix would have to re-indent the string).
+      const setInner = (key: InputKey | 'model', v: YScalar, k: YScalar, what: string): void => {
+        if (v.value === '' || v.value.includes('$') && key !== 'model') return;
+        if (key === 'model') { b.setModel(v.value, src(v)); return; }
+        setValue(b, 'vllm', key, scalarRaw(v), what, src(v), src(k), undefined);
+      };
+      for (const p of env?.pairs ?? []) {
+        const key = RAY_ENV[p.key.value];
+        if (key && isScalar(p.value)) setInner(key, p.value, p.key, p.key.value);
+      }
+      if (lc) {
+        const id = getScalar(lc, 'model_loading_config', 'model_source') ?? getScalar(lc, 'model_loading_config', 'model_id');
+        const idKey = pairOf(getMap(lc, 'model_loading_config'), 'model_source') ?? pairOf(getMap(lc, 'model_loading_config'), 'model_id');
+        if (id && idKey) setInner('model', id, idKey.key, 'model_id');
+        for (const p of getMap(lc, 'engine_kwargs')?.pairs ?? []) {
+            const target = FLAGS.vllm[normalizeFlag(p.key.value)] as InputKey | 'model' | undefined;
+          if (!target || !isScalar(p.value)) continue;
+          setInner(target, p.value, p.key, p.key.value);
+        }
+        const acc = getScalar(lc, 'accelerator_type');
+        if (acc) setInner('gpu', acc, pairOf(lc, 'accelerator_type')!.key, 'accelerator_type');
+      }
+      rayWorkers(b, cluster);
+      b.span = { start: serve.start, end: serve.end };
+      const anchor = pairRange(spec, 'serveConfigV2')!;
+      ctx.out.push(b.build('ray-service', 'vllm', `${ctx.prefix} · application ${appName}`, { start: anchor.start, end: pairOf(spec, 'serveConfigV2')!.key.end }));
+    }
+  }
+}
+
+/** GPUs of a Ray cluster's worker groups (per pod × replicas × hosts), and their type; the head when no worker has any. */
+function rayWorkers(b: SpecBuilder, cluster: YMap | undefined): void {
+  const groups = getSeq(cluster, 'workerGroupSpecs');
+  const pods: YMap[] = [];
+  for (const g of groups?.items ?? []) { const ps = getMap(g, 'template', 'spec'); if (ps) pods.push(ps); }
+  const head = getMap(cluster, 'headGroupSpec', 'template', 'spec');
+  if (head) pods.push(head);
+  for (const ps of pods) {
+    for (const c of getSeq(ps, 'containers')?.items ?? []) {
+      if (!isMap(c)) continue;
+      if (gpuFromResources(b, getMap(c, 'resources'))) {
+        if (b.inputs.gpu === undefined) gpuFromSelector(b, ps);
+        return;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// SkyPilot task YAML: `resources.accelerators` (`H100:8`), `num_nodes`, `envs`, and the `run:` script.
+
+export function looksLikeSkyPilot(root: YNode | null): root is YMap {
+  if (!isMap(root) || get(root, 'apiVersion') !== undefined || get(root, 'services') !== undefined) return false;
+  const run = get(root, 'run');
+  const res = get(root, 'resources');
+  return isScalar(run) && (isMap(res) || isSeq(get(root, 'file_mounts')) || isMap(get(root, 'envs')) || get(root, 'num_nodes') !== undefined || get(root, 'setup') !== undefined);
+}
+
+export function readSkyPilot(text: string, root: YMap, problems: FormatProblem[], out: DeploymentSpec[]): number {
+  const run = getScalar(root, 'run');
+  if (!run) return 0;
+  const res = getMap(root, 'resources');
+  const envs = getMap(root, 'envs');
+  // accelerators: `H100:8`, `H100`, `{H100: 8}`, or a list of choices (the first is read).
+  let accNode: YNode | null | undefined = get(res, 'accelerators');
+  if (isSeq(accNode)) accNode = accNode.items[0];
+  let gpuName: { text: string; range: SourceRange; key?: SourceRange } | undefined;
+  let gpuCount: { text: string; range: SourceRange; idx: VarValue } | undefined;
+  const accKey = pairOf(res, 'accelerators')?.key;
+  if (isScalar(accNode)) {
+    const v = varOf(text, accNode);
+    const m = /^\s*([^:\s]+)(?::\s*(\d+(?:\.\d+)?))?\s*$/.exec(accNode.value);
+    if (m) {
+      const at = (k: number): number => offsetAt(v.idx, k);
+      const nameStart = accNode.value.indexOf(m[1]);
+      gpuName = { text: m[1], range: { start: at(nameStart), end: at(nameStart + m[1].length - 1) + 1 } };
+      if (m[2]) {
+        const cs = accNode.value.lastIndexOf(m[2]);
+        const idx: number[] = [];
+        for (let k = 0; k < m[2].length; k++) idx.push(at(cs + k));
+        gpuCount = { text: m[2], range: { start: at(cs), end: at(cs + m[2].length - 1) + 1 }, idx: { text: m[2], idx } };
+      }
+    }
+  } else if (isMap(accNode) && accNode.pairs[0]) {
+    const p = accNode.pairs[0];
+    gpuName = { text: p.key.value, range: innerRange(text, p.key) };
+    if (isScalar(p.value)) gpuCount = { text: p.value.value, range: innerRange(text, p.value), idx: varOf(text, p.value) };
+  }
+  const nodesNode = getScalar(root, 'num_nodes');
+  const lookup = (name: string): VarValue | undefined => {
+    if (name === 'SKYPILOT_NUM_GPUS_PER_NODE') return gpuCount?.idx;
+    if (name === 'SKYPILOT_NUM_NODES' && nodesNode) return varOf(text, nodesNode);
+    const v = getScalar(envs, name);
+    return v && v.value !== '' ? varOf(text, v) : undefined;
+  };
+  let inv: Invocation | undefined;
+  for (const cmd of shellWordsOfScalar(text, run)) {
+    const words = cmd.map((w) => expandComposeWord(w, lookup));
+    const found = findInvocation(words);
+    if (found && (found.engine === 'vllm' || found.engine === 'sglang' || found.engine === 'tgi')) {
+      inv = { engine: found.engine, all: words, args: words.slice(found.argStart), positionalModel: found.positionalModel };
+      break;
+    }
+  }
+  if (!inv) return 0;
+  const b = new SpecBuilder(text, problems);
+  b.inputs.engine = inv.engine;
+  const applied = applyArgs(b, inv);
+  servedNameHint(b, applied.parsed);
+  flagInsertions(b, inv, applied.parsed);
+  if (gpuName) b.set('gpu', gpuName.text, 'accelerators', gpuName.range, accKey ? innerRange(text, accKey) : undefined, undefined);
+  const nodes = nodesNode ? Number(nodesNode.value) : 1;
+  if (gpuCount) {
+    const per = Number(gpuCount.text);
+    if (nodes > 1 && Number.isInteger(nodes) && nodesNode) {
+      b.set('nodes', nodes, 'num_nodes', innerRange(text, nodesNode), innerRange(text, pairOf(root, 'num_nodes')!.key), undefined);
+      b.set('gpuCount', per * nodes, 'accelerators', gpuCount.range, accKey ? innerRange(text, accKey) : undefined, undefined);
+    } else {
+      b.set('gpuCount', gpuCount.text, 'accelerators', gpuCount.range, accKey ? innerRange(text, accKey) : undefined, [{ range: gpuCount.range, context: 'word', exact: text.slice(gpuCount.range.start, gpuCount.range.end) === gpuCount.text }]);
+    }
+  }
+  b.span = { start: root.start, end: root.end };
+  const runKey = pairOf(root, 'run')!.key;
+  out.push(b.build('skypilot', inv.engine, 'SkyPilot task', innerRange(text, runKey)));
+  return 1;
+}
+
