@@ -30,6 +30,8 @@ export { looksLikeModelConfig, parseModelConfig } from './hfConfig';
 export { isModelfileName } from './modelfile';
 
 /** Spellings of vLLM engine arguments (a vLLM config file need not say "vllm"). */
+/** Operator resources that need not name an engine (a KAITO Workspace runs a preset). */
+const OPERATOR_HINT = /apiVersion:\s*["']?kaito\.sh\//;
 const VLLM_KEY_HINT = /(tensor|pipeline|data)[-_]parallel[-_]size|max[-_]model[-_]len|gpu[-_]memory[-_]utilization|max[-_]num[-_](seqs|batched[-_]tokens)|kv[-_]cache[-_]dtype|served[-_]model[-_]name|enforce[-_]eager|enable[-_](prefix[-_]caching|chunked[-_]prefill)|swap[-_]space|distributed[-_]executor[-_]backend|cpu[-_]offload[-_]gb|speculative[-_]config|disable[-_]log[-_]requests|max[-_]num[-_]partial[-_]prefills/i;
 
 function isJsonDocument(fileName: string, text: string): boolean {
@@ -71,7 +73,7 @@ function read(fileName: string, text: string, context: DocumentContext): ParsedD
   }
 
   // YAML. Cheap rejection first: nothing here could describe a serving deployment.
-  if (!ENGINE_HINT.test(text) && !VLLM_KEY_HINT.test(text)) return { kind: undefined, deployments, problems };
+  if (!ENGINE_HINT.test(text) && !VLLM_KEY_HINT.test(text) && !OPERATOR_HINT.test(text)) return { kind: undefined, deployments, problems };
   let kind: DocumentKind | undefined;
   const shared: Shared = { manifest: newManifestContext(), dotEnv: context.dotEnv };
   // Env taken from a ConfigMap of the file: its ConfigMaps are parsed too, and the documents that use them are read
@@ -84,7 +86,7 @@ function read(fileName: string, text: string, context: DocumentContext): ParsedD
     filter: (t, s, e) => {
       if (s === 0 && e === t.length) return true;
       const seg = t.slice(s, e);
-      return ENGINE_HINT.test(seg) || VLLM_KEY_HINT.test(seg) || (configMaps && /kind:\s*["']?ConfigMap\b/.test(seg));
+      return ENGINE_HINT.test(seg) || VLLM_KEY_HINT.test(seg) || OPERATOR_HINT.test(seg) || (configMaps && /kind:\s*["']?ConfigMap\b/.test(seg));
     },
     onDoc: (d) => {
       if (configMaps) {

@@ -4,7 +4,9 @@ import {
   ACCELERATOR_RESOURCES, GPU_RESOURCE_KEYS, Invocation, SpecBuilder, applyArgs, applyEnvEntry, applyImage, commandsOf, eolOf, findCommand,
   flagInsertions, indentOf, lineEnd, ollamaContext, ollamaModelIn, scalarRaw, scalarTarget,
 } from './common';
-import { TGI_ENV_NAME, TGI_INPUT_LIMIT_ENV, envTable } from './engines';
+import { ParsedArgs, TGI_ENV_NAME, TGI_INPUT_LIMIT_ENV, envTable } from './engines';
+import { wordRange } from './shell';
+import type { YSeq } from './yaml';
 import { parseCount } from './values';
 import { VarValue, expandKubernetesWord } from './variables';
 import {
@@ -200,6 +202,7 @@ function container(ctx: Ctx, c: YMap, podSpec: YMap, prefix: string, opts: PodOp
       b.setModel(uri.value.slice(off), { start: inner.start + off, end: inner.end });
     }
   }
+  if (engine !== 'ollama' && engine !== 'llamacpp') modelHint(b, applied.parsed, [c, podSpec], envSeq);
   if (engine === 'tgi') {
     const limit = applied.inputLimit ?? envLimit;
     const total = b.inputs.maxModelLen;
@@ -456,3 +459,61 @@ function inferenceService(ctx: Ctx, spec: YMap | undefined, prefix: string): voi
   if (containers) for (const c of containers.items) if (isMap(c)) container(ctx, c, predictor, prefix, {}, false);
 }
 
+
+// ---------------------------------------------------------------------------
+// Model hints: a model argument that is a mount path names no model; KServe's `storageUri: hf://org/name`, the
+// served model name or a MODEL_ID / MODEL_NAME variable then does, and a note says where the model was taken from.
+
+/** A model argument that is a path in the container (`/mnt/models`, `/data`, `/models/...`), or an unset variable. */
+export function isMountPath(name: string | undefined): boolean {
+  return name === undefined || /^(\/|\$)/.test(name);
+}
+
+const HF_ID = /^[\w.-]+\/[\w.-]+$/;
+
+/**
+ * When the model is a mount path (or absent), takes the model from `storageUri: hf://org/name` (of the maps given,
+ * first found), else `--served-model-name org/name`, else a `MODEL_ID` / `MODEL_NAME` env value, with a note.
+ */
+export function modelHint(b: SpecBuilder, parsed: ParsedArgs | undefined, uriMaps: (YMap | undefined)[], env: YSeq | undefined): boolean {
+  const text = b.text;
+  const was = b.model?.name;
+  if (!isMountPath(was)) return false;
+  const note = (what: string, range: SourceRange): true => {
+    b.problems.push({
+      severity: 'information', range,
+      message: was ? `Model taken from ${what}: the model argument ${was} is a path in the container.` : `Model taken from ${what}.`,
+    });
+    return true;
+  };
+  for (const m of uriMaps) {
+    const uri = getScalar(m, 'storageUri');
+    const hf = uri ? /^hf:\/\/([\w.-]+\/[\w.-]+)\/?$/.exec(uri.value) : null;
+    if (!uri || !hf) continue;
+    const inner = innerRange(text, uri);
+    const range = { start: inner.start + 5, end: inner.start + 5 + hf[1].length };
+    if (text.slice(range.start, range.end) !== hf[1]) continue;
+    b.setModel(hf[1], range);
+    return note('storageUri', range);
+  }
+  const f = parsed?.flags.find((x) => x.name === 'served-model-name' && x.valueWord);
+  if (f && f.valueWord) {
+    const v = f.valueWord.text.slice(f.valueOffset).trim();
+    const range = wordRange(text, f.valueWord, f.valueOffset).range;
+    if (HF_ID.test(v) && text.slice(range.start, range.end) === v) {
+      b.setModel(v, range);
+      return note('--served-model-name', range);
+    }
+  }
+  for (const it of env?.items ?? []) {
+    const name = str(get(it, 'name'));
+    if (name !== 'MODEL_ID' && name !== 'MODEL_NAME') continue;
+    const v = getScalar(it, 'value');
+    if (!v || !HF_ID.test(v.value)) continue;
+    const range = innerRange(text, v);
+    if (text.slice(range.start, range.end) !== v.value) continue;
+    b.setModel(v.value, range);
+    return note(name, range);
+  }
+  return false;
+}

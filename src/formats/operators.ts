@@ -7,11 +7,11 @@ import {
   setValue, shellWordsOfScalar, wordsOfSeq,
 } from './common';
 import { FLAGS, ParsedArgs, findInvocation, normalizeFlag } from './engines';
-import { GPU_LABELS, selectorFromTerms } from './kubernetes';
+import { GPU_LABELS, isMountPath, modelHint, selectorFromTerms } from './kubernetes';
+import { findAccelerator } from '../core/hardware';
 import { HELM_KEYS } from './helm';
 import { offsetAt } from './scalar';
 import type { Word } from './shell';
-import { wordRange } from './shell';
 import { VarValue, expandComposeWord, expandKubernetesWord } from './variables';
 import {
   YMap, YNode, YScalar, get, getMap, getScalar, getSeq, innerRange, isMap, isScalar, isSeq, pairOf, parseYaml, scalarWithMap, str,
@@ -24,6 +24,10 @@ const OPERATOR_KINDS: Record<string, RegExp> = {
   ClusterServingRuntime: /ome\.io/,
   ServingRuntime: /ome\.io/,
   RayService: /ray\.io/,
+  LLMInferenceService: /serving\.kserve\.io/,
+  Model: /kubeai\.org/,
+  Workspace: /kaito\.sh/,
+  Playground: /llmaz\.io/,
 };
 
 /** The document is an operator resource this module reads. */
@@ -41,12 +45,17 @@ export function readOperator(text: string, root: YMap, problems: FormatProblem[]
   const kind = str(get(root, 'kind'));
   const name = str(get(getMap(root, 'metadata'), 'name')) ?? '(unnamed)';
   const spec = getMap(root, 'spec');
-  if (!spec) return undefined;
   const ctx: Ctx = { text, problems, out, root, prefix: `${kind}/${name}` };
+  // KAITO's Workspace keeps `resource` and `inference` at the top level.
+  if (kind === 'Workspace') { kaitoWorkspace(ctx); return out.length > before ? out[before].kind : undefined; }
+  if (!spec) return undefined;
   if (kind === 'VLLMRuntime') vllmRuntime(ctx, spec);
   else if (kind === 'DynamoGraphDeployment') dynamo(ctx, spec);
   else if (kind === 'ClusterServingRuntime' || kind === 'ServingRuntime') ome(ctx, spec);
   else if (kind === 'RayService') rayService(ctx, spec);
+  else if (kind === 'LLMInferenceService') llmInferenceService(ctx, spec);
+  else if (kind === 'Model') kubeaiModel(ctx, spec);
+  else if (kind === 'Playground') llmazPlayground(ctx, spec);
   return out.length > before ? out[before].kind : undefined;
 }
 
@@ -113,15 +122,9 @@ export function gpuFromSelector(b: SpecBuilder, podSpec: YMap | undefined): bool
   return true;
 }
 
-/** `--served-model-name` names the model when the model argument is a mount path or an operator's variable. */
+/** `--served-model-name` names the model when the model argument is a mount path or an operator's variable (with a note). */
 function servedNameHint(b: SpecBuilder, parsed: ParsedArgs): void {
-  const m = b.model?.name;
-  if (m && !/^\$|^\//.test(m)) return;
-  const f = parsed.flags.find((x) => x.name === 'served-model-name' && x.valueWord);
-  if (!f || !f.valueWord) return;
-  const v = f.valueWord.text.slice(f.valueOffset).trim();
-  if (!/^[\w.-]+\/[\w.-]+$/.test(v)) return;
-  b.setModel(v, wordRange(b.text, f.valueWord, f.valueOffset).range);
+  modelHint(b, parsed, [], undefined);
 }
 
 /** Dynamo's workers: `python3 -m dynamo.vllm` / `dynamo.sglang` take the engine's own flags. */
@@ -415,3 +418,186 @@ export function readSkyPilot(text: string, root: YMap, problems: FormatProblem[]
   return 1;
 }
 
+
+// ---------------------------------------------------------------------------
+// KServe LLMInferenceService (serving.kserve.io): spec.model.uri (`hf://org/name`), spec.replicas, spec.parallelism
+// (tensor, pipeline), spec.template (the pod of the main container) and spec.worker (the other pods of a
+// multi-node group); spec.prefill is the same again for the prefill pods.
+
+/** `hf://org/name` of a scalar: the id and its range. */
+function hfUri(text: string, s: YScalar | undefined): { id: string; range: SourceRange } | undefined {
+  const m = s ? /^hf:\/\/([\w.-]+\/[\w.-]+)\/?$/.exec(s.value) : null;
+  if (!s || !m) return undefined;
+  const inner = innerRange(text, s);
+  const range = { start: inner.start + 5, end: inner.start + 5 + m[1].length };
+  return text.slice(range.start, range.end) === m[1] ? { id: m[1], range } : undefined;
+}
+
+function llmInferenceService(ctx: Ctx, spec: YMap): void {
+  const text = ctx.text;
+  const model = getMap(spec, 'model');
+  const parts: [YMap, string][] = [[spec, '']];
+  const prefill = getMap(spec, 'prefill');
+  if (prefill) parts.push([prefill, ' · prefill']);
+  for (const [part, suffix] of parts) {
+    const tmpl = getMap(part, 'template');
+    const worker = getMap(part, 'worker');
+    if (part !== spec && !tmpl && !worker && !getMap(part, 'parallelism')) continue;
+    const containers = (getSeq(tmpl, 'containers')?.items ?? []).filter(isMap);
+    const main = containers.find((c) => str(get(c, 'name')) === 'main') ?? containers[0];
+    const b = new SpecBuilder(text, ctx.problems);
+    b.inputs.engine = 'vllm';
+    let parsed: ParsedArgs | undefined;
+    if (main) {
+      const imageNode = getScalar(main, 'image');
+      if (imageNode && /vllm/i.test(imageNode.value)) applyImage(b, 'vllm', imageNode, pairOf(main, 'image')?.key);
+      const command = get(main, 'command');
+      const args = get(main, 'args');
+      if (command || args) {
+        const inv = findCommand(text, [command, args], imageNode?.value, { imageDefault: !command, forceEngine: 'vllm' });
+        if (inv && inv.engine === 'vllm') {
+          parsed = applyArgs(b, inv).parsed;
+          flagInsertions(b, inv, parsed, !command ? { map: main, key: 'args', quoteValues: true } : undefined);
+        }
+      }
+    }
+    // The model the controller passes: spec.model.uri `hf://org/name`; a path or an oci:// image names none.
+    if (isMountPath(b.model?.name)) {
+      const hf = hfUri(text, getScalar(model, 'uri'));
+      if (hf) b.setModel(hf.id, hf.range);
+      else if (!modelHint(b, parsed, [], main ? getSeq(main, 'env') : undefined)) {
+        const n = getScalar(model, 'name');
+        if (n && /^[\w.-]+\/[\w.-]+$/.test(n.value) && text.slice(innerRange(text, n).start, innerRange(text, n).end) === n.value) {
+          b.setModel(n.value, innerRange(text, n));
+          ctx.problems.push({ severity: 'information', range: innerRange(text, n), message: 'Model taken from model.name: model.uri names no Hugging Face model.' });
+        }
+      }
+    }
+    const par = getMap(part, 'parallelism');
+    setScalar(b, 'tensorParallel', par, 'tensor');
+    setScalar(b, 'pipelineParallel', par, 'pipeline');
+    if (main) gpuFromResources(b, getMap(main, 'resources'));
+    if (b.inputs.gpu === undefined && tmpl) gpuFromSelector(b, tmpl);
+    // A multi-node group (worker pods beside the main one) runs on tensor × pipeline GPUs.
+    const tp = b.inputs.tensorParallel ?? 1;
+    const pp = b.inputs.pipelineParallel ?? 1;
+    if (worker && b.inputs.gpuCount !== undefined && tp * pp > b.inputs.gpuCount && b.valueRanges.gpuCount) {
+      b.set('gpuCount', tp * pp, 'parallelism', b.valueRanges.gpuCount, b.keyRanges.gpuCount, undefined);
+    }
+    b.span = { start: part.start, end: part.end };
+    const anchor = pairRange(getMap(ctx.root, 'metadata'), 'name') ?? pairRange(ctx.root, 'kind')!;
+    ctx.out.push(b.build('llm-inference-service', 'vllm', `${ctx.prefix}${suffix}`, anchor));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// KubeAI Model (kubeai.org): spec.url (`hf://org/name`, `ollama://name`), spec.engine (VLLM, OLlama), spec.args and
+// spec.resourceProfile (`nvidia-gpu-l4:1`: a profile named for the GPU, and the count).
+
+function kubeaiModel(ctx: Ctx, spec: YMap): void {
+  const text = ctx.text;
+  const engineName = str(get(spec, 'engine'))?.toLowerCase();
+  const engine: ServingEngine | undefined = engineName === 'vllm' ? 'vllm' : engineName === 'ollama' ? 'ollama' : undefined;
+  if (!engine) return;
+  const b = new SpecBuilder(text, ctx.problems);
+  b.inputs.engine = engine;
+  const url = getScalar(spec, 'url');
+  const hf = hfUri(text, url);
+  if (hf) b.setModel(hf.id, hf.range);
+  else if (url && url.value.startsWith('ollama://')) {
+    const inner = innerRange(text, url);
+    const name = url.value.slice('ollama://'.length);
+    const range = { start: inner.start + 9, end: inner.start + 9 + name.length };
+    if (name && text.slice(range.start, range.end) === name) b.setModel(name, range);
+  }
+  const args = getSeq(spec, 'args');
+  if (args && engine === 'vllm') {
+    const words = wordsOfSeq(text, args);
+    applyArgs(b, { engine, all: words, args: words, positionalModel: false });
+  }
+  const prof = getScalar(spec, 'resourceProfile');
+  const m = prof ? /^(nvidia|amd)-gpu-([\w.-]+):(\d+)$/.exec(prof.value) : null;
+  if (prof && m) {
+    const inner = innerRange(text, prof);
+    const typeStart = inner.start + m[1].length + 5;
+    const countStart = typeStart + m[2].length + 1;
+    const key = innerRange(text, pairOf(spec, 'resourceProfile')!.key);
+    if (text.slice(typeStart, typeStart + m[2].length) === m[2] && text.slice(countStart, countStart + m[3].length) === m[3]) {
+      b.set('gpu', m[2], 'resourceProfile', { start: typeStart, end: typeStart + m[2].length }, key, undefined);
+      const cr = { start: countStart, end: countStart + m[3].length };
+      b.set('gpuCount', m[3], 'resourceProfile', cr, key, [{ range: cr, context: 'word', exact: true }]);
+      if (m[1] === 'amd') b.accelerator = { resource: 'amd.com/gpu', name: ACCELERATOR_RESOURCES.get('amd.com/gpu') ?? 'AMD GPU', range: { start: inner.start, end: typeStart + m[2].length } };
+    }
+  }
+  b.span = { start: ctx.root.start, end: ctx.root.end };
+  const anchor = pairRange(getMap(ctx.root, 'metadata'), 'name') ?? pairRange(ctx.root, 'kind')!;
+  ctx.out.push(b.build('kubeai-model', engine, ctx.prefix, anchor));
+}
+
+// ---------------------------------------------------------------------------
+// KAITO Workspace (kaito.sh): resource.instanceType (a cloud instance type: the catalog knows its GPUs) and
+// resource.count (nodes); inference.preset.name. A preset name is a model id only when it is one (`org/name`).
+
+function kaitoWorkspace(ctx: Ctx): void {
+  const text = ctx.text;
+  const root = ctx.root;
+  const inference = getMap(root, 'inference');
+  const preset = getScalar(inference, 'preset', 'name');
+  if (!inference || !preset) return;
+  const b = new SpecBuilder(text, ctx.problems);
+  b.inputs.engine = 'vllm';
+  const pr = innerRange(text, preset);
+  if (/^[\w.-]+\/[\w.-]+$/.test(preset.value) && text.slice(pr.start, pr.end) === preset.value) b.setModel(preset.value, pr);
+  else ctx.problems.push({ severity: 'information', range: pr, message: `Not sized: preset ${preset.value} names no model id.` });
+  const res = getMap(root, 'resource');
+  const inst = getScalar(res, 'instanceType');
+  if (inst && inst.value) {
+    const key = innerRange(text, pairOf(res, 'instanceType')!.key);
+    b.set('gpu', inst.value, 'instanceType', innerRange(text, inst), key, [scalarTarget(text, inst, true)]);
+    const found = findAccelerator(inst.value);
+    const per = found.ok ? found.impliedGpuCount : undefined;
+    const countNode = getScalar(res, 'count');
+    const nodes = countNode && /^\d+$/.test(countNode.value) ? Number(countNode.value) : 1;
+    if (per !== undefined) b.set('gpuCount', per * nodes, 'instanceType', innerRange(text, inst), key, undefined);
+    if (nodes > 1 && countNode) b.set('nodes', nodes, 'count', innerRange(text, countNode), innerRange(text, pairOf(res, 'count')!.key), undefined);
+  }
+  b.span = { start: root.start, end: root.end };
+  const anchor = pairRange(getMap(root, 'metadata'), 'name') ?? pairRange(root, 'kind')!;
+  ctx.out.push(b.build('kaito-workspace', 'vllm', ctx.prefix, anchor));
+}
+
+// ---------------------------------------------------------------------------
+// llmaz Playground (inference.llmaz.io): spec.modelClaim.modelName names an OpenModel (llmaz.io) of the same file,
+// whose spec.source.modelHub.modelID is the model; spec.backendRuntimeConfig (backendName, args, resources).
+
+const LLMAZ_BACKENDS: Record<string, ServingEngine> = { vllm: 'vllm', sglang: 'sglang', tgi: 'tgi', llamacpp: 'llamacpp', ollama: 'ollama' };
+
+function llmazPlayground(ctx: Ctx, spec: YMap): void {
+  const text = ctx.text;
+  const brc = getMap(spec, 'backendRuntimeConfig');
+  const backend = (str(get(brc, 'backendName')) ?? str(get(brc, 'name')) ?? 'vllm').toLowerCase();
+  const engine = LLMAZ_BACKENDS[backend];
+  if (!engine) return;
+  const b = new SpecBuilder(text, ctx.problems);
+  b.inputs.engine = engine;
+  const claim = str(get(getMap(spec, 'modelClaim'), 'modelName'));
+  if (claim) {
+    for (const d of parseYaml(text).docs) {
+      const r = d.root;
+      if (!isMap(r) || str(get(r, 'kind')) !== 'OpenModel' || !/llmaz\.io/.test(str(get(r, 'apiVersion')) ?? '')) continue;
+      if (str(get(getMap(r, 'metadata'), 'name')) !== claim) continue;
+      const id = getScalar(r, 'spec', 'source', 'modelHub', 'modelID');
+      if (id && id.value) b.setModel(id.value, innerRange(text, id));
+      break;
+    }
+  }
+  const args = getSeq(brc, 'args');
+  if (args && engine !== 'ollama') {
+    const words = wordsOfSeq(text, args);
+    applyArgs(b, { engine, all: words, args: words, positionalModel: false });
+  }
+  gpuFromResources(b, getMap(brc, 'resources'));
+  b.span = { start: ctx.root.start, end: ctx.root.end };
+  const anchor = pairRange(getMap(ctx.root, 'metadata'), 'name') ?? pairRange(ctx.root, 'kind')!;
+  ctx.out.push(b.build('llmaz-playground', engine, ctx.prefix, anchor));
+}

@@ -9,6 +9,7 @@ export const DOCUMENT_KINDS = [
   'hf-config', 'vllm-config', 'kubernetes', 'docker-compose', 'helm-vllm-stack', 'helm-ollama', 'modelfile', 'budget-file',
   // Operator resources and task files (src/formats/operators.ts) and Helm values of other charts (src/formats/helm.ts).
   'vllm-runtime', 'dynamo', 'ome-runtime', 'ray-service', 'skypilot', 'helm-values',
+  'llm-inference-service', 'kubeai-model', 'kaito-workspace', 'llmaz-playground',
 ] as const;
 
 export type DocumentKind = typeof DOCUMENT_KINDS[number];

@@ -222,3 +222,244 @@ spec:
     assert.strictEqual(parseDocument('values.yaml', 'model: vllm-is-mentioned\nfoo: 1\n').kind, undefined);
   });
 });
+
+describe('formats: operator resources written by hand (KServe LLMInferenceService, KubeAI, KAITO, llmaz)', () => {
+  it('KServe LLMInferenceService: model.uri hf://, parallelism, the main container\'s args and GPUs', () => {
+    const text = `apiVersion: serving.kserve.io/v1alpha1
+kind: LLMInferenceService
+metadata:
+  name: qwen
+spec:
+  model:
+    uri: hf://Qwen/Qwen2.5-7B-Instruct
+    name: qwen
+  replicas: 2
+  parallelism:
+    tensor: 2
+  template:
+    containers:
+    - name: main
+      image: vllm/vllm-openai:v0.10.1
+      args: ["--max-model-len", "8192"]
+      resources:
+        limits:
+          nvidia.com/gpu: "2"
+`;
+    const doc = parseDocument('llmisvc.yaml', text);
+    assert.strictEqual(doc.kind, 'llm-inference-service');
+    assert.deepStrictEqual(doc.problems, []);
+    assert.strictEqual(doc.deployments.length, 1);
+    const d = doc.deployments[0];
+    assert.strictEqual(d.engine, 'vllm');
+    assert.strictEqual(d.label, 'LLMInferenceService/qwen');
+    model(text, d, 'Qwen/Qwen2.5-7B-Instruct');
+    value(text, d, 'engine', 'vllm@0.10.1', '0.10.1');
+    value(text, d, 'tensorParallel', 2, '2');
+    value(text, d, 'maxModelLen', 8192, '8192');
+    value(text, d, 'gpuCount', 2, '2');
+  });
+
+  it('KServe LLMInferenceService with workers: tensor × pipeline GPUs over the group', () => {
+    const text = `apiVersion: serving.kserve.io/v1alpha1
+kind: LLMInferenceService
+metadata:
+  name: big
+spec:
+  model:
+    uri: hf://meta-llama/Llama-3.1-70B-Instruct
+  parallelism:
+    tensor: 4
+    pipeline: 2
+  template:
+    containers:
+    - name: main
+      resources:
+        limits:
+          nvidia.com/gpu: "4"
+  worker:
+    containers:
+    - name: main
+      resources:
+        limits:
+          nvidia.com/gpu: "4"
+`;
+    const d = parseDocument('llmisvc.yaml', text).deployments[0];
+    model(text, d, 'meta-llama/Llama-3.1-70B-Instruct');
+    value(text, d, 'tensorParallel', 4, '4');
+    value(text, d, 'pipelineParallel', 2, '2');
+    value(text, d, 'gpuCount', 8, '4');
+  });
+
+  it('KServe InferenceService: storageUri hf:// names the model when the args give a mount path, with a note', () => {
+    const text = `apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: llama
+spec:
+  predictor:
+    model:
+      modelFormat:
+        name: huggingface
+      storageUri: hf://meta-llama/Llama-3.1-8B-Instruct
+      args:
+      - --model=/mnt/models
+      - --max-model-len=4096
+      resources:
+        limits:
+          nvidia.com/gpu: "1"
+`;
+    const doc = parseDocument('isvc.yaml', text);
+    const d = doc.deployments[0];
+    model(text, d, 'meta-llama/Llama-3.1-8B-Instruct');
+    value(text, d, 'maxModelLen', 4096, '4096');
+    assert.deepStrictEqual(doc.problems.map((p) => [p.severity, slice(text, p.range)]), [['information', 'meta-llama/Llama-3.1-8B-Instruct']]);
+    assert.match(doc.problems[0].message, /storageUri/);
+  });
+
+  it('Kubernetes container: --served-model-name, then MODEL_ID, names the model of a mount path, with a note', () => {
+    const text = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: vllm
+spec:
+  template:
+    spec:
+      containers:
+      - name: vllm
+        image: vllm/vllm-openai:v0.9.0
+        args: ["/data", "--served-model-name", "Qwen/Qwen3-8B"]
+`;
+    const doc = parseDocument('deploy.yaml', text);
+    model(text, doc.deployments[0], 'Qwen/Qwen3-8B');
+    assert.strictEqual(doc.problems.length, 1);
+    assert.match(doc.problems[0].message, /model taken from --served-model-name/i);
+    const env = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: vllm
+spec:
+  template:
+    spec:
+      containers:
+      - name: vllm
+        image: vllm/vllm-openai:v0.9.0
+        args: ["--model", "/models/llama"]
+        env:
+        - name: MODEL_ID
+          value: meta-llama/Llama-3.1-8B-Instruct
+`;
+    const e = parseDocument('deploy.yaml', env);
+    model(env, e.deployments[0], 'meta-llama/Llama-3.1-8B-Instruct');
+    assert.match(e.problems[0].message, /model taken from MODEL_ID/i);
+    // A model argument that names a model keeps it.
+    const plain = text.replace('"/data", ', '"Qwen/Qwen3-4B", ');
+    const p = parseDocument('deploy.yaml', plain);
+    model(plain, p.deployments[0], 'Qwen/Qwen3-4B');
+    assert.deepStrictEqual(p.problems, []);
+  });
+
+  it('KubeAI Model: spec.url hf://, engine VLLM, args, resourceProfile nvidia-gpu-l4:1', () => {
+    const text = `apiVersion: kubeai.org/v1
+kind: Model
+metadata:
+  name: llama-3.1-8b-instruct-fp8-l4
+spec:
+  features: [TextGeneration]
+  url: hf://neuralmagic/Meta-Llama-3.1-8B-Instruct-FP8
+  engine: VLLM
+  args:
+  - --max-model-len=16384
+  - --max-num-seqs=256
+  resourceProfile: nvidia-gpu-l4:1
+`;
+    const doc = parseDocument('model.yaml', text);
+    assert.strictEqual(doc.kind, 'kubeai-model');
+    assert.deepStrictEqual(doc.problems, []);
+    const d = doc.deployments[0];
+    assert.strictEqual(d.engine, 'vllm');
+    model(text, d, 'neuralmagic/Meta-Llama-3.1-8B-Instruct-FP8');
+    value(text, d, 'maxModelLen', 16384, '16384');
+    value(text, d, 'maxNumSeqs', 256, '256');
+    value(text, d, 'gpu', 'l4', 'l4');
+    value(text, d, 'gpuCount', 1, '1');
+    assert.strictEqual(slice(text, d.keyRanges.gpu), 'resourceProfile');
+  });
+
+  it('KubeAI Model on Ollama: ollama:// names the model', () => {
+    const text = 'apiVersion: kubeai.org/v1\nkind: Model\nmetadata:\n  name: qwen\nspec:\n  url: ollama://qwen2:0.5b\n  engine: OLlama\n  resourceProfile: nvidia-gpu-h100:2\n';
+    const d = parseDocument('model.yaml', text).deployments[0];
+    assert.strictEqual(d.engine, 'ollama');
+    model(text, d, 'qwen2:0.5b');
+    value(text, d, 'gpu', 'h100', 'h100');
+    value(text, d, 'gpuCount', 2, '2');
+  });
+
+  it('KAITO Workspace: instanceType gives the GPU and its count; a preset that is no model id is said', () => {
+    const text = `apiVersion: kaito.sh/v1beta1
+kind: Workspace
+metadata:
+  name: workspace-phi
+resource:
+  instanceType: Standard_NC24ads_A100_v4
+  labelSelector:
+    matchLabels:
+      apps: phi
+inference:
+  preset:
+    name: phi-3.5-mini-instruct
+`;
+    const doc = parseDocument('ws.yaml', text);
+    assert.strictEqual(doc.kind, 'kaito-workspace');
+    const d = doc.deployments[0];
+    assert.strictEqual(d.model, undefined);
+    value(text, d, 'gpu', 'Standard_NC24ads_A100_v4', 'Standard_NC24ads_A100_v4');
+    value(text, d, 'gpuCount', 1, 'Standard_NC24ads_A100_v4');
+    assert.deepStrictEqual(doc.problems.map((p) => slice(text, p.range)), ['phi-3.5-mini-instruct']);
+    assert.match(doc.problems[0].message, /not sized: preset phi-3\.5-mini-instruct names no model id/i);
+    const hf = text.replace('phi-3.5-mini-instruct', 'Qwen/Qwen2.5-7B-Instruct').replace('instanceType: Standard_NC24ads_A100_v4', 'instanceType: Standard_NC48ads_A100_v4\n  count: 2');
+    const h = parseDocument('ws.yaml', hf);
+    model(hf, h.deployments[0], 'Qwen/Qwen2.5-7B-Instruct');
+    value(hf, h.deployments[0], 'gpuCount', 4, 'Standard_NC48ads_A100_v4');
+    value(hf, h.deployments[0], 'nodes', 2, '2');
+    assert.deepStrictEqual(h.problems, []);
+  });
+
+  it('llmaz OpenModel + Playground: the claimed model of the same file, backend args and resources', () => {
+    const text = `apiVersion: llmaz.io/v1alpha1
+kind: OpenModel
+metadata:
+  name: qwen2-0--5b
+spec:
+  familyName: qwen2
+  source:
+    modelHub:
+      modelID: Qwen/Qwen2-0.5B-Instruct
+---
+apiVersion: inference.llmaz.io/v1alpha1
+kind: Playground
+metadata:
+  name: qwen2-0--5b
+spec:
+  replicas: 1
+  modelClaim:
+    modelName: qwen2-0--5b
+  backendRuntimeConfig:
+    backendName: vllm
+    args:
+    - --max-model-len
+    - "4096"
+    resources:
+      limits:
+        nvidia.com/gpu: 1
+`;
+    const doc = parseDocument('playground.yaml', text);
+    assert.strictEqual(doc.kind, 'llmaz-playground');
+    assert.deepStrictEqual(doc.problems, []);
+    assert.strictEqual(doc.deployments.length, 1);
+    const d = doc.deployments[0];
+    assert.strictEqual(d.label, 'Playground/qwen2-0--5b');
+    model(text, d, 'Qwen/Qwen2-0.5B-Instruct');
+    value(text, d, 'maxModelLen', 4096, '4096');
+    value(text, d, 'gpuCount', 1, '1');
+  });
+});
