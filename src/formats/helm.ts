@@ -5,9 +5,9 @@ import {
   ACCELERATOR_RESOURCES, Invocation, SpecBuilder, applyArgs, applyEnvEntry, eolOf, findCommand, flagInsertions, indentOf, lineEnd, scalarRaw,
   scalarTarget, setValue, wordsOfSeq,
 } from './common';
-import { GPU_LABELS, selectorFromTerms } from './kubernetes';
+import { GPU_LABELS, gpuFromSelector, selectorFromTerms } from './kubernetes';
 import { FLAGS, ParsedArgs, engineSpecOfImage, envTable, imageEntrypoint, normalizeFlag } from './engines';
-import { gpuFromResources, gpuFromSelector } from './operators';
+import { gpuFromResources } from './operators';
 import { YMap, YNode, YScalar, get, getMap, getScalar, getSeq, innerRange, isMap, isScalar, isSeq, pairOf, str } from './yaml';
 
 /** vllmConfig keys of the chart (camelCase) to inputs. */

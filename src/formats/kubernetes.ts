@@ -338,14 +338,15 @@ function acceleratorKeys(limits: YMap | undefined, requests: YMap | undefined): 
   return found.length > 1 ? GPU_RESOURCE_KEYS.filter((k) => found!.includes(k)) : found;
 }
 
-function gpuSelector(b: SpecBuilder, podSpec: YMap): void {
+/** The GPU type of a pod-like spec: a GPU node label in `nodeSelector`, else an In expression of the node affinity. */
+export function gpuFromSelector(b: SpecBuilder, podSpec: YMap | undefined): boolean {
   const text = b.text;
   const sel = getMap(podSpec, 'nodeSelector');
   for (const label of GPU_LABELS) {
     const p = pairOf(sel, label);
-    if (p && isScalar(p.value)) {
+    if (p && isScalar(p.value) && p.value.value) {
       b.set('gpu', p.value.value, label, innerRange(text, p.value), innerRange(text, p.key), [scalarTarget(text, p.value, true)]);
-      return;
+      return true;
     }
   }
   const na = getMap(podSpec, 'affinity', 'nodeAffinity');
@@ -355,10 +356,15 @@ function gpuSelector(b: SpecBuilder, podSpec: YMap): void {
   const pref = getSeq(na, 'preferredDuringSchedulingIgnoredDuringExecution');
   if (pref) for (const it of pref.items) { const p = getMap(it, 'preference'); if (p) terms.push(p); }
   const found = selectorFromTerms(text, terms);
-  if (found) {
-    b.set('gpu', found.value.value, found.label, innerRange(text, found.value), innerRange(text, found.key), [scalarTarget(text, found.value, true)]);
-    return;
-  }
+  if (!found) return false;
+  b.set('gpu', found.value.value, found.label, innerRange(text, found.value), innerRange(text, found.key), [scalarTarget(text, found.value, true)]);
+  return true;
+}
+
+function gpuSelector(b: SpecBuilder, podSpec: YMap): void {
+  if (gpuFromSelector(b, podSpec)) return;
+  const text = b.text;
+  const sel = getMap(podSpec, 'nodeSelector');
   if (sel && !sel.flow && sel.pairs.length) {
     b.offer('gpu', {
       type: 'map-key', at: lineEnd(text, sel.end), flow: false, indent: indentOf(text, sel.start), eol: eolOf(text),

@@ -7,7 +7,7 @@ import {
   setValue, shellWordsOfScalar, wordsOfSeq,
 } from './common';
 import { FLAGS, ParsedArgs, findInvocation, normalizeFlag } from './engines';
-import { GPU_LABELS, isMountPath, modelHint, selectorFromTerms } from './kubernetes';
+import { gpuFromSelector, isMountPath, modelHint } from './kubernetes';
 import { findAccelerator } from '../core/hardware';
 import { HELM_KEYS } from './helm';
 import { offsetAt } from './scalar';
@@ -97,29 +97,6 @@ export function gpuFromResources(b: SpecBuilder, res: YMap | undefined): boolean
     }
   }
   return false;
-}
-
-/** The GPU type of a pod-like spec: a GPU node label in `nodeSelector`, else an In expression of the node affinity. */
-export function gpuFromSelector(b: SpecBuilder, podSpec: YMap | undefined): boolean {
-  const text = b.text;
-  const sel = getMap(podSpec, 'nodeSelector');
-  for (const label of GPU_LABELS) {
-    const p = pairOf(sel, label);
-    if (p && isScalar(p.value) && p.value.value) {
-      b.set('gpu', p.value.value, label, innerRange(text, p.value), innerRange(text, p.key), [scalarTarget(text, p.value, true)]);
-      return true;
-    }
-  }
-  const na = getMap(podSpec, 'affinity', 'nodeAffinity');
-  const terms: YNode[] = [];
-  const req = getSeq(na, 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms');
-  if (req) for (const x of req.items) if (isMap(x)) terms.push(x);
-  const pref = getSeq(na, 'preferredDuringSchedulingIgnoredDuringExecution');
-  if (pref) for (const it of pref.items) { const p = getMap(it, 'preference'); if (p) terms.push(p); }
-  const found = selectorFromTerms(text, terms);
-  if (!found) return false;
-  b.set('gpu', found.value.value, found.label, innerRange(text, found.value), innerRange(text, found.key), [scalarTarget(text, found.value, true)]);
-  return true;
 }
 
 /** `--served-model-name` names the model when the model argument is a mount path or an operator's variable (with a note). */
