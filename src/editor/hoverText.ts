@@ -160,7 +160,9 @@ function modelHover(analysis: DocumentAnalysis, item: AnalyzedItem, ctx: HoverCo
   if (!res) return item.notSized ? `Not sized: ${P.md(item.notSized.reason)}` : '';
   if (!res.ok) return `**${P.md(res.reference)}**: not found. Tried: ${res.tried.map(P.md).join('; ')}.`;
   const alias = res.model.alias;
-  const from = `_Config_: ${P.code(res.model.location)}${res.model.note ? ` — ${P.md(res.model.note)}` : ''}`
+  // A path that leads out of the workspace (`../../..`, an absolute path) is read all the same, and said so.
+  const outside = (res.model.source === 'document' || res.model.source === 'workspace') && /^(\/|~|[A-Za-z]:[\\/])/.test(res.model.location);
+  const from = `_Config_: ${P.code(res.model.location)}${outside ? ' (outside the workspace folders)' : ''}${res.model.note ? ` — ${P.md(res.model.note)}` : ''}`
     + (alias ? `\n\nSized as ${P.md(alias.target)} (${P.md(alias.origin)}${/[*?]/.test(alias.pattern) ? `: ${P.md(alias.pattern)}` : ''})` : '');
   if (!item.result) return item.notSized ? `${from}\n\nNot sized: ${P.md(item.notSized.reason)}` : from;
   if (!item.result.ok) return `${from}\n\nNot sized: ${P.md(item.result.unsupported)}`;

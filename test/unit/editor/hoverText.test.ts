@@ -162,3 +162,30 @@ describe('hover text (no VS Code)', () => {
     });
   });
 });
+
+describe('hover text: a model path that leaves the workspace (issue 11 item 1)', () => {
+  it('is read, and the model hover says it is outside the workspace folders; inside, it is not said', async () => {
+    const os = await import('os');
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-hover-outside-'));
+    try {
+      const ws = path.join(root, 'ws');
+      const outsideModel = path.join(root, 'elsewhere', 'Llama-3.1-8B');
+      const insideModel = path.join(ws, 'models', 'Llama-3.1-8B');
+      for (const dir of [outsideModel, insideModel]) { fs.mkdirSync(dir, { recursive: true }); fs.copyFileSync(LLAMA, path.join(dir, 'config.json')); }
+      const hoverFor = async (model: string): Promise<string> => {
+        const file = path.join(ws, 'deploy.vllm.yaml');
+        const text = `model: ${model}\nmax-model-len: 8192\n`;
+        const a = await analyzeFile(file, text, defaultSettings(), new FileModelResolver(quiet, { workspaceFolders: [ws], env: {} }), quiet);
+        const found = deploymentSubjectAt(a, text.indexOf(model) + 1);
+        assert.ok(found && found.subject === 'model', 'the model value is a hover subject');
+        return deploymentHover(a, found.item, found.subject, ctx) ?? "";
+      };
+      const out = await hoverFor('../elsewhere/Llama-3.1-8B');
+      assert.match(out, /outside the workspace folders/);
+      assert.ok(out.includes(path.join(outsideModel, 'config.json').split(path.sep).join('/')) || out.includes(outsideModel), out);
+      assert.doesNotMatch(await hoverFor('./models/Llama-3.1-8B'), /outside the workspace/);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
