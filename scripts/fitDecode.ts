@@ -5,11 +5,9 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { computeBudget } from '../src/core/budget';
 import { EngineFamily, FamilyCoefficients, coefficientsFor, engineFamily, expectedStepSeconds, hardwareClass } from '../src/core/expected';
 import { findAccelerator } from '../src/core/hardware';
-import { loadModelFiles } from '../src/cli/modelFiles';
-import { CONFIGS, DecodeRecord, decodeConfigFor, decodeQuantization, decodeRecords, median } from './groundTruth';
+import { DecodeRecord, decodeBudget, decodeContextTokens, decodeParallelism, decodeRecords, median } from './groundTruth';
 
 export interface DecodeRow {
   record: DecodeRecord;
@@ -23,31 +21,41 @@ export interface DecodeRow {
   inputs: Parameters<typeof expectedStepSeconds>[0];
 }
 
-/** Every decode measurement with a corpus model, as a row of the fit. */
+/** A decode measurement as a row of the fit: `tokensPerSecond` measured at `contextTokens` (mean context of the run). */
+function decodeRow(r: DecodeRecord, contextTokens: number, tokensPerSecond: number): DecodeRow | undefined {
+  const b = decodeBudget(r, contextTokens);
+  const acc = findAccelerator(r.hardware);
+  if (!b.ok || !acc.ok) return undefined;
+  const rep = b.report;
+  const { tp, pp } = decodeParallelism(r);
+  const inputs = {
+    family: engineFamily(r.engine, acc.accelerator), hardware: hardwareClass(acc.accelerator), bytes: rep.decode.bytesPerStep, flops: rep.decode.flopsPerStep,
+    bandwidthBytesPerSecond: rep.roofline.memoryBandwidthBytesPerSecond, peakFlopsPerSecond: rep.roofline.peakFlopsPerSecond,
+    layers: rep.model.numLayers, tp, stages: pp, tokens: 1, hiddenSize: 0, activationBytes: 2,
+    interconnect: acc.accelerator.interconnect, nodes: 1,
+  };
+  return {
+    record: r, family: inputs.family, measured: 1 / tokensPerSecond, memorySeconds: inputs.bytes / inputs.bandwidthBytesPerSecond,
+    layers: inputs.layers, hops: pp - 1, inputs,
+  };
+}
+
+/** Every decode measurement with a corpus model, as a row of the fit (at the context its metric says). */
 export function decodeRows(): DecodeRow[] {
+  return decodeRecords().map((r) => decodeRow(r, decodeContextTokens(r.metric), r.decode_tok_s)).filter((x): x is DecodeRow => x !== undefined);
+}
+
+/**
+ * The same runs at longer generations (`other_contexts`: tg1024, tg4096, tg8192 from an empty context), which the
+ * fit never sees: they test the context term (the KV read growing with the context) out of sample.
+ */
+export function longerContextRows(): DecodeRow[] {
   const rows: DecodeRow[] = [];
   for (const r of decodeRecords()) {
-    const dir = decodeConfigFor(r.model);
-    if (!dir) continue;
-    const loaded = loadModelFiles(path.join(CONFIGS, dir));
-    if (!loaded.ok) continue;
-    const tp = r.tensor_parallel_size ?? 1;
-    const pp = tp > 1 ? 1 : Math.max(1, r.num_gpus);
-    const result = computeBudget(loaded.files, { gpu: r.hardware, gpuCount: r.num_gpus, tensorParallel: tp, pipelineParallel: pp, quantization: decodeQuantization(r.quantization), batch: 1, context: 512, maxModelLen: 4096 });
-    if (!result.ok) continue;
-    const rep = result.report;
-    const acc = findAccelerator(r.hardware);
-    if (!acc.ok) continue;
-    const inputs = {
-      family: engineFamily(r.engine, acc.accelerator), hardware: hardwareClass(acc.accelerator), bytes: rep.decode.bytesPerStep, flops: rep.decode.flopsPerStep,
-      bandwidthBytesPerSecond: rep.roofline.memoryBandwidthBytesPerSecond, peakFlopsPerSecond: rep.roofline.peakFlopsPerSecond,
-      layers: rep.model.numLayers, tp, stages: pp, tokens: 1, hiddenSize: 0, activationBytes: 2,
-      interconnect: acc.accelerator.interconnect, nodes: 1,
-    };
-    rows.push({
-      record: r, family: inputs.family, measured: 1 / r.decode_tok_s, memorySeconds: inputs.bytes / inputs.bandwidthBytesPerSecond,
-      layers: inputs.layers, hops: pp - 1, inputs,
-    });
+    for (const [key, tokensPerSecond] of Object.entries(r.other_contexts ?? {})) {
+      const row = decodeRow(r, decodeContextTokens(key), tokensPerSecond);
+      if (row) rows.push(row);
+    }
   }
   return rows;
 }

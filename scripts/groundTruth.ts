@@ -184,6 +184,29 @@ export interface DecodeRecord {
   tensor_parallel_size?: number;
   weights_size?: number | null;
   weights_size_unit?: string | null;
+  /** What was measured, in the source's words (`tg 512 (... from empty context ...)`, `5000 in / 500 out`). */
+  metric?: string;
+  /** The same run at other generation lengths (`tg1024`, `tg4096`, `tg8192`: tokens/s). */
+  other_contexts?: Record<string, number>;
+}
+
+/** Context when the metric's form is not recognised: the length the decode fit was first taken at. */
+export const DEFAULT_DECODE_CONTEXT_TOKENS = 512;
+
+/**
+ * The mean context a decode measurement ran at: a step at context c reads c tokens of KV, and at batch 1 the step
+ * time is linear in c, so generating N tokens after a prompt of P tokens averages the step at P + N/2.
+ * Reads the metric's own words: `tg 512` / `tg128` (llama-bench, from an empty context), `tg32 at depth 4096`,
+ * `5000 in / 500 out`, `ISL 128 / OSL 128`, `prompt 1, output 128`. Example: `tg 512` → 256; `5000 in / 500 out` → 5250.
+ */
+export function decodeContextTokens(metric: string | undefined): number {
+  const m = metric ?? '';
+  let x: RegExpExecArray | null;
+  if ((x = /\btg\s?(\d+)(?:\s+at depth\s+(\d+))?/i.exec(m))) return Number(x[2] ?? 0) + Number(x[1]) / 2;
+  if ((x = /(\d+)\s+in\s*\/\s*(\d+)\s+out/i.exec(m))) return Number(x[1]) + Number(x[2]) / 2;
+  if ((x = /ISL\s+(\d+)\s*\/\s*OSL\s+(\d+)/i.exec(m))) return Number(x[1]) + Number(x[2]) / 2;
+  if ((x = /prompt\s+(\d+),\s*output\s+(\d+)/i.exec(m))) return Number(x[1]) + Number(x[2]) / 2;
+  return DEFAULT_DECODE_CONTEXT_TOKENS;
 }
 
 export function decodeRecords(): DecodeRecord[] {
@@ -243,20 +266,31 @@ export interface DecodeComparison {
   skipped?: string;
 }
 
-export function compareDecode(r: DecodeRecord): DecodeComparison {
-  const dir = decodeConfigFor(r.model);
-  if (!dir) return { record: r, skipped: 'model shapes not in the corpus' };
-  const loaded = loadModelFiles(path.join(CONFIGS, dir));
-  if (!loaded.ok) return { record: r, skipped: loaded.message };
-  // llama.cpp splits layers across GPUs (a pipeline); TP rows say so.
+/** The layout a decode measurement ran with: llama.cpp splits layers across GPUs (a pipeline); TP rows say so. */
+export function decodeParallelism(r: DecodeRecord): { tp: number; pp: number } {
   const tp = r.tensor_parallel_size ?? 1;
-  const pp = tp > 1 ? 1 : Math.max(1, r.num_gpus);
+  return { tp, pp: tp > 1 ? 1 : Math.max(1, r.num_gpus) };
+}
+
+/** Our report for a decode measurement's model, GPU and layout at batch 1 and `contextTokens` (its metric's mean context by default). */
+export function decodeBudget(r: DecodeRecord, contextTokens = decodeContextTokens(r.metric)): { ok: true; report: BudgetReport } | { ok: false; skipped: string } {
+  const dir = decodeConfigFor(r.model);
+  if (!dir) return { ok: false, skipped: 'model shapes not in the corpus' };
+  const loaded = loadModelFiles(path.join(CONFIGS, dir));
+  if (!loaded.ok) return { ok: false, skipped: loaded.message };
+  const { tp, pp } = decodeParallelism(r);
+  const context = Math.round(contextTokens);
   const result = computeBudget(loaded.files, {
     gpu: r.hardware, gpuCount: r.num_gpus, tensorParallel: tp, pipelineParallel: pp,
-    quantization: decodeQuantization(r.quantization), batch: 1, context: 512, maxModelLen: 4096,
+    quantization: decodeQuantization(r.quantization), batch: 1, context, maxModelLen: Math.max(4096, context + 1),
   });
-  if (!result.ok) return { record: r, skipped: result.unsupported };
-  const ceiling = result.report.decode.tokensPerSecondPerRequest;
+  return result.ok ? { ok: true, report: result.report } : { ok: false, skipped: result.unsupported };
+}
+
+export function compareDecode(r: DecodeRecord): DecodeComparison {
+  const b = decodeBudget(r);
+  if (!b.ok) return { record: r, skipped: b.skipped };
+  const ceiling = b.report.decode.tokensPerSecondPerRequest;
   return { record: r, ceilingTokensPerSecond: ceiling, ratio: r.decode_tok_s / ceiling };
 }
 

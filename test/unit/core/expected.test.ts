@@ -3,8 +3,8 @@
 
 import * as assert from 'assert';
 import { DECODE_COEFFICIENTS, allReduceSeconds, coefficientsFor, engineFamily, expectedStepSeconds, hardwareClass, linkLatencySeconds } from '../../../src/core/expected';
-import { decodeErrors, decodeRows, fitAll, quantile } from '../../../scripts/fitDecode';
-import { median } from '../../../scripts/groundTruth';
+import { decodeErrors, decodeRows, fitAll, longerContextRows, predictSeconds, quantile } from '../../../scripts/fitDecode';
+import { decodeContextTokens, median } from '../../../scripts/groundTruth';
 import { budget } from './helpers';
 
 describe('expected speed', () => {
@@ -54,6 +54,33 @@ describe('expected speed', () => {
       assert.ok(Math.expm1(median(errors)) <= 0.12, `median ${Math.expm1(median(errors))}`);
       assert.ok(Math.expm1(quantile(errors, 0.9)) <= 0.30, `p90 ${Math.expm1(quantile(errors, 0.9))}`);
     }
+  });
+
+  it('reads the mean context of a decode measurement from its metric: prompt plus half the generated tokens', () => {
+    // Generating N tokens from an empty context reads 0 … N−1 tokens of KV: the mean step is at N/2.
+    assert.strictEqual(decodeContextTokens('tg 512 (tokens/s generating 512 tokens from empty context, batch 1)'), 256);
+    assert.strictEqual(decodeContextTokens('tg128 (Q4_0 TG column)'), 64);
+    assert.strictEqual(decodeContextTokens('tg8192'), 4096);
+    assert.strictEqual(decodeContextTokens('tg32 at depth 4096'), 4096 + 16);
+    assert.strictEqual(decodeContextTokens('concurrency 1, 5000 in / 500 out: ITL 18.58 ms'), 5000 + 250);
+    assert.strictEqual(decodeContextTokens('concurrency 1, ISL 128 / OSL 128: TPOT 16.1 ms'), 128 + 64);
+    assert.strictEqual(decodeContextTokens('throughput(out tok/s), batch 1, prompt 1, output 128'), 1 + 64);
+    assert.strictEqual(decodeContextTokens('single-stream decode tok/s (llm-perf-bench)'), 512);
+  });
+
+  it('holds its aims on the longer generations it was not fitted on (tg1024/tg4096/tg8192), never above the ceiling', () => {
+    const fitted = fitAll(decodeRows());
+    const rows = longerContextRows();
+    assert.ok(rows.length >= 100, `${rows.length} rows`);
+    const errors = rows.map((row) => Math.abs(Math.log(row.measured / predictSeconds(row, coefficientsFor(row.family, row.inputs.hardware, fitted))))).sort((a, b) => a - b);
+    assert.ok(Math.expm1(median(errors)) <= 0.12, `median ${Math.expm1(median(errors))}`);
+    assert.ok(Math.expm1(quantile(errors, 0.9)) <= 0.30, `p90 ${Math.expm1(quantile(errors, 0.9))}`);
+    // Measured seconds per token never below the bandwidth-bound time at that context.
+    for (const row of rows) assert.ok(row.measured >= row.memorySeconds, `${row.record.id} faster than its ceiling`);
+    // The context term: at 8192 generated tokens the step reads more KV than at 1024.
+    const byId = new Map<string, number[]>();
+    for (const row of rows) byId.set(row.record.id, [...(byId.get(row.record.id) ?? []), row.inputs.bytes]);
+    for (const [id, bytes] of byId) assert.ok(bytes[bytes.length - 1] > bytes[0], id);
   });
 
   it('never expects more than the ceiling; more bandwidth is never slower; tensor parallel pays its all-reduces', () => {
