@@ -122,7 +122,7 @@ export function renderRoofline(state: PanelState, o: RooflineOptions): PlotSvg {
     ...dtypes.map((d) => ({ label: `${d} roof`, swatch: { kind: 'line', color: theme.fg, dash: dashOf(d), width: 1.5 } as const })),
     ...(['prefill', 'decode', 'operator'] as const)
       .filter((k) => rows.some((r) => r.kind === k))
-      .map((k) => ({ label: k === 'operator' ? 'operator (one layer)' : k, swatch: { kind: 'symbol', symbol: KIND_SYMBOL[k], color: theme.fg } as const })),
+      .map((k) => ({ label: k === 'operator' ? 'operator (whole model)' : k, swatch: { kind: 'symbol', symbol: KIND_SYMBOL[k], color: theme.fg } as const })),
   ];
   const margin = { top: LEGEND_GAP + legendHeight(legendItems, width - 92), right: 30, bottom: 42, left: 62 };
   const height = Math.max(320, Math.min(520, Math.round(width * 0.58)));

@@ -4,7 +4,7 @@
 // no arithmetic: only translation and bookkeeping.
 import { computeBudget, parallelismDiagnostics } from '../core/budget';
 import { findAccelerator } from '../core/hardware';
-import type { BudgetDiagnostic, BudgetInputs, BudgetResult, ModelFiles } from '../core/types';
+import type { BudgetDiagnostic, BudgetInputs, BudgetReport, BudgetResult, ModelFiles } from '../core/types';
 import { DocumentContext, looksLikeModelConfig, parseDocument, parseDotEnv, parseModelConfig } from '../formats';
 import { ConfigKeyAt, configKeyAt, configRangeOf, ConfigSubject } from '../formats/hfConfig';
 import type { DeploymentSpec, DocumentKind, FormatProblem, ModelConfigDocument, SourceRange } from '../formats/types';
@@ -15,10 +15,15 @@ import type { Resolution } from './modelResolver';
 import { configInputs, deploymentInputs, Settings, Workload } from './settings';
 import { ollamaModel } from './ollamaLibrary';
 
-/** Why a deployment is not sized, before (or instead of) the engine: its model or accelerator. */
+/** Codes of the reasons a deployment is not sized before (or instead of) the engine. */
+export type NotSizedCode =
+  | 'syntax-error'
+  | 'model-not-named' | 'model-templated' | 'model-storage-uri' | 'model-is-path' | 'model-not-found'
+  | 'runs-on-cpu' | 'accelerator-not-in-catalog' | 'accelerator-type-unknown';
+
+/** Why a deployment is not sized, before (or instead of) the engine: its syntax, model or accelerator. */
 export interface NotSized {
-  /** `model-not-named`, `model-templated`, `model-is-path`, `model-storage-uri`, `model-not-found`, `accelerator-...`. */
-  code: string;
+  code: NotSizedCode;
   /** What to do about it, in words (no "Not sized:" prefix). */
   reason: string;
   /** A few words for a CodeLens title. */
@@ -29,48 +34,127 @@ export interface NotSized {
   message?: string;
 }
 
-/** One thing the engine was asked about: a deployment, or the model config itself. */
-export interface AnalyzedItem {
-  /** The deployment as read; undefined for a bare config.json. */
-  spec?: DeploymentSpec;
+/** A model lookup that found the model / that did not. */
+export type FoundModel = Extract<Resolution, { ok: true }>;
+export type MissingModel = Extract<Resolution, { ok: false }>;
+
+/** The engine sized it: its report (verdict, capacity, speed). */
+export interface SizedStatus {
+  status: 'sized';
+  files: ModelFiles;
+  report: BudgetReport;
+}
+
+/**
+ * The engine refused it (`BudgetResult` with `ok: false`): a model it cannot size, an input it rejects, a GPU it
+ * does not know, an engine it does not emulate. `diagnostics` are the engine's findings (may be empty).
+ */
+export interface UnsupportedStatus {
+  status: 'unsupported';
+  files: ModelFiles;
+  /** The engine's words (`BudgetResult.unsupported`). */
+  reason: string;
+  diagnostics: BudgetDiagnostic[];
+}
+
+/** The model named was looked up (workspace, cache, catalog, Hub) and not found: the engine was not run. */
+export interface NotFoundStatus {
+  status: 'not-found';
+  notSized: NotSized & { code: 'model-not-found' };
+  /** The lookup: the reference and where it was tried. */
+  resolution: MissingModel;
+  files?: undefined;
+}
+
+/**
+ * Not sized for another reason of its own (`notSized.code`): a syntax error in its document, no model named, one
+ * filled in at deploy time or loaded from storage, a path inside the container, an Ollama name the table lacks,
+ * an accelerator the catalog lacks. The engine was not run.
+ */
+export interface NotSizedStatus {
+  status: 'not-sized';
+  notSized: NotSized;
+  /** The model's files, when it was found (an unknown accelerator; a config.json with syntax errors). */
+  files?: ModelFiles;
+  /** The engine's findings that need no GPU, for an item not sized for its accelerator (heads vs TP, GPU count). */
+  unsizedDiagnostics?: BudgetDiagnostic[];
+}
+
+/** Where an item stands with the engine: sized, refused by it, or not asked (the model not found, another reason). */
+export type ItemStatus = SizedStatus | UnsupportedStatus | NotFoundStatus | NotSizedStatus;
+
+interface ItemBase {
   label: string;
   /** Inputs given to the engine (document values, then settings). */
   inputs: BudgetInputs;
-  /** Where the model came from; undefined for a bare config.json (the document is the model). */
-  resolution?: Resolution;
-  files?: ModelFiles;
-  result?: BudgetResult;
   /** Where CodeLens and unanchored diagnostics go. */
   anchor: SourceRange;
-  /** Set when the item is not sized for a reason of its own (no engine result then). */
-  notSized?: NotSized;
-  /** The engine's findings that need no GPU, for an item not sized for its accelerator (heads vs TP, GPU count). */
-  unsizedDiagnostics?: BudgetDiagnostic[];
-  /** The `# inference-budget:` comment that applies to it. */
-  directive?: Directive;
 }
 
-export interface DocumentAnalysis {
+/** The one item of a bare config.json: the document is the model (no deployment, no lookup). */
+export type ModelConfigItem = ItemBase & { spec?: undefined; resolution?: undefined; directive?: undefined }
+  & (SizedStatus | UnsupportedStatus | (NotSizedStatus & { files: ModelFiles }));
+
+/** A deployment as read, with where its model came from; sized only when its model was found. */
+export type DeploymentItem = ItemBase & {
+  spec: DeploymentSpec;
+  /** The `# inference-budget:` comment that applies to it. */
+  directive?: Directive;
+} & (
+  | (SizedStatus & { resolution: FoundModel })
+  | (UnsupportedStatus & { resolution: FoundModel })
+  | NotFoundStatus
+  /** Undefined when nothing was looked up (no model named, a template, ...); a failed lookup is kept here too. */
+  | (NotSizedStatus & { resolution?: Resolution })
+);
+
+/** One thing the engine was asked about (or not): a deployment, or the model config itself. */
+export type AnalyzedItem = ModelConfigItem | DeploymentItem;
+export type SizedItem = Extract<AnalyzedItem, { status: 'sized' }>;
+
+interface AnalysisBase {
   uri: string;
   version: number;
   text: string;
-  kind: DocumentKind | undefined;
-  /** Set for a Hugging Face config.json. */
-  modelConfig?: ModelConfigDocument;
-  /**
-   * Set for a Hugging Face config.json: where a subject is written (`rangeOf('maxPositionEmbeddings')`: the value
-   * of max_position_embeddings), undefined when the config does not write it. The reader knows the key names; the
-   * editor asks by subject.
-   */
-  rangeOf?(subject: ConfigSubject): SourceRange | undefined;
-  /** Set for a Hugging Face config.json: the innermost key under an offset, and its subject. */
-  subjectAt?(offset: number): ConfigKeyAt | undefined;
-  items: AnalyzedItem[];
-  problems: FormatProblem[];
   settings: Settings;
-  /** Why nothing was analyzed (file too large, ...). */
-  skipped?: string;
 }
+
+/**
+ * A Hugging Face config.json: the model itself, sized on the settings' GPU. The reader knows the key names; the
+ * editor asks by subject.
+ */
+export interface ModelConfigAnalysis extends AnalysisBase {
+  kind: 'model-config';
+  modelConfig: ModelConfigDocument;
+  /** Where a subject is written (`rangeOf('maxPositionEmbeddings')`: the value of max_position_embeddings); undefined when the config does not write it. */
+  rangeOf(subject: ConfigSubject): SourceRange | undefined;
+  /** The innermost key under an offset, and its subject. */
+  subjectAt(offset: number): ConfigKeyAt | undefined;
+  item: ModelConfigItem;
+  problems: FormatProblem[];
+}
+
+/** A document the readers recognise (manifest, compose file, vLLM config, budget file, ...): its deployments. */
+export interface DeploymentsAnalysis extends AnalysisBase {
+  kind: 'deployments';
+  documentKind: DocumentKind;
+  items: DeploymentItem[];
+  problems: FormatProblem[];
+}
+
+/** Not analysed at all (larger than the size limit): `reason` says why. */
+export interface SkippedAnalysis extends AnalysisBase {
+  kind: 'skipped';
+  reason: string;
+}
+
+/** Text the readers do not recognise (YAML or JSON about something else). */
+export interface UnrelatedAnalysis extends AnalysisBase {
+  kind: 'unrelated';
+}
+
+/** One analysis of a document. */
+export type DocumentAnalysis = ModelConfigAnalysis | DeploymentsAnalysis | SkippedAnalysis | UnrelatedAnalysis;
 
 /** The document as the analysis sees it. */
 export interface DocumentInput {
@@ -99,9 +183,9 @@ export type ExtraAcceleratorsOption = NonNullable<Parameters<typeof computeBudge
 /** Analyses one document. Never throws for a document's content (the engine's failures become results). */
 export async function analyzeDocument(doc: DocumentInput, settings: Settings, host: AnalysisHost, log: Logger): Promise<DocumentAnalysis> {
   const text = doc.text;
-  const base = { uri: doc.uri, version: doc.version, text, settings };
+  const base: AnalysisBase = { uri: doc.uri, version: doc.version, text, settings };
   if (text.length > settings.maxFileSizeBytes) {
-    return { ...base, kind: undefined, items: [], problems: [], skipped: `larger than inferenceBudget.limits.maxFileSizeBytes (${settings.maxFileSizeBytes} bytes)` };
+    return { ...base, kind: 'skipped', reason: `larger than inferenceBudget.limits.maxFileSizeBytes (${settings.maxFileSizeBytes} bytes)` };
   }
   const fileName = doc.fileName;
   const options = engineOptions(settings);
@@ -116,23 +200,24 @@ export async function analyzeDocument(doc: DocumentInput, settings: Settings, ho
       const inputs = configInputs(settings);
       const anchor = modelConfig.keyRanges.get('architectures')?.key
         ?? modelConfig.keyRanges.get('model_type')?.key ?? { start: 0, end: Math.min(1, text.length) };
-      const item: AnalyzedItem = { label: files.nameHint ?? 'model', inputs, files, anchor };
+      const common = { label: files.nameHint ?? 'model', inputs, anchor };
       // A config with syntax errors is not sized from what could be read of it.
       const broken = modelConfig.problems.find(isSyntaxProblem);
-      if (broken) item.notSized = syntaxNotSized(broken, anchor, text);
-      else item.result = safeCompute(files, inputs, options, log);
+      const item: ModelConfigItem = broken
+        ? { ...common, status: 'not-sized', notSized: syntaxNotSized(broken, anchor, text), files }
+        : { ...common, ...engineSizing(files, inputs, options, log) };
       return {
-        ...base, kind: 'hf-config', modelConfig, items: [item], problems: ownProblems(modelConfig.problems),
+        ...base, kind: 'model-config', modelConfig, item, problems: ownProblems(modelConfig.problems),
         rangeOf: (subject) => configRangeOf(modelConfig, subject), subjectAt: (offset) => configKeyAt(modelConfig, offset),
       };
     }
   }
 
   const parsed = await parseWithContext(fileName, text, host);
-  if (!parsed.kind) return { ...base, kind: undefined, items: [], problems: [] };
+  if (!parsed.kind) return { ...base, kind: 'unrelated' };
   if (jsonValidated) parsed.problems = ownProblems(parsed.problems);
   const syntaxErrors = parsed.problems.filter(isSyntaxProblem);
-  const items: AnalyzedItem[] = [];
+  const items: DeploymentItem[] = [];
   // `# inference-budget:` comments (one includes() when there are none).
   const directives = text.includes('inference-budget:') ? directivesFor(text, parsed.deployments, findDirectives(text)) : [];
   parsed.deployments.forEach((spec, k) => { if (directives[k]) applyDirective(spec, directives[k]!); });
@@ -142,31 +227,49 @@ export async function analyzeDocument(doc: DocumentInput, settings: Settings, ho
   // Start every model's resolution first: each may wait on the file system, and a manifest names many models.
   const named = parsed.deployments.filter((spec) => spec.model && lookupWorthy(spec.model.name) && ollama.get(spec)?.known !== false);
   const reference = (spec: DeploymentSpec): string => { const o = ollama.get(spec); return o?.known ? o.hubId : spec.model!.name; };
-  const pending = host.resolveAll(named.map(reference));
+  // A drafter named by its model (`--speculative-config '{"model": ...}'`) is resolved like the model, with it.
+  const drafted = parsed.deployments.filter((spec) => drafterName(spec) !== undefined);
+  const pending = host.resolveAll([...named.map(reference), ...drafted.map((spec) => drafterName(spec)!)]);
   const resolutions = new Map(named.map((spec, i) => [spec, pending[i]]));
+  const drafts = new Map(drafted.map((spec, i) => [spec, pending[named.length + i]]));
   for (const [k, spec] of parsed.deployments.entries()) {
     const inputs = deploymentInputs(settings, spec.inputs, workloadOf(spec));
-    const item: AnalyzedItem = { spec, label: spec.label, inputs, anchor: spec.anchor };
-    if (directives[k]) item.directive = directives[k];
-    const resolution = resolutions.get(spec);
-    if (resolution) item.resolution = withOllamaNote(await resolution, ollama.get(spec));
+    const common = { spec, label: spec.label, inputs, anchor: spec.anchor, ...(directives[k] ? { directive: directives[k] } : {}) };
+    const lookup = resolutions.get(spec);
+    const resolution = lookup ? withOllamaNote(await lookup, ollama.get(spec)) : undefined;
     // A syntax error in the deployment's YAML document: what was read of it may be a fragment ("32768 cut short
     // reads 3276), so it is not sized. Then an accelerator the catalog lacks blocks sizing whatever the model.
     const broken = syntaxErrors.length ? syntaxErrorOf(text, spec, syntaxErrors) : undefined;
-    item.notSized = (broken ? syntaxNotSized(broken, spec.anchor, text) : undefined)
-      ?? acceleratorNotSized(spec, settings) ?? modelNotSized(spec, item.resolution, ollama.get(spec));
-    if (!item.notSized && item.resolution?.ok) {
-      item.files = item.resolution.model.files;
-      item.result = safeCompute(item.files, inputs, options, log);
-    } else if (item.notSized?.code.startsWith('accelerator-') && item.resolution?.ok) {
-      // An accelerator the catalog lacks does not hide the rules that need no GPU (heads and KV heads vs TP, GPUs).
-      item.files = item.resolution.model.files;
-      const parallel = parallelismDiagnostics(item.files, inputs);
-      if (parallel.length) item.unsizedDiagnostics = parallel;
+    const notSized = (broken ? syntaxNotSized(broken, spec.anchor, text) : undefined)
+      ?? acceleratorNotSized(spec, settings) ?? modelNotSized(spec, resolution, ollama.get(spec));
+    if (!notSized && resolution?.ok) {
+      const draft = await drafts.get(spec);
+      const withDraft = draft?.ok ? { ...options, draft: draft.model.files } : options;
+      items.push({ ...common, resolution, ...engineSizing(resolution.model.files, inputs, withDraft, log) });
+    } else if (notSized?.code === 'model-not-found' && resolution && !resolution.ok) {
+      items.push({ ...common, status: 'not-found', notSized: { ...notSized, code: notSized.code }, resolution });
+    } else {
+      // Every model named is looked up, and modelNotSized explains each one not found: the fallback cannot occur.
+      const why = notSized ?? { code: 'model-not-found', range: spec.model?.range ?? spec.anchor, summary: 'model not looked up', reason: 'the model was not looked up' };
+      const item: DeploymentItem = { ...common, status: 'not-sized', notSized: why, resolution };
+      if (why.code.startsWith('accelerator-') && resolution?.ok) {
+        // An accelerator the catalog lacks does not hide the rules that need no GPU (heads and KV heads vs TP, GPUs).
+        item.files = resolution.model.files;
+        const parallel = parallelismDiagnostics(item.files, inputs);
+        if (parallel.length) item.unsizedDiagnostics = parallel;
+      }
+      items.push(item);
     }
-    items.push(item);
   }
-  return { ...base, kind: parsed.kind, items, problems: parsed.problems };
+  return { ...base, kind: 'deployments', documentKind: parsed.kind, items, problems: parsed.problems };
+}
+
+/** The engine's answer for a model and its inputs: a report, or why it cannot size it. */
+function engineSizing(files: ModelFiles, inputs: BudgetInputs, options: ExtraAcceleratorsOption, log: Logger): SizedStatus | UnsupportedStatus {
+  const result = safeCompute(files, inputs, options, log);
+  return result.ok
+    ? { status: 'sized', files, report: result.report }
+    : { status: 'unsupported', files, reason: result.unsupported, diagnostics: result.diagnostics };
 }
 
 /**
@@ -210,6 +313,12 @@ function isTemplate(name: string): boolean {
 /** A URI of model storage other than the hub (`s3://`, `gs://`, `oci://`, `pvc://`, ...). */
 function isStorageUri(name: string): boolean {
   return /^[a-z][\w+.-]*:\/\//i.test(name) && !/^(hf|https?):\/\//i.test(name);
+}
+
+/** The drafter model a deployment names, when it can be looked up (the engine sizes its layers from its config). */
+function drafterName(spec: DeploymentSpec): string | undefined {
+  const name = spec.inputs.speculativeModel;
+  return typeof name === 'string' && name.trim() !== '' && lookupWorthy(name.trim()) ? name.trim() : undefined;
 }
 
 /** Whether looking a model name up can find anything (a template or a storage URI cannot). */
@@ -379,10 +488,67 @@ function safeCompute(files: ModelFiles, inputs: BudgetInputs, options: ExtraAcce
   }
 }
 
-/** The engine's diagnostics of an item (report or unsupported result). */
+/** The engine's diagnostics of an item (its report's, or the refusal's); none when the engine was not run. */
 export function engineDiagnostics(item: AnalyzedItem): BudgetDiagnostic[] {
-  if (!item.result) return [];
-  return item.result.ok ? item.result.report.diagnostics : item.result.diagnostics;
+  switch (item.status) {
+    case 'sized': return item.report.diagnostics;
+    case 'unsupported': return item.diagnostics;
+    case 'not-found':
+    case 'not-sized': return [];
+    default: return unreachable(item);
+  }
+}
+
+/** The engine's result of an item as `computeBudget` returned it (check's JSON prints it); undefined when the engine was not run. */
+export function budgetResultOf(item: AnalyzedItem): BudgetResult | undefined {
+  switch (item.status) {
+    case 'sized': return { ok: true, report: item.report };
+    case 'unsupported': return { ok: false, unsupported: item.reason, diagnostics: item.diagnostics };
+    case 'not-found':
+    case 'not-sized': return undefined;
+    default: return unreachable(item);
+  }
+}
+
+/**
+ * The items of an analysis, in the order commands, CodeLens and the panel count them (by index): a model config's
+ * one item, a document's deployments; none for a skipped or unrelated document.
+ */
+export function analysisItems(analysis: DocumentAnalysis): readonly AnalyzedItem[] {
+  switch (analysis.kind) {
+    case 'model-config': return [analysis.item];
+    case 'deployments': return analysis.items;
+    case 'skipped':
+    case 'unrelated': return [];
+    default: return unreachable(analysis);
+  }
+}
+
+/** The readers' problems of an analysis (none for a skipped or unrelated document). */
+export function analysisProblems(analysis: DocumentAnalysis): readonly FormatProblem[] {
+  switch (analysis.kind) {
+    case 'model-config':
+    case 'deployments': return analysis.problems;
+    case 'skipped':
+    case 'unrelated': return [];
+    default: return unreachable(analysis);
+  }
+}
+
+/** The readers' name for the document (`hf-config`, `kubernetes`, ...), as check's JSON prints it; undefined when not recognised. */
+export function documentKindOf(analysis: DocumentAnalysis): DocumentKind | undefined {
+  switch (analysis.kind) {
+    case 'model-config': return 'hf-config';
+    case 'deployments': return analysis.documentKind;
+    case 'skipped':
+    case 'unrelated': return undefined;
+    default: return unreachable(analysis);
+  }
+}
+
+/** For the `default` of a switch that covers every case: a compile error when a case is added and not handled. */
+export function unreachable(x: never): never {
+  throw new Error(`unexpected ${JSON.stringify((x as { kind?: unknown; status?: unknown })?.kind ?? (x as { status?: unknown })?.status)}`);
 }
 
 /** The input a finding is about: the engine's subject, with the model's own context meaning max_model_len. */
@@ -408,7 +574,7 @@ export function rangeForDiagnostic(analysis: DocumentAnalysis, item: AnalyzedIte
   const configSubject: ConfigSubject | undefined = subject === 'maxModelLen' ? 'maxPositionEmbeddings'
     : subject === 'kvCacheDtype' || subject === 'dtype' ? 'dtype'
       : subject === 'quantization' ? 'quantization' : undefined;
-  return (configSubject && analysis.rangeOf?.(configSubject)) || item.anchor;
+  return (configSubject && analysis.kind === 'model-config' && analysis.rangeOf(configSubject)) || item.anchor;
 }
 
 export function contains(r: SourceRange, offset: number): boolean {

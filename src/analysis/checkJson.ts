@@ -2,7 +2,7 @@
 // returns it: each deployment's verdict, engine report and findings with 1-based line/column ranges. Pure: the
 // CLI and the editor both present an analysis through it.
 import type { BudgetResult } from '../core/types';
-import type { AnalyzedItem, DocumentAnalysis } from './analyze';
+import { AnalyzedItem, analysisItems, budgetResultOf, DocumentAnalysis, documentKindOf } from './analyze';
 import { documentFindings, Finding, FindingSeverity, notSizedReason } from './findings';
 import { LineIndex } from './lines';
 
@@ -65,20 +65,21 @@ export function analysedFile(displayPath: string, analysis: DocumentAnalysis): {
   };
   const findings = documentFindings(analysis);
   const toJson = (f: Finding): DiagnosticJson => ({ severity: f.severity, code: f.code, message: f.message, ...spanOf(f.range) });
+  const items = analysisItems(analysis);
   return {
     json: {
       path: displayPath,
-      kind: analysis.kind ?? null,
+      kind: documentKindOf(analysis) ?? null,
       problems: findings.filter((f) => f.item === undefined).map(toJson),
-      deployments: analysis.items.map((item, index) => deploymentJson(item, findings.filter((f) => f.item === index).map(toJson))),
+      deployments: items.map((item, index) => deploymentJson(item, findings.filter((f) => f.item === index).map(toJson))),
     },
-    anchors: analysis.items.map((item) => spanOf(item.anchor)),
+    anchors: items.map((item) => spanOf(item.anchor)),
   };
 }
 
 function deploymentJson(item: AnalyzedItem, diagnostics: DiagnosticJson[]): DeploymentJson {
-  const result = item.result;
-  const report = result?.ok ? result.report : undefined;
+  const result = budgetResultOf(item);
+  const report = item.status === 'sized' ? item.report : undefined;
   const written = item.inputs.engine;
   const version = written && written.includes('@') ? written.slice(written.indexOf('@') + 1) : null;
   return {

@@ -3,7 +3,7 @@
 // The editor publishes them as diagnostics and `inference-budget check` prints them: the same list for both.
 import type { BudgetDiagnostic, Severity } from '../core/types';
 import type { SourceRange } from '../formats/types';
-import { AnalyzedItem, DocumentAnalysis, engineDiagnostics, rangeForDiagnostic } from './analyze';
+import { analysisItems, analysisProblems, AnalyzedItem, DocumentAnalysis, rangeForDiagnostic, unreachable } from './analyze';
 
 /** The editor's severities: the engine's three, and a hint for notes (shown faintly, not in the Problems count). */
 export type FindingSeverity = Severity | 'hint';
@@ -20,8 +20,8 @@ export interface Finding {
 /** Every finding of an analysis (pure translation: engine and readers → one list). */
 export function documentFindings(analysis: DocumentAnalysis): Finding[] {
   const out: Finding[] = [];
-  for (const p of analysis.problems) out.push({ severity: p.severity, code: 'format', message: p.message, range: p.range });
-  analysis.items.forEach((item, index) => {
+  for (const p of analysisProblems(analysis)) out.push({ severity: p.severity, code: 'format', message: p.message, range: p.range });
+  analysisItems(analysis).forEach((item, index) => {
     for (const f of itemFindings(analysis, item)) out.push({ ...f, item: index });
   });
   return capFindings(out);
@@ -63,33 +63,45 @@ export function itemFindings(analysis: DocumentAnalysis, item: AnalyzedItem): Om
 function sizingFindings(analysis: DocumentAnalysis, item: AnalyzedItem): Omit<Finding, 'item'>[] {
   const out: Omit<Finding, 'item'>[] = [];
   const modelRange = item.spec?.model?.range ?? item.anchor;
-  // One finding says why a deployment is not sized, on the text responsible.
-  if (item.notSized) {
-    const n = item.notSized;
-    out.push({ severity: 'information', code: n.code, range: n.range, message: n.message ?? `Not sized: ${n.reason}` });
-    for (const e of item.unsizedDiagnostics ?? []) out.push({ severity: e.severity, code: e.code, message: e.message, range: rangeForDiagnostic(analysis, item, e) });
-    return out;
-  }
-  const result = item.result;
-  if (item.resolution?.ok && item.resolution.model.note) {
-    out.push({ severity: 'hint', code: 'model-variant', range: modelRange, message: item.resolution.model.note });
-  }
-  if (result && !result.ok) {
-    // A serving engine the budget engine does not emulate (SGLang, TGI) is not a mistake in the document:
-    // say it is not sized, as information, instead of an error on a valid image.
-    if (item.spec && item.spec.engine !== 'vllm' && result.diagnostics.every((e) => e.code === 'invalid-input' && e.subject === 'engine')) {
-      out.push({ severity: 'information', code: 'engine-not-emulated', range: modelRange, message: `Not sized: ${result.unsupported}` });
+  switch (item.status) {
+    case 'not-found':
+    case 'not-sized': {
+      // One finding says why a deployment is not sized, on the text responsible.
+      const n = item.notSized;
+      out.push({ severity: 'information', code: n.code, range: n.range, message: n.message ?? `Not sized: ${n.reason}` });
+      if (item.status === 'not-sized') {
+        for (const e of item.unsizedDiagnostics ?? []) out.push({ severity: e.severity, code: e.code, message: e.message, range: rangeForDiagnostic(analysis, item, e) });
+      }
       return out;
     }
-    if (result.diagnostics.length === 0) {
-      out.push({ severity: 'information', code: 'unsupported', range: modelRange, message: `Not sized: ${result.unsupported}` });
+    case 'unsupported':
+    case 'sized': {
+      if (item.resolution?.ok && item.resolution.model.note) {
+        out.push({ severity: 'hint', code: 'model-variant', range: modelRange, message: item.resolution.model.note });
+      }
+      let diagnostics: BudgetDiagnostic[];
+      if (item.status === 'unsupported') {
+        // A serving engine the budget engine does not emulate (SGLang, TGI) is not a mistake in the document:
+        // say it is not sized, as information, instead of an error on a valid image.
+        if (item.spec && item.spec.engine !== 'vllm' && item.diagnostics.every((e) => e.code === 'invalid-input' && e.subject === 'engine')) {
+          out.push({ severity: 'information', code: 'engine-not-emulated', range: modelRange, message: `Not sized: ${item.reason}` });
+          return out;
+        }
+        if (item.diagnostics.length === 0) {
+          out.push({ severity: 'information', code: 'unsupported', range: modelRange, message: `Not sized: ${item.reason}` });
+          return out;
+        }
+        diagnostics = item.diagnostics;
+      } else {
+        diagnostics = item.report.diagnostics;
+      }
+      for (const e of diagnostics) {
+        out.push({ severity: findingSeverity(item, e), code: e.code, message: e.message, range: rangeForDiagnostic(analysis, item, e) });
+      }
       return out;
     }
+    default: return unreachable(item);
   }
-  for (const e of engineDiagnostics(item)) {
-    out.push({ severity: findingSeverity(item, e), code: e.code, message: e.message, range: rangeForDiagnostic(analysis, item, e) });
-  }
-  return out;
 }
 
 /** Whether a model or deployment fits the memory: the findings a bare config.json shows as information. */
@@ -109,8 +121,11 @@ function findingSeverity(item: AnalyzedItem, e: BudgetDiagnostic): FindingSeveri
 
 /** Why an item has no report, in words a person can act on; undefined when it is sized. */
 export function notSizedReason(item: AnalyzedItem): string | undefined {
-  if (item.result?.ok) return undefined;
-  if (item.notSized) return item.notSized.reason;
-  if (item.result && !item.result.ok) return item.result.unsupported;
-  return 'not sized';
+  switch (item.status) {
+    case 'sized': return undefined;
+    case 'unsupported': return item.reason;
+    case 'not-found':
+    case 'not-sized': return item.notSized.reason;
+    default: return unreachable(item);
+  }
 }

@@ -9,8 +9,8 @@ import type { Accelerator, BudgetDiagnostic, BudgetInputs } from '../core/types'
 import { editsForInput } from '../formats';
 import { GPU_LABELS } from '../formats/kubernetes';
 import type { DeploymentSpec, SourceRange, TextEdit } from '../formats/types';
-import { AnalysisHost, AnalyzedItem, analyzeDocument, DocumentAnalysis, DocumentInput, engineDiagnostics, subjectOf } from './analyze';
-import { itemFindings } from './findings';
+import { AnalysisHost, analysisItems, analysisProblems, AnalyzedItem, analyzeDocument, DocumentAnalysis, DocumentInput, engineDiagnostics, subjectOf } from './analyze';
+import { itemFindings, notSizedReason } from './findings';
 import type { Logger } from './log';
 import type { Settings } from './settings';
 
@@ -72,9 +72,11 @@ interface Assessment {
  * that leave the deployment no better are not offered.
  */
 export async function quickFixes(analysis: DocumentAnalysis, itemIndex: number, reanalyze: Reanalyze, options: QuickFixOptions = {}): Promise<QuickFix[]> {
-  const item = analysis.items[itemIndex];
+  const items = analysisItems(analysis);
+  const item = items[itemIndex];
   const spec = item?.spec;
-  if (!item || !spec || item.notSized) return [];
+  // Only a deployment the engine was run on has findings to fix.
+  if (!item || !spec || item.status === 'not-found' || item.status === 'not-sized') return [];
   const before = assess(analysis, itemIndex);
   if (!before) return [];
   const text = analysis.text;
@@ -89,7 +91,8 @@ export async function quickFixes(analysis: DocumentAnalysis, itemIndex: number, 
     let after: Assessment | undefined;
     try {
       const a = await reanalyze(edited);
-      if (a.items.length !== analysis.items.length || a.items[itemIndex]?.label !== item.label) return undefined;
+      const again = analysisItems(a);
+      if (again.length !== items.length || again[itemIndex]?.label !== item.label) return undefined;
       after = assess(a, itemIndex);
     } catch {
       return undefined;
@@ -301,15 +304,15 @@ function labelCandidates(key: string, acc: Accelerator): string[] {
 // Judging the result
 
 function assess(analysis: DocumentAnalysis, index: number): Assessment | undefined {
-  const item = analysis.items[index];
+  const item = analysisItems(analysis)[index];
   if (!item) return undefined;
   const findings = itemFindings(analysis, item);
   const blocking = findings.filter((f) => f.severity === 'error' || f.code === 'context-does-not-fit');
-  const problems = analysis.problems.filter((p) => p.severity === 'error' && within(p.range, item.spec?.span));
-  const report = item.result?.ok ? item.result.report : undefined;
+  const problems = analysisProblems(analysis).filter((p) => p.severity === 'error' && within(p.range, item.spec?.span));
+  const report = item.status === 'sized' ? item.report : undefined;
   const errors = blocking.length + problems.length;
   const fits = !!report && report.capacity.fits && errors === 0;
-  const first = blocking[0]?.message ?? problems[0]?.message ?? item.notSized?.reason ?? (item.result && !item.result.ok ? item.result.unsupported : 'not sized');
+  const first = blocking[0]?.message ?? problems[0]?.message ?? notSizedReason(item) ?? 'not sized';
   return {
     sized: !!report,
     fits,

@@ -197,14 +197,17 @@ interface ModelOrigin {
 }
 
 const SOURCE_WORDS: Record<ModelSource, string> = {
-  document: 'file', workspace: 'workspace', 'hf-cache': 'Hugging Face cache', bundled: 'bundled catalog', hub: 'Hugging Face Hub',
+  document: 'the file', workspace: 'the workspace', 'hf-cache': 'the Hugging Face cache', bundled: 'the bundled catalog', hub: 'the Hugging Face Hub',
 };
 
-/** `Config    Hugging Face cache: /…/snapshots/abc/config.json (alias llama in models.yaml)`, and the resolver's note. */
+/**
+ * `inference-budget: config from the Hugging Face cache: /…/snapshots/abc/config.json (alias llama in models.yaml)`,
+ * and the resolver's note: on stderr, so that stdout is the report exactly as for the config file itself.
+ */
 function originLines(o: ModelOrigin): string[] {
   const location = o.source === 'bundled' ? o.location.replace(/^bundled:/, '') : o.location;
-  const lines = [`Config    ${SOURCE_WORDS[o.source]}: ${location}${o.alias ? ` (alias ${o.alias})` : ''}`];
-  if (o.note) lines.push(`          ${o.note}`);
+  const lines = [`inference-budget: config from ${SOURCE_WORDS[o.source]}: ${location}${o.alias ? ` (alias ${o.alias})` : ''}`];
+  if (o.note) lines.push(`inference-budget: note: ${o.note}`);
   return lines;
 }
 
@@ -213,18 +216,21 @@ const TP_REFUSALS = new Set(['heads-not-divisible', 'kv-heads-not-divisible']);
 
 interface ReportOptions {
   origin?: ModelOrigin;
+  /** The drafter named by --speculative-model (or --speculative-config's "model"), resolved like MODEL. */
+  draft?: ModelFiles;
   /** The tensor parallel size is --gpu's count: where the heads do not divide by it, size at TP 1 instead. */
   tpFromGpuCount?: boolean;
 }
 
 /** Sizes loaded model files and prints the report; returns the exit code. */
 function report(files: ModelFiles, inputs: BudgetInputs, json: boolean, out: (s: string) => void, err: (s: string) => void, options: ReportOptions = {}): number {
-  let result = computeBudget(files, inputs);
+  const engineOptions = options.draft ? { draft: options.draft } : {};
+  let result = computeBudget(files, inputs, engineOptions);
   let refusedTp: { tp: number; why: string } | undefined;
   const headsRefuse = result.ok ? result.report.diagnostics.find((d) => TP_REFUSALS.has(d.code)) : undefined;
   if (options.tpFromGpuCount && headsRefuse && inputs.tensorParallel !== undefined) {
     refusedTp = { tp: inputs.tensorParallel, why: headsRefuse.message };
-    result = computeBudget(files, { ...inputs, tensorParallel: undefined });
+    result = computeBudget(files, { ...inputs, tensorParallel: undefined }, engineOptions);
   }
   if (result.ok) result = withCliDiagnostics(result, refusedTp);
   const origin = options.origin;
@@ -237,7 +243,8 @@ function report(files: ModelFiles, inputs: BudgetInputs, json: boolean, out: (s:
     err(`inference-budget: ${result.unsupported}`);
     return invalid ? 2 : 3;
   }
-  out(json ? jsonText() : visibleControls([...(origin ? originLines(origin) : []), formatReport(result.report)].join('\n'), true));
+  if (!json && origin) for (const line of originLines(origin)) err(line);
+  out(json ? jsonText() : visibleControls(formatReport(result.report), true));
   return result.report.capacity.fits ? 0 : 1;
 }
 
@@ -275,11 +282,19 @@ function deploymentKind(file: string): string | undefined {
 }
 
 /** Sizes a config.json or model folder on disk (not a GGUF file, not a deployment file). */
-function sizeFromDisk(file: string, args: CliArgs, out: (s: string) => void, err: (s: string) => void, alias?: string): number {
+function sizeFromDisk(file: string, args: CliArgs, out: (s: string) => void, err: (s: string) => void, alias?: string, draft?: ModelFiles): number {
   const loaded = loadModelFiles(file);
   if (!loaded.ok) { err(`inference-budget: ${loaded.message}`); return 2; }
   const origin: ModelOrigin | undefined = alias ? { source: 'document', location: loaded.configPath, alias } : undefined;
-  return report(loaded.files, args.inputs, args.json, out, err, { origin, tpFromGpuCount: args.tpFromGpuCount });
+  return report(loaded.files, args.inputs, args.json, out, err, { origin, tpFromGpuCount: args.tpFromGpuCount, draft: draft ?? localDraft(args.inputs) });
+}
+
+/** A drafter given as a path to its folder or config.json (the synchronous command line reads nothing else). */
+function localDraft(inputs: BudgetInputs): ModelFiles | undefined {
+  const name = typeof inputs.speculativeModel === 'string' ? inputs.speculativeModel.trim() : '';
+  if (!name || !fs.existsSync(name)) return undefined;
+  const loaded = loadModelFiles(name);
+  return loaded.ok ? loaded.files : undefined;
 }
 
 /**
@@ -348,14 +363,27 @@ export async function runCliAsync(argv: string[], out: (s: string) => void, errL
   }
   const file = path.isAbsolute(target) || baseDir === process.cwd() ? target : path.join(baseDir, target);
   if (isGgufPath(file)) return sizeGguf(file, args, out, err);
+  const lookup = (reference: string, from: string) => lookUpModel(reference, {
+    baseDir: from, workspaceFolders: (args.workspace ?? [cwd]).map((w) => path.resolve(cwd, w)), env, homeDir: context.homeDir,
+    allowDownload: args.allowDownload, log: SILENT,
+  });
+  // The drafter (--speculative-model, or --speculative-config's "model") is resolved like MODEL; a miss is said and
+  // the engine then sizes what it can without its config.
+  const drafterName = typeof args.inputs.speculativeModel === 'string' ? args.inputs.speculativeModel.trim() : '';
+  let draft: ModelFiles | undefined;
+  if (drafterName && !deploymentKind(file)) {
+    const drafterPath = path.resolve(cwd, drafterName);
+    const loaded = fs.existsSync(drafterPath) ? loadModelFiles(drafterPath) : undefined;
+    const found = loaded ? undefined : await lookup(drafterName, cwd);
+    if (loaded?.ok) draft = loaded.files;
+    else if (found?.ok) draft = found.model.files;
+    else err(`inference-budget: note: draft model ${drafterName}: ${loaded && !loaded.ok ? loaded.message : found && !found.ok ? found.message : 'not found'}`);
+  }
   if (!fs.existsSync(file)) {
-    const found = await lookUpModel(target, {
-      baseDir, workspaceFolders: (args.workspace ?? [cwd]).map((w) => path.resolve(cwd, w)), env, homeDir: context.homeDir,
-      allowDownload: args.allowDownload, log: SILENT,
-    });
+    const found = await lookup(target, baseDir);
     if (!found.ok) { err(`inference-budget: ${found.message}`); return 2; }
     const { files, source, location, note } = found.model;
-    return report(files, args.inputs, args.json, out, err, { origin: { source, location, note, alias }, tpFromGpuCount: args.tpFromGpuCount });
+    return report(files, args.inputs, args.json, out, err, { origin: { source, location, note, alias }, tpFromGpuCount: args.tpFromGpuCount, draft });
   }
   const kind = deploymentKind(file);
   if (kind) {
@@ -365,7 +393,7 @@ export async function runCliAsync(argv: string[], out: (s: string) => void, errL
     err(`inference-budget: note: ${shown} is a deployment file (${kind}): running inference-budget check ${shown}${ignored.length ? ` (${ignored.join(' ')} not used: check reads the file's own settings)` : ''}`);
     return runCheck([shown, ...(args.json ? ['--json'] : [])], out, errLine, cwd);
   }
-  return sizeFromDisk(file, args, out, err, alias);
+  return sizeFromDisk(file, args, out, err, alias, draft);
 }
 
 /** The resolver's log: a miss is reported through the lookup's message, not as it happens. */

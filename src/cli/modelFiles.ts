@@ -25,6 +25,17 @@ function readJson(file: string, parse: (text: string) => ParsedJson = parseConfi
   return parsed.ok ? parsed : { ok: false, message: `${file} is not valid JSON: ${parsed.message}` };
 }
 
+/**
+ * The name of the model in a folder: its name, or for a Hugging Face cache snapshot
+ * (`models--org--name/snapshots/<revision>/`) the model's id `org/name`, as a lookup by id names it.
+ */
+function folderModelName(dir: string): string {
+  const abs = path.resolve(dir);
+  const repo = path.basename(path.dirname(path.dirname(abs)));
+  if (path.basename(path.dirname(abs)) === 'snapshots' && /^models--./.test(repo)) return repo.slice('models--'.length).replace('--', '/');
+  return path.basename(abs);
+}
+
 /** Reads `target` (a config.json or a folder holding one) with its side files. */
 export function loadModelFiles(target: string): LoadResult {
   try {
@@ -39,7 +50,7 @@ export function loadModelFiles(target: string): LoadResult {
     const config = readJson(configPath);
     if (!config.ok) return config;
     const dir = path.dirname(configPath);
-    const files: ModelFiles = { config: config.value, nameHint: path.basename(path.resolve(dir)) };
+    const files: ModelFiles = { config: config.value, nameHint: folderModelName(dir) };
     for (const { key, name, parse } of SIDE_FILES) {
       const file = path.join(dir, name);
       if (!fs.existsSync(file)) continue;

@@ -10,24 +10,42 @@ import { QuantScheme, dtypeBytes, isKnownQuantization, normalizeDtypeName, schem
 import { WeightPlan, parametersActive, parametersTotal, rankWeightTable } from './weights';
 import { kvDtypeBytes, kvHeadsPerRank, modelKvBytesPerToken, modelStateBytesPerSequence, normalizeKvDtype } from './kvcache';
 import { GiB, VllmProfile, VllmResult, VllmSettings, cudaGraphEstimateApplied, formatGiB, rankBaselines } from './engine/vllm';
+import { vllmFlagFindings, withoutVisionTower } from './vllmFlags';
 import { NEWEST_SGLANG_VERSION, SglangProfile, emulateSglang } from './engine/sglang';
 import {
-  LLAMA_CACHE_TYPES, LlamaCppSettings, emulateLlamaCpp, llamaWeights, ollamaDefaultNumCtx, ollamaGpuOverheadRule, parseTensorSplit,
+  LLAMA_CACHE_TYPES, LLAMA_SPLIT_MODES, LlamaCppSettings, LlamaSplitMode, emulateLlamaCpp, llamaBuildOf, llamaWeights, ollamaDefaultNumCtx,
+  ollamaGpuOverheadRule, parseTensorSplit,
 } from './engine/llamacpp';
 import { engineDisplayName, resolveEngine } from './engine/engine';
 
 export { resolveEngine };
-import { computeBoundDecodeBatch, decodeStep, peakFlopsFor, prefillStep, prefillStepWithCachedPrefix, rooflinePoint } from './throughput';
+import { computeBoundDecodeBatch, decodeStep, peakFlopsFor, prefillStep, prefillStepWithCachedPrefix, rememberDecodeInputs, rooflinePoint } from './throughput';
 import { DEFAULT_ACCELERATOR_ID, findAccelerator, supportsFp8 } from './hardware';
 import { memoized } from './memo';
 import { coefficientsFor, engineFamily, expectedStepSeconds, hardwareClass } from './expected';
 import { DEPLOYMENT_INPUTS, INPUT_LIMITS, checkInput } from './inputs';
 import { formatInt } from './units';
-import { SpeculativeFigures, draftPassBytes, draftWeightBytes, speculationPlan, speculativeNote, tokensPerVerifyStep } from './speculative';
+import {
+  SpeculativeFigures, draftConfigOf, draftKvLayers, draftPassBytes, drafterFindings, drafterKvBytesPerToken, drafterOfModelName, drafterWeightBytes,
+  speculationPlan, speculativeNote, tokensPerVerifyStep,
+} from './speculative';
 
 export interface BudgetOptions {
   /** Custom GPUs from settings, looked up before the catalog. */
   extraAccelerators?: Accelerator[];
+  /**
+   * The files of the drafter named by `speculativeModel` (an EAGLE head or a separate draft model), resolved by the
+   * caller like the model's own: its layers' KV cache (and a draft model's weights) are then sized from its config.
+   */
+  draft?: ModelFiles;
+}
+
+/** A number per draft-files object, for the memo key (the same files give the same results). */
+const draftIds = new WeakMap<ModelFiles, number>();
+let nextDraftId = 1;
+function draftKey(draft: ModelFiles | undefined): number | null {
+  if (!draft || typeof draft !== 'object') return null;
+  return memoized(draftIds, draft, () => nextDraftId++);
 }
 
 const fail = (message: string, subject?: BudgetDiagnostic['subject']): BudgetResult => ({
@@ -119,7 +137,7 @@ export function parallelismDiagnostics(files: ModelFiles, inputs: BudgetInputs):
 export function computeBudget(files: ModelFiles, inputs: BudgetInputs = {}, options: BudgetOptions = {}): BudgetResult {
   try {
     const entry = memoEntry(files);
-    const key = JSON.stringify([inputs, options.extraAccelerators ?? null]);
+    const key = JSON.stringify([inputs, options.extraAccelerators ?? null, draftKey(options.draft)]);
     return memoized(entry.results, key, () => deepFreeze(computeBudgetUnsafe(files, entry.normalized, inputs, options)), MEMO_ENTRIES_PER_MODEL);
   } catch (err) {
     // The engine must never take the editor down; an unexpected state becomes a message.
@@ -198,9 +216,23 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   };
   /** What the engine settled on, as the report shows it (vLLM's names; SGLang's values mapped onto them). */
   let settings: { gpuMemoryUtilization: number; maxNumBatchedTokens: number; maxNumSeqs: number; blockSize: number };
-  // Speculative decoding: the drafter's weights count at startup (vLLM); its speed is worked out below.
-  const speculation = typeof inputs.speculativeMethod === 'string' && inputs.speculativeMethod.trim() !== ''
-    ? speculationPlan(files.config, inputs.speculativeMethod, checked.speculativeTokens, checked.acceptanceRate) : undefined;
+  // Speculative decoding: the drafter's weights and KV cache count at startup (vLLM); its speed is worked out below.
+  // A drafter named by its model alone is told apart as vLLM does (`SpeculativeConfig.__post_init__`).
+  const draftName = typeof inputs.speculativeModel === 'string' && inputs.speculativeModel.trim() !== '' ? inputs.speculativeModel.trim() : undefined;
+  const draftFiles = draftName ? options.draft : undefined;
+  const draftConfig = draftFiles ? draftConfigOf(draftFiles.config) : undefined;
+  const methodName = typeof inputs.speculativeMethod === 'string' && inputs.speculativeMethod.trim() !== ''
+    ? inputs.speculativeMethod : draftName ? drafterOfModelName(draftName, draftConfig) : undefined;
+  const speculation = methodName ? speculationPlan(files.config, methodName, checked.speculativeTokens, checked.acceptanceRate) : undefined;
+  let draftModel: ModelDescription | undefined;
+  if (draftFiles && speculation?.ok && speculation.method !== 'ngram' && speculation.method !== 'mtp') {
+    const d = draftConfig === draftFiles.config ? memoEntry(draftFiles).normalized : normalizeConfig(draftConfig, { nameHint: draftFiles.nameHint });
+    if (d.ok) draftModel = d.model;
+    else diagnostics.push(speculativeNote(speculation.method, `the drafter's config (${draftName}) cannot be read (${d.unsupported}): its layers are assumed`));
+  }
+  // The drafter's layers with a KV cache, and a draft model's own plan (its checkpoint's quantization, the model's dtype).
+  const drafter = speculation?.ok ? draftKvLayers(speculation.method, model, speculation.mtpLayers, draftModel) : undefined;
+  const draftPlan: WeightPlan | undefined = draftModel ? { baseDtypeBytes: activationBytes, scheme: schemeFor(draftModel, undefined).scheme } : undefined;
   if (speculation && !speculation.ok) diagnostics.push(speculation.note);
   else if ((checked.speculativeTokens !== undefined || checked.acceptanceRate !== undefined) && !speculation) {
     assumptions.push('speculative tokens or an acceptance rate without a drafter (speculativeMethod): no speculation modelled');
@@ -227,6 +259,15 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       if (typeof split === 'string') return fail(split, 'tensorSplit');
       tensorSplit = split;
     }
+    // -sm none|layer|row and -mg (common/arg.cpp refuses another split mode; src/llama.cpp refuses a main GPU past
+    // the devices with --split-mode none).
+    const splitModeText = typeof inputs.splitMode === 'string' ? inputs.splitMode.trim().toLowerCase() : '';
+    if (splitModeText === 'tensor') return fail('--split-mode tensor (llama.cpp\'s experimental tensor parallelism, 2026) is not sized: use layer, row or none', 'splitMode');
+    if (splitModeText && !(LLAMA_SPLIT_MODES as readonly string[]).includes(splitModeText)) return fail(`--split-mode ${inputs.splitMode} is not one of none, layer, row (llama.cpp refuses it: "invalid value")`, 'splitMode');
+    const splitMode = (splitModeText || undefined) as LlamaSplitMode | undefined;
+    if (splitMode === 'none' && checked.mainGpu !== undefined && checked.mainGpu >= gpuCount) {
+      return fail(`llama.cpp fails with "invalid value for main_gpu: ${checked.mainGpu} (available devices: ${gpuCount})": -mg counts from 0`, 'mainGpu');
+    }
     // Ollama passes -c num_ctx × parallel and -np parallel; its default num_ctx follows the GPUs' memory, less
     // OLLAMA_GPU_OVERHEAD on each (v0.15.5+). Before 0.30 the overhead is also memory its layers may not use.
     ollama = engine.profile.ollama === true;
@@ -248,12 +289,14 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       parallel, gpuLayers: checked.gpuLayers, cacheTypeK: llamaCacheType!, cacheTypeV: llamaCacheType!,
       flashAttention: inputs.flashAttention ?? true, ubatch: checked.ubatch ?? 512, fit: inputs.fit ?? true,
       fitMarginBytes: 1024 * 1024 * 1024, weights: llamaWeights(model, plan, files.ggufTensors),
-      gpus: gpuCount, tensorSplit, kvUnified: inputs.kvUnified,
+      gpus: gpuCount, tensorSplit, kvUnified: inputs.kvUnified, splitMode, mainGpu: checked.mainGpu,
+      // Ollama's version is its own; a llama.cpp build (b7079) picks the slot rules of its time.
+      build: ollama ? undefined : llamaBuildOf(engine.profile.version),
       reservedBytesPerGpu: ollama && ollamaGpuOverheadRule(engine.profile.version) === 'placement' ? overhead : undefined,
     };
     if (pp > 1 || tp > 1) {
       assumptions.push(gpuCount > 1
-        ? `llama.cpp splits the layers over its ${formatInt(gpuCount)} GPUs (-ts, --split-mode layer): tensor and pipeline parallel sizes are not used`
+        ? `llama.cpp spreads the model over its ${formatInt(gpuCount)} GPUs (-ts, --split-mode ${splitMode ?? 'layer'}): tensor and pipeline parallel sizes are not used`
         : 'llama.cpp is sized on one GPU: tensor and pipeline parallel sizes are not used');
     }
     const sized = emulateLlamaCpp(model, plan, acc, ls);
@@ -295,8 +338,14 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
     const limits = vllmEngine.schedulerDefaults(acc, vp, maxModelLen);
     const lora = inputs.enableLora ? { maxLoras: checked.maxLoras ?? 1, maxLoraRank: checked.maxLoraRank ?? 16 } : undefined;
     if (!inputs.enableLora && (checked.maxLoras !== undefined || checked.maxLoraRank !== undefined)) assumptions.push('--max-loras / --max-lora-rank without --enable-lora: no LoRA memory counted');
+    // Flags with no GPU memory of their own, or that only unload a tower: read, checked, and said (vllmFlags.ts).
+    const flags = vllmFlagFindings(inputs, files.config, model, vp, lora, kvCacheDtype);
+    if (!flags.ok) return fail(flags.message, flags.subject);
+    for (const d of flags.diagnostics) diagnostics.push(d);
+    const loaded = flags.visionTowerUnloaded ? withoutVisionTower(model) : model;
     const vs: VllmSettings = {
-      draftWeightBytes: speculation?.ok ? draftWeightBytes(speculation.method, model, rankWeightTable(model, plan, tp), speculation.mtpLayers) : undefined,
+      draftWeightBytes: speculation?.ok ? drafterWeightBytes(speculation.method, model, plan, tp, speculation.mtpLayers, draftModel, draftPlan) : undefined,
+      speculative: speculation?.ok ? { method: speculation.method, tokens: speculation.draftTokens, mtpLayers: speculation.mtpLayers, kvLayers: drafter?.layers ?? [] } : undefined,
       enforceEager: inputs.enforceEager === true,
       kvCacheMemoryBytes: vp.kvCacheMemoryBytes ? checked.kvCacheMemoryBytes : undefined,
       flashinferSampler: inputs.flashinferSampler,
@@ -313,18 +362,19 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       activationDtypeBytes: activationBytes,
       stateDtypeBytes: activationBytes,
     };
-    vllm = vllmEngine.sizeAtStartup(model, plan, acc, vs, vp);
+    if (speculation?.ok) for (const d of drafterFindings(speculation.method, speculation.draftTokens, draftName, drafter, vs, vp, lora !== undefined)) diagnostics.push(d);
+    vllm = vllmEngine.sizeAtStartup(loaded, plan, acc, vs, vp);
     if (autoLen && !vllm.fits && vllm.weightsFit && vllm.estimatedMaxModelLen > 0) {
       // _auto_fit_max_model_len (kv_cache_utils.py / kv_cache_planning.py): the longest that fits, then sized again.
       assumptions.push(`max_model_len auto: reduced from ${formatInt(maxModelLen)} to ${formatInt(vllm.estimatedMaxModelLen)} to fit in GPU memory`);
       maxModelLen = vllm.estimatedMaxModelLen;
       vs.maxModelLen = maxModelLen;
-      vllm = vllmEngine.sizeAtStartup(model, plan, acc, vs, vp);
+      vllm = vllmEngine.sizeAtStartup(loaded, plan, acc, vs, vp);
     }
     settings = vs;
     graphsSubtracted = cudaGraphEstimateApplied(model, vp) && !vs.enforceEager && vs.kvCacheMemoryBytes === undefined;
     const requested = vllm.reported.requestedBytes;
-    weightsFitAt = (t) => rankBaselines(model, plan, { ...vs, tp: t }, vp).every((r) => r.weightBytes + r.activation + r.nonTorch < requested);
+    weightsFitAt = (t) => rankBaselines(loaded, plan, { ...vs, tp: t }, vp).every((r) => r.weightBytes + r.activation + r.nonTorch < requested);
   }
   const weightBytes = exactWeightBytes(files, model, plan, inputs, assumptions) ?? rankWeightTable(model, plan, tp).totalBytes;
 
@@ -371,7 +421,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   if (speculation?.ok && engineName !== 'vllm') {
     diagnostics.push(speculativeNote(speculation.method, `modelled for vLLM only; ${engineDisplayName(engineName)}'s drafter is not sized`));
   } else if (speculation?.ok && !speculation.acceptance) {
-    diagnostics.push(speculativeNote(speculation.method, 'no published acceptance rate for this drafter (it depends on the workload): give acceptanceRate to see its speed; its weights are counted'));
+    diagnostics.push(speculativeNote(speculation.method, `no published acceptance rate for this drafter (it depends on the workload): give acceptanceRate to see its speed${drafter?.layers.length ? '; its weights and KV cache are counted' : ''}`));
   } else if (speculation?.ok && speculation.acceptance) {
     const k = speculation.draftTokens;
     const table = rankWeightTable(model, plan, tp);
@@ -380,7 +430,10 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
     const wide = decodeStep(decodeInputs, batch * (k + 1), context);
     const verifyBytes = wide.weightBytes + decode.kvBytes;
     const verifySeconds = Math.max(verifyBytes / bw, peak.flops > 0 ? wide.flops / peak.flops : 0);
-    const draftBytes = speculation.method === 'ngram' || speculation.method === 'draft' ? 0 : draftPassBytes(model, table, batch);
+    // A draft model with its config: one decode step of it per drafted token (its weights and its KV at this context).
+    const draftBytes = speculation.method === 'ngram' ? 0
+      : speculation.method === 'draft' ? (draftModel && draftPlan ? decodeStep({ ...decodeInputs, model: draftModel, plan: draftPlan }, batch, context).bytes : 0)
+        : draftPassBytes(model, table, batch);
     const tokensPerStep = tokensPerVerifyStep(speculation.acceptance.rate, k);
     const expectedVerify = Math.max(verifySeconds, expectedStepSeconds(stepInputs(verifyBytes, wide.flops, batch * (k + 1)), coefficients));
     const expectedDraft = k * (draftBytes / (bw * coefficients.bandwidthFraction) + (draftBytes > 0 ? coefficients.secondsPerLayer : 0));
@@ -389,9 +442,9 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       tokensPerStep,
       tokensPerSecondPerRequest: tokensPerStep / (verifySeconds + k * draftBytes / bw),
       expectedTokensPerSecondPerRequest: tokensPerStep / (expectedVerify + expectedDraft),
-      draftWeightBytes: draftWeightBytes(speculation.method, model, table, speculation.mtpLayers),
+      draftWeightBytes: drafterWeightBytes(speculation.method, model, plan, tp, speculation.mtpLayers, draftModel, draftPlan),
+      draftKvBytesPerToken: drafter ? drafterKvBytesPerToken(drafter.layers, kvBytes, activationBytes, tp) : 0,
     };
-    if (speculation.method === 'draft') diagnostics.push(speculativeNote('draft', 'a separate draft model is not sized (its config is not read): its weights and reads are not counted'));
   }
   let cost: BudgetReport['cost'];
   if (checked.pricePerGpuHour !== undefined && perRequest > 0 && vllm.weightsFit) {
@@ -519,6 +572,8 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
     diagnostics,
     verdict,
   };
+  // The panel's per-operator breakdown of this decode step reads the very inputs it was computed from.
+  rememberDecodeInputs(report, decodeInputs);
   return { ok: true, report };
 }
 

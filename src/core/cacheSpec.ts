@@ -53,12 +53,14 @@ const cdiv = (a: number, b: number): number => Math.ceil(a / b);
  * attention its chunk plus one step; a state spec one state.
  * Example: a 4096-token window, 8192 batched tokens, block 16, 131,072-token requests →
  * (cdiv(4095 + 8192, 16) + 1) pages = 769 pages.
+ * `extraRetainedTokens`: tokens a sliding window keeps below its trailing edge (`SlidingWindowSpec.
+ * extra_retained_tokens`, vllm/v1/kv_cache_interface.py, 0.26+: k − 1 under multi-layer MTP, #50062).
  */
-export function maxMemoryUsageBytes(spec: CacheSpec, maxModelLen: number, blockSize: number, maxNumBatchedTokens: number): number {
+export function maxMemoryUsageBytes(spec: CacheSpec, maxModelLen: number, blockSize: number, maxNumBatchedTokens: number, extraRetainedTokens = 0): number {
   const page = pageSizeBytes(spec, blockSize);
   switch (spec.kind) {
     case 'full': return cdiv(maxModelLen, blockSize) * page;
-    case 'sliding': return (cdiv(Math.min(spec.window - 1 + maxNumBatchedTokens, maxModelLen), blockSize) + 1) * page;
+    case 'sliding': return (cdiv(Math.min(spec.window - 1 + extraRetainedTokens + maxNumBatchedTokens, maxModelLen), blockSize) + 1) * page;
     case 'chunked': return (cdiv(Math.min(spec.chunk + maxNumBatchedTokens, maxModelLen), blockSize) + 1) * page;
     case 'state': return page;
   }

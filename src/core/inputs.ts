@@ -146,6 +146,26 @@ export const DEPLOYMENT_INPUTS: readonly InputSpec[] = [
     doc: 'Serve LoRA adapters: vLLM reserves their weights on the GPU. Default off.',
   },
   {
+    key: 'maxCpuLoras', type: 'integer', min: 0, max: 1e6, label: 'LoRA adapters in CPU memory', cli: 'max-cpu-loras', cliValue: 'N', budgetKey: 'maxCpuLoras',
+    vllm: ['max-cpu-loras'],
+    doc: 'vLLM --max-cpu-loras: adapters cached in CPU memory, with --enable-lora; no GPU memory. Must be at least --max-loras. Default (or 0): --max-loras.',
+  },
+  {
+    key: 'limitMmPerPrompt', type: 'text', label: 'multimodal items per prompt', cli: 'limit-mm-per-prompt', cliValue: 'JSON', budgetKey: 'limitMmPerPrompt',
+    vllm: ['limit-mm-per-prompt'],
+    doc: 'vLLM --limit-mm-per-prompt \'{"image": 2, "video": 0}\': items per prompt by modality; 0 for every modality a vision tower serves leaves the tower unloaded. Default 999 each.',
+  },
+  {
+    key: 'swapSpace', type: 'number', min: 0, max: 1e6, label: 'swap space', cli: 'swap-space', cliValue: 'GiB', budgetKey: 'swapSpace',
+    vllm: ['swap-space'],
+    doc: 'vLLM --swap-space: GiB of CPU memory per GPU for the V0 engine\'s swapping; unused by V1, no GPU memory; vLLM 0.18+ refuses the flag.',
+  },
+  {
+    key: 'calculateKvScales', type: 'boolean', label: 'calculate KV scales', cli: 'calculate-kv-scales', budgetKey: 'calculateKvScales',
+    vllm: ['calculate-kv-scales'],
+    doc: 'vLLM --calculate-kv-scales: fp8 KV scales computed on the first forward pass; no GPU memory; deprecated in 0.18, refused from 0.26.',
+  },
+  {
     key: 'nodes', type: 'integer', min: 1, max: INPUT_LIMITS.parallel, label: 'nodes', cli: 'nodes', cliValue: 'N', budgetKey: 'nodes',
     doc: 'Machines the GPUs are spread over (a LeaderWorkerSet of size N, Ray across nodes). Across nodes vLLM runs no custom all-reduce. Default 1.',
   },
@@ -175,7 +195,15 @@ export const DEPLOYMENT_INPUTS: readonly InputSpec[] = [
   },
   {
     key: 'kvUnified', type: 'boolean', label: 'unified KV cache', cli: 'kv-unified',
-    doc: 'llama.cpp `--kv-unified`: one KV buffer of -c cells shared by every slot, instead of -c / -np cells per slot. Default: on only when -np is left at auto.',
+    doc: 'llama.cpp `--kv-unified` / `--no-kv-unified`: one KV buffer of -c cells shared by every slot, instead of -c / -np cells per slot. Default: on when -np is left at auto (4 slots, whatever --no-kv-unified says), off with an explicit -np.',
+  },
+  {
+    key: 'splitMode', type: 'text', label: 'split mode', cli: 'split-mode', cliValue: 'none|layer|row',
+    doc: 'llama.cpp `-sm`: none (the whole model on the -mg GPU), layer (whole layers and their KV per GPU by -ts) or row (layers and KV as layer, each weight matrix split by rows over all GPUs). Default layer.',
+  },
+  {
+    key: 'mainGpu', type: 'integer', min: 0, max: INPUT_LIMITS.parallel - 1, label: 'main GPU', cli: 'main-gpu', cliValue: 'N',
+    doc: 'llama.cpp `-mg`: the GPU that holds the model with --split-mode none. Default 0.',
   },
   {
     key: 'gpuOverheadBytes', type: 'integer', min: 0, max: 2 ** 50, label: 'GPU overhead', cli: 'gpu-overhead', cliValue: 'BYTES',
@@ -206,6 +234,10 @@ export const DEPLOYMENT_INPUTS: readonly InputSpec[] = [
     key: 'speculativeTokens', type: 'integer', min: 1, max: 64, label: 'speculative tokens', cli: 'speculative-tokens', cliValue: 'N', budgetKey: 'speculativeTokens',
     sglang: ['speculative-num-steps'],
     doc: 'Tokens drafted per step (vLLM --speculative-config "num_speculative_tokens"). Default 1.',
+  },
+  {
+    key: 'speculativeModel', type: 'text', label: 'draft model', cli: 'speculative-model', cliValue: 'MODEL', budgetKey: 'speculativeModel',
+    doc: 'The drafter\'s model (vLLM --speculative-config "model"): an EAGLE head or a separate draft model. With its config its layers\' KV cache (and a draft model\'s weights) are sized. Default: none.',
   },
   {
     key: 'acceptanceRate', type: 'number', min: 0, max: 1, exclusiveMin: true, label: 'draft acceptance rate', cli: 'acceptance-rate', cliValue: 'F', budgetKey: 'acceptanceRate',

@@ -1,13 +1,14 @@
-// Decode and prefill ceilings from bytes moved and FLOPs done, and the roofline they sit on.
+// Decode and prefill ceilings from bytes moved and FLOPs done, the roofline they sit on, and the decode step split
+// by operator (the one operator model the panel reads).
 
 import { Accelerator, BoundRegime, BudgetReport, RooflinePoint } from './types';
-import { LayerDescription, ModelDescription, layerKinds } from './model';
-import { kvDtypeBytes, kvHeadsPerRank, layerKvBytesPerToken } from './kvcache';
+import { LayerDescription, ModelDescription, WeightGroup, layerKinds } from './model';
+import { layerKvBytesPerToken } from './kvcache';
 import { cacheSpecOf, tokensKept } from './cacheSpec';
 import { memoized } from './memo';
 import { ComputeDtype, dtypeBytes, schemeFromName } from './quantization';
 import { arithmeticIntensityFlopsPerByte, attainableFlopsPerSecond, boundRegime, ridgeFlopsPerByte, type Roof, rooflinePointOf } from './roofline';
-import { RankWeightTable, WeightPlan, pipelineLayerRanges, rankWeightTable } from './weights';
+import { RankWeightTable, WeightPlan, groupBytesPerRank, isRowTable, matmulFlopsPerToken, pipelineLayerRanges, rankWeightTable } from './weights';
 
 export interface ParallelPlan { tp: number; pp: number }
 
@@ -156,16 +157,25 @@ function forwardStep(d: DecodeInputs, tokens: number, perLayer: (l: LayerDescrip
   return { seconds, bytes, weightBytes, kvBytes, flops, bound: boundRegime(computeTime, memoryTime) };
 }
 
+/** What one layer's cache costs one decode step on one rank: token-cache bytes read, state bytes read and written. */
+interface DecodeLayerCache { kvBytes: number; stateBytes: number; attentionFlops: number }
+
+/** The per-layer half of `decodeStep` (its operator breakdown, `decodeOperators`, reads the same). */
+function decodeLayerCache(d: DecodeInputs, l: LayerDescription, batch: number, context: number): DecodeLayerCache {
+  const spec = cacheSpecOf(l, d.kvBytes, d.stateDtypeBytes, d.par.tp);
+  // A layer that reads another layer's cache (or a fixed window only) still attends over the context.
+  if (!spec) return { kvBytes: 0, stateBytes: 0, attentionFlops: batch * attentionFlopsPerPair(l, d.par.tp) * context };
+  // A state is read and written back every step; a token cache is read over the tokens it keeps.
+  if (spec.kind === 'state') return { kvBytes: 0, stateBytes: batch * 2 * spec.bytesPerSequence, attentionFlops: 0 };
+  const kept = tokensKept(spec, context);
+  return { kvBytes: batch * spec.bytesPerToken * kept, stateBytes: 0, attentionFlops: batch * attentionFlopsPerPair(l, d.par.tp) * kept };
+}
+
 /** One decode step for `batch` sequences at `context` tokens each: KV read, Mamba state read and written. */
 export function decodeStep(d: DecodeInputs, batch: number, context: number): StepFigures {
   return forwardStep(d, batch, (l) => {
-    const spec = cacheSpecOf(l, d.kvBytes, d.stateDtypeBytes, d.par.tp);
-    // A layer that reads another layer's cache (or a fixed window only) still attends over the context.
-    if (!spec) return { kv: 0, attention: batch * attentionFlopsPerPair(l, d.par.tp) * context };
-    // A state is read and written back every step; a token cache is read over the tokens it keeps.
-    if (spec.kind === 'state') return { kv: batch * 2 * spec.bytesPerSequence, attention: 0 };
-    const kept = tokensKept(spec, context);
-    return { kv: batch * spec.bytesPerToken * kept, attention: batch * attentionFlopsPerPair(l, d.par.tp) * kept };
+    const c = decodeLayerCache(d, l, batch, context);
+    return { kv: c.kvBytes + c.stateBytes, attention: c.attentionFlops };
   });
 }
 
@@ -238,7 +248,12 @@ export function rooflinePoint(label: string, step: StepFigures, acc: Accelerator
   };
 }
 
-// ---- per-operator decode: one decoder layer's operators on the roofline -------------------------------------
+// ---- per-operator decode: the decode step's bytes and FLOPs split by operator -------------------------------
+// One accounting: the weights come group by group from the engine's own per-rank sizing (`groupBytesPerRank`,
+// `matmulFlopsPerToken`, the per-rank weight table for the layer-less groups), the caches from `decodeLayerCache`,
+// both exactly as `decodeStep` reads them. So the operators of all layers plus the embedding and the LM head sum
+// to the decode step's bytes and FLOPs, for every model: MLA projections, vocabularies padded under TP, sliding
+// windows capped, recurrent states, routed experts and per-group quantization included.
 
 /** Labels of the per-operator decode points (stable: the panel, its CSV and the tests look them up). */
 export const DECODE_OPERATOR_LABELS = {
@@ -248,41 +263,210 @@ export const DECODE_OPERATOR_LABELS = {
   mlp: 'MLP',
   moe: 'MoE experts',
   lmHead: 'LM head',
+  recurrentState: 'Linear attention / SSM state',
+  embedding: 'Embedding',
 } as const;
 
+export type DecodeOperator = keyof typeof DECODE_OPERATOR_LABELS;
+
 /**
- * Shapes of one decoder layer (plus the LM head). `decodeLayerShapes` gives them for the whole model,
- * `decodeLayerShapesPerRank` for one tensor-parallel rank (what `decodeOperatorPoints` takes).
+ * The operators in the order a token meets them:
+ * - `embedding`: one row per sequence of each embedding table (no FLOPs);
+ * - `qkv`: the mixer's input side, every weight of an attention or recurrent mixer but its output projection: fused
+ *   QKV, MLA's q/kv down- and up-projections (q_lora_rank, kv_lora_rank + qk_rope_head_dim, heads × (qk_nope +
+ *   v_head_dim)) and their norms, sparse-attention indexers and compressors, linear attention's q/k/v/gate
+ *   projections and convolutions, Mamba's in_proj/x_proj/dt_proj; with the layer's own norms;
+ * - `attention`: the KV cache read (the tokens each layer keeps: sliding windows and chunks capped, MLA latents,
+ *   compressed entries) and its 4 FLOPs per (head dim × query head × cached token);
+ * - `recurrentState`: a linear-attention or SSM layer's fixed state, read and written back (no FLOPs counted);
+ * - `output`: the projection back into the hidden size (o_proj, out_proj; DeepSeek-V4's grouped wo_a and wo_b, an
+ *   MLA output gate);
+ * - `mlp`: dense MLPs and shared experts; `moe`: the router and the routed experts a batch touches;
+ * - `lmHead`: the final norm and the LM head (or the tied embedding doubling as it).
  */
-export interface DecodeLayerShapes {
-  /** Hidden size h. */
-  hidden: number;
-  /** Query heads H. */
-  heads: number;
-  /** KV heads Hkv. */
-  kvHeads: number;
-  /** Head dimension d. */
-  headDim: number;
-  /** Dense MLP intermediate size I (gated: gate, up and down projections); 0 when none. */
-  intermediate: number;
-  /** Vocabulary size V. */
-  vocab: number;
-  /** Routed experts E (MoE layers only). */
-  experts?: number;
-  /** Experts per token k (MoE layers only). */
-  expertsPerToken?: number;
-  /** Intermediate size of one routed expert (MoE layers only; defaults to `intermediate`). */
-  moeIntermediate?: number;
-  /** Stored bytes per weight parameter (2 for bf16, 1 for fp8, 0.5 for int4, ...). */
-  weightBytesPerParam: number;
+export const DECODE_OPERATOR_ORDER: readonly DecodeOperator[] = ['embedding', 'qkv', 'attention', 'recurrentState', 'output', 'mlp', 'moe', 'lmHead'];
+
+/** What one operator reads and computes in one decode step on one rank. */
+export interface DecodeOperatorFigures {
+  /** Weight bytes read (routed experts: those the batch touches; embedding tables: the rows of the batch). */
+  weightBytes: number;
+  /** KV-cache bytes read, or recurrent-state bytes read and written back. */
+  cacheBytes: number;
+  flops: number;
 }
 
-function assertPositive(name: string, x: number): void {
-  if (!(typeof x === 'number' && Number.isFinite(x) && x > 0)) throw new RangeError(`${name} must be a finite number > 0 (got ${x})`);
+export type DecodeOperatorTable = Record<DecodeOperator, DecodeOperatorFigures>;
+
+/** A decode step split by operator, on one tensor-parallel rank (summed over pipeline stages, as `decodeStep` is). */
+export interface DecodeOperatorBreakdown {
+  batch: number;
+  context: number;
+  /** Each decoder layer's operators (index = layer). */
+  layers: DecodeOperatorTable[];
+  /** The weights outside the decoder layers: embedding rows, final norm and LM head. */
+  outside: DecodeOperatorTable;
+  /** The whole model: every layer and the outside weights. Σ bytes = `decodeStep(...).bytes`, Σ flops = its flops. */
+  total: DecodeOperatorTable;
 }
 
-function assertNonNegative(name: string, x: number): void {
-  if (!(typeof x === 'number' && Number.isFinite(x) && x >= 0)) throw new RangeError(`${name} must be a finite number ≥ 0 (got ${x})`);
+function emptyOperatorTable(): DecodeOperatorTable {
+  const t = {} as DecodeOperatorTable;
+  for (const k of DECODE_OPERATOR_ORDER) t[k] = { weightBytes: 0, cacheBytes: 0, flops: 0 };
+  return t;
+}
+
+/** Bytes one operator moves: weights and cache. */
+export function operatorBytes(f: DecodeOperatorFigures): number {
+  return f.weightBytes + f.cacheBytes;
+}
+
+/** Σ bytes and Σ FLOPs of a table. */
+export function operatorTableSums(t: DecodeOperatorTable): { bytes: number; weightBytes: number; cacheBytes: number; flops: number } {
+  let weightBytes = 0, cacheBytes = 0, flops = 0;
+  for (const k of DECODE_OPERATOR_ORDER) { weightBytes += t[k].weightBytes; cacheBytes += t[k].cacheBytes; flops += t[k].flops; }
+  return { bytes: weightBytes + cacheBytes, weightBytes, cacheBytes, flops };
+}
+
+const isMixerMatrix = (g: WeightGroup): boolean => (g.role === 'attention' || g.role === 'mamba') && g.shape !== undefined;
+
+/** The operator of each layered weight group (undefined: not read by a decode step, or outside the layers). */
+const groupOperatorMemo = new WeakMap<ModelDescription, Array<DecodeOperator | undefined>>();
+
+function groupOperators(model: ModelDescription): Array<DecodeOperator | undefined> {
+  return memoized(groupOperatorMemo, model, () => {
+    const groups = model.weights;
+    const h = model.hiddenSize;
+    // A layer's output projection is its last mixer matrix back into the hidden size, with the matrices right before
+    // it that feed it (DeepSeek-V4's grouped wo_a; an MLA output gate, multiplied into what o_proj reads).
+    const lastOutput = new Map<number, number>();
+    groups.forEach((g, i) => { if (g.layer !== undefined && isMixerMatrix(g) && g.shape!.output === h) lastOutput.set(g.layer, i); });
+    const output = new Set<number>();
+    for (const [layer, last] of lastOutput) {
+      output.add(last);
+      let into = groups[last].shape!.input;
+      for (let j = last - 1; j >= 0; j--) {
+        const g = groups[j];
+        if (g.layer !== layer || !isMixerMatrix(g) || g.shape!.output !== into) break;
+        output.add(j);
+        into = g.shape!.input;
+      }
+    }
+    const ops: Array<DecodeOperator | undefined> = new Array(groups.length);
+    groups.forEach((g, i) => {
+      if (g.layer === undefined || g.role === 'vision') return;
+      if (isRowTable(g)) { ops[i] = 'embedding'; return; }
+      const layer = model.layers[g.layer];
+      const mixerSide: DecodeOperator = layer?.attention || layer?.mamba ? 'qkv' : layer?.moe ? 'moe' : 'mlp';
+      switch (g.role) {
+        // A bias is pushed right after its matrix (normalize.ts `pushLinear`).
+        case 'bias': ops[i] = i > 0 && groups[i - 1].layer === g.layer ? ops[i - 1] ?? mixerSide : mixerSide; break;
+        case 'attention': case 'mamba': ops[i] = output.has(i) ? 'output' : 'qkv'; break;
+        case 'mlp': case 'shared-expert': ops[i] = 'mlp'; break;
+        case 'expert': case 'router': ops[i] = 'moe'; break;
+        case 'lm-head': ops[i] = 'lmHead'; break;
+        default: ops[i] = mixerSide; // norms and scales of the layer
+      }
+    });
+    return ops;
+  });
+}
+
+/**
+ * The decode step of `decodeStep(d, batch, context)` split by operator and by layer, on one rank.
+ *
+ * Example: Llama-3.1-8B in bf16 at TP 1, batch 1, context 8,192: each of 32 layers reads 2·4096·(32+2·8)·128 =
+ * 50.3 MB of QKV weights plus 16 KB of norms, 8,192 × 4,096 = 33.6 MB of KV, 33.6 MB of output projection and
+ * 352 MB of MLP; outside them one 8 KB embedding row and the 1.05 GB LM head.
+ */
+export function decodeOperators(d: DecodeInputs, batch: number, context: number): DecodeOperatorBreakdown {
+  const { model, plan } = d;
+  const tp = d.par.tp;
+  const n = Math.max(0, model.numLayers);
+  const layers = Array.from({ length: n }, emptyOperatorTable);
+  const outside = emptyOperatorTable();
+  const ops = groupOperators(model);
+  const placement = { tp, pp: 1, stage: 0 };
+  model.weights.forEach((g, i) => {
+    const op = ops[i];
+    if (op === undefined || !(g.layer! >= 0 && g.layer! < n)) return; // layer-less, vision, or on no pipeline stage
+    const bytes = groupBytesPerRank(model, g, plan, placement);
+    const f = layers[g.layer!][op];
+    if (op === 'embedding') {
+      f.weightBytes += bytes * Math.min(1, batch / (g.shape?.input ?? model.vocabSize));
+      return;
+    }
+    const moe = g.role === 'expert' ? model.layers[g.layer!]?.moe : undefined;
+    f.weightBytes += moe ? bytes * (distinctExpertsTouched(moe.experts, moe.expertsPerToken, batch) / moe.experts) : bytes;
+    f.flops += (batch * matmulFlopsPerToken(g, moe)) / tp;
+  });
+  for (let i = 0; i < Math.min(n, model.layers.length); i++) {
+    const c = decodeLayerCache(d, model.layers[i], batch, context);
+    layers[i].attention.cacheBytes += c.kvBytes;
+    layers[i].attention.flops += c.attentionFlops;
+    layers[i].recurrentState.cacheBytes += c.stateBytes;
+  }
+  // Outside the layers, the engine's per-rank table: its embedding rows, last-stage groups and tied head.
+  const table = rankWeightTable(model, plan, tp);
+  for (const t of table.rowTables) if (t.layer === undefined) outside.embedding.weightBytes += t.bytes * Math.min(1, batch / t.rows);
+  outside.lmHead.weightBytes += table.lastStageFullBytes;
+  outside.lmHead.flops += batch * table.lastStageMatmulFlopsPerToken;
+  if (table.tiedHeadBytes !== undefined) {
+    outside.lmHead.weightBytes += table.tiedHeadBytes;
+    outside.lmHead.flops += (batch * 2 * model.vocabSize * model.hiddenSize) / tp;
+  }
+  const total = emptyOperatorTable();
+  for (const t of [...layers, outside]) {
+    for (const k of DECODE_OPERATOR_ORDER) {
+      total[k].weightBytes += t[k].weightBytes;
+      total[k].cacheBytes += t[k].cacheBytes;
+      total[k].flops += t[k].flops;
+    }
+  }
+  return { batch, context, layers, outside, total };
+}
+
+/**
+ * Roofline points of a table's operators (those that move bytes or do FLOPs), in `DECODE_OPERATOR_ORDER`, placed
+ * on `roof` as `rooflinePoint` places the decode step: intensity and time of one rank, FLOPs and bytes of `ranks`.
+ */
+export function operatorRooflinePoints(table: DecodeOperatorTable, roof: Roof, ranks = 1): RooflinePoint[] {
+  if (!(roof.peakFlopsPerSecond > 0 && roof.bandwidthBytesPerSecond > 0)) return [];
+  const points: RooflinePoint[] = [];
+  for (const k of DECODE_OPERATOR_ORDER) {
+    const f = table[k];
+    const bytes = operatorBytes(f);
+    if (!(bytes > 0 || f.flops > 0)) continue;
+    const p = rooflinePointOf(DECODE_OPERATOR_LABELS[k], f.flops, bytes, roof);
+    points.push({ ...p, flops: p.flops * ranks, bytes: p.bytes * ranks });
+  }
+  return points;
+}
+
+/** The inputs each report's decode figures came from (set by `computeBudget`), for its operator breakdown. */
+const decodeInputsOfReports = new WeakMap<BudgetReport, DecodeInputs>();
+
+/** Remembers what a report's decode step was computed from, so that its operator breakdown reads the same inputs. */
+export function rememberDecodeInputs(report: BudgetReport, d: DecodeInputs): void {
+  decodeInputsOfReports.set(report, d);
+}
+
+/** The operator breakdown of a report's decode step (its batch and context); undefined for a report not from `computeBudget`. */
+export function decodeOperatorsOfReport(report: BudgetReport): DecodeOperatorBreakdown | undefined {
+  const d = decodeInputsOfReports.get(report);
+  return d ? decodeOperators(d, report.decode.batch, report.decode.context) : undefined;
+}
+
+/**
+ * The whole model's per-operator decode points of a report, placed like its decode point (`report.roofline.decode`:
+ * FLOPs and bytes of all tensor-parallel ranks, whose sums they are). Empty when the report has no breakdown.
+ */
+export function decodeOperatorPointsOfReport(report: BudgetReport): RooflinePoint[] {
+  const breakdown = decodeOperatorsOfReport(report);
+  if (!breakdown) return [];
+  return operatorRooflinePoints(breakdown.total, {
+    peakFlopsPerSecond: report.roofline.peakFlopsPerSecond,
+    bandwidthBytesPerSecond: report.roofline.memoryBandwidthBytesPerSecond,
+  }, report.settings.tensorParallel);
 }
 
 /** Stored bytes per weight parameter of a weight dtype the engine reports (`bfloat16`, `fp8`, `int4`, `mxfp4`, ...). */
@@ -292,142 +476,4 @@ export function weightBytesPerParameter(weightDtype: string): number {
   const int = /^int(\d)$/.exec(weightDtype);
   if (int) return Number(int[1]) / 8;
   return dtypeBytes(weightDtype);
-}
-
-/** The decoder layer the operator points describe: the first MoE layer of an MoE model, else the first attention layer. */
-export function representativeDecodeLayer(model: ModelDescription): LayerDescription | undefined {
-  return model.layers.find((l) => l.moe && l.attention && !l.crossAttention)
-    ?? model.layers.find((l) => l.attention && !l.crossAttention && l.attention.type === 'full')
-    ?? model.layers.find((l) => l.attention && !l.crossAttention);
-}
-
-/** Whole-model shapes of one decoder layer; undefined for a layer without (self-)attention. */
-export function decodeLayerShapes(model: ModelDescription, layer: LayerDescription, weightBytesPerParam: number): DecodeLayerShapes | undefined {
-  const a = layer.attention;
-  if (!a || !(a.heads > 0) || !(a.headDim > 0) || !(model.hiddenSize > 0) || !(model.vocabSize > 0)) return undefined;
-  const shapes: DecodeLayerShapes = {
-    hidden: model.hiddenSize,
-    heads: a.heads,
-    kvHeads: Math.max(1, a.kvHeads),
-    headDim: a.headDim,
-    intermediate: layer.mlpIntermediate,
-    vocab: model.vocabSize,
-    weightBytesPerParam,
-  };
-  if (layer.moe && layer.moe.experts > 0) {
-    // Routed experts only (shared experts are a dense MLP beside them).
-    shapes.experts = layer.moe.experts;
-    shapes.expertsPerToken = Math.min(layer.moe.expertsPerToken, layer.moe.experts);
-    shapes.moeIntermediate = layer.moe.expertIntermediate;
-  }
-  return shapes;
-}
-
-/**
- * Shapes on one rank under tensor parallelism `tp`: query heads, intermediate sizes and vocabulary split; KV heads
- * as `kvHeadsPerRank` holds them (split, replicated one per rank when fewer heads than ranks).
- */
-export function decodeLayerShapesPerRank(shapes: DecodeLayerShapes, tp: number): DecodeLayerShapes {
-  if (!(Number.isInteger(tp) && tp >= 1)) throw new RangeError('tensor parallel size must be an integer ≥ 1');
-  if (tp === 1) return { ...shapes };
-  return {
-    ...shapes,
-    heads: shapes.heads / tp,
-    kvHeads: kvHeadsPerRank(shapes.kvHeads, tp),
-    intermediate: shapes.intermediate / tp,
-    vocab: shapes.vocab / tp,
-    moeIntermediate: shapes.moeIntermediate === undefined ? undefined : shapes.moeIntermediate / tp,
-  };
-}
-
-/**
- * FLOPs and bytes of each operator of ONE decode step of ONE decoder layer (plus the LM head) on one rank, at batch
- * B (B sequences, one new token each) and context C, placed on `roof` (`rooflinePointOf`):
- *
- * - QKV projection: flops 2·B·h·(H+2Hkv)·d; bytes h·(H+2Hkv)·d·wBytes + B·h·aBytes (in) + B·(H+2Hkv)·d·aBytes (out)
- * - Attention: flops 4·B·C·H·d (QKᵀ and PV); bytes B·C·kvBytesPerTokenPerLayer (the KV read)
- * - Output projection: flops 2·B·H·d·h; bytes H·d·h·wBytes + B·H·d·aBytes + B·h·aBytes
- * - MLP, dense gated: flops 2·B·3·h·I; bytes 3·h·I·wBytes + 2·B·h·aBytes
- * - MLP, MoE: flops 2·B·k·3·h·Iₑ + 2·B·h·E (router); bytes `distinctExpertsTouched`(E, k, B)·3·h·Iₑ·wBytes
- *   + h·E·wBytes (router) + 2·B·h·aBytes
- * - LM head: flops 2·B·h·V; bytes h·V·wBytes + B·h·aBytes + B·V·aBytes
- *
- * @param shapes per-rank shapes (`decodeLayerShapesPerRank`).
- * @param activationBytesPerElement bytes per activation element (2 for bf16 activations).
- * @param kvBytesPerTokenPerLayer KV-cache bytes one token holds in this layer on this rank, as the engine sizes it
- *   (`layerKvBytesPerToken`: MLA, replicated heads, fp8 ...).
- * @throws RangeError for shapes or inputs that are not finite and positive.
- */
-export function decodeOperatorPoints(
-  shapes: DecodeLayerShapes,
-  batch: number,
-  contextTokens: number,
-  activationBytesPerElement: number,
-  kvBytesPerTokenPerLayer: number,
-  roof: Roof,
-): RooflinePoint[] {
-  const { hidden: h, heads: H, kvHeads: Hkv, headDim: d, intermediate: I, vocab: V } = shapes;
-  for (const [name, v] of Object.entries({ hidden: h, heads: H, kvHeads: Hkv, headDim: d, vocab: V })) assertPositive(name, v);
-  assertNonNegative('intermediate', I);
-  assertPositive('weightBytesPerParam', shapes.weightBytesPerParam);
-  assertPositive('batch', batch);
-  assertNonNegative('contextTokens', contextTokens);
-  assertPositive('activationBytesPerElement', activationBytesPerElement);
-  assertNonNegative('kvBytesPerTokenPerLayer', kvBytesPerTokenPerLayer);
-  assertPositive('peakFlopsPerSecond', roof.peakFlopsPerSecond);
-  assertPositive('bandwidthBytesPerSecond', roof.bandwidthBytesPerSecond);
-  const w = shapes.weightBytesPerParam;
-  const a = activationBytesPerElement;
-  const B = batch;
-  const C = contextTokens;
-  const kv = kvBytesPerTokenPerLayer;
-  const L = DECODE_OPERATOR_LABELS;
-  const point = (label: string, flops: number, bytes: number): RooflinePoint => {
-    assertPositive(`bytes of ${label}`, bytes);
-    return rooflinePointOf(label, flops, bytes, roof);
-  };
-
-  const points: RooflinePoint[] = [];
-  const qkvOut = (H + 2 * Hkv) * d;
-  points.push(point(L.qkv, 2 * B * h * qkvOut, h * qkvOut * w + B * h * a + B * qkvOut * a));
-  if (C > 0 && kv > 0) points.push(point(L.attention, 4 * B * C * H * d, B * C * kv));
-  points.push(point(L.output, 2 * B * H * d * h, H * d * h * w + B * H * d * a + B * h * a));
-  if (shapes.experts !== undefined && shapes.experts > 0) {
-    const E = shapes.experts;
-    const k = shapes.expertsPerToken ?? 1;
-    const Ie = shapes.moeIntermediate ?? I;
-    assertPositive('expertsPerToken', k);
-    assertPositive('moeIntermediate', Ie);
-    const touched = distinctExpertsTouched(E, k, B);
-    points.push(point(L.moe, 2 * B * k * 3 * h * Ie + 2 * B * h * E, touched * 3 * h * Ie * w + h * E * w + 2 * B * h * a));
-  } else if (I > 0) {
-    points.push(point(L.mlp, 2 * B * 3 * h * I, 3 * h * I * w + 2 * B * h * a));
-  }
-  points.push(point(L.lmHead, 2 * B * h * V, h * V * w + B * h * a + B * V * a));
-  return points;
-}
-
-/**
- * The per-operator decode points of a report: its model's representative layer (`representativeDecodeLayer`) on one
- * rank, at the report's batch and context, weight and KV dtypes, on the report's roof. Empty when the model has no
- * layer the operator model can express (no attention layer, shapes that do not split evenly).
- *
- * @param activationBytesPerElement bytes per activation element the engine runs with (4 for float32, else 2).
- */
-export function decodeOperatorPointsOfReport(model: ModelDescription, report: BudgetReport, activationBytesPerElement: number): RooflinePoint[] {
-  const layer = representativeDecodeLayer(model);
-  if (!layer) return [];
-  const shapes = decodeLayerShapes(model, layer, weightBytesPerParameter(report.model.weightDtype));
-  if (!shapes) return [];
-  const tp = report.settings.tensorParallel;
-  const kv = layerKvBytesPerToken(layer, kvDtypeBytes(report.settings.kvCacheDtype, activationBytesPerElement), tp);
-  try {
-    return decodeOperatorPoints(decodeLayerShapesPerRank(shapes, tp), report.settings.batch, report.settings.context, activationBytesPerElement, kv, {
-      peakFlopsPerSecond: report.roofline.peakFlopsPerSecond,
-      bandwidthBytesPerSecond: report.roofline.memoryBandwidthBytesPerSecond,
-    });
-  } catch (e) {
-    if (e instanceof RangeError) return [];
-    throw e;
-  }
 }

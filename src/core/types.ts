@@ -55,6 +55,8 @@ export interface BudgetInputs {
   speculativeMethod?: string;
   /** Tokens drafted per step (`num_speculative_tokens`, SGLang's `--speculative-num-steps`). Default 1. */
   speculativeTokens?: number;
+  /** The drafter's model (`--speculative-config` `"model"`): an EAGLE head or a draft model, sized from its config when given. */
+  speculativeModel?: string;
   /** Probability that a drafted token is accepted (default: a published figure where one exists, cited). */
   acceptanceRate?: number;
   /** Tokens at the start of prompts that requests share (a system prompt, few-shot examples): the prefix cache's lever. */
@@ -87,6 +89,10 @@ export interface BudgetInputs {
   tensorSplit?: string;
   /** llama.cpp `--kv-unified`: one KV buffer shared by every slot (default: only when -np is auto). */
   kvUnified?: boolean;
+  /** llama.cpp `-sm none|layer|row`: how the model is spread over several GPUs (default layer). */
+  splitMode?: string;
+  /** llama.cpp `-mg`: the GPU of `--split-mode none` (default 0). */
+  mainGpu?: number;
   /** Ollama `OLLAMA_GPU_OVERHEAD`: bytes held back on each GPU (default 0). */
   gpuOverheadBytes?: number;
   /** vLLM `VLLM_USE_FLASHINFER_SAMPLER`: 1 = the FlashInfer top-k/top-p sampler, 0 = not (default: the release's). */
@@ -95,6 +101,14 @@ export interface BudgetInputs {
   enableLora?: boolean;
   maxLoras?: number;
   maxLoraRank?: number;
+  /** vLLM `--max-cpu-loras`: adapters cached in CPU memory (no GPU memory; at least max_loras). */
+  maxCpuLoras?: number;
+  /** vLLM `--limit-mm-per-prompt` JSON (`{"image": 0, "video": 0}`): 0 for every modality of a tower leaves it unloaded. */
+  limitMmPerPrompt?: string;
+  /** vLLM `--swap-space` GiB: V0's CPU swap space; no GPU memory; refused from 0.18. */
+  swapSpace?: number;
+  /** vLLM `--calculate-kv-scales`: fp8 KV scales computed on the first pass; no GPU memory; refused from 0.26. */
+  calculateKvScales?: boolean;
 }
 
 /** Files found beside a config.json that refine the estimate. */
@@ -111,7 +125,7 @@ export interface ModelFiles {
   /** A display name when the config has none (e.g. the folder name). */
   nameHint?: string;
   /** The tensors of a GGUF file (exact bytes each), when the model comes from one. */
-  ggufTensors?: ReadonlyArray<{ name: string; bytes: number; type: string }>;
+  ggufTensors?: ReadonlyArray<{ name: string; bytes: number; type: string; dims?: readonly number[] }>;
   /** The GGUF file's own type (`Q4_K_M`), for what the report calls its weights. */
   ggufFileType?: string;
 }

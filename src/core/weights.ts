@@ -181,8 +181,10 @@ export function rankWeightTable(model: ModelDescription, plan: WeightPlan, tp: n
   return memoized(memo.tables, key, () => buildRankWeightTable(model, plan, memo.sums, tp, padding), TABLES_PER_PLAN);
 }
 
-const isRowTable = (g: WeightGroup): boolean => g.role === 'embedding' || g.role === 'position-embedding';
-const matmulFlopsPerToken = (g: WeightGroup, moe: MoeLayer | undefined): number =>
+/** Embedding tables: a step reads one row per sequence, no matmul. */
+export const isRowTable = (g: WeightGroup): boolean => g.role === 'embedding' || g.role === 'position-embedding';
+/** Matmul FLOPs one token does with a group on one unsplit copy: 2 per weight; routed experts scaled by top-k / experts. */
+export const matmulFlopsPerToken = (g: WeightGroup, moe: MoeLayer | undefined): number =>
   isRowTable(g) || g.role === 'norm' || g.role === 'bias' ? 0 : 2 * (moe ? g.params * (moe.expertsPerToken / moe.experts) : g.params);
 
 function planLayerSums(model: ModelDescription, plan: WeightPlan): PlanLayerSums {

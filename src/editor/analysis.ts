@@ -9,8 +9,8 @@ import type { Logger } from './log';
 import type { ModelResolver } from './modelResolver';
 import { readSettings, Settings } from './settings';
 
-export type { AnalyzedItem, DocumentAnalysis, ExtraAcceleratorsOption } from '../analysis/analyze';
-export { contains, engineDiagnostics, engineOptions, itemIndexAt, rangeForDiagnostic, subjectOf } from '../analysis/analyze';
+export type { AnalyzedItem, DeploymentItem, DocumentAnalysis, ExtraAcceleratorsOption, SizedItem } from '../analysis/analyze';
+export { analysisItems, contains, engineDiagnostics, engineOptions, itemIndexAt, rangeForDiagnostic, subjectOf, unreachable } from '../analysis/analyze';
 export type { ConfigKeyAt, ConfigSubject } from '../formats/hfConfig';
 
 export class Analyzer {

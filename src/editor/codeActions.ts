@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { BudgetDiagnostic } from '../core/types';
 import { directiveInsertion } from '../analysis/directives';
 import { QuickFix, quickFixes } from '../analysis/fixes';
-import { Analyzer, DocumentAnalysis, engineDiagnostics, rangeForDiagnostic, toRange } from './analysis';
+import { analysisItems, Analyzer, DocumentAnalysis, engineDiagnostics, rangeForDiagnostic, toRange } from './analysis';
 import { DIAGNOSTIC_SOURCE } from './diagnostics';
 import { guarded, Logger } from './log';
 import { parseModelReference } from '../core/modelResolution';
@@ -28,20 +28,20 @@ export class BudgetCodeActionProvider implements vscode.CodeActionProvider {
     return guarded(this.log, 'code actions', [], async () => {
       const analysis = await this.analyzer.analyze(document);
       if (!analysis || token.isCancellationRequested || analysis.version !== document.version) return [];
+      // A bare config.json describes a model: nothing there to tune.
+      if (analysis.kind !== 'deployments') return [];
       const actions: vscode.CodeAction[] = [];
       const ours = (codes: readonly string[]) => context.diagnostics.filter((x) => x.source === DIAGNOSTIC_SOURCE && codes.includes(codeOf(x)));
       for (const [index, item] of analysis.items.entries()) {
-        const spec = item.spec;
-        if (!spec) continue; // a bare config.json describes a model: nothing there to tune
         // Not sized because its model is unknown here: offer to say which it is, in a comment.
-        const why = item.notSized;
+        const why = item.status === 'not-found' || item.status === 'not-sized' ? item.notSized : undefined;
         if (why && why.code.startsWith('model-') && toRange(document, why.range).intersection(range)) {
           const action = new vscode.CodeAction('Say which model this is (# inference-budget: model=…)', vscode.CodeActionKind.QuickFix);
           action.command = command(COMMAND.nameModel, action.title, [document.uri.toString(), document.version, index]);
           action.diagnostics = ours([why.code]);
           actions.push(action);
           // A model looked up and not found: download its config, choose one, or size it as a similar model.
-          if (why.code === 'model-not-found' && item.resolution && !item.resolution.ok) {
+          if (item.status === 'not-found') {
             const reference = item.resolution.reference;
             type UnknownModelCommand = typeof COMMAND.downloadModelConfig | typeof COMMAND.chooseModelConfig | typeof COMMAND.sizeAsSimilarModel;
             const offered: [string, UnknownModelCommand][] = [
@@ -83,7 +83,7 @@ export class BudgetCodeActionProvider implements vscode.CodeActionProvider {
   private fixesFor(document: vscode.TextDocument, analysis: DocumentAnalysis, index: number, wanted: Set<BudgetDiagnostic>): Promise<QuickFix[]> {
     let perAnalysis = this.cache.get(analysis);
     if (!perAnalysis) this.cache.set(analysis, (perAnalysis = new Map()));
-    const all = engineDiagnostics(analysis.items[index]);
+    const all = engineDiagnostics(analysisItems(analysis)[index]);
     const key = `${index}|${all.map((d, i) => (wanted.has(d) ? i : '')).join(',')}`;
     let fixes = perAnalysis.get(key);
     if (!fixes) {
@@ -113,7 +113,7 @@ export function registerNameModel(context: vscode.ExtensionContext, analyzer: An
       const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uriArg);
       if (!document || document.version !== versionArg || typeof indexArg !== 'number') return false;
       const analysis = await analyzer.analyze(document);
-      const spec = analysis?.items[indexArg]?.spec;
+      const spec = analysis && analysisItems(analysis)[indexArg]?.spec;
       if (!analysis || !spec) return false;
       const id = await vscode.window.showInputBox({
         title: 'Inference Budget: which model is this?',

@@ -1,7 +1,7 @@
 // One CodeLens per deployment (and one on a model config's architectures line): model, GPUs, whether it
 // fits, maximum concurrency and decode speed. Clicking opens the roofline panel for that deployment.
 import * as vscode from 'vscode';
-import { Analyzer, toRange } from './analysis';
+import { analysisItems, Analyzer, toRange } from './analysis';
 import { guarded, Logger } from './log';
 import { lensTitle } from './present';
 import { command, COMMAND } from './commandTable';
@@ -18,7 +18,7 @@ export class BudgetCodeLensProvider implements vscode.CodeLensProvider {
     return guarded(this.log, 'CodeLens', [], async () => {
       const analysis = await this.analyzer.analyze(document);
       if (!analysis || token.isCancellationRequested) return [];
-      return analysis.items.map((item, index) => new vscode.CodeLens(toRange(document, item.anchor),
+      return analysisItems(analysis).map((item, index) => new vscode.CodeLens(toRange(document, item.anchor),
         command(COMMAND.openRoofline, lensTitle(item), [analysis.uri, index], 'Inference Budget: open the roofline panel for this deployment')));
     });
   }

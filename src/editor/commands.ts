@@ -3,7 +3,7 @@
 // deployment (from CodeLens/hover arguments or the cursor) and hand it over.
 import * as vscode from 'vscode';
 import type { Accelerator, BudgetInputs, BudgetReport, ModelFiles } from '../core/types';
-import { Analyzer, itemIndexAt } from './analysis';
+import { analysisItems, Analyzer, itemIndexAt } from './analysis';
 import { guarded, Logger } from './log';
 import { selectGpu } from './statusBar';
 import { sizeGgufFile } from './gguf';
@@ -94,14 +94,15 @@ async function findTarget(analyzer: Analyzer, uriArg: unknown, indexArg: unknown
   }
   if (!document) return undefined;
   const analysis = await analyzer.analyze(document);
-  if (!analysis || analysis.items.length === 0) return undefined;
+  const items = analysis ? analysisItems(analysis) : [];
+  if (!analysis || items.length === 0) return undefined;
   if (index === undefined) {
     const editor = vscode.window.activeTextEditor;
     const offset = editor && editor.document === document ? document.offsetAt(editor.selection.active) : -1;
-    const under = itemIndexAt(analysis.items, offset);
-    index = under >= 0 ? under : analysis.items.findIndex((it) => it.files !== undefined);
+    const under = itemIndexAt(items, offset);
+    index = under >= 0 ? under : items.findIndex((it) => it.files !== undefined);
   }
-  const item = analysis.items[index];
+  const item = items[index];
   if (!item || !item.files) return undefined;
   return {
     uri: analysis.uri,
@@ -110,7 +111,7 @@ async function findTarget(analyzer: Analyzer, uriArg: unknown, indexArg: unknown
     files: item.files,
     inputs: item.inputs,
     extraAccelerators: analysis.settings.customGpus,
-    report: item.result?.ok ? item.result.report : undefined,
+    report: item.status === 'sized' ? item.report : undefined,
   };
 }
 

@@ -67,7 +67,7 @@ export class DiagnosticsController implements vscode.Disposable {
       const analysis = await this.analyzer.analyze(document);
       if (cts.token.isCancellationRequested || document.isClosed || document.version !== version) return;
       if (!analysis) { this.collection.delete(document.uri); return; }
-      if (analysis.skipped) this.log.info(`${document.uri.fsPath}: skipped, ${analysis.skipped}`);
+      if (analysis.kind === 'skipped') this.log.info(`${document.uri.fsPath}: skipped, ${analysis.reason}`);
       this.collection.set(document.uri, buildDiagnostics(document, analysis));
     });
     if (this.pending.get(key) === cts) this.pending.delete(key);

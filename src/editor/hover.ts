@@ -29,7 +29,7 @@ export class BudgetHoverProvider implements vscode.HoverProvider {
         warn: (message) => this.log.warn(message),
       };
       let found: { range: SourceRange; markdown: string | undefined } | undefined;
-      if (analysis.subjectAt) {
+      if (analysis.kind === 'model-config') {
         const key = analysis.subjectAt(offset);
         if (key) found = { range: key.range, markdown: configKeyHover(analysis, key, ctx) };
       } else {

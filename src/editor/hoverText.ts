@@ -7,8 +7,8 @@ import { upgradeImpact } from '../core/budget';
 import { findAccelerator } from '../core/hardware';
 import type { BudgetReport } from '../core/types';
 import { batchOneDecode, fullConcurrencyDecode, fullMhaComparison } from '../core/whatIf';
-import type { AnalyzedItem, DocumentAnalysis } from '../analysis/analyze';
-import { contains, engineOptions } from '../analysis/analyze';
+import type { DeploymentItem, DocumentAnalysis, FoundModel, MissingModel, ModelConfigAnalysis, SizedItem } from '../analysis/analyze';
+import { analysisItems, contains, engineOptions, unreachable } from '../analysis/analyze';
 import type { ConfigKeyAt } from '../formats/hfConfig';
 import type { InputKey, SourceRange } from '../formats/types';
 import { gpuHoverMarkdown } from './gpuHover';
@@ -32,26 +32,22 @@ export interface HoverContext {
 // config.json
 
 /** The hover of a config.json key (as `analysis.subjectAt(offset)` finds it); undefined when no figure is about it. */
-export function configKeyHover(analysis: DocumentAnalysis, key: ConfigKeyAt, ctx: HoverContext): string | undefined {
-  const item = analysis.items[0];
-  if (!item) return undefined;
-  const result = item.result;
-  if (!result) {
-    if (item.notSized && key.subject === 'model') return `**Inference Budget**: not sized: ${P.md(item.notSized.reason)}`;
-    return undefined;
+export function configKeyHover(analysis: ModelConfigAnalysis, key: ConfigKeyAt, ctx: HoverContext): string | undefined {
+  const item = analysis.item;
+  switch (item.status) {
+    case 'not-sized': return key.subject === 'model' ? `**Inference Budget**: not sized: ${P.md(item.notSized.reason)}` : undefined;
+    case 'unsupported': return key.subject === 'model' ? `**Inference Budget**: this model is not sized: ${P.md(item.reason)}` : undefined;
+    case 'sized': break;
+    default: return unreachable(item);
   }
-  if (!result.ok) {
-    if (key.subject === 'model') return `**Inference Budget**: this model is not sized: ${P.md(result.unsupported)}`;
-    return undefined;
-  }
-  const r = result.report;
+  const r = item.report;
   switch (key.subject) {
     case 'kvHeads': return kvHeadsHover(analysis, item, key.segments.slice(0, -1), r);
     case 'maxPositionEmbeddings': return maxPositionHover(r);
     case 'dtype':
     case 'quantization': return weightsHover(r);
     case 'layers': return `**${r.model.numLayers} layers** · KV cache per token (all layers, ${r.settings.kvCacheDtype}): ${P.bytesExact(r.model.kvBytesPerToken)}`;
-    case 'model': return summaryCard(analysis, item, r, ctx);
+    case 'model': return summaryCard(analysis, item, ctx);
     default: return undefined;
   }
 }
@@ -60,9 +56,9 @@ export function configKeyHover(analysis: DocumentAnalysis, key: ConfigKeyAt, ctx
  * KV cache per token, and what grouped KV heads save over full multi-head attention in the config object at
  * `level` (the one holding the hovered key).
  */
-function kvHeadsHover(analysis: DocumentAnalysis, item: AnalyzedItem, level: readonly string[], r: BudgetReport): string {
+function kvHeadsHover(analysis: DocumentAnalysis, item: SizedItem, level: readonly string[], r: BudgetReport): string {
   const lines = [`**KV cache per token**: ${P.bytesExact(r.model.kvBytesPerToken)} (${r.settings.kvCacheDtype}, ${r.model.numLayers} layers, whole model)`];
-  const mha = item.files ? fullMhaComparison(item.files, item.inputs, engineOptions(analysis.settings), level) : undefined;
+  const mha = fullMhaComparison(item.files, item.inputs, engineOptions(analysis.settings), level);
   if (mha && mha.savedBytesPerToken > 0) {
     lines.push(`With full multi-head attention (one KV head per attention head): ${P.bytesExact(mha.fullMhaKvBytesPerToken)} per token; grouped KV heads save ${P.int(mha.savedBytesPerToken)} B per token (${fixedRatio(mha.ratio)}× smaller).`);
   } else if (mha) {
@@ -93,10 +89,11 @@ function weightsHover(r: BudgetReport): string {
 }
 
 /** The model card: sizes, capacity and speed on the target GPU, with a link to the roofline panel. */
-export function summaryCard(analysis: DocumentAnalysis, item: AnalyzedItem, r: BudgetReport, ctx: HoverContext, extra: string[] = []): string {
+export function summaryCard(analysis: DocumentAnalysis, item: SizedItem, ctx: HoverContext, extra: string[] = []): string {
+  const r = item.report;
   const m = r.model;
   const c = r.capacity;
-  const index = analysis.items.indexOf(item);
+  const index = analysisItems(analysis).indexOf(item);
   const options = engineOptions(analysis.settings);
   const batch1 = batchOneDecode(item.files, item.inputs, r, options);
   const full = fullConcurrencyDecode(item.files, item.inputs, r, options);
@@ -133,10 +130,10 @@ export function summaryCard(analysis: DocumentAnalysis, item: AnalyzedItem, r: B
 export type DeploymentSubject = InputKey | 'model';
 
 /** The deployment and the subject under an offset, with the range the hover covers (key and value together). */
-export function deploymentSubjectAt(analysis: DocumentAnalysis, offset: number): { item: AnalyzedItem; subject: DeploymentSubject; range: SourceRange } | undefined {
+export function deploymentSubjectAt(analysis: DocumentAnalysis, offset: number): { item: DeploymentItem; subject: DeploymentSubject; range: SourceRange } | undefined {
+  if (analysis.kind !== 'deployments') return undefined;
   for (const item of analysis.items) {
     const spec = item.spec;
-    if (!spec) continue;
     if (spec.model && contains(spec.model.range, offset)) return { item, subject: 'model', range: spec.model.range };
     for (const key of Object.keys({ ...spec.valueRanges, ...spec.keyRanges }) as InputKey[]) {
       const v = spec.valueRanges[key];
@@ -151,41 +148,54 @@ export function deploymentSubjectAt(analysis: DocumentAnalysis, offset: number):
 }
 
 /** The hover of a deployment's model name or one of its inputs; undefined when nothing is said about it. */
-export function deploymentHover(analysis: DocumentAnalysis, item: AnalyzedItem, subject: DeploymentSubject, ctx: HoverContext): string | undefined {
+export function deploymentHover(analysis: DocumentAnalysis, item: DeploymentItem, subject: DeploymentSubject, ctx: HoverContext): string | undefined {
   return subject === 'model' ? modelHover(analysis, item, ctx) : inputHover(analysis, item, subject, ctx);
 }
 
-function modelHover(analysis: DocumentAnalysis, item: AnalyzedItem, ctx: HoverContext): string {
-  const res = item.resolution;
-  if (!res) return item.notSized ? `Not sized: ${P.md(item.notSized.reason)}` : '';
-  if (!res.ok) return `**${P.md(res.reference)}**: not found. Tried: ${res.tried.map(P.md).join('; ')}.`;
+function modelHover(analysis: DocumentAnalysis, item: DeploymentItem, ctx: HoverContext): string {
+  switch (item.status) {
+    case 'not-found': return notFoundLine(item.resolution);
+    case 'not-sized': {
+      const res = item.resolution;
+      if (!res) return `Not sized: ${P.md(item.notSized.reason)}`;
+      if (!res.ok) return notFoundLine(res);
+      return `${configLine(res)}\n\nNot sized: ${P.md(item.notSized.reason)}`;
+    }
+    case 'unsupported': return `${configLine(item.resolution)}\n\nNot sized: ${P.md(item.reason)}`;
+    case 'sized': break;
+    default: return unreachable(item);
+  }
+  const r = item.report;
+  const extra = [configLine(item.resolution)];
+  if (item.spec.engine !== r.settings.engine) {
+    extra.push(`_Note_: a ${P.md(P.engineName(item.spec.engine))} deployment sized with ${P.md(P.engine(r))}'s rules; ${P.md(P.engineName(item.spec.engine))}'s own memory planning differs.`);
+  }
+  return summaryCard(analysis, item, ctx, extra);
+}
+
+function notFoundLine(res: MissingModel): string {
+  return `**${P.md(res.reference)}**: not found. Tried: ${res.tried.map(P.md).join('; ')}.`;
+}
+
+/** Where the model's config was read from, and the alias that named it. */
+function configLine(res: FoundModel): string {
   const alias = res.model.alias;
   // A path that leads out of the workspace (`../../..`, an absolute path) is read all the same, and said so.
   const outside = (res.model.source === 'document' || res.model.source === 'workspace') && /^(\/|~|[A-Za-z]:[\\/])/.test(res.model.location);
-  const from = `_Config_: ${P.code(res.model.location)}${outside ? ' (outside the workspace folders)' : ''}${res.model.note ? ` — ${P.md(res.model.note)}` : ''}`
+  return `_Config_: ${P.code(res.model.location)}${outside ? ' (outside the workspace folders)' : ''}${res.model.note ? ` — ${P.md(res.model.note)}` : ''}`
     + (alias ? `\n\nSized as ${P.md(alias.target)} (${P.md(alias.origin)}${/[*?]/.test(alias.pattern) ? `: ${P.md(alias.pattern)}` : ''})` : '');
-  if (!item.result) return item.notSized ? `${from}\n\nNot sized: ${P.md(item.notSized.reason)}` : from;
-  if (!item.result.ok) return `${from}\n\nNot sized: ${P.md(item.result.unsupported)}`;
-  const r = item.result.report;
-  const extra = [from];
-  if (item.spec && item.spec.engine !== r.settings.engine) {
-    extra.push(`_Note_: a ${P.md(P.engineName(item.spec.engine))} deployment sized with ${P.md(P.engine(r))}'s rules; ${P.md(P.engineName(item.spec.engine))}'s own memory planning differs.`);
-  }
-  return summaryCard(analysis, item, r, ctx, extra);
 }
 
-function inputHover(analysis: DocumentAnalysis, item: AnalyzedItem, key: InputKey, ctx: HoverContext): string | undefined {
-  // The GPU without a model (unknown, not named, not sized): what the GPU is to the engine.
-  if ((key === 'gpu' || key === 'gpuCount') && (!item.result || !item.result.ok)) {
-    const gpu = gpuWithoutModel(analysis, item);
-    if (gpu) return gpu;
+function inputHover(analysis: DocumentAnalysis, item: DeploymentItem, key: InputKey, ctx: HoverContext): string | undefined {
+  if (item.status !== 'sized') {
+    // The GPU without a model (unknown, not named, not sized): what the GPU is to the engine.
+    if (key === 'gpu' || key === 'gpuCount') {
+      const gpu = gpuWithoutModel(analysis, item);
+      if (gpu) return gpu;
+    }
+    return whyNotSized(item);
   }
-  if (!item.result) {
-    if (item.resolution && !item.resolution.ok) return `Not sized: model "${P.md(item.resolution.reference)}" was not found.`;
-    return item.notSized ? `Not sized: ${P.md(item.notSized.reason)}` : undefined;
-  }
-  if (!item.result.ok) return `Not sized: ${P.md(item.result.unsupported)}`;
-  const r = item.result.report;
+  const r = item.report;
   const c = r.capacity;
   const g = r.perGpu;
   switch (key) {
@@ -225,7 +235,7 @@ function inputHover(analysis: DocumentAnalysis, item: AnalyzedItem, key: InputKe
       return [
         `**${P.md(P.hardware(r))}**: ${r.hardware.visibleMemoryGiB} GiB visible per GPU, ${P.int(r.hardware.memoryBandwidthBytesPerSecond / 1e9)} GB/s.`,
         `Weights ${P.bytes(g.weightBytes)} + KV cache ${P.bytes(g.kvCacheBytes)} per GPU (${P.parallelism(r)}); ${P.verdictWithIcon(r)}.`,
-        `Decode at batch ${P.int(r.decode.batch)}, per request: ${P.decodeSpeed(r.decode)} (${P.bound(r.decode.bound)}). ${ctx.links.compareGpus(analysis.items.indexOf(item))}`,
+        `Decode at batch ${P.int(r.decode.batch)}, per request: ${P.decodeSpeed(r.decode)} (${P.bound(r.decode.bound)}). ${ctx.links.compareGpus(analysisItems(analysis).indexOf(item))}`,
       ].join('\n\n');
     case 'quantization':
     case 'dtype':
@@ -237,33 +247,36 @@ function inputHover(analysis: DocumentAnalysis, item: AnalyzedItem, key: InputKe
   }
 }
 
+/** Why a deployment is not sized, in one sentence for a hover. */
+function whyNotSized(item: Exclude<DeploymentItem, SizedItem>): string {
+  if (item.resolution && !item.resolution.ok) return `Not sized: model "${P.md(item.resolution.reference)}" was not found.`;
+  return `Not sized: ${P.md(item.status === 'unsupported' ? item.reason : item.notSized.reason)}`;
+}
+
 /** The GPU hover of a deployment that is not sized: the accelerator's own figures, and why there are no others. */
-function gpuWithoutModel(analysis: DocumentAnalysis, item: AnalyzedItem): string | undefined {
+function gpuWithoutModel(analysis: DocumentAnalysis, item: Exclude<DeploymentItem, SizedItem>): string | undefined {
   const name = item.inputs.gpu;
   if (!name) return undefined;
   const found = findAccelerator(name, analysis.settings.customGpus.length ? analysis.settings.customGpus : undefined);
   if (!found.ok) return undefined;
   const count = item.inputs.gpuCount ?? found.impliedGpuCount ?? 1;
   const why = item.resolution && !item.resolution.ok ? `Not sized: model "${P.md(item.resolution.reference)}" was not found; these are the GPU's own figures.`
-    : item.notSized ? `Not sized: ${P.md(item.notSized.reason)}`
-      : item.result && !item.result.ok ? `Not sized: ${P.md(item.result.unsupported)}` : undefined;
+    : whyNotSized(item);
   return gpuHoverMarkdown(found.accelerator, count, why);
 }
 
 /** The engine line: what this release reserves, and what the newest emulated release would hold instead. */
-function engineHover(analysis: DocumentAnalysis, item: AnalyzedItem, r: BudgetReport, ctx: HoverContext): string {
+function engineHover(analysis: DocumentAnalysis, item: SizedItem, r: BudgetReport, ctx: HoverContext): string {
   const g = r.perGpu;
   const lines = [`**${P.md(P.engine(r))}**: block size ${r.settings.blockSize}, CUDA graphs ${P.bytes(g.cudaGraphBytes)} per GPU${g.cudaGraphSubtracted ? ' (subtracted before sizing the KV cache)' : ''}; KV cache ${P.int(r.capacity.kvCacheTokens)} tokens.`];
-  if (item.files) {
-    try {
-      const next = upgradeImpact(item.files, item.inputs, engineOptions(analysis.settings));
-      if (next) {
-        const pct = `${next.change >= 0 ? '+' : ''}${(next.change * 100).toFixed(1)} %`;
-        lines.push(`On ${P.md(P.engineName(next.engine))} ${next.version}: ${P.int(next.kvCacheTokens)} tokens of KV cache (${pct})${next.fits ? '' : ', and max_model_len would not fit'}.`);
-      }
-    } catch (e) {
-      ctx.warn?.(`upgrade comparison failed: ${(e as Error).message}`);
+  try {
+    const next = upgradeImpact(item.files, item.inputs, engineOptions(analysis.settings));
+    if (next) {
+      const pct = `${next.change >= 0 ? '+' : ''}${(next.change * 100).toFixed(1)} %`;
+      lines.push(`On ${P.md(P.engineName(next.engine))} ${next.version}: ${P.int(next.kvCacheTokens)} tokens of KV cache (${pct})${next.fits ? '' : ', and max_model_len would not fit'}.`);
     }
+  } catch (e) {
+    ctx.warn?.(`upgrade comparison failed: ${(e as Error).message}`);
   }
   return lines.join('\n\n');
 }

@@ -1,6 +1,6 @@
 // Words and numbers for hovers and CodeLens, from the engine's report fields only (formatting, no arithmetic
 // beyond unit conversion for display).
-import type { AnalyzedItem } from '../analysis/analyze';
+import { type AnalyzedItem, unreachable } from '../analysis/analyze';
 import type { BudgetReport } from '../core/types';
 import { engineDisplayName, engineLabel } from '../core/engine/engine';
 import { bytes, fixed, formatInt, si, visibleControls } from '../core/units';
@@ -85,7 +85,7 @@ export function computeBoundFrom(r: BudgetReport): string {
  * drafter weights 1.36 GiB per GPU".
  */
 export function speculative(s: NonNullable<BudgetReport['decode']['speculative']>): string {
-  return `${s.method} × ${int(s.draftTokens)}: ${fixed(s.tokensPerStep)} tokens per step at ${fixed(s.acceptanceRate)} acceptance (${md(s.acceptanceSource)}) → ~${tokensPerSecond(s.expectedTokensPerSecondPerRequest)} expected per request · ceiling ${tokensPerSecond(s.tokensPerSecondPerRequest)}; drafter weights ${bytes(s.draftWeightBytes)} per GPU`;
+  return `${s.method} × ${int(s.draftTokens)}: ${fixed(s.tokensPerStep)} tokens per step at ${fixed(s.acceptanceRate)} acceptance (${md(s.acceptanceSource)}) → ~${tokensPerSecond(s.expectedTokensPerSecondPerRequest)} expected per request · ceiling ${tokensPerSecond(s.tokensPerSecondPerRequest)}; drafter weights ${bytes(s.draftWeightBytes)} per GPU${s.draftKvBytesPerToken ? `, drafter KV ${bytes(s.draftKvBytesPerToken)} per token` : ''}`;
 }
 
 /** "~29.2 ms when the prefix is cached · ~70.0 ms on average at 50 % hits". */
@@ -169,13 +169,14 @@ function blockingWords(r: BudgetReport, d: BudgetReport['diagnostics'][number]):
  * TP 1 · $(pass) fits · max concurrency 3.2 × 8,192 tokens · ~11.9 tok/s expected (ceiling 15.2 tok/s)".
  */
 export function lensTitle(item: AnalyzedItem): string {
-  const res = item.resolution;
-  if (item.notSized && item.notSized.code !== 'model-not-found') return `$(info) Inference Budget: not sized (${item.notSized.summary})`;
-  if (res && !res.ok) return `$(question) Inference Budget: model "${res.reference}" not found`;
-  const result = item.result;
-  if (!result) return '$(info) Inference Budget: no model named';
-  if (!result.ok) return `$(info) Inference Budget: not sized (${result.unsupported})`;
-  const r = result.report;
+  switch (item.status) {
+    case 'not-found': return `$(question) Inference Budget: model "${item.resolution.reference}" not found`;
+    case 'not-sized': return `$(info) Inference Budget: not sized (${item.notSized.summary})`;
+    case 'unsupported': return `$(info) Inference Budget: not sized (${item.reason})`;
+    case 'sized': break;
+    default: return unreachable(item);
+  }
+  const r = item.report;
   const c = r.capacity;
   const parts = [`${r.model.name} on ${hardware(r)}`, parallelism(r)];
   // The engine's one verdict; a bare config.json names no GPU, so not fitting the default one is information.

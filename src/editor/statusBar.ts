@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { findAccelerator, listAccelerators } from '../core/hardware';
 import type { Accelerator } from '../core/types';
-import { AnalyzedItem, Analyzer, itemIndexAt } from './analysis';
+import { analysisItems, AnalyzedItem, Analyzer, itemIndexAt, unreachable } from './analysis';
 import { guarded, Logger } from './log';
 import * as P from './present';
 import { bytes, int } from './present';
@@ -54,11 +54,12 @@ export class GpuStatusBar implements vscode.Disposable {
     if (!editor || !this.isRelevant(editor.document)) return;
     void this.analyzer.analyze(editor.document).then((analysis) => {
       if (generation !== this.generation || !analysis) return;
-      const lines = fileVerdicts(analysis.items);
+      const items = analysisItems(analysis);
+      const lines = fileVerdicts(items);
       if (lines.length === 0) return;
-      const blocked = analysis.items.some((i) => i.spec && i.result?.ok && !i.result.report.verdict.fits);
-      const here = analysis.items[itemIndexAt(analysis.items, editor.document.offsetAt(editor.selection.active))];
-      const shown = here?.spec && here.result?.ok ? deploymentGpu(here) : undefined;
+      const blocked = items.some((i) => i.spec && i.status === 'sized' && !i.report.verdict.fits);
+      const here = items[itemIndexAt(items, editor.document.offsetAt(editor.selection.active))];
+      const shown = here?.spec && here.status === 'sized' ? deploymentGpu(here) : undefined;
       this.item.text = `${shown ? `$(chip) ${shown}` : text}${blocked ? ' $(error)' : ''}`;
       this.item.tooltip = `${shown ? `Inference Budget: ${here!.label} runs on ${shown}\n` : ''}${tooltip}\n\nThis file:\n${lines.join('\n')}`;
     }, (e) => this.log.error(`status bar: ${(e as Error)?.message ?? e}`));
@@ -71,19 +72,24 @@ export class GpuStatusBar implements vscode.Disposable {
 
 /** One line per analysed item: "label: fits" / "label: KV heads not divisible by TP 3 (+1 more)" / "label: not sized (…)". */
 export function fileVerdicts(items: readonly AnalyzedItem[]): string[] {
-  return items.slice(0, 20).map((item) => {
-    const r = item.result;
-    const verdict = r?.ok ? P.verdict(r.report) : `not sized (${item.notSized?.summary ?? (r && !r.ok ? r.unsupported : 'no model')})`;
-    return `${item.label}: ${verdict}`;
-  });
+  return items.slice(0, 20).map((item) => `${item.label}: ${itemVerdict(item)}`);
+}
+
+function itemVerdict(item: AnalyzedItem): string {
+  switch (item.status) {
+    case 'sized': return P.verdict(item.report);
+    case 'unsupported': return `not sized (${item.reason})`;
+    case 'not-found':
+    case 'not-sized': return `not sized (${item.notSized.summary})`;
+    default: return unreachable(item);
+  }
 }
 
 /** `H100 SXM 80GB ×4`: the GPUs a sized deployment runs on, as the engine resolved them. */
 export function deploymentGpu(item: AnalyzedItem): string | undefined {
-  const r = item.result;
-  if (!r?.ok) return undefined;
-  const count = r.report.hardware.count;
-  return `${shortName({ name: r.report.hardware.name })}${count > 1 ? ` ×${count}` : ''}`;
+  if (item.status !== 'sized') return undefined;
+  const count = item.report.hardware.count;
+  return `${shortName({ name: item.report.hardware.name })}${count > 1 ? ` ×${count}` : ''}`;
 }
 
 function shortName(a: Pick<Accelerator, 'name'>): string {

@@ -1,7 +1,7 @@
 // What the language model tool (`inference-budget_size`) answers: the engine's findings for one document as text
 // a chat model reads, and as the same JSON `inference-budget check --format json` prints for the file. Pure: no
 // vscode import, unit-tested without the editor.
-import type { DocumentAnalysis } from '../analysis/analyze';
+import { analysisItems, type DocumentAnalysis } from '../analysis/analyze';
 import { fileJson, FileJson } from '../analysis/checkJson';
 import { formatReport } from '../cli/format';
 import { splitGpuCount } from '../core/hardware';
@@ -88,16 +88,16 @@ export function toolAnswer(displayPath: string, analysis: DocumentAnalysis): Too
   if (data.deployments.length === 0) {
     lines.push(`${displayPath}: no deployment or model config that Inference Budget reads${data.kind ? ` (${data.kind})` : ''}.`);
   }
-  analysis.items.forEach((item, i) => {
+  analysisItems(analysis).forEach((item, i) => {
     const d = data.deployments[i];
-    const result = item.result;
-    if (result?.ok) {
-      lines.push(`## ${d.name}: ${result.report.capacity.fits ? 'fits' : 'does not fit'}`, formatReport(result.report));
+    const report = item.status === 'sized' ? item.report : undefined;
+    if (report) {
+      lines.push(`## ${d.name}: ${report.capacity.fits ? 'fits' : 'does not fit'}`, formatReport(report));
     } else {
       lines.push(`## ${d.name}: not sized — ${d.notSizedReason ?? 'not sized'}`);
     }
     // The report already lists the engine's own diagnostics; add what the readers found.
-    const shown = d.diagnostics.filter((x) => x.code !== 'assumption' && !(result?.ok && result.report.diagnostics.some((r) => r.code === x.code)));
+    const shown = d.diagnostics.filter((x) => x.code !== 'assumption' && !report?.diagnostics.some((r) => r.code === x.code));
     if (shown.length) lines.push('Findings:', ...shown.map(finding));
     lines.push('');
   });

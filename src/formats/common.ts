@@ -6,7 +6,7 @@ import type {
 } from './types';
 import { Word, shellCommands, wordOfScalar, wordRange } from './shell';
 import {
-  CANONICAL_FLAG, FLAGS, FlagTarget, LLAMACPP_CACHE_TYPE_V, LLAMACPP_HF_FLAGS, ParsedArgs, TGI_INPUT_LIMIT_FLAGS, UNREAD_ENV, engineSpecOfImage, envTable,
+  CANONICAL_FLAG, FLAGS, FlagTarget, LLAMACPP_CACHE_TYPE_V, LLAMACPP_HF_FLAGS, LLAMACPP_NEGATIVE_FLAGS, ParsedArgs, TGI_INPUT_LIMIT_FLAGS, UNREAD_ENV, engineSpecOfImage, envTable,
   findInvocation, imageEntrypoint, isBooleanInput, isNotMemoryFlag, parseArgs,
 } from './engines';
 import { parseCount, parseInput } from './values';
@@ -291,7 +291,11 @@ function drafterOfModel(model: string): string {
 
 function applySpeculativeFlag(b: SpecBuilder, name: string, value: string, what: string, range: SourceRange, keyRange: SourceRange): void {
   if (name === 'num-speculative-tokens') { b.set('speculativeTokens', value, what, range, keyRange, undefined); return; }
-  if (name === 'speculative-model') { b.set('speculativeMethod', drafterOfModel(value), what, range, keyRange, undefined); return; }
+  if (name === 'speculative-model') {
+    b.set('speculativeMethod', drafterOfModel(value), what, range, keyRange, undefined);
+    if (drafterOfModel(value) !== 'ngram') b.set('speculativeModel', value, what, range, keyRange, undefined);
+    return;
+  }
   let config: unknown;
   try {
     config = JSON.parse(value);
@@ -315,6 +319,8 @@ export function applySpeculativeConfig(b: SpecBuilder, config: unknown, what: st
   const method = typeof o.method === 'string' && o.method.trim() ? o.method : typeof o.model === 'string' && o.model.trim() ? drafterOfModel(o.model) : undefined;
   if (method) b.set('speculativeMethod', method, `${what} method`, range, keyRange, undefined);
   if (o.num_speculative_tokens !== undefined) b.set('speculativeTokens', o.num_speculative_tokens, `${what} num_speculative_tokens`, range, keyRange, undefined);
+  // The drafter's model (an EAGLE head, a draft model), whose config sizes its KV cache when it can be resolved.
+  if (typeof o.model === 'string' && o.model.trim() && drafterOfModel(o.model) !== 'ngram') b.set('speculativeModel', o.model, `${what} model`, range, keyRange, undefined);
 }
 
 export interface AppliedArgs {
@@ -334,9 +340,11 @@ export function applyArgs(b: SpecBuilder, inv: Invocation): AppliedArgs {
   let cacheTypeV: { value: string; range: SourceRange } | undefined;
   for (const f of parsed.flags) {
     let target: FlagTarget | undefined = table[f.name];
-    // vLLM's switches have a negative form (argparse BooleanOptionalAction): --no-enforce-eager.
-    const negated = !target && engine === 'vllm' && f.name.startsWith('no-') && isBooleanInput(table[f.name.slice(3)]);
-    if (negated) target = table[f.name.slice(3)];
+    // vLLM's switches have a negative form (argparse BooleanOptionalAction): --no-enforce-eager; llama-server's
+    // listed ones too (--no-kv-unified).
+    const negated = !target && ((engine === 'vllm' && f.name.startsWith('no-') && isBooleanInput(table[f.name.slice(3)]))
+      || (engine === 'llamacpp' && LLAMACPP_NEGATIVE_FLAGS[f.name] !== undefined));
+    if (negated) target = engine === 'llamacpp' ? LLAMACPP_NEGATIVE_FLAGS[f.name] : table[f.name.slice(3)];
     const flagText = f.word.text.slice(0, f.nameLength);
     const keyR = wordRange(text, f.word, 0, f.nameLength);
     if (!target) {

@@ -29,11 +29,15 @@ const LLAMACPP_FLAGS: Record<string, InputKey> = {
   fa: 'flashAttention', 'flash-attn': 'flashAttention',
   ub: 'ubatch', 'ubatch-size': 'ubatch',
   fit: 'fit',
-  // -ts / --tensor-split 3,1: the layer split over GPUs; --kv-unified / -kvu: one KV buffer for every slot
-  // (--no-kv-unified is listed as not read: the switch takes no value, and a bare switch reads as on).
+  // -ts / --tensor-split 3,1: the layer split over GPUs; --kv-unified / -kvu: one KV buffer for every slot (its
+  // negative forms are in LLAMACPP_NEGATIVE_FLAGS); -sm / --split-mode none|layer|row and -mg / --main-gpu N.
   ts: 'tensorSplit', 'tensor-split': 'tensorSplit',
   kvu: 'kvUnified', 'kv-unified': 'kvUnified',
+  sm: 'splitMode', 'split-mode': 'splitMode',
+  mg: 'mainGpu', 'main-gpu': 'mainGpu',
 };
+/** llama-server's negative switches (common/arg.cpp `args_neg`): a bare `--no-kv-unified` / `-no-kvu` sets it off. */
+export const LLAMACPP_NEGATIVE_FLAGS: Readonly<Record<string, InputKey>> = { 'no-kv-unified': 'kvUnified', 'no-kvu': 'kvUnified' };
 /** `-hf`: a Hugging Face GGUF repository, `user/model[:quant]` (`-m` is a file). */
 export const LLAMACPP_HF_FLAGS = new Set(['hf', 'hfr', 'hf-repo']);
 /** `-ctv`: V's cache type (checked against K's). */
@@ -43,6 +47,7 @@ export const LLAMACPP_CACHE_TYPE_V = new Set(['ctv', 'cache-type-v']);
 const LLAMACPP_CANONICAL: Partial<Record<InputKey, string>> = {
   maxModelLen: 'ctx-size', maxNumSeqs: 'parallel', gpuLayers: 'n-gpu-layers', kvCacheDtype: 'cache-type-k',
   flashAttention: 'flash-attn', ubatch: 'ubatch-size', fit: 'fit', tensorSplit: 'tensor-split',
+  splitMode: 'split-mode', mainGpu: 'main-gpu',
 };
 
 function withModel(engine: ServingEngine, table: Record<string, InputKey>): Record<string, FlagTarget> {
@@ -83,6 +88,7 @@ export const LLAMACPP_ENV: Record<string, FlagTarget> = {
   LLAMA_ARG_MODEL: 'model', LLAMA_ARG_HF_REPO: 'model', LLAMA_ARG_CTX_SIZE: 'maxModelLen', LLAMA_ARG_N_PARALLEL: 'maxNumSeqs',
   LLAMA_ARG_N_GPU_LAYERS: 'gpuLayers', LLAMA_ARG_CACHE_TYPE_K: 'kvCacheDtype', LLAMA_ARG_FLASH_ATTN: 'flashAttention',
   LLAMA_ARG_UBATCH: 'ubatch', LLAMA_ARG_FIT: 'fit', LLAMA_ARG_TENSOR_SPLIT: 'tensorSplit', LLAMA_ARG_KV_UNIFIED: 'kvUnified',
+  LLAMA_ARG_SPLIT_MODE: 'splitMode', LLAMA_ARG_MAIN_GPU: 'mainGpu',
 };
 
 /**
@@ -97,7 +103,7 @@ export const OLLAMA_ENV: Record<string, FlagTarget> = {
 /** Environment variables that change an engine's memory but are not read: listed, never ignored silently. */
 export const UNREAD_ENV: Partial<Record<ServingEngine, ReadonlySet<string>>> = {
   ollama: new Set(['OLLAMA_MAX_LOADED_MODELS', 'OLLAMA_SCHED_SPREAD', 'OLLAMA_NEW_ENGINE', 'OLLAMA_MULTIUSER_CACHE']),
-  llamacpp: new Set(['LLAMA_ARG_CACHE_TYPE_V', 'LLAMA_ARG_KV_UNIFIED', 'LLAMA_ARG_FIT_TARGET', 'LLAMA_ARG_N_CPU_MOE', 'LLAMA_ARG_SPLIT_MODE']),
+  llamacpp: new Set(['LLAMA_ARG_CACHE_TYPE_V', 'LLAMA_ARG_FIT_TARGET', 'LLAMA_ARG_N_CPU_MOE']),
 };
 
 /**

@@ -271,7 +271,7 @@ export interface GgufModelSummary {
   architecture: string;
   /** `general.file_type` as a name (Q4_K_M, Q8_0, …) when stated. */
   fileType?: string;
-  tensors: Array<{ name: string; bytes: number; type: string }>;
+  tensors: Array<{ name: string; bytes: number; type: string; dims: number[] }>;
   tensorBytes: number;
 }
 
@@ -334,7 +334,7 @@ export function ggufModel(header: GgufHeader): { config: Record<string, unknown>
     gguf: {
       architecture: arch,
       fileType: fileType !== undefined ? FILE_TYPES[fileType] ?? `type ${fileType}` : undefined,
-      tensors: header.tensors.map((t) => ({ name: t.name, bytes: t.bytes, type: t.type.name })),
+      tensors: header.tensors.map((t) => ({ name: t.name, bytes: t.bytes, type: t.type.name, dims: t.dims })),
       tensorBytes: header.tensorBytes,
     },
   };

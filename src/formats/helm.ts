@@ -6,9 +6,10 @@ import {
   scalarTarget, setValue, wordsOfSeq,
 } from './common';
 import { GPU_LABELS, gpuFromSelector, selectorFromTerms } from './kubernetes';
+import { looksLikeKubeaiCatalog, looksLikeLlmdValues, readKubeaiCatalog, readLlmdValues } from './chartValues';
 import { FLAGS, ParsedArgs, engineSpecOfImage, envTable, imageEntrypoint, normalizeFlag } from './engines';
 import { gpuFromResources } from './operators';
-import { YMap, YNode, YScalar, get, getMap, getScalar, getSeq, innerRange, isMap, isScalar, isSeq, pairOf, str } from './yaml';
+import { YMap, YNode, YScalar, get, getMap, getScalar, getSeq, innerRange, isMap, isScalar, isSeq, pairOf, parseYaml, str } from './yaml';
 
 /** vllmConfig keys of the chart (camelCase) to inputs. */
 export const HELM_KEYS: Record<string, InputKey> = {
@@ -116,9 +117,17 @@ export function readHelmStack(text: string, root: YMap, problems: FormatProblem[
 
 // ---------------------------------------------------------------------------
 // Values of other charts (vLLM's own chart, OPEA's vLLM / TGI charts, charts that take a whole command line).
+// vLLM's chart (vllm-project/vllm examples/online_serving/chart-helm: values.yaml, templates/deployment.yaml,
+// configmap.yaml) keeps the container's whole command in `image.command`, its environment in `image.env` (a list), a
+// ConfigMap of variables in `configs` (given to the container by envFrom), GPUs in `resources` and the GPU types in
+// `gpuModels` (the values of a `nvidia.com/gpu.product In` node affinity).
 
-/** Keys holding the server's command line (a string or a list). */
+/** Keys holding the server's command line (a string or a list), at the top or in `image` (vLLM's chart). */
 const CLI_KEYS = ['cli', 'command', 'cmd', 'serveCommand'];
+/** Keys holding the container's environment: a list of `{name, value}` or a map of names to values. */
+const ENV_KEYS = ['env', 'extraEnv', 'envVars', 'extraEnvVars'];
+/** The placeholder of vLLM's chart for `gpuModels` (values.yaml ships it until the user names a GPU). */
+const GPU_MODELS_PLACEHOLDER = 'TYPE_GPU_USED';
 /** Keys holding extra flags of the server (lists). */
 const ARG_KEYS = ['args', 'extraArgs', 'extraCmdArgs', 'extraArguments', 'serverArgs', 'engineArgs'];
 /** Maps of the engine's own settings (chart keys in camelCase, or flag names). */
@@ -164,14 +173,21 @@ function versionOfTag(b: SpecBuilder, engine: ServingEngine, repo: string, tag: 
  * (`nodeSelector`, `affinity`). Returns whether it found a server.
  */
 export function readHelmValues(text: string, root: YMap, problems: FormatProblem[], out: DeploymentSpec[]): boolean {
+  // Charts whose values have a shape of their own (llm-d's model service, KubeAI's models catalog).
+  if (looksLikeLlmdValues(root)) return readLlmdValues(text, root, problems, out);
+  if (looksLikeKubeaiCatalog(root)) return readKubeaiCatalog(text, root, problems, out);
   let inv: Invocation | undefined;
   let cliKey: YScalar | undefined;
-  for (const k of CLI_KEYS) {
-    const p = pairOf(root, k);
-    if (!p || !(isScalar(p.value) || isSeq(p.value))) continue;
-    inv = findCommand(text, [p.value], undefined, { imageDefault: false });
-    if (inv && inv.engine !== 'vllm' && inv.engine !== 'sglang' && inv.engine !== 'tgi') inv = undefined;
-    if (inv) { cliKey = p.key; break; }
+  const imageMap = getMap(root, 'image');
+  for (const m of [root, imageMap]) {
+    for (const k of CLI_KEYS) {
+      const p = pairOf(m, k);
+      if (!p || !(isScalar(p.value) || isSeq(p.value))) continue;
+      inv = findCommand(text, [p.value, m === imageMap ? get(m, 'args') : undefined], undefined, { imageDefault: false });
+      if (inv && inv.engine !== 'vllm' && inv.engine !== 'sglang' && inv.engine !== 'tgi') inv = undefined;
+      if (inv) { cliKey = p.key; break; }
+    }
+    if (inv) break;
   }
   const image = imageOf(root);
   let engineMap: { map: YMap; key: YScalar } | undefined;
@@ -192,6 +208,17 @@ export function readHelmValues(text: string, root: YMap, problems: FormatProblem
     versionOfTag(b, engine, image.repo, image.tag, image.key);
   } else b.inputs.engine = engine;
 
+  // The environment first: flags win over variables (upper-case keys that the chart passes to the container as the
+  // engine's variables, OPEA: MAX_TOTAL_TOKENS; env lists and maps; vLLM's chart: image.env and configs).
+  if (envTable(engine)) {
+    for (const p of root.pairs) {
+      if (!/^[A-Z][A-Z0-9_]*$/.test(p.key.value) || !isScalar(p.value) || p.value.value === '') continue;
+      applyEnvEntry(b, engine, p.key.value, scalarRaw(p.value), innerRange(text, p.value), innerRange(text, p.key), [scalarTarget(text, p.value, true)]);
+    }
+    const envs = [...ENV_KEYS.map((k) => get(root, k)), get(imageMap, 'env')];
+    if (isSeq(get(imageMap, 'command'))) envs.push(unskipped(text, get(root, 'configs')));
+    for (const e of envs) valuesEnv(b, engine, e);
+  }
   let parsed: ParsedArgs | undefined;
   if (inv) parsed = applyArgs(b, inv).parsed;
   if (engineMap) {
@@ -212,13 +239,6 @@ export function readHelmValues(text: string, root: YMap, problems: FormatProblem
       applyArgs(b, { engine, all: words, args: words, positionalModel: false });
     }
   }
-  // Upper-case keys that the chart passes to the container as the engine's variables (OPEA: MAX_TOTAL_TOKENS).
-  if (envTable(engine)) {
-    for (const p of root.pairs) {
-      if (!/^[A-Z][A-Z0-9_]*$/.test(p.key.value) || !isScalar(p.value) || p.value.value === '') continue;
-      applyEnvEntry(b, engine, p.key.value, scalarRaw(p.value), innerRange(text, p.value), innerRange(text, p.key), [scalarTarget(text, p.value, true)]);
-    }
-  }
   if (!b.model) {
     for (const path of MODEL_PATHS) {
       const s = getScalar(root, ...path);
@@ -227,6 +247,7 @@ export function readHelmValues(text: string, root: YMap, problems: FormatProblem
   }
   gpuFromResources(b, getMap(root, 'resources'));
   gpuFromSelector(b, root);
+  gpuModels(b, root);
   multiNode(b, root);
   if (inv && parsed) flagInsertions(b, inv, parsed);
 
@@ -251,4 +272,46 @@ function multiNode(b: SpecBuilder, root: YMap): void {
   if (typeof perPod !== 'number' || !range || perPod <= 0 || world <= perPod || world % perPod !== 0) return;
   b.set('nodes', world / perPod, `${p.key.value}.enabled`, innerRange(b.text, enabled), innerRange(b.text, p.key), undefined);
   b.set('gpuCount', world, 'resources', range, b.keyRanges.gpuCount, undefined);
+}
+
+/**
+ * A chart's environment for the container: a list of `{name, value}` (Kubernetes' form; `valueFrom` is not
+ * followed) or a map of names to values. Each variable is read as the engine reads it (VLLM_USE_FLASHINFER_SAMPLER, ...).
+ */
+export function valuesEnv(b: SpecBuilder, engine: ServingEngine, env: YNode | null | undefined): void {
+  const text = b.text;
+  const one = (name: YScalar, value: YScalar): void => {
+    if (value.value === '') return;
+    applyEnvEntry(b, engine, name.value, scalarRaw(value), innerRange(text, value), innerRange(text, name), [scalarTarget(text, value, true)]);
+  };
+  if (isSeq(env)) {
+    for (const it of env.items) {
+      const n = getScalar(it, 'name');
+      const v = getScalar(it, 'value');
+      if (n && v) one(n, v);
+    }
+  } else if (isMap(env)) {
+    for (const p of env.pairs) if (isScalar(p.value)) one(p.key, p.value);
+  }
+}
+
+/**
+ * A block map the fast parser skipped (keys no manifest reader needs, such as compose's `configs`), parsed on its own:
+ * the text around it is blanked, so offsets hold.
+ */
+function unskipped(text: string, node: YNode | null | undefined): YNode | null | undefined {
+  if (!isMap(node) || !node.skipped) return node;
+  const blank = (s: string): string => s.replace(/[^\r\n]/g, ' ');
+  const only = blank(text.slice(0, node.start)) + text.slice(node.start, node.end) + blank(text.slice(node.end));
+  const root = parseYaml(only).docs[0]?.root;
+  return isMap(root) ? root : undefined;
+}
+
+/** vLLM's chart: `gpuModels` lists the GPU products the pod may run on (the first is sized). */
+function gpuModels(b: SpecBuilder, root: YMap): void {
+  if (b.inputs.gpu !== undefined || b.valueRanges.gpu) return;
+  const p = pairOf(root, 'gpuModels');
+  const first = isSeq(p?.value) ? p!.value.items.find(isScalar) : undefined;
+  if (!p || !first || first.value.trim() === '' || first.value === GPU_MODELS_PLACEHOLDER) return;
+  b.set('gpu', first.value, 'gpuModels', innerRange(b.text, first), innerRange(b.text, p.key), [scalarTarget(b.text, first, true)]);
 }

@@ -13,6 +13,7 @@ import {
 } from './kubernetes';
 import { looksLikeVllmConfig, readVllmConfig } from './vllmConfig';
 import { looksLikeOperator, looksLikeSkyPilot, readOperator, readSkyPilot } from './operators';
+import { aibrixWorkloadHints, mentionsAibrix } from './aibrix';
 import { clampProblems } from './limits';
 import { YNode, parseYaml } from './yaml';
 
@@ -125,7 +126,7 @@ function read(fileName: string, text: string, context: DocumentContext): ParsedD
 }
 
 /** What the documents of one file share. */
-interface Shared { manifest: ManifestContext; dotEnv?: ReadonlyMap<string, string> }
+interface Shared { manifest: ManifestContext; dotEnv?: ReadonlyMap<string, string>; aibrix?: boolean }
 
 /** Reads one YAML document; returns its kind when it holds what this module reads. */
 function readYamlDocument(text: string, root: YNode | null, problems: FormatProblem[], deployments: DeploymentSpec[], shared: Shared): DocumentKind | undefined {
@@ -138,6 +139,10 @@ function readYamlDocument(text: string, root: YNode | null, problems: FormatProb
   }
   if (looksLikeManifest(root)) {
     readManifest(text, root, problems, deployments, shared.manifest);
+    // AIBrix's hints (labels, the downloader): the file is scanned once, then only its documents that mention AIBrix.
+    if (deployments.length > before && (shared.aibrix ??= text.includes('aibrix')) && mentionsAibrix(text, root.start, root.end)) {
+      aibrixWorkloadHints(text, root, deployments.slice(before), problems);
+    }
     return deployments.length > before ? 'kubernetes' : undefined;
   }
   if (looksLikeHelmStack(root)) {

@@ -523,3 +523,8 @@ export function modelHint(b: SpecBuilder, parsed: ParsedArgs | undefined, uriMap
   }
   return false;
 }
+
+/** Reads the serving containers of a pod spec that another resource holds (AIBrix StormService roles, KAITO templates). */
+export function readPodSpec(text: string, podSpec: YMap, prefix: string, problems: FormatProblem[], out: DeploymentSpec[], manifest = newManifestContext()): void {
+  pod({ text, problems, out, manifest }, podSpec, prefix, {});
+}

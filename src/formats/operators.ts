@@ -1,13 +1,16 @@
 // Operator resources and task files that run vLLM or SGLang: production-stack `VLLMRuntime`, NVIDIA Dynamo
-// `DynamoGraphDeployment`, OME `ClusterServingRuntime` / `ServingRuntime`, KubeRay `RayService` and SkyPilot tasks.
+// `DynamoGraphDeployment`, OME `ClusterServingRuntime` / `ServingRuntime`, KubeRay `RayService`, KServe
+// `LLMInferenceService`, KubeAI `Model`, KAITO `Workspace`, llmaz `Playground`, AIBrix workloads (aibrix.ts) and
+// SkyPilot tasks.
 // Each value keeps the range where it is written; commands are read with the shared flag tables.
 import type { DeploymentSpec, DocumentKind, FormatProblem, InputKey, ServingEngine, SourceRange } from './types';
 import {
-  ACCELERATOR_RESOURCES, Invocation, SpecBuilder, applyArgs, applyImage, findCommand, flagInsertions, scalarRaw, scalarTarget,
-  setValue, shellWordsOfScalar, wordsOfSeq,
+  ACCELERATOR_RESOURCES, Invocation, SpecBuilder, applyArgs, applyEnvEntry, applyImage, findCommand, flagInsertions, scalarRaw,
+  scalarTarget, setValue, shellWordsOfScalar, wordsOfSeq,
 } from './common';
 import { FLAGS, ParsedArgs, findInvocation, normalizeFlag } from './engines';
-import { gpuFromSelector, isMountPath, modelHint } from './kubernetes';
+import { gpuFromSelector, isMountPath, modelHint, readPodSpec } from './kubernetes';
+import { looksLikeAibrix, readAibrix } from './aibrix';
 import { findAccelerator } from '../core/hardware';
 import { HELM_KEYS } from './helm';
 import { offsetAt } from './scalar';
@@ -28,6 +31,8 @@ const OPERATOR_KINDS: Record<string, RegExp> = {
   Model: /kubeai\.org/,
   Workspace: /kaito\.sh/,
   Playground: /llmaz\.io/,
+  StormService: /aibrix\.ai/,
+  RayClusterFleet: /aibrix\.ai/,
 };
 
 /** The document is an operator resource this module reads. */
@@ -46,6 +51,7 @@ export function readOperator(text: string, root: YMap, problems: FormatProblem[]
   const name = str(get(getMap(root, 'metadata'), 'name')) ?? '(unnamed)';
   const spec = getMap(root, 'spec');
   const ctx: Ctx = { text, problems, out, root, prefix: `${kind}/${name}` };
+  if (looksLikeAibrix(root)) return readAibrix(text, root, problems, out);
   // KAITO's Workspace keeps `resource` and `inference` at the top level.
   if (kind === 'Workspace') { kaitoWorkspace(ctx); return out.length > before ? out[before].kind : undefined; }
   if (!spec) return undefined;
@@ -468,16 +474,40 @@ function llmInferenceService(ctx: Ctx, spec: YMap): void {
 }
 
 // ---------------------------------------------------------------------------
-// KubeAI Model (kubeai.org): spec.url (`hf://org/name`, `ollama://name`), spec.engine (VLLM, OLlama), spec.args and
-// spec.resourceProfile (`nvidia-gpu-l4:1`: a profile named for the GPU, and the count).
+// KubeAI Model (kubeai.org). Field names from substratusai/kubeai api/k8s/v1/model_types.go (ModelSpec): url
+// (`hf://org/name`, `pvc://...`, `ollama://name`, `s3://`/`gs://`/`oss://`), engine (OLlama, VLLM, FasterWhisper,
+// Infinity), resourceProfile (`<profile>:<count>`, profiles named for the accelerator: `nvidia-gpu-l4:1`,
+// `amd-gpu-mi300x:1`, `google-tpu-v5e-2x2:4`, `cpu:2`), image, args and env (a map). The same fields make an entry of
+// the `models` chart's catalog (charts/models/templates/models.yaml).
+
+/** KubeAI's engines that this project sizes (FasterWhisper and Infinity serve speech and embeddings). */
+const KUBEAI_ENGINES: Record<string, ServingEngine> = { vllm: 'vllm', ollama: 'ollama' };
+
+/** A resourceProfile name's accelerator: the type (as the catalog names it) within the name, and its resource. */
+function kubeaiProfile(name: string): { type: string; offset: number; resource: string } | undefined {
+  const gpu = /^(nvidia|amd)-gpu-([\w.-]+)$/.exec(name);
+  if (gpu) return { type: gpu[2], offset: gpu[1].length + 5, resource: gpu[1] === 'amd' ? 'amd.com/gpu' : 'nvidia.com/gpu' };
+  // TPU profiles name the slice topology after the version (`google-tpu-v5e-2x2`); the count is chips.
+  const tpu = /^google-(tpu-v[\w]+?)-\d+x\d+(?:x\d+)?$/.exec(name);
+  if (tpu) return { type: tpu[1], offset: 'google-'.length, resource: 'google.com/tpu' };
+  return undefined;
+}
 
 function kubeaiModel(ctx: Ctx, spec: YMap): void {
-  const text = ctx.text;
-  const engineName = str(get(spec, 'engine'))?.toLowerCase();
-  const engine: ServingEngine | undefined = engineName === 'vllm' ? 'vllm' : engineName === 'ollama' ? 'ollama' : undefined;
-  if (!engine) return;
-  const b = new SpecBuilder(text, ctx.problems);
-  b.inputs.engine = engine;
+  const anchor = pairRange(getMap(ctx.root, 'metadata'), 'name') ?? pairRange(ctx.root, 'kind')!;
+  const d = readKubeaiModelSpec(ctx.text, ctx.problems, spec, 'kubeai-model', ctx.prefix, anchor, { start: ctx.root.start, end: ctx.root.end });
+  if (d) ctx.out.push(d);
+}
+
+/** A KubeAI model spec (a Model's `spec`, or an entry of the `models` chart's catalog) as a deployment. */
+export function readKubeaiModelSpec(text: string, problems: FormatProblem[], spec: YMap, kind: DocumentKind, label: string,
+  anchor: SourceRange, span: SourceRange): DeploymentSpec | undefined {
+  const engine = KUBEAI_ENGINES[(str(get(spec, 'engine')) ?? '').toLowerCase()];
+  if (!engine) return undefined;
+  const b = new SpecBuilder(text, problems);
+  const imageNode = getScalar(spec, 'image');
+  if (imageNode && imageNode.value) applyImage(b, engine, imageNode, pairOf(spec, 'image')?.key);
+  else b.inputs.engine = engine;
   const url = getScalar(spec, 'url');
   const hf = hfUri(text, url);
   if (hf) b.setModel(hf.id, hf.range);
@@ -486,94 +516,194 @@ function kubeaiModel(ctx: Ctx, spec: YMap): void {
     const name = url.value.slice('ollama://'.length);
     const range = { start: inner.start + 9, end: inner.start + 9 + name.length };
     if (name && text.slice(range.start, range.end) === name) b.setModel(name, range);
+  } else if (url && /^[a-z0-9]+:\/\//i.test(url.value)) {
+    // A volume or a bucket (pvc://, s3://, gs://, oss://): the model is named as the storage names it.
+    b.setModel(url.value, innerRange(text, url));
+  }
+  // Environment first: flags win over variables.
+  const env = getMap(spec, 'env');
+  for (const p of env?.pairs ?? []) {
+    if (!isScalar(p.value) || p.value.value === '') continue;
+    applyEnvEntry(b, engine, p.key.value, scalarRaw(p.value), innerRange(text, p.value), innerRange(text, p.key), [scalarTarget(text, p.value, true)]);
   }
   const args = getSeq(spec, 'args');
   if (args && engine === 'vllm') {
     const words = wordsOfSeq(text, args);
-    applyArgs(b, { engine, all: words, args: words, positionalModel: false });
+    const inv: Invocation = { engine, all: words, args: words, positionalModel: false };
+    flagInsertions(b, inv, applyArgs(b, inv).parsed);
   }
   const prof = getScalar(spec, 'resourceProfile');
-  const m = prof ? /^(nvidia|amd)-gpu-([\w.-]+):(\d+)$/.exec(prof.value) : null;
-  if (prof && m) {
+  const m = prof ? /^([\w.-]+):(\d+)$/.exec(prof.value) : null;
+  const acc = m ? kubeaiProfile(m[1]) : undefined;
+  if (prof && m && acc) {
     const inner = innerRange(text, prof);
-    const typeStart = inner.start + m[1].length + 5;
-    const countStart = typeStart + m[2].length + 1;
+    const typeStart = inner.start + acc.offset;
+    const countStart = inner.start + m[1].length + 1;
     const key = innerRange(text, pairOf(spec, 'resourceProfile')!.key);
-    if (text.slice(typeStart, typeStart + m[2].length) === m[2] && text.slice(countStart, countStart + m[3].length) === m[3]) {
-      b.set('gpu', m[2], 'resourceProfile', { start: typeStart, end: typeStart + m[2].length }, key, undefined);
-      const cr = { start: countStart, end: countStart + m[3].length };
-      b.set('gpuCount', m[3], 'resourceProfile', cr, key, [{ range: cr, context: 'word', exact: true }]);
-      if (m[1] === 'amd') b.accelerator = { resource: 'amd.com/gpu', name: ACCELERATOR_RESOURCES.get('amd.com/gpu') ?? 'AMD GPU', range: { start: inner.start, end: typeStart + m[2].length } };
+    if (text.slice(typeStart, typeStart + acc.type.length) === acc.type && text.slice(countStart, countStart + m[2].length) === m[2]) {
+      b.set('gpu', acc.type, 'resourceProfile', { start: typeStart, end: typeStart + acc.type.length }, key, undefined);
+      const cr = { start: countStart, end: countStart + m[2].length };
+      b.set('gpuCount', m[2], 'resourceProfile', cr, key, [{ range: cr, context: 'word', exact: true }]);
+      if (acc.resource !== 'nvidia.com/gpu') {
+        b.accelerator = { resource: acc.resource, name: ACCELERATOR_RESOURCES.get(acc.resource) ?? acc.resource, range: { start: inner.start, end: typeStart + acc.type.length } };
+      }
     }
   }
-  b.span = { start: ctx.root.start, end: ctx.root.end };
-  const anchor = pairRange(getMap(ctx.root, 'metadata'), 'name') ?? pairRange(ctx.root, 'kind')!;
-  ctx.out.push(b.build('kubeai-model', engine, ctx.prefix, anchor));
+  b.span = span;
+  return b.build(kind, engine, label, anchor);
 }
 
 // ---------------------------------------------------------------------------
-// KAITO Workspace (kaito.sh): resource.instanceType (a cloud instance type: the catalog knows its GPUs) and
-// resource.count (nodes); inference.preset.name. A preset name is a model id only when it is one (`org/name`).
+// KAITO Workspace (kaito.sh). Field names from kaito-project/kaito api/v1beta1/workspace_types.go: resource
+// {instanceType (a cloud instance type: the catalog knows its GPUs), count (nodes), labelSelector}, inference
+// {preset {name}, template (a pod template, instead of a preset)}. Preset names are KAITO's own: the model each runs is
+// the Hugging Face repository of presets/workspace/models/supported_models.yaml (`version:` URL); a preset named
+// `org/name` runs that repository.
+
+const KAITO_PRESETS: Record<string, string> = {
+  'llama-3.1-8b-instruct': 'meta-llama/Llama-3.1-8B-Instruct',
+  'falcon-7b': 'tiiuae/falcon-7b', 'falcon-7b-instruct': 'tiiuae/falcon-7b-instruct',
+  'falcon-40b': 'tiiuae/falcon-40b', 'falcon-40b-instruct': 'tiiuae/falcon-40b-instruct',
+  'mistral-7b': 'mistralai/Mistral-7B-v0.3', 'mistral-7b-instruct': 'mistralai/Mistral-7B-Instruct-v0.3',
+  'phi-2': 'microsoft/phi-2',
+  'phi-3-mini-4k-instruct': 'microsoft/Phi-3-mini-4k-instruct', 'phi-3-mini-128k-instruct': 'microsoft/Phi-3-mini-128k-instruct',
+  'phi-3-medium-4k-instruct': 'microsoft/Phi-3-medium-4k-instruct', 'phi-3-medium-128k-instruct': 'microsoft/Phi-3-medium-128k-instruct',
+  'phi-3.5-mini-instruct': 'microsoft/Phi-3.5-mini-instruct', 'phi-4-mini-instruct': 'microsoft/Phi-4-mini-instruct', 'phi-4': 'microsoft/phi-4',
+  'qwen2.5-coder-7b-instruct': 'Qwen/Qwen2.5-Coder-7B-Instruct', 'qwen2.5-coder-32b-instruct': 'Qwen/Qwen2.5-Coder-32B-Instruct',
+  'deepseek-r1-distill-qwen-14b': 'deepseek-ai/DeepSeek-R1-Distill-Qwen-14B', 'deepseek-r1-distill-llama-8b': 'deepseek-ai/DeepSeek-R1-Distill-Llama-8B',
+};
 
 function kaitoWorkspace(ctx: Ctx): void {
   const text = ctx.text;
   const root = ctx.root;
   const inference = getMap(root, 'inference');
   const preset = getScalar(inference, 'preset', 'name');
-  if (!inference || !preset) return;
-  const b = new SpecBuilder(text, ctx.problems);
-  b.inputs.engine = 'vllm';
-  const pr = innerRange(text, preset);
-  if (/^[\w.-]+\/[\w.-]+$/.test(preset.value) && text.slice(pr.start, pr.end) === preset.value) b.setModel(preset.value, pr);
-  else ctx.problems.push({ severity: 'information', range: pr, message: `Not sized: preset ${preset.value} names no model id.` });
+  const podSpec = getMap(inference, 'template', 'spec');
+  const anchor = pairRange(getMap(root, 'metadata'), 'name') ?? pairRange(root, 'kind')!;
+  const found: DeploymentSpec[] = [];
+  if (podSpec && !preset) {
+    // A custom pod instead of a preset: its containers are read as Kubernetes containers.
+    readPodSpec(text, podSpec, ctx.prefix, ctx.problems, found);
+    for (const d of found) d.kind = 'kaito-workspace';
+  } else if (preset) {
+    const b = new SpecBuilder(text, ctx.problems);
+    b.inputs.engine = 'vllm';
+    const pr = innerRange(text, preset);
+    const id = KAITO_PRESETS[preset.value.toLowerCase()] ?? (/^[\w.-]+\/[\w.-]+$/.test(preset.value) ? preset.value : undefined);
+    if (id && text.slice(pr.start, pr.end) === preset.value) b.setModel(id, pr);
+    else ctx.problems.push({ severity: 'information', range: pr, message: `Not sized: preset ${preset.value} is not a KAITO preset this version knows, nor a model id.` });
+    b.span = { start: root.start, end: root.end };
+    found.push(b.build('kaito-workspace', 'vllm', ctx.prefix, anchor));
+  }
   const res = getMap(root, 'resource');
   const inst = getScalar(res, 'instanceType');
-  if (inst && inst.value) {
+  for (const d of found) {
+    if (!inst || !inst.value || d.inputs.gpu !== undefined) continue;
+    // The instance type is the node: its GPUs (× count nodes) unless the pod asks for fewer.
+    const b = new SpecBuilder(text, ctx.problems);
     const key = innerRange(text, pairOf(res, 'instanceType')!.key);
     b.set('gpu', inst.value, 'instanceType', innerRange(text, inst), key, [scalarTarget(text, inst, true)]);
-    const found = findAccelerator(inst.value);
-    const per = found.ok ? found.impliedGpuCount : undefined;
+    const acc = findAccelerator(inst.value);
+    const per = acc.ok ? acc.impliedGpuCount : undefined;
     const countNode = getScalar(res, 'count');
     const nodes = countNode && /^\d+$/.test(countNode.value) ? Number(countNode.value) : 1;
-    if (per !== undefined) b.set('gpuCount', per * nodes, 'instanceType', innerRange(text, inst), key, undefined);
+    if (per !== undefined && d.inputs.gpuCount === undefined) b.set('gpuCount', per * nodes, 'instanceType', innerRange(text, inst), key, undefined);
     if (nodes > 1 && countNode) b.set('nodes', nodes, 'count', innerRange(text, countNode), innerRange(text, pairOf(res, 'count')!.key), undefined);
+    for (const k of ['gpu', 'gpuCount', 'nodes'] as const) {
+      if (!(k in b.valueRanges)) continue;
+      if (b.inputs[k] !== undefined) (d.inputs as Record<string, unknown>)[k] = b.inputs[k];
+      d.valueRanges[k] = b.valueRanges[k]!;
+      if (b.keyRanges[k]) d.keyRanges[k] = b.keyRanges[k]!;
+      const ip = b.edit.inPlace[k];
+      if (ip) d.edit.inPlace[k] = ip; else delete d.edit.inPlace[k];
+      delete d.edit.insert[k];
+    }
   }
-  b.span = { start: root.start, end: root.end };
-  const anchor = pairRange(getMap(root, 'metadata'), 'name') ?? pairRange(root, 'kind')!;
-  ctx.out.push(b.build('kaito-workspace', 'vllm', ctx.prefix, anchor));
+  for (const d of found) ctx.out.push(d);
 }
 
 // ---------------------------------------------------------------------------
-// llmaz Playground (inference.llmaz.io): spec.modelClaim.modelName names an OpenModel (llmaz.io) of the same file,
-// whose spec.source.modelHub.modelID is the model; spec.backendRuntimeConfig (backendName, args, resources).
+// llmaz (InftyAI/llmaz). Field names from api/inference/v1alpha1/playground_types.go and config_types.go (Playground
+// spec: modelClaim {modelName, inferenceFlavors}, modelClaims {models [{name, role}], inferenceFlavors},
+// backendRuntimeConfig {backendName, version, envs, args, resources}; `backendConfig` {name, ...} and
+// `inferenceFlavorClaims` in releases before) and api/core/v1alpha1/model_types.go (OpenModel spec: source
+// {modelHub {modelID}, uri}, inferenceConfig.flavors [{name, limits (`requests` before), nodeSelector, params {TP,
+// PP, INSTANCE-TYPE}}]). The claimed flavor's accelerators override the backend's resources.
 
 const LLMAZ_BACKENDS: Record<string, ServingEngine> = { vllm: 'vllm', sglang: 'sglang', tgi: 'tgi', llamacpp: 'llamacpp', ollama: 'ollama' };
 
+/** The OpenModel of this file with that name. */
+function openModel(text: string, name: string): YMap | undefined {
+  for (const d of parseYaml(text).docs) {
+    const r = d.root;
+    if (!isMap(r) || str(get(r, 'kind')) !== 'OpenModel' || !/llmaz\.io/.test(str(get(r, 'apiVersion')) ?? '')) continue;
+    if (str(get(getMap(r, 'metadata'), 'name')) === name) return r;
+  }
+  return undefined;
+}
+
 function llmazPlayground(ctx: Ctx, spec: YMap): void {
   const text = ctx.text;
-  const brc = getMap(spec, 'backendRuntimeConfig');
+  const brc = getMap(spec, 'backendRuntimeConfig') ?? getMap(spec, 'backendConfig');
   const backend = (str(get(brc, 'backendName')) ?? str(get(brc, 'name')) ?? 'vllm').toLowerCase();
   const engine = LLMAZ_BACKENDS[backend];
   if (!engine) return;
   const b = new SpecBuilder(text, ctx.problems);
-  b.inputs.engine = engine;
-  const claim = str(get(getMap(spec, 'modelClaim'), 'modelName'));
-  if (claim) {
-    for (const d of parseYaml(text).docs) {
-      const r = d.root;
-      if (!isMap(r) || str(get(r, 'kind')) !== 'OpenModel' || !/llmaz\.io/.test(str(get(r, 'apiVersion')) ?? '')) continue;
-      if (str(get(getMap(r, 'metadata'), 'name')) !== claim) continue;
-      const id = getScalar(r, 'spec', 'source', 'modelHub', 'modelID');
-      if (id && id.value) b.setModel(id.value, innerRange(text, id));
-      break;
-    }
+  const version = getScalar(brc, 'version');
+  const vm = version ? /^(v?)(\d+\.\d+(?:\.\d+)?(?:\.post\d+)?)/.exec(version.value) : null;
+  if (version && vm && (engine === 'vllm' || engine === 'sglang')) {
+    const inner = innerRange(text, version);
+    const range = { start: inner.start + vm[1].length, end: inner.start + vm[1].length + vm[2].length };
+    const exact = text.slice(range.start, range.end) === vm[2];
+    b.set('engine', `${engine}@${vm[2]}`, 'version', range, innerRange(text, pairOf(brc, 'version')!.key), exact ? [{ range, context: 'word', exact }] : undefined, exact ? { versionOnly: true } : {});
+  } else b.inputs.engine = engine;
+  // The claimed model: modelClaim, else the main model of modelClaims.
+  const claim = getMap(spec, 'modelClaim');
+  const claims = getMap(spec, 'modelClaims');
+  const mainRef = (getSeq(claims, 'models')?.items ?? []).filter(isMap).find((m) => (str(get(m, 'role')) ?? 'main') === 'main');
+  const claimName = str(get(claim, 'modelName')) ?? str(get(mainRef, 'name'));
+  const flavorNames = getSeq(claim ?? claims, 'inferenceFlavors') ?? getSeq(claim ?? claims, 'inferenceFlavorClaims');
+  const om = claimName ? openModel(text, claimName) : undefined;
+  let flavor: YMap | undefined;
+  if (om) {
+    const source = getMap(om, 'spec', 'source');
+    const id = getScalar(source, 'modelHub', 'modelID');
+    const uri = getScalar(source, 'uri');
+    if (id && id.value) b.setModel(id.value, innerRange(text, id));
+    else if (uri && uri.value.startsWith('ollama://')) {
+      const inner = innerRange(text, uri);
+      const name = uri.value.slice('ollama://'.length);
+      const range = { start: inner.start + 9, end: inner.start + 9 + name.length };
+      if (name && text.slice(range.start, range.end) === name) b.setModel(name, range);
+    } else if (uri && uri.value) b.setModel(uri.value, innerRange(text, uri));
+    const flavors = (getSeq(getMap(om, 'spec', 'inferenceConfig'), 'flavors')?.items ?? []).filter(isMap);
+    const wanted = (flavorNames?.items ?? []).filter(isScalar).map((s) => s.value);
+    flavor = flavors.find((f) => wanted.includes(str(get(f, 'name')) ?? '')) ?? flavors[0];
+  }
+  // Environment first: flags win over variables.
+  for (const it of getSeq(brc, 'envs')?.items ?? []) {
+    const n = getScalar(it, 'name');
+    const v = getScalar(it, 'value');
+    if (!n || !v || v.value === '') continue;
+    applyEnvEntry(b, engine, n.value, scalarRaw(v), innerRange(text, v), innerRange(text, n), [scalarTarget(text, v, true)]);
   }
   const args = getSeq(brc, 'args');
   if (args && engine !== 'ollama') {
     const words = wordsOfSeq(text, args);
     applyArgs(b, { engine, all: words, args: words, positionalModel: false });
   }
-  gpuFromResources(b, getMap(brc, 'resources'));
+  if (flavor) {
+    const params = getMap(flavor, 'params');
+    if (b.inputs.tensorParallel === undefined) setScalar(b, 'tensorParallel', params, 'TP');
+    if (b.inputs.pipelineParallel === undefined) setScalar(b, 'pipelineParallel', params, 'PP');
+    gpuFromSelector(b, flavor);
+  }
+  // The flavor's accelerators (limits, or requests) win over the backend's resources.
+  if (!(flavor && gpuFromResources(b, flavor))) gpuFromResources(b, getMap(brc, 'resources'));
+  const inst = getScalar(getMap(flavor, 'params'), 'INSTANCE-TYPE');
+  if (b.inputs.gpu === undefined && inst && inst.value && findAccelerator(inst.value).ok) {
+    b.set('gpu', inst.value, 'INSTANCE-TYPE', innerRange(text, inst), innerRange(text, pairOf(getMap(flavor, 'params'), 'INSTANCE-TYPE')!.key), undefined);
+  }
   b.span = { start: ctx.root.start, end: ctx.root.end };
   const anchor = pairRange(getMap(ctx.root, 'metadata'), 'name') ?? pairRange(ctx.root, 'kind')!;
   ctx.out.push(b.build('llmaz-playground', engine, ctx.prefix, anchor));

@@ -10,6 +10,8 @@ export const DOCUMENT_KINDS = [
   // Operator resources and task files (src/formats/operators.ts) and Helm values of other charts (src/formats/helm.ts).
   'vllm-runtime', 'dynamo', 'ome-runtime', 'ray-service', 'skypilot', 'helm-values',
   'llm-inference-service', 'kubeai-model', 'kaito-workspace', 'llmaz-playground',
+  // AIBrix StormService / RayClusterFleet (src/formats/aibrix.ts).
+  'aibrix',
 ] as const;
 
 export type DocumentKind = typeof DOCUMENT_KINDS[number];

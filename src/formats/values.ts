@@ -151,5 +151,7 @@ export function formatInput(key: InputKey, value: number | string): string | und
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
   const s = String(value).trim();
   if (s === '' || /[\r\n]/.test(s)) return undefined;
+  // A switch is written as given only when it reads as one (`1`, `on`, `false`): `2` would make the file invalid.
+  if (BOOLEAN_KEYS.has(key) && !parseSwitch(s, key).ok) return undefined;
   return s;
 }

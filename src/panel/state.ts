@@ -2,16 +2,14 @@
 //
 // Pure: no vscode import, no DOM, no I/O. Every figure comes from `computeBudget` (one call per compared GPU,
 // plus one per extra decode batch of the throughput series) or from core (peak FLOP/s and ridge points of the
-// accelerator; the per-operator decode points of `decodeOperatorPointsOfReport`, src/core/throughput.ts); the only
+// accelerator; the whole model's per-operator decode points of `decodeOperatorPointsOfReport`, src/core/throughput.ts,
+// which sum to the engine's decode point); the only
 // arithmetic here is picking fields, scaling the expected band to the batch and the memory bar's "free" rest.
 
 import { bundledModels } from '../analysis/bundledCatalog';
 import { computeBudget } from '../core/budget';
 import { DEFAULT_ACCELERATOR_ID, findAccelerator, type FlopsDtype, listAccelerators, peakFlops, ridgePointFlopsPerByte } from '../core/hardware';
-import type { ModelDescription } from '../core/model';
 import { bundledEntryFiles } from '../core/modelResolution';
-import { normalizeConfig } from '../core/normalize';
-import { normalizeDtypeName } from '../core/quantization';
 import { decodeOperatorPointsOfReport } from '../core/throughput';
 import type { Accelerator, BudgetInputs, BudgetReport, ModelFiles, RooflinePoint } from '../core/types';
 import { bytes as formatBytes, formatInt, formatRate } from '../core/units';
@@ -212,16 +210,9 @@ export function memoryOf(report: BudgetReport): PanelMemory {
   return { weightsBytes, activationBytes, reserveBytes, kvCacheBytes, freeBytes: Math.max(0, g.totalMemoryBytes - used), totalBytes: g.totalMemoryBytes };
 }
 
-/** Bytes per activation element as the engine runs it: 4 only when float32 is asked for (an fp32 checkpoint runs in bf16). */
-export function activationBytesOf(inputs: BudgetInputs): number {
-  return normalizeDtypeName(inputs.dtype) === 'float32' ? 4 : 2;
-}
-
-/** Per-operator decode points of one layer at the report's batch and context, on the report's GPU (core's operator model). */
-export function operatorPoints(model: ModelDescription | undefined, report: BudgetReport, inputs: BudgetInputs): PanelPoint[] {
-  if (!model) return [];
-  const points = decodeOperatorPointsOfReport(model, report, activationBytesOf(inputs));
-  return points.map((p) => panelPoint(p, 'operator', p.label));
+/** Per-operator decode points of the whole model at the report's batch and context, on the report's GPU (core's operator model). */
+export function operatorPoints(report: BudgetReport): PanelPoint[] {
+  return decodeOperatorPointsOfReport(report).map((p) => panelPoint(p, 'operator', p.label));
 }
 
 function shortGpuName(name: string): string {
@@ -246,7 +237,7 @@ function summaryOf(report: BudgetReport): string {
 }
 
 /** Everything the panel shows for one GPU; `reports` caches the engine's answer per decode batch. */
-function gpuData(model: PanelModel, shapesModel: ModelDescription | undefined, controls: PanelControls, gpu: string):
+function gpuData(model: PanelModel, controls: PanelControls, gpu: string):
   { ok: true; data: GpuPanelData; report: BudgetReport } | { ok: false; message: string } {
   const options = { extraAccelerators: model.extraAccelerators };
   const byBatch = new Map<number, BudgetReport>();
@@ -280,7 +271,7 @@ function gpuData(model: PanelModel, shapesModel: ModelDescription | undefined, c
     const turn = at(knee);
     if (typeof turn !== 'string') points.push(panelPoint(turn.roofline.decode, 'decode', `decode turns compute-bound (batch ${formatInt(knee)})`));
   }
-  points.push(...operatorPoints(shapesModel, main, model.inputs));
+  points.push(...operatorPoints(main));
 
   // The series are at the panel's context: the wall is the requests of that context the KV cache holds, not of
   // max_model_len (at 1,024 tokens a 40,960-token limit would put batch 2 "beyond max concurrency").
@@ -333,15 +324,11 @@ export function gpuOptions(extra?: Accelerator[]): PanelOption[] {
 export function buildPanelState(model: PanelModel, controls: PanelControls): BuildResult {
   const bad = checkControls(controls);
   if (bad) return { ok: false, message: bad };
-  const normalized = normalizeConfig(model.files.config, {
-    nameHint: model.files.nameHint, hfQuantConfig: model.files.hfQuantConfig, quantizeConfig: model.files.quantizeConfig,
-  });
-  const shapesModel = normalized.ok ? normalized.model : undefined;
   const perGpu: GpuPanelData[] = [];
   const reports: BudgetReport[] = [];
   const problems: string[] = [];
   for (const gpu of controls.gpus) {
-    const g = gpuData(model, shapesModel, controls, gpu);
+    const g = gpuData(model, controls, gpu);
     if (g.ok) {
       perGpu.push(g.data);
       reports.push(g.report);

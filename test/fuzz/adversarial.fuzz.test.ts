@@ -19,7 +19,7 @@ import * as cp from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AnalysisHost, analyzeDocument, DocumentAnalysis } from '../../src/analysis/analyze';
+import { AnalysisHost, analysisItems, analysisProblems, analyzeDocument, DocumentAnalysis, documentKindOf } from '../../src/analysis/analyze';
 import type { Resolution } from '../../src/analysis/modelResolver';
 import { defaultSettings, Settings } from '../../src/analysis/settings';
 import { checkFiles, runCheck } from '../../src/cli/check';
@@ -64,13 +64,13 @@ async function timed<T>(f: () => Promise<T>): Promise<{ value: T; cpu: number; w
 const CAUGHT = /Maximum call stack size exceeded|too much recursion|could not read this document:|Internal error/;
 
 function checkAnalysis(a: DocumentAnalysis, what: string): void {
-  assert.ok(a && Array.isArray(a.items) && Array.isArray(a.problems), `${what}: no analysis`);
-  for (const p of a.problems) {
+  assert.ok(a && ['model-config', 'deployments', 'skipped', 'unrelated'].includes(a.kind), `${what}: no analysis`);
+  for (const p of analysisProblems(a)) {
     assert.ok(typeof p.message === 'string' && p.message.trim() !== '', `${what}: a problem without a message`);
     assert.ok(!CAUGHT.test(p.message), `${what}: ${p.message.slice(0, 200)}`);
   }
-  for (const it of a.items) {
-    if (it.result && !it.result.ok) assert.ok(!CAUGHT.test(it.result.unsupported), `${what}: ${it.result.unsupported.slice(0, 200)}`);
+  for (const it of analysisItems(a)) {
+    if (it.status === 'unsupported') assert.ok(!CAUGHT.test(it.reason), `${what}: ${it.reason.slice(0, 200)}`);
   }
 }
 
@@ -233,8 +233,8 @@ describe('fuzz: adversarial inputs (issue 11)', function () {
     const cases: [string, string, (a: DocumentAnalysis) => void][] = [];
     const k8sHead = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: big}\nspec:\n  template:\n    spec:\n      containers:\n        - name: vllm\n          image: vllm/vllm-openai:v0.19.0\n';
     const oneDeployment = (a: DocumentAnalysis) => {
-      assert.ok(a.items.length >= 1, `no deployment read (kind ${a.kind})`);
-      assert.ok(a.items.some((it) => it.spec?.model?.name === 'meta-llama/Llama-3.1-8B'), 'the model was not read');
+      assert.ok(analysisItems(a).length >= 1, `no deployment read (kind ${documentKindOf(a)})`);
+      assert.ok(analysisItems(a).some((it) => it.spec?.model?.name === 'meta-llama/Llama-3.1-8B'), 'the model was not read');
     };
     cases.push(['pod.yaml', `apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: vllm/vllm-openai\n    args:\n    - --model\n    - meta-llama/Llama-3.1-8B\n${'    - --x\n'.repeat(N)}`, oneDeployment]);
     cases.push(['deploy.yaml', `${k8sHead}          args: [--model, meta-llama/Llama-3.1-8B, ${Array(N).fill('--x').join(', ')}]\n`, oneDeployment]);
@@ -243,7 +243,7 @@ describe('fuzz: adversarial inputs (issue 11)', function () {
     cases.push(['list.yaml', `apiVersion: v1\nkind: List\nitems: [${Array(N).fill('1').join(',')}]\n`, () => undefined]);
     cases.push(['docker-compose.yaml', `services:\n  vllm:\n    image: vllm/vllm-openai\n    command: ["--model", "meta-llama/Llama-3.1-8B", ${Array(N).fill('"--x"').join(', ')}]\n`, oneDeployment]);
     cases.push(['config.json', `{"architectures": ["LlamaForCausalLM", ${Array(N).fill('0').join(',')}], "model_type": "llama", "hidden_size": 256, "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 1000, "layer_types": [${Array(N).fill('"full_attention"').join(',')}]}`,
-      (a) => assert.equal(a.kind, 'hf-config', `read as ${a.kind}${a.skipped ? ` (${a.skipped})` : ''}`)]);
+      (a) => assert.equal(documentKindOf(a), 'hf-config', `read as ${a.kind}${a.kind === 'skipped' ? ` (${a.reason})` : ''}`)]);
     cases.push(['x.budget.yaml', `model: meta-llama/Llama-3.1-8B\ngpu: H100\n${Array.from({ length: 20_000 }, (_, i) => `unknown_${i}: ${i}`).join('\n')}\n`, () => undefined]);
     const results: string[] = [];
     await loop('adversarial.hugeArrays', cases.length, async (_rng, index) => {
@@ -511,13 +511,13 @@ describe('fuzz: adversarial inputs (issue 11)', function () {
     async function hovers(a: DocumentAnalysis, doc: ReturnType<typeof stubDoc>): Promise<{ offset: number; markdown: string }[]> {
       const provider = new HoverProvider({ analyze: async () => a }, log);
       const offsets = new Set<number>();
-      for (const it of a.items) {
+      for (const it of analysisItems(a)) {
         offsets.add(it.anchor.start);
         if (it.spec?.model) offsets.add(it.spec.model.range.start);
         for (const r of Object.values(it.spec?.valueRanges ?? {})) if (r) offsets.add(r.start);
         for (const r of Object.values(it.spec?.keyRanges ?? {})) if (r) offsets.add(r.start);
       }
-      for (const r of a.modelConfig?.keyRanges.values() ?? []) offsets.add(r.key.start + 1);
+      if (a.kind === 'model-config') for (const r of a.modelConfig.keyRanges.values()) offsets.add(r.key.start + 1);
       const out: { offset: number; markdown: string }[] = [];
       for (const offset of offsets) {
         const h = await provider.provideHover(doc, { offset }, { isCancellationRequested: false });

@@ -405,6 +405,95 @@ hardware: {gpu: H100, count: 1}
 engine: {name: vllm, maxNumSeqs: 256, quantization: fp8}
 `,
   },
+  // AIBrix workloads (src/formats/aibrix.ts) and chart values of vLLM's chart, llm-d and KubeAI (helm.ts, chartValues.ts).
+  {
+    fileName: 'aibrix-storm.yaml',
+    text: `apiVersion: orchestration.aibrix.ai/v1alpha1
+kind: StormService
+metadata:
+  name: pd
+spec:
+  template:
+    spec:
+      roles:
+        - name: prefill
+          podGroupSize: 2
+          template:
+            metadata:
+              labels:
+                model.aibrix.ai/name: qwen3-8b
+            spec:
+              initContainers:
+                - name: init
+                  command: [aibrix_download, --model-uri, Qwen/Qwen3-8B]
+              containers:
+                - name: vllm
+                  image: vllm/vllm-openai:v0.9.2
+                  command: ["sh", "-c", "vllm serve /models/Qwen3-8B --tensor-parallel-size 2"]
+                  resources: {limits: {nvidia.com/gpu: 2}}
+---
+apiVersion: orchestration.aibrix.ai/v1alpha1
+kind: RayClusterFleet
+metadata:
+  name: fleet
+spec:
+  template:
+    spec:
+      headGroupSpec:
+        template:
+          spec:
+            containers:
+              - name: head
+                image: vllm/vllm-openai:v0.7.1
+                args: ["vllm", "serve", "Qwen/Qwen2.5-7B-Instruct", "--tensor-parallel-size", "2"]
+                resources: {limits: {nvidia.com/gpu: 1}}
+      workerGroupSpecs:
+        - replicas: 1
+          template: {spec: {containers: [{name: w, resources: {limits: {nvidia.com/gpu: 1}}}]}}
+`,
+  },
+  {
+    fileName: 'charts/vllm/values.yaml',
+    text: `image:
+  repository: vllm/vllm-openai
+  tag: v0.10.1
+  command: ["vllm", "serve", "Qwen/Qwen2.5-7B-Instruct", "--max-model-len", "8192"]
+  env: [{name: VLLM_USE_FLASHINFER_SAMPLER, value: "0"}]
+configs:
+  VLLM_USE_FLASHINFER_SAMPLER: "1"
+resources: {limits: {nvidia.com/gpu: 1}}
+gpuModels: ["NVIDIA-L4"]
+`,
+  },
+  {
+    fileName: 'charts/llm-d/values.yaml',
+    text: `modelArtifacts:
+  uri: hf://meta-llama/Llama-3.1-8B-Instruct
+  name: meta-llama/Llama-3.1-8B-Instruct
+multinode: true
+decode:
+  replicas: 1
+  parallelism: {tensor: 4, workers: 2}
+  acceleratorTypes: {labelKey: nvidia.com/gpu.product, labelValues: [NVIDIA-H100-80GB-HBM3]}
+  containers:
+  - name: vllm
+    image: ghcr.io/llm-d/llm-d-cuda:v0.3.0
+    modelCommand: vllmServe
+    args: ["--max-model-len", "32768"]
+`,
+  },
+  {
+    fileName: 'charts/kubeai-models/values.yaml',
+    text: `catalog:
+  llama-3.1-8b-instruct-fp8-l4:
+    enabled: true
+    url: hf://neuralmagic/Meta-Llama-3.1-8B-Instruct-FP8
+    engine: VLLM
+    resourceProfile: nvidia-gpu-l4:1
+    env: {VLLM_USE_FLASHINFER_SAMPLER: "0"}
+    args: [--max-model-len=16384]
+`,
+  },
 ];
 
 /** Deployment documents: hand-written samples, the VS Code test workspace and examples/deployments (when present). */

@@ -6,7 +6,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeDocument, AnalysisHost, AnalyzedItem, DocumentAnalysis, DocumentInput } from '../../src/analysis/analyze';
+import { analysisItems, analysisProblems, analyzeDocument, AnalysisHost, AnalyzedItem, DocumentAnalysis, DocumentInput, documentKindOf } from '../../src/analysis/analyze';
 import { documentFindings, Finding } from '../../src/analysis/findings';
 import type { Resolution } from '../../src/analysis/modelResolver';
 import { defaultSettings } from '../../src/analysis/settings';
@@ -69,21 +69,21 @@ describe('broken documents are not sized from fragments', function () {
 
   it('control: the intact deployment is sized with max_model_len 32,768', async () => {
     const a = await analyze('deploy.yaml', k8s(ARGS));
-    const r = a.items[0].result;
-    assert.ok(r?.ok);
-    assert.strictEqual(r.report.settings.maxModelLen, 32768);
+    const item = analysisItems(a)[0];
+    assert.ok(item.status === 'sized');
+    assert.strictEqual(item.report.settings.maxModelLen, 32768);
   });
 
   it('a YAML string cut short ("32768 with no closing quote) is "not sized: fix the syntax first", with no sizing findings', async () => {
     const text = k8s(ARGS).replace('"32768"', '"32768');
     const a = await analyze('deploy.yaml', text);
-    assert.strictEqual(a.kind, 'kubernetes');
+    assert.strictEqual(documentKindOf(a), 'kubernetes');
     // The reader alone would have read a fragment: never 32,768, and sized it.
-    assert.ok(a.problems.some((p) => p.severity === 'error' && /^YAML: /.test(p.message)), JSON.stringify(a.problems));
-    const item = a.items[0];
-    assert.strictEqual(item.result, undefined, 'the engine is not run');
-    assert.strictEqual(item.notSized?.code, 'syntax-error');
-    assert.strictEqual(item.notSized?.summary, 'fix the syntax first');
+    assert.ok(analysisProblems(a).some((p) => p.severity === 'error' && /^YAML: /.test(p.message)), JSON.stringify(analysisProblems(a)));
+    const item = analysisItems(a)[0];
+    assert.ok(item.status === 'not-sized', 'the engine is not run');
+    assert.strictEqual(item.notSized.code, 'syntax-error');
+    assert.strictEqual(item.notSized.summary, 'fix the syntax first');
     const findings = itemFindings(a, 0);
     assert.deepStrictEqual(findings.map((f) => [f.code, f.severity]), [['syntax-error', 'information']]);
     assert.match(findings[0].message, /^Not sized: fix the syntax first \(YAML: .*line \d+\)/);
@@ -100,14 +100,14 @@ describe('broken documents are not sized from fragments', function () {
     const broken = k8s(ARGS).replace('"32768"', '"32768').replace('name: llm', 'name: broken');
     for (const [text, sized] of [[`${good}---\n${broken}`, [true, false]], [`${broken}---\n${good}`, [false, true]]] as const) {
       const a = await analyze('deploy.yaml', text);
-      assert.strictEqual(a.items.length, 2);
-      a.items.forEach((item, i) => {
+      assert.strictEqual(analysisItems(a).length, 2);
+      analysisItems(a).forEach((item, i) => {
         if (sized[i]) {
-          assert.ok(item.result?.ok, `${i}: ${JSON.stringify(item.notSized)}`);
-          assert.strictEqual(item.result.report.settings.maxModelLen, 32768);
+          assert.ok(item.status === 'sized', `${i}: ${JSON.stringify(item)}`);
+          assert.strictEqual(item.report.settings.maxModelLen, 32768);
         } else {
-          assert.strictEqual(item.notSized?.code, 'syntax-error', String(i));
-          assert.strictEqual(item.result, undefined);
+          assert.ok(item.status === 'not-sized', String(i));
+          assert.strictEqual(item.notSized.code, 'syntax-error', String(i));
         }
       });
     }
@@ -119,10 +119,10 @@ describe('broken documents are not sized from fragments', function () {
     const broken = text.replace(/,(\s*\n)/, '$1');
     assert.notStrictEqual(broken, text);
     const inEditor = await analyze('config.json', broken, 'json');
-    assert.strictEqual(inEditor.kind, 'hf-config');
-    const item = inEditor.items[0];
-    assert.strictEqual(item.result, undefined, 'not sized, never shown as fits');
-    assert.strictEqual(item.notSized?.code, 'syntax-error');
+    assert.strictEqual(inEditor.kind, 'model-config');
+    const item = analysisItems(inEditor)[0];
+    assert.ok(item.status === 'not-sized', 'not sized, never shown as fits');
+    assert.strictEqual(item.notSized.code, 'syntax-error');
     const findings = documentFindings(inEditor);
     assert.ok(!findings.some((f) => /^JSON: /.test(f.message)), 'no JSON syntax error beside VS Code\'s own');
     assert.deepStrictEqual(findings.map((f) => [f.code, f.severity]), [['syntax-error', 'information']]);
@@ -131,33 +131,34 @@ describe('broken documents are not sized from fragments', function () {
     // Where no JSON service runs (the CLI names no language), the syntax error is said.
     const inCli = await analyze('config.json', broken);
     assert.ok(documentFindings(inCli).some((f) => f.item === undefined && f.severity === 'error' && /^JSON: /.test(f.message)));
-    assert.strictEqual(inCli.items[0].notSized?.code, 'syntax-error');
+    const inCliItem = analysisItems(inCli)[0];
+    assert.strictEqual(inCliItem.status === 'not-sized' && inCliItem.notSized.code, 'syntax-error');
     // The intact config is sized.
     const intact = await analyze('config.json', text, 'json');
-    assert.ok(intact.items[0].result?.ok);
+    assert.strictEqual(analysisItems(intact)[0].status, 'sized');
   });
 
   it('a bare config.json that does not fit the default GPU shows information, not an error; its CodeLens does not say fits', async () => {
     const text = fs.readFileSync(path.join(LLAMA_70B_DIR, 'config.json'), 'utf8');
     const a = await analyze('config.json', text, 'json');
-    const r = a.items[0].result;
-    assert.ok(r?.ok);
+    const item = analysisItems(a)[0];
+    assert.ok(item.status === 'sized');
     // 70.6 B parameters in bf16 (141 GB) on one 80 GB H100: the weights do not fit.
-    assert.strictEqual(r.report.capacity.weightsFit, false);
-    assert.strictEqual(r.report.capacity.fits, false);
+    assert.strictEqual(item.report.capacity.weightsFit, false);
+    assert.strictEqual(item.report.capacity.fits, false);
     const findings = documentFindings(a);
     assert.ok(findings.some((f) => f.code === 'weights-do-not-fit' && f.severity === 'information'));
     assert.ok(!findings.some((f) => f.severity === 'error'), JSON.stringify(findings.filter((f) => f.severity === 'error')));
-    const title = lensTitleOf(a.items[0]);
+    const title = lensTitleOf(item);
     assert.match(title, /\$\(info\) weights do not fit/);
     assert.doesNotMatch(title, /\$\(error\)|\$\(pass\)|\bfits\b/);
   });
 
   it('CodeLens says no "fits" next to an error: 8 KV heads at TP 3', async () => {
     const a = await analyze('deploy.yaml', k8s([...ARGS, '--tensor-parallel-size', '"3"'], '3'));
-    const item = a.items[0];
-    assert.ok(item.result?.ok);
-    assert.strictEqual(item.result.report.capacity.contextFits, true, 'the KV cache alone would hold it');
+    const item = analysisItems(a)[0];
+    assert.ok(item.status === 'sized');
+    assert.strictEqual(item.report.capacity.contextFits, true, 'the KV cache alone would hold it');
     const findings = itemFindings(a, 0);
     assert.ok(findings.some((f) => f.code === 'kv-heads-not-divisible' && f.severity === 'error'));
     assert.ok(findings.some((f) => f.code === 'heads-not-divisible' && f.severity === 'error'));
@@ -169,7 +170,7 @@ describe('broken documents are not sized from fragments', function () {
     // The status bar's tooltip says the same words for the active file.
     const loaded = loadWithStub<{ fileVerdicts: (i: readonly AnalyzedItem[]) => string[] }>([require.resolve('../../src/editor/statusBar')], makeVscodeStub());
     try {
-      assert.deepStrictEqual(loaded.modules[0].fileVerdicts(a.items), [`${item.label}: attention heads not divisible by TP 3 (+1 more)`]);
+      assert.deepStrictEqual(loaded.modules[0].fileVerdicts(analysisItems(a)), [`${item.label}: attention heads not divisible by TP 3 (+1 more)`]);
     } finally {
       loaded.restore();
     }
@@ -181,15 +182,15 @@ describe('broken documents are not sized from fragments', function () {
     assert.strictEqual(f.severity, 'warning');
     assert.strictEqual(f.message, '4 GPUs requested, TP 2 × PP 1 uses 2: 2 idle');
     assert.strictEqual(a.text.slice(f.range.start, f.range.end), '4');
-    assert.match(lensTitleOf(a.items[0]), /\$\(pass\) fits/);
+    assert.match(lensTitleOf(analysisItems(a)[0]), /\$\(pass\) fits/);
   });
 
   it('an accelerator not in the catalog does not hide the heads rules (they need no GPU)', async () => {
     const text = k8s([...ARGS, '--tensor-parallel-size', '"3"'], '3').replace('nvidia.com/gpu', 'amd.com/gpu');
     const a = await analyze('deploy.yaml', text);
-    const item = a.items[0];
-    assert.strictEqual(item.result, undefined);
-    assert.match(item.notSized?.code ?? '', /^accelerator-/);
+    const item = analysisItems(a)[0];
+    assert.ok(item.status === 'not-sized');
+    assert.match(item.notSized.code, /^accelerator-/);
     const findings = itemFindings(a, 0);
     // 32 heads and 8 KV heads: TP 3 divides neither.
     assert.deepStrictEqual(findings.filter((f) => f.severity === 'error').map((f) => f.code), ['heads-not-divisible', 'kv-heads-not-divisible']);
@@ -212,8 +213,9 @@ workload:
   outputTokens: 512
 `;
     const a = await analyze('chat.budget.yaml', text);
-    const r = a.items[0].result;
-    assert.ok(r?.ok);
+    const item = analysisItems(a)[0];
+    assert.ok(item.status === 'sized');
+    const r = item;
     assert.strictEqual(r.report.decode.context, 2048 + 512);
     const held = Math.floor(r.report.capacity.kvCacheTokens / 2560);
     const f = itemFindings(a, 0).find((x) => x.code === 'max-num-seqs-above-capacity');

@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fetchJson, hubDownloader } from '../../src/analysis/hubFetch';
 import { defaultSettings } from '../../src/analysis/settings';
+import { analysisItems } from '../../src/analysis/analyze';
 import { analyzeFile } from '../../src/cli/check';
 import { FileModelResolver, FileResolverOptions } from '../../src/cli/fileResolver';
 
@@ -171,11 +172,11 @@ describe('hub download: deadline, byte cap, de-duplication, per-analysis cap', f
     const t0 = now();
     const analysis = await analyzeFile(doc(), text, settings(), resolver(s), logger());
     const ms = now() - t0;
-    assert.equal(analysis.items.length, 500);
+    assert.equal(analysisItems(analysis).length, 500);
     assert.ok(s.seen.length <= 8, `${s.seen.length} requests`);
     assert.equal(s.seen.length, 8);
     assert.ok(s.maxInFlight() <= 4, `${s.maxInFlight()} requests at once`);
-    const capped = analysis.items.filter((it) => it.resolution && !it.resolution.ok
+    const capped = analysisItems(analysis).filter((it) => it.resolution && !it.resolution.ok
       && it.resolution.tried.some((t) => t === 'not downloaded: more than 8 models in this document need the Hub; open them one at a time or add their configs to the workspace'));
     assert.equal(capped.length, 492);
     assert.ok(ms < 10_000, `analysis took ${ms.toFixed(0)} ms`);
@@ -188,7 +189,7 @@ describe('hub download: deadline, byte cap, de-duplication, per-analysis cap', f
     const analysis = await analyzeFile(doc(), text, settings(), resolver(s, logger(), { maxDownloadsPerAnalysis: 2 }), logger());
     assert.equal(s.seen.length, 2);
     const downloaded = new Set(s.seen.map((x) => x.url.split('/')[2]));
-    const resolved = analysis.items.filter((it) => it.resolution?.ok).length;
+    const resolved = analysisItems(analysis).filter((it) => it.resolution?.ok).length;
     const naming = [0, 1, 2].filter((k) => downloaded.has(`twice-${k}`)).reduce((n, k) => n + (k === 2 ? 6 : 7), 0);
     assert.equal(downloaded.size, 2);
     assert.equal(resolved, naming, 'every deployment naming a downloaded model is resolved');
@@ -198,8 +199,8 @@ describe('hub download: deadline, byte cap, de-duplication, per-analysis cap', f
     const s = await hub((req, res) => setTimeout(() => ok(req, res), 100));
     const r = resolver(s);
     const analysis = await analyzeFile(doc(), manifest(50, () => 'ib-hubtest/shared-model'), settings(), r, logger());
-    assert.equal(analysis.items.length, 50);
-    assert.ok(analysis.items.every((it) => it.resolution?.ok && it.resolution.model.source === 'hub'));
+    assert.equal(analysisItems(analysis).length, 50);
+    assert.ok(analysisItems(analysis).every((it) => it.resolution?.ok && it.resolution.model.source === 'hub'));
     assert.equal(s.seen.length, 1);
     // Another document elsewhere naming it, and a second analysis: still one request.
     await analyzeFile(path.join(home, 'other', 'compose.yaml'), manifest(3, () => 'ib-hubtest/shared-model'), settings(), r, logger());

@@ -56,6 +56,17 @@ export function sglangProfile(version: string): SglangProfile | undefined {
     prefillGraphReserve: v5(9),
     hybridSwaPool: at(v, 4, 8),
     // Free memory before load on an 80 GB H100 at TP 1: 78.81 GiB in 2025 logs, 78.45 GiB in 2026 (of 79.19 visible).
+    // Not a rule for every machine: sglog-001 (0.4.2, RTX 3090 under WSL2 / Docker Desktop) logs 22.76 GiB free
+    // before load where this gives 23.58 − 0.38 = 23.20, and that log is predicted +10.6%. SGLang's own formula
+    // (model_runner.py `profile_max_num_token`: rest = avail_after_load − avail_before_load × (1 − 0.88), / 57,344
+    // bytes a token) reproduces its 105,531 tokens from the logged figures (8.37 − 22.76 × 0.12 = 5.64 GiB →
+    // 105,584, the rest being the log's 2-decimal rounding), and the fraction 0.88, chunked prefill 2,048 and graph
+    // batch 8 it logs are the ones used here. The gap is in the inputs, not in a rule: (1) 0.44 GiB less free before
+    // load, which SGLang only measures (`get_available_gpu_memory`: empty_cache + torch.cuda.mem_get_info; nothing in
+    // server_args.py, memory_hook.py or model_runner.py depends on the platform) — under WSL2 the Windows driver
+    // (WDDM) and desktop hold that memory; (2) 0.20 GiB more taken by the load than the parameters (14.39 vs 14.19
+    // GiB; sglog-002 shows 0.13 on Linux), likely PyTorch's allocator rounding and the rotary cache, not an SGLang
+    // setting. Neither is an SGLang rule that generalises, so nothing is calibrated to it (n = 2).
     contextGiB: v5(9) ? 0.74 : 0.38,
     errorText: v5(14) ? 'loaded-weights' : 'not-enough-memory',
   };

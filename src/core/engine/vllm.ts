@@ -5,6 +5,7 @@ import { Accelerator } from '../types';
 import { LayerDescription, LayerKind, ModelDescription, layerKinds } from '../model';
 import { CacheSpec, cacheSpecOf, groupKey, maxMemoryUsageBytes, pageSizeBytes } from '../cacheSpec';
 import { MXFP4_PADDING_256, Mxfp4Padding, VOCAB_PADDING, WeightPlan, pipelineLayerRanges, rotaryCacheBytes, weightBytesPerRank } from '../weights';
+import type { SpeculativeMethod } from '../speculative';
 
 export const GiB = 1024 ** 3;
 
@@ -50,6 +51,32 @@ export interface VllmProfile {
   autoFitMaxModelLen: boolean;
   /** `--kv-cache-memory-bytes` is read (#21489, 0.11+). */
   kvCacheMemoryBytes: boolean;
+  /**
+   * `_get_kv_cache_groups_uniform_page_size` (vllm/v1/core/kv_cache_utils.py): layers per group are the smallest
+   * bucket's count, or the largest's when it is below this many times the smallest, padding the others (0: never,
+   * before 0.12). 1.25 from 0.12 (#29303: "gpt-oss-20b + eagle, 12 sw + 13 full" padded to 13 + 13), 1.5 from
+   * 0.18 (#36684, for drafters that add layers to one attention type).
+   */
+  groupSizeSlack: number;
+  /**
+   * Capture sizes count drafted tokens: max = min(2 × max_num_seqs × (1 + num_speculative_tokens), 512)
+   * (`_set_cudagraph_sizes`, vllm/config/vllm.py, #30330, 0.13+).
+   */
+  graphSizesCountDraftTokens: boolean;
+  /**
+   * Multi-layer MTP (min(num_nextn_predict_layers, k) > 1) keeps k − 1 more tokens in every sliding window
+   * (`extra_retained_tokens`, set in `get_kv_cache_configs`, #50062, 0.26+).
+   */
+  mtpWindowRetention: boolean;
+  /**
+   * `EngineArgs.create_engine_config` refuses LoRA with speculation when max_num_batched_tokens < max_num_seqs ×
+   * (1 + k): "Consider increasing max_num_batched_tokens or decreasing num_speculative_tokens" (#21068, 0.12+).
+   */
+  loraSpeculationBatchCheck: boolean;
+  /** `--swap-space` is a flag (V0's CPU swap space, unused by V1); removed in 0.18 (#36216), then refused. */
+  swapSpaceFlag: boolean;
+  /** `--calculate-kv-scales` is a flag (deprecated in 0.18, #37201; removed in 0.26, #49389, then refused). */
+  calculateKvScalesFlag: boolean;
 }
 
 /** The version used when nothing names one: the release the emulation was calibrated on. */
@@ -104,6 +131,12 @@ export function vllmProfile(version: string): VllmProfile | undefined {
     nullBlockInChecks: from(26),
     autoFitMaxModelLen: from(14),
     kvCacheMemoryBytes: from(11),
+    groupSizeSlack: from(18) ? 1.5 : from(12) ? 1.25 : 0,
+    graphSizesCountDraftTokens: from(13),
+    mtpWindowRetention: from(26),
+    loraSpeculationBatchCheck: from(12),
+    swapSpaceFlag: !from(18),
+    calculateKvScalesFlag: !from(26),
   };
 }
 
@@ -183,7 +216,38 @@ export interface VllmSettings {
   lora?: { maxLoras: number; maxLoraRank: number };
   /** Weights a speculative drafter (MTP or EAGLE layer) adds on the last pipeline stage's ranks. */
   draftWeightBytes?: number;
+  /** `--speculative-config`: the drafter's KV layers and tokens (see `VllmSpeculation`). */
+  speculative?: VllmSpeculation;
+  /** Tokens every sliding window keeps below its trailing edge (multi-layer MTP); set by the emulation. */
+  slidingExtraRetainedTokens?: number;
   topology: RankTopology;
+}
+
+/** What a speculative drafter changes at startup besides its weights. */
+export interface VllmSpeculation {
+  method: SpeculativeMethod;
+  /** `num_speculative_tokens`. */
+  tokens: number;
+  /** The checkpoint's MTP layers (`num_nextn_predict_layers`). */
+  mtpLayers: number;
+  /**
+   * The drafter's layers, on the last stage. vLLM loads the drafter under the target's config, so each of its
+   * attention layers gets a KV spec of its own and joins the KV cache groups (`GPUModelRunner.get_kv_cache_spec`,
+   * vllm/v1/worker/gpu_model_runner.py; `EagleProposer.load_model` finds them as the layers the draft added,
+   * vllm/v1/spec_decode/eagle.py; V1, 0.8–0.34).
+   */
+  kvLayers: readonly LayerKind[];
+}
+
+/** `extra_retained_tokens` of sliding windows: k − 1 under multi-layer MTP (`use_multi_module_mtp`, 0.26+), else 0. */
+export function slidingExtraRetainedTokens(spec: VllmSpeculation | undefined, profile: VllmProfile): number {
+  if (!spec || !profile.mtpWindowRetention || spec.method !== 'mtp') return 0;
+  return Math.min(spec.mtpLayers, spec.tokens) > 1 ? spec.tokens - 1 : 0;
+}
+
+/** Tokens per sequence in a decode step: 1, or 1 + k while speculating (`decode_query_len`, 0.13+). */
+export function decodeQueryLen(spec: VllmSpeculation | undefined, profile: VllmProfile): number {
+  return spec && profile.graphSizesCountDraftTokens ? 1 + spec.tokens : 1;
 }
 
 export interface RankBudget {
@@ -395,11 +459,12 @@ export function nonTorchBytes(tp: number, pp: number, stage: number, profile: Vl
 
 /**
  * CUDA-graph capture sizes (`VllmConfig._set_cudagraph_sizes`, vllm/config/vllm.py): 1, 2, 4, then every 8 up to
- * 248 and every 16 (0.11.1+; every 8 before) up to max = min(2 × max_num_seqs, 512, max_num_batched_tokens).
+ * 248 and every 16 (0.11.1+; every 8 before) up to max = min(2 × max_num_seqs × decode_query_len, 512,
+ * max_num_batched_tokens), decode_query_len = 1 + num_speculative_tokens while speculating (0.13+, else 1).
  * Example: max_num_seqs 1024, 8192 batched tokens → 51 sizes up to 512; max_num_seqs 64 → 19 sizes up to 128.
  */
-export function cudaGraphCaptureSizes(maxNumSeqs: number, maxNumBatchedTokens: number, profile: VllmProfile): number[] {
-  const max = Math.max(1, Math.min(2 * maxNumSeqs, 512, maxNumBatchedTokens));
+export function cudaGraphCaptureSizes(maxNumSeqs: number, maxNumBatchedTokens: number, profile: VllmProfile, queryLen = 1): number[] {
+  const max = Math.max(1, Math.min(2 * maxNumSeqs * queryLen, 512, maxNumBatchedTokens));
   const sizes = [1, 2, 4].filter((x) => x <= max);
   for (let b = 8; b <= max; b += b < 256 ? 8 : profile.captureSizeStep256) sizes.push(b);
   return sizes;
@@ -411,9 +476,9 @@ export function cudaGraphCaptureSizes(maxNumSeqs: number, maxNumBatchedTokens: n
  * its batch, so its cost grows with its size; the total is scaled from what the 0.19 logs show for the default
  * 51 sizes (0.35 GiB + 15 MiB per layer).
  */
-export function cudaGraphBytes(layersOnRank: number, s: { maxNumSeqs: number; maxNumBatchedTokens: number }, profile: VllmProfile): number {
+export function cudaGraphBytes(layersOnRank: number, s: { maxNumSeqs: number; maxNumBatchedTokens: number; speculative?: VllmSpeculation }, profile: VllmProfile): number {
   const atDefault = 512 + 496 * 50;
-  const sizes = cudaGraphCaptureSizes(s.maxNumSeqs, s.maxNumBatchedTokens, profile).sort((a, b) => b - a);
+  const sizes = cudaGraphCaptureSizes(s.maxNumSeqs, s.maxNumBatchedTokens, profile, decodeQueryLen(s.speculative, profile)).sort((a, b) => b - a);
   const work = sizes.length > 1 ? sizes[0] + sizes[1] * (sizes.length - 1) : sizes[0];
   return (0.35 + 0.015 * layersOnRank) * GiB * (work / atDefault);
 }
@@ -436,17 +501,23 @@ function tokenCacheSpecs(layers: readonly LayerKind[], s: VllmSettings): LayerSp
 
 /**
  * KV-cache groups as vLLM's hybrid allocator forms them (`_get_kv_cache_groups_uniform_page_size`,
- * vllm/v1/core/kv_cache_utils.py, 0.10–0.22): layers of one spec share a group; with several specs, groups
- * have as many layers as the smallest spec, and a block is that many layers' pages.
+ * vllm/v1/core/kv_cache_utils.py, 0.10–0.34): layers of one spec share a group; with several specs, groups
+ * have as many layers as the smallest spec (or the largest, within `groupSizeSlack` of it: the others are padded),
+ * and a block is that many layers' pages.
+ * Example: gpt-oss-20b (12 sliding + 12 full) with an EAGLE head (+1 full) on 0.18+: 13 < 1.5 × 12, so two groups of
+ * 13 (the sliding one padded by a layer), a block is 13 pages; before 0.12, groups of 12: one sliding, two full.
  */
-function kvLayout(layers: readonly LayerKind[], s: VllmSettings): { specs: LayerSpec[]; numGroups: number; bytesPerBlock: number; groupKeys: string[] } {
+function kvLayout(layers: readonly LayerKind[], s: VllmSettings, profile: VllmProfile): { specs: LayerSpec[]; numGroups: number; bytesPerBlock: number; groupKeys: string[] } {
   const specs = tokenCacheSpecs(layers, s);
   const counts = new Map<string, number>();
   for (const sp of specs) counts.set(sp.key, (counts.get(sp.key) ?? 0) + sp.count);
   if (counts.size <= 1) {
     return { specs, numGroups: specs.length ? 1 : 0, bytesPerBlock: specs.reduce((t, sp) => t + sp.pageBytes * sp.count, 0), groupKeys: [...counts.keys()] };
   }
-  const groupSize = Math.min(...counts.values());
+  const smallest = Math.min(...counts.values());
+  let largest = 0;
+  for (const n of counts.values()) largest = Math.max(largest, n);
+  const groupSize = profile.groupSizeSlack > 0 && largest < smallest * profile.groupSizeSlack ? largest : smallest;
   const groupKeys: string[] = [];
   for (const [key, n] of counts) for (let i = 0; i < cdiv(n, groupSize); i++) groupKeys.push(key);
   const page = Math.max(...specs.map((sp) => sp.pageBytes));
@@ -456,7 +527,7 @@ function kvLayout(layers: readonly LayerKind[], s: VllmSettings): { specs: Layer
 /** Sum of `max_memory_usage_bytes` over the layers: what one request of `len` tokens needs on this rank. */
 function neededBytes(specs: LayerSpec[], len: number, s: VllmSettings): number {
   let total = 0;
-  for (const sp of specs) total += maxMemoryUsageBytes(sp.spec, len, s.blockSize, s.maxInFlightTokens ?? s.maxNumBatchedTokens) * sp.count;
+  for (const sp of specs) total += maxMemoryUsageBytes(sp.spec, len, s.blockSize, s.maxInFlightTokens ?? s.maxNumBatchedTokens, s.slidingExtraRetainedTokens) * sp.count;
   return total;
 }
 
@@ -465,7 +536,7 @@ function blocksPerRequest(layout: ReturnType<typeof kvLayout>, len: number, s: V
   let blocks = 0;
   for (const key of layout.groupKeys) {
     const sp = layout.specs.find((x) => x.key === key)!;
-    blocks += maxMemoryUsageBytes(sp.spec, len, s.blockSize, s.maxInFlightTokens ?? s.maxNumBatchedTokens) / sp.pageBytes;
+    blocks += maxMemoryUsageBytes(sp.spec, len, s.blockSize, s.maxInFlightTokens ?? s.maxNumBatchedTokens, s.slidingExtraRetainedTokens) / sp.pageBytes;
   }
   return blocks;
 }
@@ -520,20 +591,27 @@ export function rankBaselines(model: ModelDescription, plan: WeightPlan, s: Vllm
 }
 
 export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Accelerator, settings: VllmSettings, profile: VllmProfile): VllmResult {
-  const s: VllmSettings = { ...settings, maxInFlightTokens: settings.maxNumBatchedTokens * profile.inFlightBatches };
+  const s: VllmSettings = {
+    ...settings, maxInFlightTokens: settings.maxNumBatchedTokens * profile.inFlightBatches,
+    slidingExtraRetainedTokens: slidingExtraRetainedTokens(settings.speculative, profile),
+  };
   const applyGraphs = cudaGraphEstimateApplied(model, profile);
   const total = acc.visibleMemoryGiB * GiB;
   const requested = total * s.gpuMemoryUtilization;
   const layouts: Array<ReturnType<typeof kvLayout>> = [];
-  const ranks: RankBudget[] = rankBaselines(model, plan, s, profile).map(({ stage, layers, layerCount, weightBytes, loraBytes, activation, nonTorch }) => {
+  const baselines = rankBaselines(model, plan, s, profile);
+  const ranks: RankBudget[] = baselines.map(({ stage, layers, layerCount, weightBytes, loraBytes, activation, nonTorch }) => {
     const graphs = s.enforceEager ? 0 : cudaGraphBytes(layerCount, s, profile);
     // determine_available_memory (vllm/v1/worker/gpu_worker.py): a stated KV size is taken as is.
     const available = s.kvCacheMemoryBytes !== undefined
       ? s.kvCacheMemoryBytes
       : requested - weightBytes - activation - nonTorch - (applyGraphs ? graphs : 0);
-    const layout = kvLayout(layers, s);
+    // The drafter's attention layers join the last stage's KV cache groups.
+    const draft = stage === baselines.length - 1 ? s.speculative?.kvLayers ?? [] : [];
+    const cached = draft.length ? [...layers, ...draft] : layers;
+    const layout = kvLayout(cached, s, profile);
     layouts.push(layout);
-    const state = stateBytes(layers, s);
+    const state = stateBytes(cached, s);
     const usable = Math.max(0, available);
     let numBlocks = 0;
     if (layout.bytesPerBlock > 0) numBlocks = Math.floor(usable / layout.bytesPerBlock);

@@ -6,7 +6,7 @@ import type * as vscode from 'vscode';
 import { configInputs, type Settings } from '../../analysis/settings';
 import { LIMITS, type PanelControls } from '../../panel/messages';
 import { bundledPanelModel, initialControls, mergeControls, type PanelModel } from '../../panel/state';
-import type { DocumentAnalysis } from '../analysis';
+import { analysisItems, type DocumentAnalysis } from '../../analysis/analyze';
 import type { PanelTarget } from '../commands';
 
 export type PanelSubject =
@@ -47,13 +47,14 @@ export function isCandidateDocument(d: vscode.TextDocument): boolean {
 /** The first item of an analysis whose model was found (`preferred` when it has one), or -1. */
 export function firstModelItem(analysis: DocumentAnalysis | undefined, preferred?: number): number {
   if (!analysis) return -1;
-  if (preferred !== undefined && analysis.items[preferred]?.files) return preferred;
-  return analysis.items.findIndex((it) => it.files !== undefined);
+  const items = analysisItems(analysis);
+  if (preferred !== undefined && items[preferred]?.files) return preferred;
+  return items.findIndex((it) => it.files !== undefined);
 }
 
 /** Why an item of an edited document cannot be shown, in words. */
 export function whyNotShown(analysis: DocumentAnalysis, index: number): string {
-  const item = analysis.items[index];
+  const item = analysisItems(analysis)[index];
   return item?.resolution && !item.resolution.ok ? 'its model could not be found' : 'no model config or deployment could be read';
 }
 
@@ -70,7 +71,7 @@ export function targetSubject(target: PanelTarget): PanelSubject {
  * compared kept beside its own.
  */
 export function analysisSubject(analysis: DocumentAnalysis, index: number, previous: PanelSubject, mode: 'follow' | 'refresh'): PanelSubject {
-  const item = analysis.items[index];
+  const item = analysisItems(analysis)[index];
   if (!item.files) throw new Error(`item ${index} of ${analysis.uri} has no model`);
   const model: PanelModel = { files: item.files, inputs: item.inputs, extraAccelerators: analysis.settings.customGpus, source: 'document' };
   const nextDoc = initialControls(model);

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { analyzeFile } from '../../../src/cli/check';
 import { FileModelResolver } from '../../../src/cli/fileResolver';
 import { defaultSettings, Settings } from '../../../src/analysis/settings';
-import type { DocumentAnalysis } from '../../../src/analysis/analyze';
+import { analysisItems, type DocumentAnalysis } from '../../../src/analysis/analyze';
 import { applyEdits, gpuValueFor, LABEL_VALUE, QuickFix, quickFixes } from '../../../src/analysis/fixes';
 import { findAccelerator, getAccelerator } from '../../../src/core/hardware';
 import { LLAMA_8B, tempTree } from '../cli/helpers';
@@ -45,8 +45,8 @@ describe('quick fixes leave a valid, fitting file', function () {
   /** The deployment's verdict after the text is analysed again: fits, and no error finding. */
   async function verdict(name: string, text: string, settings: Settings = defaultSettings(), item = 0): Promise<{ fits: boolean; codes: string[] }> {
     const a = await analyze(name, text, settings);
-    const it = a.items[item];
-    const report = it.result?.ok ? it.result.report : undefined;
+    const it = analysisItems(a)[item];
+    const report = it.status === 'sized' ? it.report : undefined;
     const codes = report ? report.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code) : ['not-sized'];
     return { fits: !!report && report.capacity.fits && codes.length === 0, codes };
   }

@@ -51,7 +51,7 @@ describe('inference-budget MODEL: model ids', () => {
   const params = llamaParameters(config);
   const kvPerToken = 2 * config.num_hidden_layers * config.num_key_value_heads * (config.hidden_size / config.num_attention_heads) * 2;
 
-  it('a bundled id: sized as the shipped config, the source on the first line and in --json', async () => {
+  it('a bundled id: sized as the shipped config, the source on stderr and in --json', async () => {
     const args = ['--max-model-len', '8192', '--gpu', 'H100'];
     const byId = await run(['meta-llama/Meta-Llama-3.1-8B', ...args, '--json'], context);
     assert.strictEqual(byId.code, 0, byId.err);
@@ -72,16 +72,16 @@ describe('inference-budget MODEL: model ids', () => {
 
     const text = await run(['meta-llama/Meta-Llama-3.1-8B', ...args], context);
     assert.strictEqual(text.code, 0, text.err);
-    assert.strictEqual(text.out.split('\n')[0], 'Config    bundled catalog: meta-llama/Meta-Llama-3.1-8B');
-    assert.strictEqual(text.err, '');
+    assert.match(text.out.split('\n')[0], /^meta-llama\/Meta-Llama-3\.1-8B \(LlamaForCausalLM\) on 1 × NVIDIA H100/);
+    assert.deepStrictEqual(text.errLines, ['inference-budget: config from the bundled catalog: meta-llama/Meta-Llama-3.1-8B']);
   });
 
   it('a variant resolves to its bundled base with a note', async () => {
     const r = await run(['meta-llama/Meta-Llama-3.1-8B-FP8', '--max-model-len', '8192'], context);
     assert.strictEqual(r.code, 0, r.err);
-    const [first, second] = r.out.split('\n');
-    assert.strictEqual(first, 'Config    bundled catalog: meta-llama/Meta-Llama-3.1-8B');
-    assert.match(second, /^ {10}meta-llama\/Meta-Llama-3\.1-8B-FP8 resolved to the shapes of the bundled meta-llama\/Meta-Llama-3\.1-8B/);
+    const [first, second] = r.errLines;
+    assert.strictEqual(first, 'inference-budget: config from the bundled catalog: meta-llama/Meta-Llama-3.1-8B');
+    assert.match(second, /^inference-budget: note: meta-llama\/Meta-Llama-3\.1-8B-FP8 resolved to the shapes of the bundled meta-llama\/Meta-Llama-3\.1-8B/);
   });
 
   it('an unknown id: one line, exit 2, the closest catalog matches and how to download', async () => {
@@ -113,9 +113,41 @@ describe('inference-budget MODEL: model ids', () => {
     assert.strictEqual(j.model.parametersTotal, params);
     const text = await run(['acme/cached-llama@1111aaaa', '--max-model-len', '8192'], { ...context, env });
     assert.strictEqual(text.code, 0, text.err);
-    assert.strictEqual(text.out.split('\n')[0], `Config    Hugging Face cache: ${snapshot}`);
+    assert.deepStrictEqual(text.errLines, [`inference-budget: config from the Hugging Face cache: ${snapshot}`]);
     // Without the cache in the environment the id is unknown.
     assert.strictEqual((await run(['acme/cached-llama'], context)).code, 2);
+  });
+
+  it('given an id, stdout is exactly what the config file it resolves to prints; stderr says where that was', async () => {
+    /** A corpus model folder (config and side files) laid out as the Hugging Face cache keeps it. */
+    const cached = (id: string, corpusFolder: string): string => {
+      const snapshot = path.join(dir, 'copies', `models--${id.replace('/', '--')}`, 'snapshots', 'main');
+      fs.mkdirSync(snapshot, { recursive: true });
+      const from = path.resolve(ROOT, '..', 'shared', 'model-configs', corpusFolder);
+      for (const f of fs.readdirSync(from)) if (f.endsWith('.json')) fs.copyFileSync(path.join(from, f), path.join(snapshot, f));
+      return snapshot;
+    };
+    // Bundled ids (the catalog keeps only what the engine reads) against the verbatim configs they were made from.
+    for (const [id, folder, args] of [
+      ['Qwen/Qwen3-8B', 'qwen3/Qwen3-8B', ['--gpu', 'H100']],
+      ['meta-llama/Meta-Llama-3.1-8B', 'llama3.1/Meta-Llama-3.1-8B', ['--gpu', '4xH100', '--max-model-len', '32k']],
+    ] as const) {
+      const byId = await run([id, ...args], context);
+      const byFile = await run([cached(id, folder), ...args], context);
+      assert.strictEqual(byId.code, byFile.code, byId.err);
+      assert.ok(byId.out.startsWith(`${id} (`), byId.out);
+      assert.strictEqual(byId.out, byFile.out);
+      assert.deepStrictEqual(byId.errLines, [`inference-budget: config from the bundled catalog: ${id}`]);
+      assert.strictEqual(byFile.err, '');
+    }
+    // An id found in the local Hugging Face cache, against that snapshot's config.json.
+    const env = { HF_HUB_CACHE: path.join(dir, 'hub') };
+    const snapshot = path.join(dir, 'hub', 'models--acme--cached-llama', 'snapshots', '1111aaaa', 'config.json');
+    const byId = await run(['acme/cached-llama', '--gpu', 'H100'], { ...context, env });
+    const byFile = await run([snapshot, '--gpu', 'H100'], { ...context, env });
+    assert.strictEqual(byId.out, byFile.out);
+    assert.ok(byId.out.startsWith('acme/cached-llama ('), byId.out);
+    assert.deepStrictEqual(byId.errLines, [`inference-budget: config from the Hugging Face cache: ${snapshot}`]);
   });
 });
 
@@ -161,7 +193,7 @@ describe('inference-budget MODEL --allow-download', () => {
     const text = await run(['acme/remote-llama@v1.2', '--allow-download'], context({ HF_TOKEN: TOKEN }));
     assert.strictEqual(text.code, 0, text.err);
     assert.strictEqual(requests[1].url, '/acme/remote-llama/resolve/v1.2/config.json');
-    assert.strictEqual(text.out.split('\n')[0], `Config    Hugging Face Hub: ${endpoint}/acme/remote-llama/resolve/v1.2/config.json`);
+    assert.deepStrictEqual(text.errLines, [`inference-budget: config from the Hugging Face Hub: ${endpoint}/acme/remote-llama/resolve/v1.2/config.json`]);
     for (const output of [r.out, r.err, text.out, text.err]) assert.ok(!output.includes(TOKEN) && !output.includes('Secret'), output);
   });
 
@@ -218,7 +250,7 @@ describe('inference-budget MODEL --models', () => {
       assert.strictEqual(m.modelLocation, path.join(dir, 'ws', 'conf', 'models', 'my-model', 'config.json'));
       assert.strictEqual(m.model.parametersTotal, j.model.parametersTotal);
       const text = await run(['llama', '--models', file], context());
-      assert.strictEqual(text.out.split('\n')[0], `Config    bundled catalog: meta-llama/Meta-Llama-3.1-8B (alias llama in ${file})`);
+      assert.deepStrictEqual(text.errLines, [`inference-budget: config from the bundled catalog: meta-llama/Meta-Llama-3.1-8B (alias llama in ${file})`]);
     });
   }
 

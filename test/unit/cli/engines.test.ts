@@ -26,7 +26,7 @@ describe('check: SGLang, llama.cpp and Ollama by their own rules', function () {
   let files: Map<string, FileJson>;
   const texts: Record<string, string> = {
     'sglang.yaml': pod('lmsysorg/sglang:v0.5.6', '["python3", "-m", "sglang.launch_server"]', '["--model-path", "Qwen/Qwen3-8B", "--context-length", "8192", "--cuda-graph-max-bs", "8"]'),
-    'llama.yaml': pod('ghcr.io/ggml-org/llama.cpp:server-cuda', '', '["-hf", "unsloth/Qwen3-8B-GGUF:Q8_0", "-c", "16384", "-sm", "row"]'),
+    'llama.yaml': pod('ghcr.io/ggml-org/llama.cpp:server-cuda', '', '["-hf", "unsloth/Qwen3-8B-GGUF:Q8_0", "-c", "16384", "--cpu-moe"]'),
     'Modelfile': 'FROM qwen3:8b\nPARAMETER num_ctx 8192\n',
     'ollama.yaml': 'services:\n  ollama:\n    image: ollama/ollama\n',
     'unknown.Modelfile': 'FROM someone/custom-model:latest\n',
@@ -54,9 +54,9 @@ describe('check: SGLang, llama.cpp and Ollama by their own rules', function () {
     const found = d.diagnostics.filter((x) => x.code === 'flags-not-read');
     assert.strictEqual(found.length, 1);
     assert.strictEqual(found[0].severity, 'information');
-    assert.match(found[0].message, /^Flags not read: -sm \(/);
+    assert.match(found[0].message, /^Flags not read: --cpu-moe \(/);
     const text = texts['llama.yaml'];
-    const at = position(text, text.indexOf('"-sm"') + 1);
+    const at = position(text, text.indexOf('"--cpu-moe"') + 1);
     assert.deepStrictEqual([found[0].line, found[0].column], [at.line, at.column]);
     assert.match(files.get('sglang.yaml')!.deployments[0].diagnostics.find((x) => x.code === 'flags-not-read')!.message, /--cuda-graph-max-bs/);
   });

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { checkFiles, DiagnosticJson } from '../../../src/cli/check';
+import { analysisItems, documentKindOf } from '../../../src/analysis/analyze';
 import type * as AnalysisModule from '../../../src/editor/analysis';
 import type * as DiagnosticsModule from '../../../src/editor/diagnostics';
 import type * as ResolverModule from '../../../src/editor/modelResolver';
@@ -54,8 +55,8 @@ describe('check and the editor agree on every corpus file', function () {
       const checked = (await checkFiles([file], { resolver: { workspaceFolders: [], env }, log })).files[0];
       const reported = [...checked.problems, ...checked.deployments.flatMap((d) => d.diagnostics)];
       assert.deepStrictEqual(reported, published, path.basename(file));
-      assert.strictEqual(checked.kind, analysis.kind ?? null, path.basename(file));
-      assert.strictEqual(checked.deployments.length, analysis.items.length, path.basename(file));
+      assert.strictEqual(checked.kind, documentKindOf(analysis) ?? null, path.basename(file));
+      assert.strictEqual(checked.deployments.length, analysisItems(analysis).length, path.basename(file));
       compared += published.length;
       sized += checked.deployments.filter((d) => d.sized).length;
     }

@@ -132,9 +132,10 @@ describe('llama.cpp: --kv-unified against per-slot KV', () => {
     assert.deepStrictEqual([four.resolved.parallel, four.resolved.unified, four.resolved.contextPerSlot], [4, false, 4096]);
     // Full attention: the same cells either way (16,384 = 4 × 4,096), so the same KV bytes.
     assert.strictEqual(four.reported.availableKvBytes, auto.reported.availableKvBytes);
-    // --no-kv-unified with -np auto: 4 streams of 4,096.
+    // --no-kv-unified with -np auto: server.cpp's auto branch sets kv_unified = true after the flags are read, so
+    // still one pool of 16,384 (a per-slot cache needs an explicit -np).
     const off = emulateLlamaCpp(m, plan, gpu('H100 SXM'), settings({ contextLength: 16384, parallel: undefined, kvUnified: false }));
-    assert.deepStrictEqual([off.resolved.unified, off.resolved.contextPerSlot], [false, 4096]);
+    assert.deepStrictEqual([off.resolved.unified, off.resolved.contextPerSlot], [true, 16384]);
   });
 
   it('sliding-window layers hold window × slots + ubatch cells unified, window + ubatch per slot', () => {

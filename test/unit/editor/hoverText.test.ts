@@ -4,7 +4,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { DocumentAnalysis } from '../../../src/analysis/analyze';
+import { analysisItems, type DocumentAnalysis, type ModelConfigAnalysis } from '../../../src/analysis/analyze';
 import { defaultSettings } from '../../../src/analysis/settings';
 import { analyzeFile } from '../../../src/cli/check';
 import { FileModelResolver } from '../../../src/cli/fileResolver';
@@ -27,7 +27,7 @@ async function analyze(file: string, text = fs.readFileSync(file, 'utf8'), overr
 function hoverAt(a: DocumentAnalysis, needle: string, at = 1): string | undefined {
   const offset = a.text.indexOf(needle);
   assert.ok(offset >= 0, needle);
-  if (a.subjectAt) {
+  if (a.kind === 'model-config') {
     const key = a.subjectAt(offset + at);
     return key && configKeyHover(a, key, ctx);
   }
@@ -46,8 +46,9 @@ describe('hover text (no VS Code)', () => {
 
   describe('config.json', () => {
     it('the reader says where each subject is written: rangeOf(subject)', async () => {
-      const a = await analyze(LLAMA);
-      assert.ok(a.rangeOf && a.subjectAt);
+      const analysed = await analyze(LLAMA);
+      assert.strictEqual(analysed.kind, 'model-config');
+      const a = analysed as ModelConfigAnalysis;
       assert.strictEqual(textOf(a, a.rangeOf('maxPositionEmbeddings')), '131072');
       assert.strictEqual(textOf(a, a.rangeOf('kvHeads')), '8');
       assert.strictEqual(textOf(a, a.rangeOf('dtype')), 'bfloat16');
@@ -58,7 +59,8 @@ describe('hover text (no VS Code)', () => {
       assert.strictEqual(a.subjectAt(a.text.indexOf('LlamaForCausalLM') + 2)?.subject, 'model');
       // A deployment has no config keys.
       const d = await analyze(WALKTHROUGH);
-      assert.strictEqual(d.rangeOf, undefined);
+      assert.strictEqual(d.kind, 'deployments');
+      assert.ok(!('rangeOf' in d));
     });
 
     it('num_key_value_heads: KV per token from the shapes, and the saving over full MHA', async () => {
@@ -140,7 +142,7 @@ describe('hover text (no VS Code)', () => {
       const gpu = hoverAt(a, 'nvidia-l4', 2);
       assert.ok(gpu && gpu.includes('$(error) max_model_len 131,072 does not fit') && gpu.endsWith('[compare 0]'), gpu);
       assert.ok(!/fits\b/.test(gpu.replace(/does not fit|that fits/g, '')), gpu);
-      assert.match(lensTitle(a.items[0]), /\$\(error\) max_model_len 131,072 does not fit/);
+      assert.match(lensTitle(analysisItems(a)[0]), /\$\(error\) max_model_len 131,072 does not fit/);
     });
 
     it('the same at 8,192 tokens on an H100: fits; batch 1 and the full batch decode', async () => {
@@ -154,7 +156,7 @@ describe('hover text (no VS Code)', () => {
       const model = hoverAt(a, 'meta-llama/', 2);
       assert.ok(model && model.includes('| Verdict | $(pass) fits |'), model);
       assert.match(model, /\| Decode, \d+ full-length requests \| ~[\d.,]+ tok\/s expected in total/);
-      assert.match(lensTitle(a.items[0]), /\$\(pass\) fits · max concurrency [\d.]+ × 8,192 tokens/);
+      assert.match(lensTitle(analysisItems(a)[0]), /\$\(pass\) fits · max concurrency [\d.]+ × 8,192 tokens/);
       const engine = hoverAt(a, 'v0.19.0', 2);
       assert.ok(engine && engine.startsWith('**vLLM 0\\.19\\.0**: block size 16'), engine);
       // Nothing to say about a place with no input.

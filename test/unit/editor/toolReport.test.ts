@@ -5,6 +5,7 @@ import * as path from 'path';
 import { analyzeFile } from '../../../src/cli/check';
 import { FileModelResolver } from '../../../src/cli/fileResolver';
 import { defaultSettings } from '../../../src/analysis/settings';
+import { analysisItems } from '../../../src/analysis/analyze';
 import { splitGpuCount } from '../../../src/core/hardware';
 import { budgetTextForRequest, TOOL_REQUEST_FILE_NAME, toolAnswer } from '../../../src/editor/toolReport';
 import * as fs from 'fs';
@@ -48,8 +49,8 @@ describe('budgetTextForRequest', () => {
     const r = budgetTextForRequest({ model: path.join(REPO, 'examples/models/Llama-3.1-8B'), gpu: '2xH100', tensorParallel: 2, maxModelLen: 8192 });
     assert.ok(r.ok);
     const analysis = await analyze(path.join(REPO, TOOL_REQUEST_FILE_NAME), r.text);
-    const result = analysis.items[0]?.result;
-    assert.ok(result?.ok, JSON.stringify(analysis.items[0]?.notSized));
+    const result = analysisItems(analysis)[0];
+    assert.ok(result?.status === 'sized', JSON.stringify(result));
     assert.strictEqual(result.report.model.kvBytesPerToken, 32 * 8 * 128 * 2 * 2);
     assert.strictEqual(result.report.hardware.count, 2);
     assert.strictEqual(result.report.settings.tensorParallel, 2);

@@ -96,15 +96,15 @@ describe('formats: engine flag tables', () => {
   });
 
   it('lists flags that may change memory and are not read, once each, in the order written', () => {
-    const text = pod('vllm/vllm-openai:v0.19.0', '["--model", "m", "--max-cpu-loras", "2", "--host", "0.0.0.0", "--swap-space", "4", '
-      + '"--max-cpu-loras", "3", "--served-model-name", "x", "--structured-outputs-config.backend", "xgrammar"]');
+    const text = pod('vllm/vllm-openai:v0.19.0', '["--model", "m", "--max-num-partial-prefills", "2", "--host", "0.0.0.0", "--mm-processor-cache-gb", "4", '
+      + '"--max-num-partial-prefills", "3", "--served-model-name", "x", "--structured-outputs-config.backend", "xgrammar"]');
     const doc = parseDocument('p.yaml', text);
     const d = doc.deployments[0];
-    assert.deepStrictEqual(d.unread?.names, ['--max-cpu-loras', '--swap-space']);
-    assert.strictEqual(slice(text, d.unread?.range), '--max-cpu-loras');
+    assert.deepStrictEqual(d.unread?.names, ['--max-num-partial-prefills', '--mm-processor-cache-gb']);
+    assert.strictEqual(slice(text, d.unread?.range), '--max-num-partial-prefills');
     // A vLLM config file's keys are flags too.
-    const cfg = one('serve.yaml', 'model: m\nmax-model-len: 4096\nswap-space: 8\nhost: 0.0.0.0\n');
-    assert.deepStrictEqual(cfg.unread?.names, ['swap-space']);
+    const cfg = one('serve.yaml', 'model: m\nmax-model-len: 4096\nmm-processor-cache-gb: 8\nhost: 0.0.0.0\n');
+    assert.deepStrictEqual(cfg.unread?.names, ['mm-processor-cache-gb']);
     // Nothing to list: no finding.
     assert.strictEqual(one('p.yaml', pod('vllm/vllm-openai:v0.19.0', '["--model", "m", "--port", "8000"]')).unread, undefined);
   });

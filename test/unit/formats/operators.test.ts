@@ -406,7 +406,7 @@ resource:
       apps: phi
 inference:
   preset:
-    name: phi-3.5-mini-instruct
+    name: my-private-preset
 `;
     const doc = parseDocument('ws.yaml', text);
     assert.strictEqual(doc.kind, 'kaito-workspace');
@@ -414,9 +414,9 @@ inference:
     assert.strictEqual(d.model, undefined);
     value(text, d, 'gpu', 'Standard_NC24ads_A100_v4', 'Standard_NC24ads_A100_v4');
     value(text, d, 'gpuCount', 1, 'Standard_NC24ads_A100_v4');
-    assert.deepStrictEqual(doc.problems.map((p) => slice(text, p.range)), ['phi-3.5-mini-instruct']);
-    assert.match(doc.problems[0].message, /not sized: preset phi-3\.5-mini-instruct names no model id/i);
-    const hf = text.replace('phi-3.5-mini-instruct', 'Qwen/Qwen2.5-7B-Instruct').replace('instanceType: Standard_NC24ads_A100_v4', 'instanceType: Standard_NC48ads_A100_v4\n  count: 2');
+    assert.deepStrictEqual(doc.problems.map((p) => slice(text, p.range)), ['my-private-preset']);
+    assert.match(doc.problems[0].message, /not sized: preset my-private-preset is not a KAITO preset/i);
+    const hf = text.replace('my-private-preset', 'Qwen/Qwen2.5-7B-Instruct').replace('instanceType: Standard_NC24ads_A100_v4', 'instanceType: Standard_NC48ads_A100_v4\n  count: 2');
     const h = parseDocument('ws.yaml', hf);
     model(hf, h.deployments[0], 'Qwen/Qwen2.5-7B-Instruct');
     value(hf, h.deployments[0], 'gpuCount', 4, 'Standard_NC48ads_A100_v4');

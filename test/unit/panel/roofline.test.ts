@@ -1,21 +1,32 @@
 // The one roofline / operator model in src/core (src/core/roofline.ts, the per-operator decode model of
 // src/core/throughput.ts) that the engine's report and the roofline panel both read.
 import * as assert from 'node:assert/strict';
-import { kvHeadsPerRank } from '../../../src/core/kvcache';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { findAccelerator } from '../../../src/core/hardware';
+import { normalizeConfig } from '../../../src/core/normalize';
 import { arithmeticIntensityFlopsPerByte, attainableFlopsPerSecond, boundRegime, ridgeFlopsPerByte, rooflinePointOf } from '../../../src/core/roofline';
 import {
-  DECODE_OPERATOR_LABELS as OPERATOR_LABELS, type DecodeLayerShapes, decodeLayerShapesPerRank, decodeOperatorPoints, distinctExpertsTouched,
+  DECODE_OPERATOR_LABELS as OPERATOR_LABELS, type DecodeInputs, decodeOperators, decodeStep, distinctExpertsTouched, operatorBytes,
+  operatorRooflinePoints, operatorTableSums,
 } from '../../../src/core/throughput';
+import { ROOT } from './helpers';
 
 /** H100 SXM: 3.35 TB/s, 989.4 dense bf16 TFLOP/s, 1978.9 fp8. */
 const H100 = { bandwidthBytesPerSecond: 3.35e12, peakFlopsPerSecond: 989.4e12 };
 
-/** Llama-3.1-8B: h=4096, H=32, Hkv=8, d=128, I=14336, V=128256, bf16 weights. */
-const LLAMA_8B: DecodeLayerShapes = {
-  hidden: 4096, heads: 32, kvHeads: 8, headDim: 128, intermediate: 14336, vocab: 128256, weightBytesPerParam: 2,
-};
 /** KV bytes one token holds in one Llama-3.1-8B layer, bf16: K and V, 8 heads of 128. */
 const KV_LAYER = 2 * 8 * 128 * 2;
+
+/** The engine's decode inputs for a config of examples/models in bf16 on an H100 SXM at tensor parallelism `tp`. */
+function inputsOf(folder: string, tp = 1): DecodeInputs {
+  const config = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'models', folder, 'config.json'), 'utf8'));
+  const r = normalizeConfig(config);
+  assert.ok(r.ok);
+  const acc = findAccelerator('h100-sxm');
+  assert.ok(acc.ok);
+  return { model: r.model, plan: { baseDtypeBytes: 2 }, acc: acc.accelerator, par: { tp, pp: 1 }, kvBytes: 2, stateDtypeBytes: 2, compute: 'bf16' };
+}
 
 function close(actual: number, expected: number, rel = 1e-12): void {
   assert.ok(Math.abs(actual - expected) <= rel * Math.abs(expected), `${actual} ≉ ${expected}`);
@@ -55,117 +66,99 @@ describe('core roofline: rooflinePointOf', () => {
   });
 });
 
-describe('core decodeOperatorPoints (one Llama-3.1-8B layer on an H100)', () => {
-  it('batch 1, context 8192: hand-computed FLOPs and bytes', () => {
-    const pts = decodeOperatorPoints(LLAMA_8B, 1, 8192, 2, KV_LAYER, H100);
+describe('core decodeOperators (Llama-3.1-8B on an H100, bf16)', () => {
+  const LLAMA = inputsOf('Llama-3.1-8B');
+
+  it('batch 1, context 8192: each layer and the outside weights, hand-computed from h=4096, H=32, Hkv=8, d=128, I=14336, V=128256', () => {
+    const b = decodeOperators(LLAMA, 1, 8192);
+    assert.equal(b.layers.length, 32);
+    for (const layer of b.layers) {
+      // QKV 4096·6144·2 bytes, with the layer's two RMSNorm weights (2·4096·2): 2 FLOPs per matrix weight.
+      assert.deepEqual(layer.qkv, { weightBytes: 4096 * 6144 * 2 + 2 * 4096 * 2, cacheBytes: 0, flops: 2 * 4096 * 6144 });
+      // KV read: 8192 tokens · 4096 bytes; QKᵀ and PV: 4·8192·32·128.
+      assert.deepEqual(layer.attention, { weightBytes: 0, cacheBytes: 8192 * KV_LAYER, flops: 134_217_728 });
+      assert.deepEqual(layer.output, { weightBytes: 33_554_432, cacheBytes: 0, flops: 33_554_432 }); // 4096·4096·2, 2·4096·4096
+      assert.deepEqual(layer.mlp, { weightBytes: 352_321_536, cacheBytes: 0, flops: 352_321_536 }); // 3·4096·14336·2
+      for (const none of [layer.moe, layer.lmHead, layer.embedding, layer.recurrentState]) assert.equal(operatorBytes(none) + none.flops, 0);
+    }
+    // One embedding row per sequence (4096·2); the LM head 4096·128256·2 with the final norm (4096·2).
+    close(b.outside.embedding.weightBytes, 8192);
+    assert.equal(b.outside.embedding.flops, 0);
+    assert.deepEqual(b.outside.lmHead, { weightBytes: 1_050_673_152 + 8192, cacheBytes: 0, flops: 2 * 4096 * 128256 });
+    // 8,030,261,248 parameters in bf16, less the embedding table but one row, plus the KV of 32 layers.
+    const sums = operatorTableSums(b.total);
+    close(sums.weightBytes, 2 * (8_030_261_248 - 128256 * 4096) + 8192);
+    assert.equal(sums.cacheBytes, 32 * 8192 * KV_LAYER);
+    const step = decodeStep(LLAMA, 1, 8192);
+    close(sums.bytes, step.bytes);
+    close(sums.flops, step.flops);
+  });
+
+  it('points: the whole model on the roof, intensity and time of one rank, FLOPs and bytes of all ranks', () => {
+    const pts = operatorRooflinePoints(decodeOperators(LLAMA, 1, 8192).total, H100);
     assert.deepEqual(pts.map((p) => p.label), [
-      OPERATOR_LABELS.qkv, OPERATOR_LABELS.attention, OPERATOR_LABELS.output, OPERATOR_LABELS.mlp, OPERATOR_LABELS.lmHead,
+      OPERATOR_LABELS.embedding, OPERATOR_LABELS.qkv, OPERATOR_LABELS.attention, OPERATOR_LABELS.output, OPERATOR_LABELS.mlp, OPERATOR_LABELS.lmHead,
     ]);
-
-    const qkv = byLabel(pts, OPERATOR_LABELS.qkv);
-    assert.equal(qkv.flops, 50_331_648); //          2·1·4096·(32+2·8)·128
-    assert.equal(qkv.bytes, 50_352_128); //          4096·6144·2 weights + 4096·2 in + 6144·2 out
-    close(qkv.arithmeticIntensity, 50_331_648 / 50_352_128);
-    assert.equal(qkv.bound, 'memory');
-
     const attn = byLabel(pts, OPERATOR_LABELS.attention);
-    assert.equal(KV_LAYER, 2 * 8 * 128 * 2);
-    assert.equal(attn.flops, 134_217_728); //        4·1·8192·32·128
-    assert.equal(attn.bytes, 33_554_432); //         1·8192·4096
-    assert.equal(attn.arithmeticIntensity, 4);
-    close(attn.seconds, 33_554_432 / 3.35e12);
-
-    const o = byLabel(pts, OPERATOR_LABELS.output);
-    assert.equal(o.flops, 33_554_432); //            2·1·32·128·4096
-    assert.equal(o.bytes, 33_570_816); //            4096·4096·2 + 4096·2 + 4096·2
-
-    const mlp = byLabel(pts, OPERATOR_LABELS.mlp);
-    assert.equal(mlp.flops, 352_321_536); //         2·1·3·4096·14336
-    assert.equal(mlp.bytes, 352_337_920); //         3·4096·14336·2 + 2·4096·2
-
-    const head = byLabel(pts, OPERATOR_LABELS.lmHead);
-    assert.equal(head.flops, 1_050_673_152); //      2·1·4096·128256
-    assert.equal(head.bytes, 1_050_937_856); //      4096·128256·2 + 4096·2 + 128256·2
+    assert.equal(attn.flops, 32 * 134_217_728);
+    assert.equal(attn.bytes, 32 * 33_554_432);
+    assert.equal(attn.arithmeticIntensity, 4, 'GQA 32/8 over bf16 KV');
+    close(attn.seconds, 32 * 33_554_432 / 3.35e12);
+    assert.equal(byLabel(pts, OPERATOR_LABELS.embedding).arithmeticIntensity, 0, 'a row read is no matmul');
     for (const p of pts) {
       close(p.seconds, Math.max(p.flops / 989.4e12, p.bytes / 3.35e12));
       close(p.attainableFlopsPerSecond, Math.min(989.4e12, p.arithmeticIntensity * 3.35e12));
+      assert.equal(p.bound, 'memory');
     }
+    const eight = operatorRooflinePoints(decodeOperators(inputsOf('Llama-3.1-8B', 8), 1, 8192).total, H100, 8);
+    const mlp1 = byLabel(pts, OPERATOR_LABELS.mlp);
+    const mlp8 = byLabel(eight, OPERATOR_LABELS.mlp);
+    assert.equal(mlp8.flops, mlp1.flops, 'eight ranks do the FLOPs of one');
+    close(mlp8.seconds, mlp1.seconds / 8);
+    assert.deepEqual(operatorRooflinePoints(decodeOperators(LLAMA, 1, 8192).total, { ...H100, bandwidthBytesPerSecond: 0 }), [], 'no roof, no points');
   });
 
-  it('weights read by 32 layers plus the LM head match the published 8.03B parameters', () => {
-    const pts = decodeOperatorPoints(LLAMA_8B, 1, 0, 2, KV_LAYER, H100);
-    assert.equal(pts.find((p) => p.label === OPERATOR_LABELS.attention), undefined, 'no attention point without context');
-    const act = (p: { label: string }) => ({
-      [OPERATOR_LABELS.qkv]: 4096 * 2 + 6144 * 2,
-      [OPERATOR_LABELS.output]: 4096 * 2 * 2,
-      [OPERATOR_LABELS.mlp]: 4096 * 2 * 2,
-      [OPERATOR_LABELS.lmHead]: 4096 * 2 + 128256 * 2,
-    } as Record<string, number>)[p.label];
-    const perLayer = pts.filter((p) => p.label !== OPERATOR_LABELS.lmHead).reduce((s, p) => s + p.bytes - act(p), 0);
-    const head = byLabel(pts, OPERATOR_LABELS.lmHead);
-    const weightBytes = 32 * perLayer + (head.bytes - act(head));
-    // 8,030,261,248 parameters − 525,336,576 embedding − 266,240 norm weights, 2 bytes each.
-    assert.equal(weightBytes, 2 * (8_030_261_248 - 525_336_576 - 266_240));
-  });
-
-  it('batch 32: weights amortised, intensity ≈ B for the GEMMs, attention stays at 4', () => {
-    const pts = decodeOperatorPoints(LLAMA_8B, 32, 8192, 2, KV_LAYER, H100);
-    const qkv = byLabel(pts, OPERATOR_LABELS.qkv);
-    assert.equal(qkv.flops, 32 * 50_331_648);
-    assert.equal(qkv.bytes, 50_331_648 + 32 * 20_480);
-    const mlp = byLabel(pts, OPERATOR_LABELS.mlp);
-    assert.equal(mlp.flops, 11_274_289_152); //      2·32·3·4096·14336
-    assert.equal(mlp.bytes, 352_321_536 + 32 * 16_384);
-    assert.ok(mlp.arithmeticIntensity > 31.9 && mlp.arithmeticIntensity < 32);
+  it('batch 32: weights read once, intensity ≈ B for the GEMMs, attention stays at 4 (context 0: no KV point)', () => {
+    const t = decodeOperators(LLAMA, 32, 8192).total;
+    assert.equal(t.mlp.flops, 32 * 11_274_289_152); //  32 layers · 2·32·3·4096·14336
+    assert.equal(t.mlp.weightBytes, 32 * 352_321_536);
+    assert.equal(t.attention.cacheBytes, 32 * 32 * 8192 * 4096);
+    close(t.embedding.weightBytes, 32 * 8192); // one row per sequence
+    const pts = operatorRooflinePoints(t, H100);
+    assert.equal(byLabel(pts, OPERATOR_LABELS.mlp).arithmeticIntensity, 32);
     assert.equal(byLabel(pts, OPERATOR_LABELS.attention).arithmeticIntensity, 4);
-    assert.equal(byLabel(pts, OPERATOR_LABELS.attention).bytes, 32 * 8192 * 4096);
-    assert.ok(pts.every((p) => p.bound === 'memory'));
+    const none = operatorRooflinePoints(decodeOperators(LLAMA, 32, 0).total, H100);
+    assert.equal(none.find((p) => p.label === OPERATOR_LABELS.attention), undefined);
   });
 
-  it('uses the engine KV bytes per token per layer when given (fp8 KV: 2048)', () => {
-    const attn = byLabel(decodeOperatorPoints(LLAMA_8B, 4, 1000, 2, 2048, H100), OPERATOR_LABELS.attention);
-    assert.equal(attn.bytes, 4 * 1000 * 2048);
-    assert.equal(attn.arithmeticIntensity, 8);
+  it('fp8 KV: the engine\'s 1 byte per element doubles the attention intensity', () => {
+    const t = decodeOperators({ ...LLAMA, kvBytes: 1 }, 4, 1000).total;
+    assert.equal(t.attention.cacheBytes, 32 * 4 * 1000 * 2048);
+    assert.equal(t.attention.flops / t.attention.cacheBytes, 8);
   });
 
-  it('MoE: only the distinct experts a batch touches are read', () => {
-    // Qwen3-30B-A3B-like layer: 128 experts, 8 per token, expert intermediate 768.
-    const moe: DecodeLayerShapes = { ...LLAMA_8B, hidden: 2048, heads: 32, kvHeads: 4, vocab: 151936, intermediate: 6144, experts: 128, expertsPerToken: 8, moeIntermediate: 768 };
+  it('TP 16: KV heads replicated one per rank, the vocabulary split in 64-row padding', () => {
+    const b = decodeOperators(inputsOf('Llama-3.1-8B', 16), 1, 1000);
+    assert.equal(b.layers[0].attention.cacheBytes, 1000 * 2 * 1 * 128 * 2, 'one of the 8 KV heads on each of 16 ranks');
+    assert.equal(b.layers[0].attention.flops, 4 * 1000 * 2 * 128, 'two query heads per rank');
+    // 128256 rows are already a multiple of 64: 8016 per rank.
+    assert.equal(b.outside.lmHead.weightBytes, 8016 * 4096 * 2 + 4096 * 2);
+  });
+
+  it('MoE (Qwen3-30B-A3B): only the distinct experts a batch touches are read, the router always', () => {
     assert.equal(distinctExpertsTouched(128, 8, 1), 8);
     assert.equal(distinctExpertsTouched(128, 8, 0), 0);
     assert.equal(distinctExpertsTouched(128, 128, 3), 128);
     // 128·(1 − (120/128)^64) = 128·(1 − 0.016078) ≈ 125.94
     assert.ok(Math.abs(distinctExpertsTouched(128, 8, 64) - 125.942) < 0.01);
-    const one = decodeOperatorPoints(moe, 1, 100, 2, KV_LAYER, H100);
-    assert.equal(one.find((p) => p.label === OPERATOR_LABELS.mlp), undefined);
-    const e1 = byLabel(one, OPERATOR_LABELS.moe);
-    assert.equal(e1.flops, 76_021_760); //           2·1·8·3·2048·768 + 2·1·2048·128 (router)
-    assert.equal(e1.bytes, 76_029_952); //           8·3·2048·768·2 + 2048·128·2 + 2·2048·2
-    const e64 = byLabel(decodeOperatorPoints(moe, 64, 100, 2, KV_LAYER, H100), OPERATOR_LABELS.moe);
-    const touched = 128 * (1 - (1 - 8 / 128) ** 64);
-    close(e64.bytes, touched * 3 * 2048 * 768 * 2 + 2048 * 128 * 2 + 2 * 64 * 2048 * 2);
-    assert.equal(e64.flops, 64 * 76_021_760);
-  });
-
-  it('shards shapes for tensor parallelism (KV heads replicated, not below one)', () => {
-    const s = decodeLayerShapesPerRank(LLAMA_8B, 16);
-    assert.equal(s.heads, 2);
-    assert.equal(s.kvHeads, 1);
-    assert.equal(s.intermediate, 896);
-    assert.equal(s.vocab, 8016);
-    assert.equal(s.hidden, 4096);
-    assert.deepEqual(decodeLayerShapesPerRank(LLAMA_8B, 1), LLAMA_8B);
-    assert.throws(() => decodeLayerShapesPerRank(LLAMA_8B, 0), RangeError);
-    // KV heads per rank are the engine's (`kvHeadsPerRank`): 8 KV heads over 3 ranks hold 2 each.
-    assert.equal(decodeLayerShapesPerRank(LLAMA_8B, 3).kvHeads, kvHeadsPerRank(8, 3));
-    assert.equal(decodeLayerShapesPerRank(LLAMA_8B, 3).kvHeads, 2);
-  });
-
-  it('rejects impossible inputs', () => {
-    assert.throws(() => decodeOperatorPoints({ ...LLAMA_8B, hidden: 0 }, 1, 1, 2, KV_LAYER, H100), RangeError);
-    assert.throws(() => decodeOperatorPoints(LLAMA_8B, Number.NaN, 1, 2, KV_LAYER, H100), RangeError);
-    assert.throws(() => decodeOperatorPoints(LLAMA_8B, 1, -1, 2, KV_LAYER, H100), RangeError);
-    assert.throws(() => decodeOperatorPoints(LLAMA_8B, 1, 1, 2, KV_LAYER, { ...H100, bandwidthBytesPerSecond: 0 }), RangeError);
+    const q = inputsOf('Qwen3-30B-A3B');
+    const one = decodeOperators(q, 1, 100).layers[0];
+    assert.equal(operatorBytes(one.mlp), 0, 'no dense MLP');
+    // 8 experts of 3·2048·768 plus the router 2048·128, bf16; 2 FLOPs per weight used.
+    assert.equal(one.moe.weightBytes, 8 * 3 * 2048 * 768 * 2 + 2048 * 128 * 2);
+    assert.equal(one.moe.flops, 2 * 8 * 3 * 2048 * 768 + 2 * 2048 * 128);
+    const e64 = decodeOperators(q, 64, 100).layers[0].moe;
+    close(e64.weightBytes, (128 * (1 - (1 - 8 / 128) ** 64)) * 3 * 2048 * 768 * 2 + 2048 * 128 * 2, 1e-12);
+    close(e64.flops, 64 * one.moe.flops, 1e-12);
   });
 });
-

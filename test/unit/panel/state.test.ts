@@ -200,25 +200,33 @@ describe('panel state: Llama-3.1-8B on one H100 SXM', () => {
     close(g.roofs[1].ridgePointFlopsPerByte, H100.fp8 / H100.bw, 1e-12, 'fp8 ridge');
   });
 
-  it('per-operator points describe one layer at the chosen batch and context', () => {
+  it('per-operator points describe the whole model at the chosen batch and context, and sum to its decode point', () => {
     const ops = g.points.filter((p) => p.kind === 'operator');
-    assert.deepEqual(ops.map((p) => p.label), [OPERATOR_LABELS.qkv, OPERATOR_LABELS.attention, OPERATOR_LABELS.output, OPERATOR_LABELS.mlp, OPERATOR_LABELS.lmHead]);
+    assert.deepEqual(ops.map((p) => p.label), [
+      OPERATOR_LABELS.embedding, OPERATOR_LABELS.qkv, OPERATOR_LABELS.attention, OPERATOR_LABELS.output, OPERATOR_LABELS.mlp, OPERATOR_LABELS.lmHead,
+    ]);
     const B = 32;
     const C = 8192;
-    assert.equal(point(state, 0, OPERATOR_LABELS.qkv).flops, 2 * B * L.h * (L.H + 2 * L.Hkv) * L.d);
-    assert.equal(point(state, 0, OPERATOR_LABELS.mlp).flops, 2 * B * 3 * L.h * L.I);
+    assert.equal(point(state, 0, OPERATOR_LABELS.qkv).flops, L.layers * 2 * B * L.h * (L.H + 2 * L.Hkv) * L.d);
+    assert.equal(point(state, 0, OPERATOR_LABELS.mlp).flops, L.layers * 2 * B * 3 * L.h * L.I);
     const attn = point(state, 0, OPERATOR_LABELS.attention);
-    assert.equal(attn.bytes, B * C * (LLAMA_KV_PER_TOKEN / L.layers));
+    assert.equal(attn.bytes, B * C * LLAMA_KV_PER_TOKEN);
     assert.equal(attn.arithmeticIntensity, 4 * L.H / (2 * L.Hkv * 2), 'GQA attention: 4 FLOP/byte');
     assert.equal(attn.bound, 'memory');
+    const decode = point(state, 0, 'decode, batch 32');
+    close(ops.reduce((s, p) => s + p.bytes, 0), decode.bytes, 1e-12, 'Σ operator bytes');
+    close(ops.reduce((s, p) => s + p.flops, 0), decode.flops, 1e-12, 'Σ operator FLOPs');
   });
 });
 
 describe('panel state: controls', () => {
-  it('tensor parallel 2 over 2 GPUs shards the operators and halves the weights per GPU', () => {
+  it('tensor parallel 2 over 2 GPUs: the operators are the sums of both ranks, the weights per GPU halve', () => {
     const one = build(model(LLAMA), controls()).state.perGpu[0];
     const two = build(model(LLAMA), controls({ gpuCount: 2, tensorParallel: 2 })).state.perGpu[0];
-    assert.equal(point({ perGpu: [two] } as PanelState, 0, OPERATOR_LABELS.qkv).flops, point({ perGpu: [one] } as PanelState, 0, OPERATOR_LABELS.qkv).flops / 2);
+    const qkv2 = point({ perGpu: [two] } as PanelState, 0, OPERATOR_LABELS.qkv);
+    const qkv1 = point({ perGpu: [one] } as PanelState, 0, OPERATOR_LABELS.qkv);
+    assert.equal(qkv2.flops, qkv1.flops);
+    close(qkv2.seconds, qkv1.seconds / 2, 0.001, 'each rank reads half the QKV weights');
     close(two.memory.weightsBytes, one.memory.weightsBytes / 2, 0.01, 'weights per GPU');
     assert.equal(two.memory.weightsBytes, report(LLAMA, { gpu: 'h100-sxm', gpuCount: 2, tensorParallel: 2, batch: 32, context: 8192, prompt: 1024 }).perGpu.weightBytes);
   });
@@ -231,8 +239,8 @@ describe('panel state: controls', () => {
     close(kv8.maxConcurrency, 2 * base.maxConcurrency, 0.001, 'max concurrency with fp8 KV');
     assert.ok(w8.memory.weightsBytes < 0.6 * base.memory.weightsBytes, 'fp8 weights');
     assert.equal(w8.memory.weightsBytes, report(LLAMA, { gpu: 'h100-sxm', gpuCount: 1, tensorParallel: 1, batch: 32, context: 8192, prompt: 1024, quantization: 'fp8' }).perGpu.weightBytes);
-    // The operator model reads fp8 weights: 1 byte per parameter.
-    close(point({ perGpu: [w8] } as PanelState, 0, OPERATOR_LABELS.mlp).bytes, 3 * L.h * L.I * 1.00025 + 2 * 32 * L.h * 2, 0.001, 'fp8 MLP bytes');
+    // The operator model reads fp8 weights: 8.002 bits per parameter.
+    close(point({ perGpu: [w8] } as PanelState, 0, OPERATOR_LABELS.mlp).bytes, L.layers * 3 * L.h * L.I * (8.002 / 8), 1e-12, 'fp8 MLP bytes');
     // fp8 weights compute on the fp8 roof.
     assert.equal(w8.roofs.find((r) => r.dtype.startsWith('fp8'))?.peakFlopsPerSecond, H100.fp8);
   });
@@ -322,12 +330,12 @@ describe('panel state: comparisons, MoE, failures, bundled models', () => {
     const labels = state.perGpu[0].points.filter((p) => p.kind === 'operator').map((p) => p.label);
     assert.ok(labels.includes(OPERATOR_LABELS.moe));
     assert.ok(!labels.includes(OPERATOR_LABELS.mlp));
-    // 128 experts, 8 per token, expert width 768, hidden 2048: 2·B·k·3·h·Ie + router 2·B·h·E.
+    // 48 layers of 128 experts, 8 per token, expert width 768, hidden 2048: 2·B·k·3·h·Ie + router 2·B·h·E.
     const moe = point(state, 0, OPERATOR_LABELS.moe);
-    assert.equal(moe.flops, 2 * 16 * 8 * 3 * 2048 * 768 + 2 * 16 * 2048 * 128);
-    // Distinct experts touched by 16 tokens: 128·(1-(1-8/128)^16).
+    assert.equal(moe.flops, 48 * (2 * 16 * 8 * 3 * 2048 * 768 + 2 * 16 * 2048 * 128));
+    // Distinct experts touched by 16 tokens: 128·(1-(1-8/128)^16); the router is read whole.
     const touched = 128 * (1 - (1 - 8 / 128) ** 16);
-    close(moe.bytes, touched * 3 * 2048 * 768 * 2 + 2048 * 128 * 2 + 2 * 16 * 2048 * 2, 1e-12, 'MoE bytes');
+    close(moe.bytes, 48 * (touched * 3 * 2048 * 768 * 2 + 2048 * 128 * 2), 1e-12, 'MoE bytes');
   });
 
   it('a model that does not fit shows no max-concurrency point and no free memory', () => {

@@ -19,11 +19,15 @@ function target(over: Partial<PanelTarget> = {}): PanelTarget {
 }
 
 function analysis(inputs: PanelTarget['inputs'], uri = 'file:///w/llama.yaml'): DocumentAnalysis {
+  const anchor = { start: 0, end: 0 };
+  const notSized = { reason: 'x', summary: 'x', range: anchor };
+  // Only the fields the panel reads: no spec (the deployment as read) is needed here.
   return {
-    uri, version: 1, text: '', kind: undefined, problems: [], settings,
+    uri, version: 1, text: '', kind: 'deployments', documentKind: 'kubernetes', problems: [], settings,
     items: [
-      { label: 'no model', inputs: {}, anchor: { start: 0, end: 0 } },
-      { label: 'llama', inputs, files: { config: LLAMA }, anchor: { start: 0, end: 0 } },
+      { label: 'no model', inputs: {}, anchor, status: 'not-sized', notSized: { ...notSized, code: 'model-not-named' } },
+      // A model found, on an accelerator the catalog lacks: not sized, but the panel can show the model.
+      { label: 'llama', inputs, files: { config: LLAMA }, anchor, status: 'not-sized', notSized: { ...notSized, code: 'accelerator-not-in-catalog' } },
     ],
   } as unknown as DocumentAnalysis;
 }
