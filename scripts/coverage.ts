@@ -42,6 +42,7 @@ function runCheck(): CheckJson {
 /** Phrases of the codes check gives a deployment that is not sized. */
 const NOT_SIZED: Record<string, string> = {
   'model-not-named': 'no model named',
+  'model-in-script': 'the server is started by a script the file does not contain',
   'model-templated': 'model is a deploy-time variable that the file does not set',
   'model-is-path': 'model is a path inside the container',
   'model-storage-uri': 'model is a storage URI (s3, gs, oci, pvc)',

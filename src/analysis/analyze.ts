@@ -18,7 +18,7 @@ import { ollamaModel } from './ollamaLibrary';
 /** Codes of the reasons a deployment is not sized before (or instead of) the engine. */
 export type NotSizedCode =
   | 'syntax-error'
-  | 'model-not-named' | 'model-templated' | 'model-storage-uri' | 'model-is-path' | 'model-not-found'
+  | 'model-not-named' | 'model-in-script' | 'model-templated' | 'model-storage-uri' | 'model-is-path' | 'model-not-found'
   | 'runs-on-cpu' | 'accelerator-not-in-catalog' | 'accelerator-type-unknown';
 
 /** Why a deployment is not sized, before (or instead of) the engine: its syntax, model or accelerator. */
@@ -393,14 +393,18 @@ function syntaxErrorOf(text: string, spec: DeploymentSpec, errors: readonly Form
 function modelNotSized(spec: DeploymentSpec, resolution: Resolution | undefined, named?: ReturnType<typeof ollamaModel>): NotSized | undefined {
   const model = spec.model;
   if (!model) {
-    const why = spec.kind === 'vllm-config'
+    const why = spec.launchScript
+      ? `the server is started by the script ${spec.launchScript.path}: its model and flags are in the script, not in this file`
+      : spec.kind === 'vllm-config'
       ? 'this vLLM config names no model (it is given on the command line: vllm serve MODEL --config FILE)'
       : spec.engine === 'ollama'
         ? 'Ollama pulls its models at run time (ollama pull, ollama run, or the first request) and this file names none'
         : spec.engine === 'llamacpp'
           ? 'llama-server is given no model here (-m, -hf or LLAMA_ARG_MODEL; without one it loads models on request)'
           : 'no model is named here';
-    return { code: 'model-not-named', reason: `${why}; ${DIRECTIVE_HINT}`, summary: 'no model named', range: spec.anchor };
+    return spec.launchScript
+      ? { code: 'model-in-script', reason: `${why}; ${DIRECTIVE_HINT}`, summary: 'started by a script', range: spec.launchScript.range }
+      : { code: 'model-not-named', reason: `${why}; ${DIRECTIVE_HINT}`, summary: 'no model named', range: spec.anchor };
   }
   if (named && !named.known) {
     return {

@@ -47,6 +47,7 @@ export const RULE_TEXTS: Readonly<Record<string, RuleText>> = {
   'speculative-not-modelled': { short: 'Speculative decoding is not modelled', help: 'Its memory and speed effects are not in the estimate.' },
   'model-not-found': { short: 'The model was not found', help: 'Put its config.json in the workspace or the Hugging Face cache, or name it with # inference-budget: model=NAME.' },
   'model-not-named': { short: 'The deployment names no model', help: 'Name the model with # inference-budget: model=NAME.' },
+  'model-in-script': { short: 'The server is started by a script the file does not contain', help: 'Name the model (and GPU) the script serves with # inference-budget: model=NAME gpu=GPU.' },
   'model-templated': { short: 'The model is set at deploy time', help: 'Name the model with # inference-budget: model=NAME to size the deployment.' },
   'model-is-path': { short: 'The model is a path inside the container', help: 'Name the model with # inference-budget: model=NAME to size the deployment.' },
   'model-storage-uri': { short: 'The model is loaded from storage', help: 'Name the model with # inference-budget: model=NAME to size the deployment.' },

@@ -1,9 +1,9 @@
 // docker-compose files: `services:` running vLLM, SGLang, TGI, llama.cpp's llama-server or Ollama.
-import type { DeploymentSpec, FormatProblem, ServingEngine } from './types';
+import type { DeploymentSpec, FormatProblem, ServingEngine, SourceRange } from './types';
 import {
   SpecBuilder, applyArgs, applyEnvEntry, applyImage, commandsOf, eolOf, findCommand, flagInsertions, indentOf, ollamaContext, ollamaModelIn, scalarRaw, scalarTarget,
 } from './common';
-import { envTable } from './engines';
+import { envTable, imageEntrypoint } from './engines';
 import type { Word } from './shell';
 import { VarLookup, expandComposeWord, valueAt } from './variables';
 import { YMap, YNode, YScalar, get, getMap, getScalar, getSeq, innerRange, isMap, isScalar, isSeq, pairOf } from './yaml';
@@ -34,10 +34,18 @@ export function readCompose(text: string, root: YMap, problems: FormatProblem[],
     const image = imageNode ? interpolated(text, imageNode.value, innerRange(text, imageNode), lookup) : undefined;
     const entrypoint = get(svc, 'entrypoint');
     const command = get(svc, 'command');
-    const inv = findCommand(text, [entrypoint, command], image ?? imageNode?.value, { imageDefault: !entrypoint, expand });
+    // A service built from an engine's image (`build.args: [BASE_IMAGE=vllm/vllm-openai:latest]`) runs that engine.
+    const base = imageNode ? undefined : baseImageArg(svc);
+    const runs = image ?? imageNode?.value ?? base?.image;
+    let inv = findCommand(text, [entrypoint, command], runs, { imageDefault: !entrypoint, expand });
+    // The engine's image started by a script the file mounts (`entrypoint: [bash, -c]`, `command: [/serve.sh]`):
+    // the engine is known, its flags are in the script.
+    const script = inv ? undefined : launchScriptOf(text, [entrypoint, command], runs);
+    if (!inv && script) inv = { engine: script.engine, all: [], args: [], positionalModel: false };
     if (!inv) continue;
     const b = new SpecBuilder(text, problems);
     if (imageNode) applyImage(b, inv.engine, imageNode, pairOf(svc, 'image')?.key, image);
+    else if (base) applyImage(b, inv.engine, base.node, undefined, base.image);
     else b.inputs.engine = inv.engine;
     if (envTable(inv.engine)) engineEnvironment(b, inv.engine, get(svc, 'environment'), lookup);
     const applied = applyArgs(b, inv);
@@ -47,8 +55,44 @@ export function readCompose(text: string, root: YMap, problems: FormatProblem[],
     } else flagInsertions(b, inv, applied.parsed, entrypoint ? undefined : { map: svc, key: 'command', quoteValues: true });
     gpus(b, svc);
     b.span = { start: p.key.start, end: svc.end };
-    out.push(b.build('docker-compose', inv.engine, `service ${p.key.value}`, innerRange(text, p.key)));
+    const spec = b.build('docker-compose', inv.engine, `service ${p.key.value}`, innerRange(text, p.key));
+    if (script) spec.launchScript = { path: script.path, range: script.range };
+    out.push(spec);
   }
+}
+
+/** The base image a service's build is given (`args: [BASE_IMAGE=…]` or `args: {BASE_IMAGE: …}`), when it names an engine's image. */
+function baseImageArg(svc: YMap): { image: string; node: YScalar } | undefined {
+  const args = get(getMap(svc, 'build') ?? undefined, 'args');
+  const candidates: { value: string; node: YScalar }[] = [];
+  if (isSeq(args)) {
+    for (const item of args.items) {
+      const m = isScalar(item) ? /^\s*[A-Za-z_][\w]*\s*=\s*(\S+)\s*$/.exec(item.value) : null;
+      if (m && isScalar(item)) candidates.push({ value: m[1], node: item });
+    }
+  } else if (isMap(args)) {
+    for (const pair of args.pairs) if (isScalar(pair.value)) candidates.push({ value: pair.value.value, node: pair.value });
+  }
+  const found = candidates.find((c) => engineInImage(c.value) !== undefined);
+  return found ? { image: found.value, node: found.node } : undefined;
+}
+
+/** The engine an image carries, whatever it starts by default (SGLang's images start a shell). */
+function engineInImage(image: string | undefined): ServingEngine | undefined {
+  return imageEntrypoint(image)?.engine ?? (image && /(^|\/)sglang([:@]|$)/i.test(image) ? 'sglang' : undefined);
+}
+
+/** `command: ["/serve.sh"]` (after `entrypoint: [bash, -c]` or alone) in an engine's image: the script that starts it. */
+function launchScriptOf(text: string, parts: (YNode | null | undefined)[], image: string | undefined): { engine: ServingEngine; path: string; range: SourceRange } | undefined {
+  const engine = engineInImage(image);
+  if (!engine) return undefined;
+  for (const part of parts) {
+    const items = isSeq(part) ? part.items : isScalar(part) ? [part] : [];
+    for (const item of items) {
+      if (isScalar(item) && /^(\.{0,2}\/)?[\w./-]*\.(sh|bash)$/.test(item.value.trim())) return { engine, path: item.value.trim(), range: innerRange(text, item) };
+    }
+  }
+  return undefined;
 }
 
 /** A scalar's value with Compose variables filled in; undefined when it has none to fill. */

@@ -52,10 +52,14 @@ export interface DeploymentSpec {
   span?: SourceRange;
   /**
    * Flags (and engine environment variables) the deployment sets that the budget does not read and that may change
-   * memory: `--max-cpu-loras`, `OLLAMA_GPU_OVERHEAD`, as written, each once; `range` is the first of them.
+   * memory, as written, each once (the first 40; `more` counts the rest); `range` is the first of them.
    */
-  /** Flags or settings not read (the first 40; `more` counts the rest). */
   unread?: { names: string[]; range: SourceRange; more?: number };
+  /**
+   * The script that starts the server (`command: ["/serve.sh"]` in an engine's image), when the file runs one
+   * instead of the server's own command: the model and flags are in the script, not in the file.
+   */
+  launchScript?: { path: string; range: SourceRange };
   /** Opaque data `editForInput` needs. */
   edit: EditContext;
 }

@@ -13,7 +13,7 @@ import { k8sDeployment } from '../formats/helpers';
 const CATALOG = (JSON.parse(fs.readFileSync(path.join(ROOT, 'src', 'core', 'hardware-catalog.json'), 'utf8')) as { accelerators: { id: string; name: string }[] }).accelerators;
 const catalogName = (id: string): string => CATALOG.find((a) => a.id === id)!.name;
 
-const NOT_SIZED_CODES = new Set(['model-not-named', 'model-templated', 'model-is-path', 'model-storage-uri', 'model-not-found',
+const NOT_SIZED_CODES = new Set(['model-not-named', 'model-in-script', 'model-templated', 'model-is-path', 'model-storage-uri', 'model-not-found',
   'accelerator-not-in-catalog', 'accelerator-type-unknown', 'unsupported', 'engine-not-emulated']);
 
 const deployment = k8sDeployment;
