@@ -8,7 +8,7 @@ import { cacheSpecOf, tokensKept } from './cacheSpec';
 import { memoized } from './memo';
 import { ComputeDtype, dtypeBytes, schemeFromName } from './quantization';
 import { arithmeticIntensityFlopsPerByte, attainableFlopsPerSecond, boundRegime, ridgeFlopsPerByte, type Roof, rooflinePointOf } from './roofline';
-import { RankWeightTable, WeightPlan, groupBytesPerRank, isRowTable, matmulFlopsPerToken, pipelineLayerRanges, rankWeightTable } from './weights';
+import { RankWeightTable, WeightPlan, groupBytesPerRank, isRowTable, matmulFlopsPerTokenPerRank, pipelineLayerRanges, rankWeightTable } from './weights';
 
 export interface ParallelPlan { tp: number; pp: number }
 
@@ -250,7 +250,7 @@ export function rooflinePoint(label: string, step: StepFigures, acc: Accelerator
 
 // ---- per-operator decode: the decode step's bytes and FLOPs split by operator -------------------------------
 // One accounting: the weights come group by group from the engine's own per-rank sizing (`groupBytesPerRank`,
-// `matmulFlopsPerToken`, the per-rank weight table for the layer-less groups), the caches from `decodeLayerCache`,
+// `matmulFlopsPerTokenPerRank`, the per-rank weight table for the layer-less groups), the caches from `decodeLayerCache`,
 // both exactly as `decodeStep` reads them. So the operators of all layers plus the embedding and the LM head sum
 // to the decode step's bytes and FLOPs, for every model: MLA projections, vocabularies padded under TP, sliding
 // windows capped, recurrent states, routed experts and per-group quantization included.
@@ -397,7 +397,7 @@ export function decodeOperators(d: DecodeInputs, batch: number, context: number)
     }
     const moe = g.role === 'expert' ? model.layers[g.layer!]?.moe : undefined;
     f.weightBytes += moe ? bytes * (distinctExpertsTouched(moe.experts, moe.expertsPerToken, batch) / moe.experts) : bytes;
-    f.flops += (batch * matmulFlopsPerToken(g, moe)) / tp;
+    f.flops += batch * matmulFlopsPerTokenPerRank(g, moe, tp);
   });
   for (let i = 0; i < Math.min(n, model.layers.length); i++) {
     const c = decodeLayerCache(d, model.layers[i], batch, context);

@@ -130,7 +130,10 @@ export interface RankWeightTable {
   fullBytes: Float64Array;
   /** Per decoder layer: routed-expert bytes (of that layer's `moe`), read in part. */
   expertBytes: Float64Array;
-  /** Per decoder layer: matmul FLOPs per token (experts scaled by top-k / experts). */
+  /**
+   * Per decoder layer: matmul FLOPs per token on one rank (experts scaled by top-k / experts): split groups divided
+   * by TP, replicated groups whole, as every rank computes them in full (`matmulFlopsPerTokenPerRank`).
+   */
   matmulFlopsPerToken: Float64Array;
   /** Layer-less groups on the first stage (embeddings, vision tower) and on the last (final norm, LM head). */
   firstStageBytes: number;
@@ -139,6 +142,7 @@ export interface RankWeightTable {
   rowTables: ReadonlyArray<{ bytes: number; rows: number; layer?: number }>;
   /** Layer-less groups of the last stage as a forward step reads them. */
   lastStageFullBytes: number;
+  /** Matmul FLOPs per token on one rank of the last stage's layer-less groups (the LM head), as `matmulFlopsPerToken`. */
   lastStageMatmulFlopsPerToken: number;
   /** The embedding table's bytes per rank when it doubles as the LM head (tie_word_embeddings), else undefined. */
   tiedHeadBytes?: number;
@@ -158,7 +162,9 @@ interface PlanLayerSums {
   fullSplit: Float64Array;
   expertWhole: Float64Array;
   expertSplit: Float64Array;
-  matmulFlopsPerTokenUnsplit: Float64Array;
+  /** Matmul FLOPs per token of replicated groups (every rank computes them whole) and of split ones (before TP). */
+  matmulFlopsPerTokenWhole: Float64Array;
+  matmulFlopsPerTokenSplit: Float64Array;
   sizedPerTp: WeightGroup[];
 }
 
@@ -187,12 +193,22 @@ export const isRowTable = (g: WeightGroup): boolean => g.role === 'embedding' ||
 export const matmulFlopsPerToken = (g: WeightGroup, moe: MoeLayer | undefined): number =>
   isRowTable(g) || g.role === 'norm' || g.role === 'bias' ? 0 : 2 * (moe ? g.params * (moe.expertsPerToken / moe.experts) : g.params);
 
+/**
+ * Matmul FLOPs one token does with a group on one tensor-parallel rank. A replicated matrix is computed in full on
+ * every rank, so its FLOPs are not divided: vLLM builds MLA's q_a_proj and kv_a_proj_with_mqa, the sparse-attention
+ * indexer's wq_b and the MoE gate as `ReplicatedLinear` (or a linear with `disable_tp`), whose forward multiplies the
+ * whole weight on each rank (vllm/model_executor/models/deepseek_v2.py, DeepseekV2Attention, Indexer, DeepseekV2MoE;
+ * vLLM main at 002d6073). Split groups (column/row parallel, vocabulary parallel) do 1 / TP of the work each.
+ */
+export const matmulFlopsPerTokenPerRank = (g: WeightGroup, moe: MoeLayer | undefined, tp: number): number =>
+  g.tp === 'replicated' ? matmulFlopsPerToken(g, moe) : matmulFlopsPerToken(g, moe) / tp;
+
 function planLayerSums(model: ModelDescription, plan: WeightPlan): PlanLayerSums {
   const n = Math.max(0, model.numLayers);
   const sums: PlanLayerSums = {
     totalBytes: 0, storedWhole: new Float64Array(n), storedSplit: new Float64Array(n), fullWhole: new Float64Array(n),
     fullSplit: new Float64Array(n), expertWhole: new Float64Array(n), expertSplit: new Float64Array(n),
-    matmulFlopsPerTokenUnsplit: new Float64Array(n), sizedPerTp: [],
+    matmulFlopsPerTokenWhole: new Float64Array(n), matmulFlopsPerTokenSplit: new Float64Array(n), sizedPerTp: [],
   };
   const mxfp4 = plan.scheme?.weightDtype === 'mxfp4';
   for (const g of model.weights) {
@@ -209,7 +225,7 @@ function planLayerSums(model: ModelDescription, plan: WeightPlan): PlanLayerSums
     (whole ? sums.storedWhole : sums.storedSplit)[layer] += bytes;
     if (moe) (whole ? sums.expertWhole : sums.expertSplit)[layer] += bytes;
     else (whole ? sums.fullWhole : sums.fullSplit)[layer] += bytes;
-    sums.matmulFlopsPerTokenUnsplit[layer] += matmulFlopsPerToken(g, moe);
+    (whole ? sums.matmulFlopsPerTokenWhole : sums.matmulFlopsPerTokenSplit)[layer] += matmulFlopsPerToken(g, moe);
   }
   return sums;
 }
@@ -226,7 +242,7 @@ function buildRankWeightTable(model: ModelDescription, plan: WeightPlan, sums: P
     t.storedBytes[i] = t.allocatedBytes[i] = sums.storedWhole[i] + sums.storedSplit[i] / tp;
     t.fullBytes[i] = sums.fullWhole[i] + sums.fullSplit[i] / tp;
     t.expertBytes[i] = sums.expertWhole[i] + sums.expertSplit[i] / tp;
-    t.matmulFlopsPerToken[i] = sums.matmulFlopsPerTokenUnsplit[i] / tp;
+    t.matmulFlopsPerToken[i] = sums.matmulFlopsPerTokenWhole[i] + sums.matmulFlopsPerTokenSplit[i] / tp;
   }
   const stored = { tp, pp: 1, stage: 0 };
   const allocated = { tp, pp: 1, stage: 0, mxfp4ExpertPadding: padding };
@@ -250,7 +266,7 @@ function buildRankWeightTable(model: ModelDescription, plan: WeightPlan, sums: P
     } else {
       t.lastStageFullBytes += bytes;
     }
-    const flops = matmulFlopsPerToken(g, moe) / tp;
+    const flops = matmulFlopsPerTokenPerRank(g, moe, tp);
     if (layered) t.matmulFlopsPerToken[g.layer!] += flops; else t.lastStageMatmulFlopsPerToken += flops;
   }
   const emb = model.tieWordEmbeddings ? model.weights.find((g) => g.role === 'embedding') : undefined;

@@ -123,7 +123,11 @@ describe('decode operators: worked examples from the configs', () => {
     const eight = at(tp);
     const l0 = eight.layers[0];
     assert.equal(l0.qkv.weightBytes, 2 * (qA + qB / tp + kvA + kvB / tp + qkvNorms));
+    // FLOPs follow: every rank multiplies the whole q_a and kv_a (2·7168·1536 and 2·7168·576 per token), 1/8 of q_b, kv_b.
+    assert.equal(2 * qA, 2 * 7168 * 1536);
+    close(l0.qkv.flops, 2 * B * (qA + kvA + (qB + kvB) / tp), 1e-12, 'TP 8 QKV FLOPs');
     assert.equal(l0.output.weightBytes, (2 * H * v * h) / tp);
+    close(l0.output.flops, (2 * B * H * v * h) / tp, 1e-12, 'TP 8 o_proj FLOPs');
     assert.equal(l0.attention.cacheBytes, B * C * (kvL + rope) * 2);
     assert.equal(l0.attention.flops, 4 * B * C * (H / tp) * (kvL + rope));
     const moeLayer = eight.layers[c.first_k_dense_replace];
@@ -132,6 +136,28 @@ describe('decode operators: worked examples from the configs', () => {
     // Routed experts the batch touches (split), the router (h × E) and its score-correction bias (E), replicated.
     const touched = distinctExpertsTouched(c.n_routed_experts, c.num_experts_per_tok, B);
     close(moeLayer.moe.weightBytes, (touched * 2 * expert) / tp + 2 * (h * c.n_routed_experts + c.n_routed_experts), 1e-12, 'MoE bytes');
+    // Each token runs top-k experts, 1/8 of each on this rank, and the whole router (h × E) on every rank. (The
+    // tolerance covers the E-element score-correction bias; a router divided by 8 would be ~3.5 % off.)
+    close(moeLayer.moe.flops, 2 * B * ((c.num_experts_per_tok * expert) / tp + h * c.n_routed_experts), 1e-4, 'TP 8 MoE FLOPs');
+    close(moeLayer.mlp.flops, (2 * B * c.n_shared_experts * expert) / tp, 1e-12, 'TP 8 shared expert FLOPs');
+  });
+
+  it('replicated matrices cost every rank their full FLOPs: DeepSeek-V3 decode and prefill at TP 8 against TP 1', () => {
+    const c = shapes('deepseek-ai/DeepSeek-V3');
+    const { hidden_size: h, q_lora_rank: qL, kv_lora_rank: kvL, qk_rope_head_dim: rope, num_hidden_layers: L, n_routed_experts: E } = c;
+    const B = 4, C = 8192, P = 2048;
+    const at = (tp: number) => reportOf('deepseek-ai/DeepSeek-V3', { quantization: 'bf16', tensorParallel: tp, gpuCount: tp, batch: B, context: C, prompt: P });
+    const one = at(1), eight = at(8);
+    // Matmul FLOPs per token of the replicated matrices (vLLM's ReplicatedLinear): q_a_proj and kv_a_proj_with_mqa in
+    // every layer, the router in the MoE layers (with its E-element score-correction bias, 2 FLOPs per element here).
+    const replicatedPerToken = 2 * L * h * (qL + kvL + rope) + 2 * (L - c.first_k_dense_replace) * (h * E + E);
+    // Everything else (split matrices, vocabulary-parallel head, attention over H / TP heads) divides by 8 exactly,
+    // so one rank at TP 8 does 1/8 of TP 1's FLOPs plus the 7/8 of the replicated ones the split would have saved.
+    close(eight.decode.flopsPerStep - one.decode.flopsPerStep / 8, (7 / 8) * B * replicatedPerToken, 1e-9, 'decode FLOPs per rank');
+    // The report's prefill FLOPs are summed over the TP ranks: 8 copies of the replicated work instead of one.
+    close(eight.prefill.flops - one.prefill.flops, 7 * P * replicatedPerToken, 1e-9, 'prefill FLOPs over all ranks');
+    // The decode roofline point is also summed over ranks.
+    close(eight.roofline.decode.flops - one.roofline.decode.flops, 7 * B * replicatedPerToken, 1e-9, 'decode point FLOPs');
   });
 
   it('sliding window (Gemma-2-9B at context 8192): sliding layers read their 4096-token window, full layers the context', () => {
