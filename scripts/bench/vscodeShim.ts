@@ -98,6 +98,14 @@ export class EventEmitter<T> {
   dispose(): void { this.listeners = []; }
 }
 
+export class Disposable {
+  constructor(private readonly release: () => unknown) {}
+  static from(...items: { dispose(): unknown }[]): Disposable {
+    return new Disposable(() => { for (const d of items) d.dispose(); });
+  }
+  dispose(): void { this.release(); }
+}
+
 export class CancellationTokenSource {
   readonly token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
   cancel(): void { this.token.isCancellationRequested = true; }

@@ -129,8 +129,15 @@ export function hubFailureMessage(id: string, url: string, error: unknown): stri
   return message.includes(shown) ? message : `downloading ${shown} failed: ${message}`;
 }
 
-/** A workspace config.json, with what lookups compare. */
-interface WorkspaceConfig<U> { uri: U; config: unknown; nameOrPath?: NameKey; folder: string }
+/**
+ * A workspace config.json, with what lookups compare, and its model files (the side files read on first use, then
+ * kept with the index: every reference that lands on this config shares one ModelFiles, and so the engine's
+ * per-object memos).
+ */
+interface WorkspaceConfig<U> { uri: U; config: unknown; nameOrPath?: NameKey; folder: string; files?: Promise<ModelFiles> }
+
+/** The workspace configs, in path order and by location key. */
+interface WorkspaceIndex<U> { configs: WorkspaceConfig<U>[]; byKey: Map<string, WorkspaceConfig<U>> }
 
 /**
  * Lower-cased names per folder (undefined when it cannot be listed), shared by the resolutions of one batch.
@@ -143,7 +150,16 @@ export class ModelResolverCore<U> {
   /** Results by reference + context, dropped when workspace config files change. */
   private readonly cache = new Map<string, { result: Promise<Resolution>; batch: Listings; failed: boolean }>();
   /** Every workspace config.json, read once (dropped when one changes): lookups are then in memory. */
-  private workspaceIndex: Promise<WorkspaceConfig<U>[]> | undefined;
+  private workspaceIndex: Promise<WorkspaceIndex<U>> | undefined;
+  /** The index once read (a path lookup uses it only then: it never waits for the index). */
+  private workspaceIndexRead: WorkspaceIndex<U> | undefined;
+  /**
+   * One ModelFiles per bundled catalog entry, for this resolver's life (the catalog does not change, so
+   * invalidate() keeps them): a model resolved again after a workspace change is sized from the engine's memos.
+   */
+  private readonly bundledFiles = new WeakMap<object, ModelFiles>();
+  /** JSON files read in a batch, by parser and location: a file two lookups of one analysis reach is read once. */
+  private readonly batchReads = new WeakMap<Listings, Map<(text: string) => ParsedJson, Map<string, Promise<unknown>>>>();
   /** Hub URLs each batch (one analysis) has asked to download. */
   private readonly batchDownloads = new WeakMap<Listings, Set<string>>();
   /** Failures remembered only within their batch (the per-analysis cap, a download that outlived the analysis). */
@@ -166,6 +182,7 @@ export class ModelResolverCore<U> {
   invalidate(): void {
     this.cache.clear();
     this.workspaceIndex = undefined;
+    this.workspaceIndexRead = undefined;
   }
 
   /** Resolutions of several references from one document, started together and sharing folder listings. */
@@ -230,18 +247,41 @@ export class ModelResolverCore<U> {
     return result;
   }
 
-  /** The files beside a config.json (index, quantization configs), and a name hint from its folder. */
-  async filesBeside(configUri: U, config: unknown): Promise<ModelFiles> {
+  /**
+   * The files beside a config.json (index, quantization configs), and a name hint from its folder. Within a batch
+   * (`listings`), the folder's listing and the files read are shared with the batch's other lookups.
+   */
+  async filesBeside(configUri: U, config: unknown, listings?: Listings): Promise<ModelFiles> {
     const files: ModelFiles = { config, nameHint: referenceBaseName(posixDirname(this.host.pathOf(configUri))) };
     const dir = this.host.join(configUri, '..');
     // One listing of the folder instead of a stat per sibling (most models have one or two of them).
-    const present = await this.host.list(dir).then((names) => new Set(names.map((n) => n.toLowerCase())), () => undefined);
+    const present = listings ? await this.listing(listings, dir)
+      : await this.host.list(dir).then((names) => new Set(names.map((n) => n.toLowerCase())), () => undefined);
     await Promise.all(SIDE_FILES.map(async ({ key, name, parse }) => {
       if (present && !present.has(name)) return;
-      const value = await this.readJson(this.host.join(dir, name), parse);
+      const uri = this.host.join(dir, name);
+      const value = await (listings ? this.readJsonIn(listings, uri, parse) : this.readJson(uri, parse));
       if (value !== undefined) files[key] = value;
     }));
     return files;
+  }
+
+  /** A workspace config's model files, read on the first lookup that lands on it and kept with the index. */
+  private workspaceFiles(c: WorkspaceConfig<U>, listings: Listings): Promise<ModelFiles> {
+    c.files ??= this.filesBeside(c.uri, c.config, listings);
+    return c.files;
+  }
+
+  /** readJson, once per location, parser and batch (a checkpoint index is reduced to its metadata, a config kept whole). */
+  private readJsonIn(listings: Listings, uri: U, parse: (text: string) => ParsedJson = parseConfigText): Promise<unknown> {
+    let byParser = this.batchReads.get(listings);
+    if (!byParser) this.batchReads.set(listings, byParser = new Map());
+    let reads = byParser.get(parse);
+    if (!reads) byParser.set(parse, reads = new Map());
+    const key = this.host.key(uri);
+    let read = reads.get(key);
+    if (!read) reads.set(key, read = this.readJson(uri, parse));
+    return read;
   }
 
   /**
@@ -249,7 +289,7 @@ export class ModelResolverCore<U> {
    * models from memory instead of waiting for the workspace search. Resolves to the number of configs found.
    */
   async indexWorkspace(maxDocuments: number): Promise<number> {
-    return (await this.workspaceConfigs(maxDocuments)).length;
+    return (await this.workspaceConfigs(maxDocuments)).configs.length;
   }
 
   /** Reads and parses a JSON file (Python NaN/Infinity accepted); undefined when absent, too large or invalid. */
@@ -283,9 +323,9 @@ export class ModelResolverCore<U> {
         for (const folder of host.workspaceFolders()) candidates.push(host.join(folder, target.path));
       }
       for (const uri of candidates) {
-        const found = await this.configAt(uri);
+        const found = await this.configAt(uri, listings);
         if (found) {
-          const files = await this.filesBeside(found.uri, found.config);
+          const files = await this.filesOfFound(found, listings);
           return { ok: true, model: { files, source: 'document', location: host.display(found.uri), alias: info } };
         }
       }
@@ -324,24 +364,24 @@ export class ModelResolverCore<U> {
       seen.add(key);
       // A candidate whose first folder is not in its base cannot exist (case-insensitive: the file system decides).
       const names = base && first && first !== '.' && first !== '..' ? await this.listing(listings, base) : undefined;
-      const found = !names || names.has(first) ? await this.configAt(uri) : undefined;
-      if (found) return { ok: true, model: { files: await this.filesBeside(found.uri, found.config), source: ref.kind === 'path' ? 'document' : 'workspace', location: host.display(found.uri) } };
+      const found = !names || names.has(first) ? await this.configAt(uri, listings) : undefined;
+      if (found) return { ok: true, model: { files: await this.filesOfFound(found, listings), source: ref.kind === 'path' ? 'document' : 'workspace', location: host.display(found.uri) } };
       tried.push(`path ${host.display(uri)}`);
     }
 
     // 2. A config.json in the workspace that names this model, or sits in a folder of its name.
     const base = referenceBaseName(ref.kind === 'hub' ? ref.id : ref.path).toLowerCase();
     const wanted = nameKey(ref.kind === 'hub' ? ref.id : ref.path);
-    const configs = await this.workspaceConfigs(settings.maxDocuments);
+    const { configs } = await this.workspaceConfigs(settings.maxDocuments);
     let byFolder: WorkspaceConfig<U> | undefined;
     for (const c of configs) {
       if (c.nameOrPath && nameKeysMatch(c.nameOrPath, wanted)) {
-        return { ok: true, model: { files: await this.filesBeside(c.uri, c.config), source: 'workspace', location: host.display(c.uri) } };
+        return { ok: true, model: { files: await this.workspaceFiles(c, listings), source: 'workspace', location: host.display(c.uri) } };
       }
       if (c.folder === base && !byFolder) byFolder = c;
     }
     if (byFolder) {
-      return { ok: true, model: { files: await this.filesBeside(byFolder.uri, byFolder.config), source: 'workspace', location: host.display(byFolder.uri) } };
+      return { ok: true, model: { files: await this.workspaceFiles(byFolder, listings), source: 'workspace', location: host.display(byFolder.uri) } };
     }
     tried.push(`workspace config.json files (${configs.length}) by _name_or_path and folder name`);
 
@@ -364,7 +404,9 @@ export class ModelResolverCore<U> {
     // 4. The bundled catalog (hub ids; a local path named like a known model also counts).
     const match = matchCatalog(ref.kind === 'hub' ? ref.id : referenceBaseName(ref.path), bundledModels());
     if (match) {
-      return { ok: true, model: { files: bundledEntryFiles(match.entry), source: 'bundled', location: `bundled:${match.entry.id}`, note: match.note } };
+      let files = this.bundledFiles.get(match.entry);
+      if (!files) this.bundledFiles.set(match.entry, files = bundledEntryFiles(match.entry));
+      return { ok: true, model: { files, source: 'bundled', location: `bundled:${match.entry.id}`, note: match.note } };
     }
     tried.push(`the bundled catalog (${bundledModels().length} models)`);
     // The nearest bundled models of the same family and size: what "Size it as a similar model…" offers first.
@@ -431,25 +473,39 @@ export class ModelResolverCore<U> {
     }
   }
 
-  private async configAt(uri: U): Promise<{ uri: U; config: unknown } | undefined> {
+  /**
+   * The config.json at a path (a folder's, or the file itself). One the workspace index has read comes from it,
+   * parsed once, with its model files shared.
+   */
+  private async configAt(uri: U, listings: Listings): Promise<{ uri: U; config: unknown; indexed?: WorkspaceConfig<U> } | undefined> {
     let stat: FileFacts;
     try { stat = await this.host.stat(uri); } catch { return undefined; }
     const file = stat.isDirectory ? this.host.join(uri, 'config.json') : uri;
-    const config = await this.readJson(file);
+    const indexed = this.workspaceIndexRead?.byKey.get(this.host.key(file));
+    if (indexed) return { uri: indexed.uri, config: indexed.config, indexed };
+    const config = await this.readJsonIn(listings, file);
     return config === undefined ? undefined : { uri: file, config };
   }
 
-  private workspaceConfigs(maxDocuments: number): Promise<WorkspaceConfig<U>[]> {
+  private filesOfFound(found: { uri: U; config: unknown; indexed?: WorkspaceConfig<U> }, listings: Listings): Promise<ModelFiles> {
+    return found.indexed ? this.workspaceFiles(found.indexed, listings) : this.filesBeside(found.uri, found.config, listings);
+  }
+
+  private workspaceConfigs(maxDocuments: number): Promise<WorkspaceIndex<U>> {
     if (!this.workspaceIndex) {
-      this.workspaceIndex = Promise.resolve(this.host.findConfigs(maxDocuments))
+      const index: Promise<WorkspaceIndex<U>> = Promise.resolve(this.host.findConfigs(maxDocuments))
         .then(async (uris) => {
           const sorted = uris.sort((a, b) => this.host.pathOf(a).localeCompare(this.host.pathOf(b)));
           const read = await Promise.all(sorted.map(async (uri) => ({ uri, config: await this.readJson(uri) })));
           // Match keys computed once per config, not once per config per model looked up.
-          return read.filter((e) => e.config !== undefined).map(({ uri, config }) => ({
+          const configs: WorkspaceConfig<U>[] = read.filter((e) => e.config !== undefined).map(({ uri, config }) => ({
             uri, config, nameOrPath: nameOrPathKey(config), folder: referenceBaseName(posixDirname(this.host.pathOf(uri))).toLowerCase(),
           }));
-        }, () => []);
+          return { configs, byKey: new Map(configs.map((c) => [this.host.key(c.uri), c])) };
+        }, () => ({ configs: [], byKey: new Map() }));
+      this.workspaceIndex = index;
+      // Unless invalidate() dropped it meanwhile.
+      void index.then((read) => { if (this.workspaceIndex === index) this.workspaceIndexRead = read; });
     }
     return this.workspaceIndex;
   }
@@ -476,9 +532,9 @@ export class ModelResolverCore<U> {
     for (const s of stats.sort((a, b) => b.t - a.t)) if (!ordered.includes(s.n)) ordered.push(s.n);
     for (const n of ordered) {
       const uri = host.join(snapshots, n, 'config.json');
-      const config = await this.readJson(uri);
+      const config = await this.readJsonIn(listings, uri);
       if (config !== undefined) {
-        const files = await this.filesBeside(uri, config);
+        const files = await this.filesBeside(uri, config, listings);
         files.nameHint = id;
         return { files, source: 'hf-cache', location: host.display(uri) };
       }
