@@ -7,30 +7,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseCliArgs, runCliAsync, UsageError } from '../../../src/cli/main';
 import { capture } from './helpers';
-import { GGML, GgufMeta, GgufTensorSpec, tensor, writeGguf } from './ggufWriter';
+import { GgufTensorSpec, TINY, TINY_LLAMA_EMBEDDING, TINY_LLAMA_META, TINY_LLAMA_OUTPUT, tinyLlamaLayer, writeGguf } from './ggufWriter';
 
-const HIDDEN = 256, LAYERS = 2, HEADS = 4, KV_HEADS = 2, HEAD_DIM = 64, FFN = 512, VOCAB = 1000, CONTEXT = 4096;
-
-/** A two-layer Llama in Q4_K_M's mix: Q4_K matrices, Q6_K for V, FFN down and the output; norms in F32. */
-const META: Array<[string, GgufMeta]> = [
-  ['general.architecture', 'llama'], ['general.name', 'tiny-llama'], ['general.file_type', 15],
-  ['llama.block_count', LAYERS], ['llama.embedding_length', HIDDEN], ['llama.attention.head_count', HEADS],
-  ['llama.attention.head_count_kv', KV_HEADS], ['llama.attention.key_length', HEAD_DIM], ['llama.feed_forward_length', FFN],
-  ['llama.context_length', CONTEXT], ['tokenizer.ggml.tokens', { strings: Array.from({ length: VOCAB }, (_, i) => `t${i}`) }],
-];
-const layer = (il: number): GgufTensorSpec[] => [
-  tensor(`blk.${il}.attn_norm.weight`, [HIDDEN], GGML.F32),
-  tensor(`blk.${il}.attn_q.weight`, [HIDDEN, HEADS * HEAD_DIM], GGML.Q4_K),
-  tensor(`blk.${il}.attn_k.weight`, [HIDDEN, KV_HEADS * HEAD_DIM], GGML.Q4_K),
-  tensor(`blk.${il}.attn_v.weight`, [HIDDEN, KV_HEADS * HEAD_DIM], GGML.Q6_K),
-  tensor(`blk.${il}.attn_output.weight`, [HEADS * HEAD_DIM, HIDDEN], GGML.Q4_K),
-  tensor(`blk.${il}.ffn_norm.weight`, [HIDDEN], GGML.F32),
-  tensor(`blk.${il}.ffn_gate.weight`, [HIDDEN, FFN], GGML.Q4_K),
-  tensor(`blk.${il}.ffn_up.weight`, [HIDDEN, FFN], GGML.Q4_K),
-  tensor(`blk.${il}.ffn_down.weight`, [FFN, HIDDEN], GGML.Q6_K),
-];
-const TOKEN_EMBD = tensor('token_embd.weight', [HIDDEN, VOCAB], GGML.Q4_K);
-const OUTPUT = [tensor('output_norm.weight', [HIDDEN], GGML.F32), tensor('output.weight', [HIDDEN, VOCAB], GGML.Q6_K)];
+const { LAYERS, KV_HEADS, HEAD_DIM, CONTEXT } = TINY;
+const META = TINY_LLAMA_META;
+const layer = tinyLlamaLayer;
+const TOKEN_EMBD = TINY_LLAMA_EMBEDDING;
+const OUTPUT = TINY_LLAMA_OUTPUT;
 const sum = (ts: GgufTensorSpec[]): number => ts.reduce((t, x) => t + x.bytes, 0);
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {

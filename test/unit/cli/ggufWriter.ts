@@ -49,3 +49,34 @@ export function ggufBytes(metadata: Array<[string, GgufMeta]>, tensors: GgufTens
 export function writeGguf(file: string, metadata: Array<[string, GgufMeta]>, tensors: GgufTensorSpec[], headerOnly = false): void {
   fs.writeFileSync(file, ggufBytes(metadata, tensors, headerOnly));
 }
+
+/** Shapes of the two-layer Llama the GGUF tests build (`TINY_LLAMA`). */
+export const TINY = { HIDDEN: 256, LAYERS: 2, HEADS: 4, KV_HEADS: 2, HEAD_DIM: 64, FFN: 512, VOCAB: 1000, CONTEXT: 4096 } as const;
+
+/** A two-layer Llama in Q4_K_M's mix: Q4_K matrices, Q6_K for V, FFN down and the output; norms in F32. */
+export const TINY_LLAMA_META: Array<[string, GgufMeta]> = [
+  ['general.architecture', 'llama'], ['general.name', 'tiny-llama'], ['general.file_type', 15],
+  ['llama.block_count', TINY.LAYERS], ['llama.embedding_length', TINY.HIDDEN], ['llama.attention.head_count', TINY.HEADS],
+  ['llama.attention.head_count_kv', TINY.KV_HEADS], ['llama.attention.key_length', TINY.HEAD_DIM], ['llama.feed_forward_length', TINY.FFN],
+  ['llama.context_length', TINY.CONTEXT], ['tokenizer.ggml.tokens', { strings: Array.from({ length: TINY.VOCAB }, (_, i) => `t${i}`) }],
+];
+
+/** The tensors of the tiny Llama's layer `il`. */
+export function tinyLlamaLayer(il: number): GgufTensorSpec[] {
+  const { HIDDEN, HEADS, KV_HEADS, HEAD_DIM, FFN } = TINY;
+  return [
+    tensor(`blk.${il}.attn_norm.weight`, [HIDDEN], GGML.F32),
+    tensor(`blk.${il}.attn_q.weight`, [HIDDEN, HEADS * HEAD_DIM], GGML.Q4_K),
+    tensor(`blk.${il}.attn_k.weight`, [HIDDEN, KV_HEADS * HEAD_DIM], GGML.Q4_K),
+    tensor(`blk.${il}.attn_v.weight`, [HIDDEN, KV_HEADS * HEAD_DIM], GGML.Q6_K),
+    tensor(`blk.${il}.attn_output.weight`, [HEADS * HEAD_DIM, HIDDEN], GGML.Q4_K),
+    tensor(`blk.${il}.ffn_norm.weight`, [HIDDEN], GGML.F32),
+    tensor(`blk.${il}.ffn_gate.weight`, [HIDDEN, FFN], GGML.Q4_K),
+    tensor(`blk.${il}.ffn_up.weight`, [HIDDEN, FFN], GGML.Q4_K),
+    tensor(`blk.${il}.ffn_down.weight`, [FFN, HIDDEN], GGML.Q6_K),
+  ];
+}
+
+/** The tiny Llama's token embedding, and its output norm and head. */
+export const TINY_LLAMA_EMBEDDING = tensor('token_embd.weight', [TINY.HIDDEN, TINY.VOCAB], GGML.Q4_K);
+export const TINY_LLAMA_OUTPUT = [tensor('output_norm.weight', [TINY.HIDDEN], GGML.F32), tensor('output.weight', [TINY.HIDDEN, TINY.VOCAB], GGML.Q6_K)];
