@@ -33,8 +33,23 @@ export interface SglangProfile {
   pageSize: boolean;
   /** Prefill (piecewise) CUDA graphs on by default, reserved for (2026, #16331). */
   prefillGraphReserve: boolean;
-  /** Sliding-window layers get their own smaller pool (`swa_full_tokens_ratio` 0.8, #6563, 0.4.8+). */
-  hybridSwaPool: boolean;
+  /**
+   * Which architectures give their sliding-window layers a pool of their own (`is_hybrid_swa`,
+   * `swa_full_tokens_ratio` 0.8), and how the pools are split:
+   * - 'none': ≤ 0.4.9 (Llama4's chunked pool, #6563, needs --hybrid-kvcache-ratio) and 0.5.0–0.5.7, where every
+   *   class that reports a window opts out (disable_hybrid_swa_memory: Gemma2 #8693, gpt-oss #8839, Gemma3/3n
+   *   #8895, Olmo2 #11396): one pool holds every layer's K and V for every token;
+   * - 'windowed-classes': 0.4.10 (#7367, July 2025, first shipped in 0.4.9.post3; Gemma2 opted out again in
+   *   0.4.10.post2): every class whose model reports `get_attention_sliding_window_size` — the Gemma2/3/3n ones;
+   * - 'allowlist': 0.5.8+ (model_config.py `is_hybrid_swa_model`, gpt-oss back in by #17261, January 2026).
+   */
+  swaPool: 'none' | 'windowed-classes' | 'allowlist';
+  /**
+   * How the pools split (model_runner.py `set_num_token_hybrid`): 'layer-tokens' (#7367 to #18039) spreads the
+   * profiled tokens × num_hidden_layers over full + 0.8 × sliding layers; 'bytes' (#18039, February 2026) divides the
+   * rest by full + 0.8 × sliding bytes per token.
+   */
+  swaSplit: 'layer-tokens' | 'bytes';
   /** Free memory already taken before weight load on one GPU (CUDA context, torch and cuBLAS state), GiB. */
   contextGiB: number;
   /** The error text when weights leave nothing (#28855 changed it, 2026). */
@@ -54,7 +69,8 @@ export function sglangProfile(version: string): SglangProfile | undefined {
     requestPoolPlusOne: !at(v, 4, 7),
     pageSize: at(v, 4, 4),
     prefillGraphReserve: v5(9),
-    hybridSwaPool: at(v, 4, 8),
+    swaPool: v5(8) ? 'allowlist' : at(v, 4, 10) && !v5(0) ? 'windowed-classes' : 'none',
+    swaSplit: v5(9) ? 'bytes' : 'layer-tokens',
     // Free memory before load on an 80 GB H100 at TP 1: 78.81 GiB in 2025 logs, 78.45 GiB in 2026 (of 79.19 visible).
     // Not a rule for every machine: sglog-001 (0.4.2, RTX 3090 under WSL2 / Docker Desktop) logs 22.76 GiB free
     // before load where this gives 23.58 − 0.38 = 23.20, and that log is predicted +10.6%. SGLang's own formula
@@ -72,9 +88,42 @@ export function sglangProfile(version: string): SglangProfile | undefined {
   };
 }
 
-/** nvidia-smi's `memory.total` in MiB, which SGLang's tiers and reserve formula read. */
-function gpuMemMiB(acc: Accelerator): number {
-  return acc.memoryBytes / MiB;
+/**
+ * nvidia-smi's `memory.total` (MiB) of GPUs whose figure is known: what the driver reports, below the marketed size
+ * (an 80 GB H100 shows 81,559 MiB; an A100 80GB the full 81,920). Read from nvidia-smi outputs.
+ */
+const NVIDIA_SMI_TOTAL_MIB: Readonly<Record<string, number>> = {
+  'h100-sxm': 81559, h200: 143771, l40s: 46068, a40: 46068, l4: 23034, 'rtx-4090': 24564, a10: 23028, a10g: 23028,
+};
+
+/**
+ * The GPU memory SGLang's tiers and reserve formula read: nvidia-smi's `memory.total` in MiB
+ * (utils `get_device_memory_capacity` → `get_nvgpu_memory_capacity`, 0.4–0.5); the built size where the
+ * figure is not known. Example: an H100 SXM at TP 1 on 0.5.6 → round((81,559 − 13,440) / 81,559, 3) = 0.835
+ * (0.836 from 81,920).
+ */
+export function sglangGpuMemMiB(acc: Accelerator): number {
+  return NVIDIA_SMI_TOTAL_MIB[acc.id] ?? acc.memoryBytes / MiB;
+}
+
+/** The windowed classes of 0.4.10 (gemma2.py, gemma3_causal.py, gemma3_mm.py, gemma3n_*.py define the window). */
+const WINDOWED_CLASSES_0410 = new Set([
+  'Gemma2ForCausalLM', 'Gemma3ForCausalLM', 'Gemma3ForConditionalGeneration', 'Gemma3nForCausalLM', 'Gemma3nForConditionalGeneration',
+]);
+/** `is_hybrid_swa_model`'s allowlist (model_config.py, 2026) for architectures with sliding layers. */
+const HYBRID_SWA_ALLOWLIST = new Set([
+  'GptOssForCausalLM', 'MiMoV2FlashForCausalLM', 'Step3p5ForCausalLM', 'Step3p7ForConditionalGeneration',
+  'Gemma4ForCausalLM', 'Gemma4ForConditionalGeneration', 'Gemma4UnifiedForConditionalGeneration', 'LagunaForCausalLM',
+  'MellumForCausalLM',
+]);
+
+/** Whether SGLang gives this model's sliding-window layers their own pool at this release. */
+export function sglangHybridSwa(architecture: string, profile: SglangProfile): boolean {
+  switch (profile.swaPool) {
+    case 'none': return false;
+    case 'windowed-classes': return WINDOWED_CLASSES_0410.has(architecture);
+    case 'allowlist': return HYBRID_SWA_ALLOWLIST.has(architecture);
+  }
 }
 
 /**
@@ -82,7 +131,7 @@ function gpuMemMiB(acc: Accelerator): number {
  * Example (0.5.4+): an 80 GB GPU at TP 1 → 8192 and 256; a 24 GB card → 2048 and 24.
  */
 export function sglangSchedulerDefaults(acc: Accelerator, profile: SglangProfile, tp: number): { chunkedPrefillSize: number; cudaGraphMaxBs: number } {
-  const mem = gpuMemMiB(acc);
+  const mem = sglangGpuMemMiB(acc);
   const big = tp >= 4;
   switch (profile.defaultsRule) {
     case '0.4': return mem < 25000 ? { chunkedPrefillSize: 2048, cudaGraphMaxBs: big ? 80 : 8 } : { chunkedPrefillSize: 8192, cudaGraphMaxBs: 160 };
@@ -108,12 +157,12 @@ function prefillGraphSizes(max: number): number {
 }
 
 /**
- * `mem_fraction_static` when unset. Examples: ≤ 0.4.5 at TP 1 → 0.88; 0.5.3+ on an 80 GB GPU at TP 1 with
+ * `mem_fraction_static` when unset. Examples: ≤ 0.4.5 at TP 1 → 0.88; 0.5.3+ on an 80 GB H100 at TP 1 with
  * chunked prefill 8192 and graph batch 256 → reserved max(512 + 12,288 + 512 + 128, 10,240) = 13,440 MiB →
- * round((81,920 − 13,440) / 81,920, 3) = 0.836.
+ * round((81,559 − 13,440) / 81,559, 3) = 0.835.
  */
 export function memFractionStatic(acc: Accelerator, profile: SglangProfile, s: { tp: number; pp: number; chunkedPrefillSize: number; cudaGraphMaxBs: number; mla: boolean }): number {
-  const mem = gpuMemMiB(acc);
+  const mem = sglangGpuMemMiB(acc);
   const parallel = s.tp * s.pp;
   const tpTiers = parallel >= 16 ? 0.79 : parallel >= 8 ? 0.81 : parallel >= 4 ? 0.85 : parallel >= 2 ? 0.87 : 0.88;
   const round3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -189,7 +238,8 @@ export function emulateSglang(model: ModelDescription, plan: WeightPlan, acc: Ac
   const distributed = s.tp * s.pp <= 1 ? 0 : customAllReduceEnabled(s.tp, s.topology) ? 0.16 * s.tp * GiB : 0.13 * GiB;
   const pre = total - profile.contextGiB * GiB - distributed;
   const ranges = pipelineLayerRanges(model.numLayers, s.pp);
-  const ranks = ranges.map((range, stage): RankBudget & { cellBytes: number; swaCellBytes: number; fullCellBytes: number; state: number } => {
+  const hybrid = sglangHybridSwa(model.architecture, profile);
+  const ranks = ranges.map((range, stage): RankBudget & { cellBytes: number; swaCellBytes: number; fullCellBytes: number; state: number; profiled: number } => {
     const kinds = layerKinds(model, range.start, range.end);
     const weightBytes = weightBytesPerRank(model, plan, { tp: s.tp, pp: ranges.length, stage });
     let full = 0;
@@ -197,7 +247,7 @@ export function emulateSglang(model: ModelDescription, plan: WeightPlan, acc: Ac
     let state = 0;
     for (const { layer, count } of kinds) {
       const cell = layerCellBytes(layer, s.kvBytes, s.tp) * count;
-      if (layer.attention?.type === 'sliding' && profile.hybridSwaPool) swa += cell; else full += cell;
+      if (layer.attention?.type === 'sliding' && hybrid) swa += cell; else full += cell;
       if (layer.mamba) state += layerStateBytesPerSequence(layer.mamba, s.stateDtypeBytes, s.tp) * count;
     }
     const post = pre - weightBytes;
@@ -206,25 +256,41 @@ export function emulateSglang(model: ModelDescription, plan: WeightPlan, acc: Ac
     if (state > 0 && rest > 0) rest -= Math.floor((rest * (0.9 / 1.9)) / state) * state;
     // Sliding-window hybrids: each full-pool token brings 0.8 tokens of the sliding pool.
     const cellBytes = full + 0.8 * swa;
+    // profile_max_num_token's count: over every layer's cell when the split comes after ('layer-tokens'), else over
+    // the split cell ('bytes', and models with one pool).
+    const profileCell = swa > 0 && profile.swaSplit === 'layer-tokens' ? full + swa : cellBytes;
+    const profiled = rest > 0 && profileCell > 0 ? Math.floor(rest / profileCell) : 0;
     return {
       stage, layers: kinds, layerCount: range.end - range.start, loraBytes: 0,
       totalBytes: total, requestedBytes: pre * fraction, weightBytes,
       activationPeakBytes: pre * (1 - fraction), nonTorchBytes: total - pre, cudaGraphBytes: 0,
       availableKvBytes: rest, kvBytesPerToken: cellBytes, stateBytesPerSequence: 0,
       numBlocks: 0, numGroups: 1, blocksPerRequest: 0, neededBytes: 0,
-      cellBytes, swaCellBytes: swa, fullCellBytes: full, state,
+      cellBytes, swaCellBytes: swa, fullCellBytes: full, state, profiled,
     };
   });
+  // init_memory_pool: pages of the profiled count, the minimum over pipeline stages.
+  let profiled = Infinity;
   let tokens = Infinity;
   for (const r of ranks) {
-    const t = r.availableKvBytes > 0 && r.cellBytes > 0 ? Math.floor(r.availableKvBytes / r.cellBytes) : 0;
-    tokens = Math.min(tokens, Math.floor(t / pageSize) * pageSize);
+    profiled = Math.min(profiled, r.profiled);
+    tokens = Math.min(tokens, Math.floor(r.profiled / pageSize) * pageSize);
   }
-  if (!Number.isFinite(tokens)) tokens = 0;
-  const est = Math.min(4096, Math.max(2048, Math.floor((tokens / Math.max(1, s.contextLength)) * 512)));
+  if (!Number.isFinite(tokens)) tokens = profiled = 0;
+  if (profile.swaSplit === 'layer-tokens' && ranks.some((r) => r.swaCellBytes > 0)) {
+    // set_num_token_hybrid (#7367): tokens × num_hidden_layers spread over full + 0.8 × sliding layers; the full
+    // pool's share is max_total_num_tokens (not rounded to pages again).
+    let swaLayers = 0;
+    for (const { layer, count } of layerKinds(model, 0, model.numLayers)) if (layer.attention?.type === 'sliding') swaLayers += count;
+    tokens = Math.trunc((tokens * model.numLayers) / (0.8 * swaLayers + (model.numLayers - swaLayers)));
+  }
+  // The request pool (init_memory_pool: clamp(profiled / context_len × 512, 2048, 4096), from the count before page
+  // rounding and the split; one more slot before 0.4.7, or --max-running-requests) caps max_running_requests at
+  // min(max_total_num_tokens // 2, pool) unless the flag is set (tp_worker.py: min(flag, pool) = the flag).
+  const est = Math.min(4096, Math.max(2048, Math.trunc((profiled / Math.max(1, s.contextLength)) * 512)));
   const maxRunningRequests = s.maxRunningRequests !== undefined
-    ? Math.min(s.maxRunningRequests, Math.floor(tokens / 2))
-    : Math.min(est, Math.floor(tokens / 2)) + (profile.requestPoolPlusOne && est <= Math.floor(tokens / 2) ? 1 : 0);
+    ? s.maxRunningRequests
+    : Math.min(Math.floor(tokens / 2), est + (profile.requestPoolPlusOne ? 1 : 0));
   for (const r of ranks) {
     r.numBlocks = Math.floor(tokens / pageSize);
     r.blocksPerRequest = Math.ceil(s.contextLength / pageSize);

@@ -7,13 +7,12 @@ import { memFractionStatic, sglangProfile, sglangSchedulerDefaults } from '../..
 import { compareSglang, sglangRecords } from '../../../scripts/groundTruth';
 import { GiB, budget, readConfig } from './helpers';
 
-const MiB = 1024 ** 2;
 const gpu = (name: string) => { const r = findAccelerator(name); if (!r.ok) throw new Error(r.message); return r.accelerator; };
 
 describe('SGLang startup emulation', () => {
   it('picks mem_fraction_static as each release does', () => {
     const h100 = gpu('H100 SXM');
-    const mem = h100.memoryBytes / MiB; // nvidia-smi's total, MiB
+    const mem = 81559; // nvidia-smi's memory.total on an 80 GB H100 (MiB), which SGLang reads
     // ≤ 0.4.5: by TP only.
     const old = sglangProfile('0.4.2')!;
     assert.deepStrictEqual([1, 2, 4, 8, 16].map((tp) => memFractionStatic(h100, old, { tp, pp: 1, chunkedPrefillSize: 8192, cudaGraphMaxBs: 160, mla: false })), [0.88, 0.87, 0.85, 0.81, 0.79]);
@@ -50,8 +49,8 @@ describe('SGLang startup emulation', () => {
     const r = budget('llama3.1/Meta-Llama-3.1-8B', { gpu: 'H100 SXM', engine: 'sglang@0.5.6' });
     const cell = 8 * 128 * 2 * 32 * 2; // KV heads × head_dim × (K, V) × layers × bf16
     assert.strictEqual(r.settings.engine, 'sglang');
-    assert.strictEqual(r.settings.gpuMemoryUtilization, 0.836);
-    assert.strictEqual(r.capacity.kvCacheTokens, pool(79.19, 0.38, r.perGpu.weightBytes, 0.836, cell));
+    assert.strictEqual(r.settings.gpuMemoryUtilization, 0.835); // (81,559 − 13,440) / 81,559 MiB
+    assert.strictEqual(r.capacity.kvCacheTokens, pool(79.19, 0.38, r.perGpu.weightBytes, 0.835, cell));
     // max_running_requests: min(clamp(tokens / 131072 × 512, 2048, 4096), tokens // 2).
     const t = r.capacity.kvCacheTokens;
     assert.strictEqual(r.settings.maxNumSeqs, Math.min(Math.min(4096, Math.max(2048, Math.floor((t / 131072) * 512))), Math.floor(t / 2)));
@@ -63,20 +62,23 @@ describe('SGLang startup emulation', () => {
     assert.strictEqual(r.perGpu.kvBytesPerToken, cell);
     const f = r.settings.gpuMemoryUtilization;
     // H200: chunk 8192, graph batch 512 at TP ≥ 4; reserved 512 + 12,288 + 1,024 + 1,024 MiB (no floor: 14,848 > 10,240).
-    const mem = gpu('H200').memoryBytes / MiB;
+    const mem = 143771; // nvidia-smi's memory.total on an H200 (MiB)
     assert.strictEqual(f, Math.round(((mem - (512 + 12288 + 1024 + 1024)) / mem) * 1000) / 1000);
     // Distributed init at TP 8 with custom all-reduce: ~0.16 GiB per rank counted before the pre-load reading.
     assert.strictEqual(r.capacity.kvCacheTokens, pool(gpu('H200').visibleMemoryGiB, 0.38 + 0.16 * 8, r.perGpu.weightBytes, f, cell));
   });
 
-  it('splits sliding-window models into a full pool and a 0.8 × sliding pool (0.4.8+), and not before', () => {
+  it('splits sliding-window models into a full pool and a 0.8 × sliding pool where the release does (Gemma3: 0.4.10 only)', () => {
     const c = readConfig('gemma3/gemma-3-27b-it');
     const text = c.text_config as Record<string, number>;
     const perLayer = 2 * text.num_key_value_heads * text.head_dim * 2;
     const full = 10 * perLayer, sliding = 52 * perLayer; // 62 layers: every sixth is global
     const r = budget('gemma3/gemma-3-27b-it', { gpu: 'L40S', tensorParallel: 2, gpuCount: 2, engine: 'sglang@0.5.6', maxModelLen: 32768 });
-    // At TP 2 the 16 KV heads split: half the bytes per rank.
-    assert.strictEqual(r.perGpu.kvBytesPerToken, (full + 0.8 * sliding) / 2);
+    // 0.5.x: Gemma3 opts out of the hybrid pool (server_args.py, #8895): every layer in one pool. At TP 2 the 16 KV
+    // heads split: half the bytes per rank.
+    assert.strictEqual(r.perGpu.kvBytesPerToken, (full + sliding) / 2);
+    const split = budget('gemma3/gemma-3-27b-it', { gpu: 'L40S', tensorParallel: 2, gpuCount: 2, engine: 'sglang@0.4.10', maxModelLen: 32768 });
+    assert.strictEqual(split.perGpu.kvBytesPerToken, (full + 0.8 * sliding) / 2);
     const old = budget('gemma3/gemma-3-27b-it', { gpu: 'L40S', tensorParallel: 2, gpuCount: 2, engine: 'sglang@0.4.2', maxModelLen: 32768 });
     assert.strictEqual(old.perGpu.kvBytesPerToken, (full + sliding) / 2);
   });
