@@ -7,7 +7,7 @@ import {
 import { ModelDescription } from './model';
 import { normalizeConfig } from './normalize';
 import { QuantScheme, dtypeBytes, isKnownQuantization, normalizeDtypeName, schemeFromConfig, schemeFromName } from './quantization';
-import { WeightPlan, parametersActive, parametersTotal, rankWeightTable } from './weights';
+import { WeightPlan, parametersActive, parametersTotal, rankWeightTable, weightBytesPerRankLowerBound } from './weights';
 import { kvDtypeBytes, kvHeadsPerRank, modelKvBytesPerToken, modelStateBytesPerSequence, normalizeKvDtype } from './kvcache';
 import { GiB, VllmProfile, VllmResult, VllmSettings, cudaGraphEstimateApplied, formatGiB, rankBaselines } from './engine/vllm';
 import { vllmFlagFindings, withoutVisionTower } from './vllmFlags';
@@ -160,7 +160,8 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   // --- inputs --------------------------------------------------------------------------------
   // Every input is checked against its declaration (src/core/inputs.ts); text inputs are read below.
   for (const spec of DEPLOYMENT_INPUTS) {
-    if (spec.type === 'text') continue;
+    // An input left out is always valid (`checkInput`); most deployments set a few of the ~50 inputs.
+    if (spec.type === 'text' || inputs[spec.key] === undefined) continue;
     const verdict = checkInput(spec, inputs[spec.key]);
     if (!verdict.ok) return fail(verdict.message, spec.key);
   }
@@ -374,7 +375,14 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
     settings = vs;
     graphsSubtracted = cudaGraphEstimateApplied(model, vp) && !vs.enforceEager && vs.kvCacheMemoryBytes === undefined;
     const requested = vllm.reported.requestedBytes;
-    weightsFitAt = (t) => rankBaselines(loaded, plan, { ...vs, tp: t }, vp).every((r) => r.weightBytes + r.activation + r.nonTorch < requested);
+    weightsFitAt = (t) => {
+      // Weights alone above the requested memory rule a TP size out without sizing it (rankBaselines would build its
+      // weight table): the fullest rank holds at least this much, less what --cpu-offload-gb moves off it. The margin
+      // keeps rounding from ruling out a size that fits.
+      const atLeast = weightBytesPerRankLowerBound(loaded, plan, t, pp) - (vs.cpuOffloadBytes ?? 0);
+      if (atLeast > requested * (1 + 1e-9)) return false;
+      return rankBaselines(loaded, plan, { ...vs, tp: t }, vp).every((r) => r.weightBytes + r.activation + r.nonTorch < requested);
+    };
   }
   const weightBytes = exactWeightBytes(files, model, plan, inputs, assumptions) ?? rankWeightTable(model, plan, tp).totalBytes;
 
@@ -721,10 +729,10 @@ export function parallelismFindings(
   const { tp, pp, gpuCount, nodes } = p;
   const out: BudgetDiagnostic[] = [];
   const world = tp * pp;
-  const requested = `${formatInt(gpuCount)} GPU${gpuCount === 1 ? '' : 's'} requested${nodes > 1 ? ` over ${formatInt(nodes)} nodes` : ''}`;
   if (world > gpuCount) {
     out.push({ severity: 'error', code: 'parallel-exceeds-gpus', subject: 'tensorParallel', message: `tensor parallel ${tp} × pipeline parallel ${pp} needs ${world} GPUs; only ${gpuCount} requested${nodes > 1 ? ` (over ${nodes} nodes)` : ''}` });
   } else if (world < gpuCount && engine !== 'llamacpp') {
+    const requested = `${formatInt(gpuCount)} GPU${gpuCount === 1 ? '' : 's'} requested${nodes > 1 ? ` over ${formatInt(nodes)} nodes` : ''}`;
     out.push({ severity: 'warning', code: 'gpus-idle', subject: 'gpuCount', suggestedValue: world, message: `${requested}, TP ${tp} × PP ${pp} uses ${world}: ${formatInt(gpuCount - world)} idle` });
   }
   if (model.numAttentionHeads > 0 && model.numAttentionHeads % tp !== 0) out.push(headsNotDivisible(model.numAttentionHeads, tp));

@@ -20,7 +20,8 @@ const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Numb
 class ConfigReader {
   readonly assumptions: string[] = [];
   readonly missing: string[] = [];
-  constructor(readonly cfg: Json, readonly prefix = '') {}
+  /** Replaced by a copy when defaults are added (`applyFamilyDefaults`): the caller's config is never written. */
+  constructor(public cfg: Json, readonly prefix = '') {}
 
   has(...keys: string[]): boolean {
     return keys.some((k) => this.cfg[k] !== undefined && this.cfg[k] !== null);
@@ -98,9 +99,25 @@ interface DecoderShape {
   finalNormBias: boolean;
 }
 
+/**
+ * Matrix shapes of the model being normalized, one object per (input, output): every layer of a model repeats the
+ * same few matrices, and a manifest's models otherwise keep tens of thousands of identical shape objects alive
+ * (the collector copies each of them). Shapes are never mutated. Cleared for each config (`normalizeUnsafe`).
+ */
+const shapes = new Map<number, { input: number; output: number }>();
+
+function sharedShape(input: number, output: number): { input: number; output: number } {
+  // One number per pair when both are small whole numbers (always, for real configs); others get their own object.
+  if (!(Number.isInteger(input) && Number.isInteger(output) && input >= 0 && output >= 0 && input < 2 ** 21 && output < 2 ** 32)) return { input, output };
+  const key = input * 2 ** 32 + output;
+  let shape = shapes.get(key);
+  if (!shape) shapes.set(key, shape = { input, output });
+  return shape;
+}
+
 function pushLinear(out: WeightGroup[], role: WeightGroup['role'], layer: number | undefined, input: number, output: number,
   bias: boolean, tp: WeightGroup['tp'] = 'split', biasTp: WeightGroup['tp'] = 'split'): void {
-  out.push({ role, params: input * output, tp, layer, quantizable: true, shape: { input, output } });
+  out.push({ role, params: input * output, tp, layer, quantizable: true, shape: sharedShape(input, output) });
   if (bias) out.push({ role: 'bias', params: output, tp: biasTp, layer, quantizable: false });
 }
 
@@ -141,7 +158,7 @@ function moeWeights(out: WeightGroup[], layer: number, hidden: number, moe: MoeL
   const perExpert = hidden * upOut + moe.expertIntermediate * hidden;
   out.push({
     role: 'expert', params: perExpert * moe.experts, tp: 'split', layer, experts: moe.experts, quantizable: true,
-    shape: { input: hidden, output: moe.expertIntermediate },
+    shape: sharedShape(hidden, moe.expertIntermediate),
   });
   // Expert biases (gpt-oss) are routed like their experts but never quantized.
   if (opts.expertBias) out.push({ role: 'expert', params: (upOut + hidden) * moe.experts, tp: 'split', layer, experts: moe.experts, quantizable: false });
@@ -278,6 +295,9 @@ function buildDecoder(r: ConfigReader, family: string, s: DecoderShape, opts: {
   const layers: LayerDescription[] = [];
   embeddings(weights, s, opts.embedVocab);
   const { sliding, window } = slidingLayers(r, family, s.layers);
+  // Layers alike share their attention description (never mutated): fewer objects kept, and kinds compare by identity.
+  const fullAttention = attentionLayer(s, 'full', undefined);
+  const slidingAttention = attentionLayer(s, 'sliding', window);
   for (let i = 0; i < s.layers; i++) {
     attentionWeights(weights, i, s);
     const moe = opts.moeForLayer?.(i);
@@ -288,7 +308,7 @@ function buildDecoder(r: ConfigReader, family: string, s: DecoderShape, opts: {
     opts.extraPerLayer?.(weights, i);
     layers.push({
       index: i,
-      attention: attentionLayer(s, sliding[i] ? 'sliding' : 'full', sliding[i] ? window : undefined),
+      attention: sliding[i] ? slidingAttention : fullAttention,
       moe,
       mlpIntermediate: moe ? 0 : denseWidth,
       gatedMlp: s.gated,
@@ -331,8 +351,10 @@ function moePlan(r: ConfigReader, family: string, s: DecoderShape): {
   };
   const llama4Dense = family === 'llama4' ? r.optInt('intermediate_size_mlp') : undefined;
   const sharedCount = family === 'llama4' ? 1 : shared;
+  // Every MoE layer shares one description (never mutated).
+  const moe = routedMoe(experts, topK, width, sharedCount, s.hidden);
   return {
-    moeForLayer: (i) => (isMoe(i) ? routedMoe(experts, topK, width, sharedCount, s.hidden) : undefined),
+    moeForLayer: (i) => (isMoe(i) ? moe : undefined),
     denseIntermediateForLayer: (i) => (isMoe(i) ? 0 : (llama4Dense ?? s.intermediate)),
     sharedIntermediate: sharedWidth ?? (sharedCount > 0 ? sharedCount * width : undefined),
   };
@@ -469,6 +491,9 @@ function deepseekLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'ar
   const indexerDim = r.optInt('index_head_dim');
   const weights: WeightGroup[] = [];
   const layers: LayerDescription[] = [];
+  // One attention and one MoE description shared by the layers (never mutated).
+  const attention: AttentionLayer = { type: 'mla', heads: s.heads, kvHeads: 1, headDim: qHead, mlaLatentDim: kvLora + rope, ...(indexerDim ? { indexerBytesPerToken: dsaIndexerBytesPerToken(indexerDim) } : {}) };
+  const routed = routedMoe(experts, topK, moeWidth, shared, s.hidden);
   embeddings(weights, s);
   for (let i = 0; i < s.layers; i++) {
     if (qLora) {
@@ -489,7 +514,7 @@ function deepseekLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'ar
       pushLinear(weights, 'attention', i, s.hidden, idxHeads, false, 'replicated');
     }
     const isMoe = i >= firstDense && (i - firstDense) % freq === 0;
-    const moe = isMoe ? routedMoe(experts, topK, moeWidth, shared, s.hidden) : undefined;
+    const moe = isMoe ? routed : undefined;
     if (moe) {
       moeWeights(weights, i, s.hidden, moe, {});
       if (r.raw('topk_method') === 'noaux_tc' || r.raw('score_func') === 'sigmoid' || r.raw('scoring_func') === 'sigmoid') {
@@ -499,7 +524,7 @@ function deepseekLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'ar
     pushNorm(weights, i, s.hidden, 2);
     layers.push({
       index: i,
-      attention: { type: 'mla', heads: s.heads, kvHeads: 1, headDim: qHead, mlaLatentDim: kvLora + rope, ...(indexerDim ? { indexerBytesPerToken: dsaIndexerBytesPerToken(indexerDim) } : {}) },
+      attention,
       moe,
       mlpIntermediate: moe ? 0 : s.intermediate,
       gatedMlp: true,
@@ -842,7 +867,7 @@ function kimiLinear(r: ConfigReader, family: string): Omit<Built, 'name' | 'arch
         pushLinear(weights, 'mlp', i, latent, s.hidden, false, 'replicated');
         if (r.bool('latent_moe_use_norm', false)) pushNorm(weights, i, latent);
       }
-      weights.push({ role: 'expert', params: moe.paramsPerExpert * moe.experts, tp: 'split', layer: i, experts: moe.experts, quantizable: true, shape: { input: latent ?? s.hidden, output: moe.expertIntermediate } });
+      weights.push({ role: 'expert', params: moe.paramsPerExpert * moe.experts, tp: 'split', layer: i, experts: moe.experts, quantizable: true, shape: sharedShape(latent ?? s.hidden, moe.expertIntermediate) });
       denseMlpWeights(weights, i, s.hidden, moe.sharedExperts * moe.expertIntermediate, true, false, 'shared-expert');
       layer.moe = moe;
     } else {
@@ -1007,7 +1032,7 @@ function deepseekV4(r: ConfigReader, family: string): Omit<Built, 'name' | 'arch
     pushLinear(weights, 'router', i, s.hidden, moe.experts, false, 'replicated', 'replicated');
     weights[weights.length - 1].quantizable = false;
     if (i >= hashLayers) fixed(i, moe.experts, 'replicated', 'router'); // score-correction bias (hash layers use tid2eid)
-    weights.push({ role: 'expert', params: moe.paramsPerExpert * moe.experts, tp: 'split', layer: i, experts: moe.experts, quantizable: true, shape: { input: s.hidden, output: moe.expertIntermediate } });
+    weights.push({ role: 'expert', params: moe.paramsPerExpert * moe.experts, tp: 'split', layer: i, experts: moe.experts, quantizable: true, shape: sharedShape(s.hidden, moe.expertIntermediate) });
     denseMlpWeights(weights, i, s.hidden, moe.sharedExperts * moe.expertIntermediate, true, false, 'shared-expert');
     pushNorm(weights, i, s.hidden, 2);
     fixed(i, 2 * (mix * hc * s.hidden + mix + 3), 'replicated', 'norm'); // hyper-connection mixing (attention, ffn)
@@ -1205,7 +1230,7 @@ function nemotronMoeWeights(out: WeightGroup[], layer: number, hidden: number, m
   out.push({ role: 'router', params: m.moe.experts, tp: 'replicated', layer, quantizable: false }); // e_score_correction_bias
   out.push({
     role: 'expert', params: m.moe.paramsPerExpert * m.moe.experts, tp: 'split', layer, experts: m.moe.experts, quantizable: true,
-    shape: { input: expertDim, output: m.moe.expertIntermediate },
+    shape: sharedShape(expertDim, m.moe.expertIntermediate),
   });
   if (m.latent) {
     pushLinear(out, 'mlp', layer, hidden, m.latent, false, 'replicated');
@@ -1277,11 +1302,13 @@ const FAMILY_DEFAULTS = new Map<string, Record<string, number>>([
   }],
 ]);
 
-function applyFamilyDefaults(r: ConfigReader, family: string): void {
+function applyFamilyDefaults(r: ConfigReader, family: string, original: Json): void {
   const defaults = FAMILY_DEFAULTS.get(family);
   if (!defaults) return;
   for (const [key, value] of Object.entries(defaults)) {
     if (r.cfg[key] === undefined || r.cfg[key] === null) {
+      // Never write into the caller's config.
+      if (r.cfg === original) r.cfg = { ...original };
       r.cfg[key] = value;
       r.assumptions.push(`${r.prefix}${key} = ${value} (${family} library default; the config omits it)`);
     }
@@ -1310,6 +1337,8 @@ export function normalizeConfig(config: unknown, options: NormalizeOptions = {})
     return normalizeUnsafe(config, options);
   } catch (err) {
     return { ok: false, unsupported: `could not read this config: ${(err as Error).message}`, missing: [] };
+  } finally {
+    shapes.clear();
   }
 }
 
@@ -1321,10 +1350,14 @@ function normalizeUnsafe(config: unknown, options: NormalizeOptions): NormalizeR
   const outerType = outer.str('model_type') ?? '';
   // Multimodal wrappers keep the language model in text_config (or llm_config).
   const textCfg = isObject(config.text_config) ? config.text_config : isObject(config.llm_config) ? config.llm_config : undefined;
-  const inner: Json = textCfg ? { ...textCfg } : { ...config };
+  // The config is read in place; a copy is made only to add keys (the wrapper's below, family defaults: `applyFamilyDefaults`).
+  let inner: Json = textCfg ?? config;
   if (textCfg) {
     for (const k of ['tie_word_embeddings', 'torch_dtype', 'dtype', 'quantization_config']) {
-      if (inner[k] === undefined && config[k] !== undefined) inner[k] = config[k];
+      if (inner[k] === undefined && config[k] !== undefined) {
+        if (inner === textCfg) inner = { ...textCfg };
+        inner[k] = config[k];
+      }
     }
   }
   const innerArch = textCfg && Array.isArray(textCfg.architectures) && typeof textCfg.architectures[0] === 'string' ? textCfg.architectures[0] : '';
@@ -1337,7 +1370,7 @@ function normalizeUnsafe(config: unknown, options: NormalizeOptions): NormalizeR
   if (/^qwen3_vl/.test(family)) family = family.includes('moe') ? 'qwen3_moe' : 'qwen3';
   if (family === 'qwen2_5_vl' || family === 'qwen2_vl') family = 'qwen2';
   if (/^(deepseek|kimi)/.test(family) && family !== 'kimi_linear' && family !== 'deepseek_v4') family = 'deepseek_v3';
-  applyFamilyDefaults(r, family);
+  applyFamilyDefaults(r, family, textCfg ?? config);
   if (!family && !architecture) {
     return { ok: false, unsupported: 'no `architectures` or `model_type`: this does not look like a model config', missing: ['architectures', 'model_type'] };
   }

@@ -59,8 +59,17 @@ export function totalWeightBytes(model: ModelDescription, plan: WeightPlan): num
   return rankWeightTable(model, plan, 1).totalBytes;
 }
 
+/** Stage ranges per (layers, pipeline size): every sizing, decode and prefill step of every deployment asks. Frozen. */
+const stageRanges = new Map<number, ReadonlyArray<Readonly<{ start: number; end: number }>>>();
+
 /** vLLM's even split of layers across pipeline stages: extra layers go to the stages before the last. */
-export function pipelineLayerRanges(numLayers: number, pp: number): Array<{ start: number; end: number }> {
+export function pipelineLayerRanges(numLayers: number, pp: number): ReadonlyArray<Readonly<{ start: number; end: number }>> {
+  // One number per pair of whole numbers in range (always, for checked inputs); anything else is worked out each time.
+  if (!(Number.isInteger(numLayers) && Number.isInteger(pp) && numLayers >= 0 && pp >= 0 && numLayers < 2 ** 20 && pp < 2 ** 20)) return layerRanges(numLayers, pp);
+  return memoized(stageRanges, numLayers * 2 ** 20 + pp, () => Object.freeze(layerRanges(numLayers, pp).map((r) => Object.freeze(r))), 256);
+}
+
+function layerRanges(numLayers: number, pp: number): Array<{ start: number; end: number }> {
   const stages = Math.max(1, Math.min(pp, numLayers));
   const base = Math.floor(numLayers / stages);
   const counts = new Array<number>(stages).fill(base);
@@ -123,18 +132,18 @@ export interface RankWeightTable {
   /** Stored bytes of the whole model, unsharded (totalWeightBytes). */
   totalBytes: number;
   /** Per decoder layer: bytes as vLLM allocates them (MXFP4 experts padded to its kernel's multiples of 256). */
-  allocatedBytes: Float64Array;
+  allocatedBytes: readonly number[];
   /** Per decoder layer: stored bytes without kernel padding. */
-  storedBytes: Float64Array;
+  storedBytes: readonly number[];
   /** Per decoder layer, what a forward step reads: groups read in full (not experts, not vision). */
-  fullBytes: Float64Array;
+  fullBytes: readonly number[];
   /** Per decoder layer: routed-expert bytes (of that layer's `moe`), read in part. */
-  expertBytes: Float64Array;
+  expertBytes: readonly number[];
   /**
    * Per decoder layer: matmul FLOPs per token on one rank (experts scaled by top-k / experts): split groups divided
    * by TP, replicated groups whole, as every rank computes them in full (`matmulFlopsPerTokenPerRank`).
    */
-  matmulFlopsPerToken: Float64Array;
+  matmulFlopsPerToken: readonly number[];
   /** Layer-less groups on the first stage (embeddings, vision tower) and on the last (final norm, LM head). */
   firstStageBytes: number;
   lastStageBytes: number;
@@ -156,19 +165,27 @@ export interface RankWeightTable {
  */
 interface PlanLayerSums {
   totalBytes: number;
-  storedWhole: Float64Array;
-  storedSplit: Float64Array;
-  fullWhole: Float64Array;
-  fullSplit: Float64Array;
-  expertWhole: Float64Array;
-  expertSplit: Float64Array;
+  storedWhole: number[];
+  storedSplit: number[];
+  fullWhole: number[];
+  fullSplit: number[];
+  expertWhole: number[];
+  expertSplit: number[];
   /** Matmul FLOPs per token of replicated groups (every rank computes them whole) and of split ones (before TP). */
-  matmulFlopsPerTokenWhole: Float64Array;
-  matmulFlopsPerTokenSplit: Float64Array;
+  matmulFlopsPerTokenWhole: number[];
+  matmulFlopsPerTokenSplit: number[];
   sizedPerTp: WeightGroup[];
+  /** Σ over groups on a pipeline stage of what TP ranks hold of them together at least (`weightBytesPerRankLowerBound`). */
+  atLeastOverRanks: number;
 }
 
-interface PlanMemo { sums: PlanLayerSums; tables: Map<string, RankWeightTable> }
+/**
+ * `n` zeros. Plain arrays, not typed ones: a typed array of more than a few elements costs an allocation outside the
+ * heap (and the collector's bookkeeping of it), and a manifest's models build thousands of these small arrays.
+ */
+const zeros = (n: number): number[] => new Array<number>(n).fill(0);
+
+interface PlanMemo { sums: PlanLayerSums; tables: Map<number | string, RankWeightTable> }
 
 const NO_SCHEME = {};
 /** Per model, per scheme object (budgets resolve one per model and override), per base dtype. */
@@ -181,9 +198,14 @@ function planMemo(model: ModelDescription, plan: WeightPlan): PlanMemo {
   return memoized(byDtype, plan.baseDtypeBytes, () => ({ sums: planLayerSums(model, plan), tables: new Map() }));
 }
 
+const small = (x: number): boolean => Number.isInteger(x) && x >= 0 && x < 4096;
+
 export function rankWeightTable(model: ModelDescription, plan: WeightPlan, tp: number, padding: Mxfp4Padding = MXFP4_PADDING_256): RankWeightTable {
   const memo = planMemo(model, plan);
-  const key = `${tp}|${padding.intermediate}|${padding.hidden}`;
+  // A number for the usual small whole values (no string built per call: this is asked for every stage of every sizing).
+  const key = small(tp) && small(padding.intermediate) && small(padding.hidden)
+    ? (tp * 4096 + padding.intermediate) * 4096 + padding.hidden
+    : `${tp}|${padding.intermediate}|${padding.hidden}`;
   return memoized(memo.tables, key, () => buildRankWeightTable(model, plan, memo.sums, tp, padding), TABLES_PER_PLAN);
 }
 
@@ -206,15 +228,20 @@ export const matmulFlopsPerTokenPerRank = (g: WeightGroup, moe: MoeLayer | undef
 function planLayerSums(model: ModelDescription, plan: WeightPlan): PlanLayerSums {
   const n = Math.max(0, model.numLayers);
   const sums: PlanLayerSums = {
-    totalBytes: 0, storedWhole: new Float64Array(n), storedSplit: new Float64Array(n), fullWhole: new Float64Array(n),
-    fullSplit: new Float64Array(n), expertWhole: new Float64Array(n), expertSplit: new Float64Array(n),
-    matmulFlopsPerTokenWhole: new Float64Array(n), matmulFlopsPerTokenSplit: new Float64Array(n), sizedPerTp: [],
+    totalBytes: 0, storedWhole: zeros(n), storedSplit: zeros(n), fullWhole: zeros(n), fullSplit: zeros(n), expertWhole: zeros(n),
+    expertSplit: zeros(n), matmulFlopsPerTokenWhole: zeros(n), matmulFlopsPerTokenSplit: zeros(n), sizedPerTp: [], atLeastOverRanks: 0,
   };
   const mxfp4 = plan.scheme?.weightDtype === 'mxfp4';
   for (const g of model.weights) {
     const bytes = groupBytes(g, plan);
     sums.totalBytes += bytes;
     const layer = g.layer;
+    // TP ranks hold a group's bytes between them at least once (replicated ones once each, vocabulary rows padded
+    // up); MXFP4 experts, padded by their kernel's own rule, are left out, and so are groups on no stage.
+    if (layer === undefined || (layer >= 0 && layer < n)) {
+      if (g.tp === 'vocab' && g.shape) sums.atLeastOverRanks += g.params > 0 ? bytes * Math.min(1, (g.shape.input * g.shape.output) / g.params) : 0;
+      else if (!(mxfp4 && g.role === 'expert')) sums.atLeastOverRanks += bytes;
+    }
     if (layer === undefined || g.tp === 'vocab' || (mxfp4 && g.role === 'expert') || isRowTable(g) || g.role === 'vision') {
       sums.sizedPerTp.push(g);
       continue;
@@ -233,8 +260,7 @@ function planLayerSums(model: ModelDescription, plan: WeightPlan): PlanLayerSums
 function buildRankWeightTable(model: ModelDescription, plan: WeightPlan, sums: PlanLayerSums, tp: number, padding: Mxfp4Padding): RankWeightTable {
   const n = Math.max(0, model.numLayers);
   const t = {
-    tp, totalBytes: sums.totalBytes, allocatedBytes: new Float64Array(n), storedBytes: new Float64Array(n), fullBytes: new Float64Array(n),
-    expertBytes: new Float64Array(n), matmulFlopsPerToken: new Float64Array(n),
+    tp, totalBytes: sums.totalBytes, allocatedBytes: zeros(n), storedBytes: zeros(n), fullBytes: zeros(n), expertBytes: zeros(n), matmulFlopsPerToken: zeros(n),
     firstStageBytes: 0, lastStageBytes: 0, rowTables: [] as Array<{ bytes: number; rows: number; layer?: number }>,
     lastStageFullBytes: 0, lastStageMatmulFlopsPerToken: 0, tiedHeadBytes: undefined as number | undefined,
   };
@@ -272,6 +298,17 @@ function buildRankWeightTable(model: ModelDescription, plan: WeightPlan, sums: P
   const emb = model.tieWordEmbeddings ? model.weights.find((g) => g.role === 'embedding') : undefined;
   if (emb) t.tiedHeadBytes = groupBytesPerRank(model, emb, plan, stored);
   return t;
+}
+
+/**
+ * A lower bound on the largest `weightBytesPerRank` (with kernel padding or without) over the pipeline stages at TP
+ * `tp`, without building that TP size's table: the ranks of all stages together hold at least `atLeastOverRanks` /
+ * `tp` each, so the fullest stage at least that over the number of stages. The TP suggestion rules out TP sizes by it.
+ * Example: 140 GB of bf16 weights at TP 1 over one stage: at least 140 GB on the rank, more than an 80 GB GPU holds.
+ */
+export function weightBytesPerRankLowerBound(model: ModelDescription, plan: WeightPlan, tp: number, pp: number): number {
+  const stages = pipelineLayerRanges(model.numLayers, pp).length;
+  return planMemo(model, plan).sums.atLeastOverRanks / Math.max(1, tp) / Math.max(1, stages);
 }
 
 /** Stored weight bytes on one rank (TP shard of the layers of its pipeline stage). */

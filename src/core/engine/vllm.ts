@@ -2,6 +2,7 @@
 // Calibrated on vLLM 0.19.0 startup logs with global coefficients only: nothing is keyed by model name.
 
 import { Accelerator } from '../types';
+import { memoized } from '../memo';
 import { LayerDescription, LayerKind, ModelDescription, layerKinds } from '../model';
 import { CacheSpec, cacheSpecOf, groupKey, maxMemoryUsageBytes, pageSizeBytes } from '../cacheSpec';
 import { MXFP4_PADDING_256, Mxfp4Padding, VOCAB_PADDING, WeightPlan, pipelineLayerRanges, rotaryCacheBytes, weightBytesPerRank } from '../weights';
@@ -384,6 +385,10 @@ export function loraBytesPerRank(model: ModelDescription, range: { start: number
   return lora.maxLoras * lora.maxLoraRank * elements * dtypeBytes;
 }
 
+/** The paddings below, one object each (the per-rank weight tables are memoised per padding). */
+const MXFP4_PADDING_HOPPER: Mxfp4Padding = Object.freeze({ intermediate: 64, hidden: 256 });
+const MXFP4_PADDING_MARLIN: Mxfp4Padding = Object.freeze({ intermediate: 128, hidden: 256 });
+
 /**
  * How vLLM's MXFP4 MoE kernel pads expert matrices on a GPU (`Mxfp4MoEMethod.create_weights`,
  * model_executor/layers/quantization/mxfp4.py): Marlin before Hopper and on GB10 / GeForce Blackwell (intermediate
@@ -393,10 +398,11 @@ export function loraBytesPerRank(model: ModelDescription, range: { start: number
  */
 export function mxfp4PaddingFor(computeCapability: number | undefined): Mxfp4Padding {
   const major = Math.floor(computeCapability ?? 10);
-  if (major === 9) return { intermediate: 64, hidden: 256 };
+  if (major === 9) return MXFP4_PADDING_HOPPER;
   if (major === 10) return MXFP4_PADDING_256;
-  return { intermediate: 128, hidden: 256 };
+  return MXFP4_PADDING_MARLIN;
 }
+
 
 /** What decides a rank's communication buffers: the node's links and architecture, and how the ranks are spread. */
 export interface RankTopology {
@@ -478,8 +484,10 @@ export function cudaGraphCaptureSizes(maxNumSeqs: number, maxNumBatchedTokens: n
  */
 export function cudaGraphBytes(layersOnRank: number, s: { maxNumSeqs: number; maxNumBatchedTokens: number; speculative?: VllmSpeculation }, profile: VllmProfile): number {
   const atDefault = 512 + 496 * 50;
-  const sizes = cudaGraphCaptureSizes(s.maxNumSeqs, s.maxNumBatchedTokens, profile, decodeQueryLen(s.speculative, profile)).sort((a, b) => b - a);
-  const work = sizes.length > 1 ? sizes[0] + sizes[1] * (sizes.length - 1) : sizes[0];
+  // The sizes come in increasing order: the two largest are the last two.
+  const sizes = cudaGraphCaptureSizes(s.maxNumSeqs, s.maxNumBatchedTokens, profile, decodeQueryLen(s.speculative, profile));
+  const n = sizes.length;
+  const work = n > 1 ? sizes[n - 1] + sizes[n - 2] * (n - 1) : sizes[0];
   return (0.35 + 0.015 * layersOnRank) * GiB * (work / atDefault);
 }
 
@@ -568,9 +576,34 @@ export function formatGiB(bytes: number): string {
   return (bytes / GiB).toFixed(2);
 }
 
+/** What one pipeline stage's rank holds before any KV cache (`rankBaselines`). */
+export interface RankBaseline { stage: number; layers: readonly LayerKind[]; layerCount: number; weightBytes: number; loraBytes: number; activation: number; nonTorch: number }
+
+/**
+ * Baselines per model, profile and quantization scheme, then per the settings they read (`baselineKey`): a deployment
+ * is sized once and its TP suggestion asks again at each TP size (the deployment's own among them), and a document
+ * edited in place asks again with only the utilization or the context changed. Frozen: shared by every caller.
+ */
+const baselineMemo = new WeakMap<ModelDescription, WeakMap<VllmProfile, WeakMap<object, Map<string, readonly RankBaseline[]>>>>();
+const NO_SCHEME = {};
+const BASELINES_PER_PLAN = 64;
+
+/** Everything of the plan and settings `computeRankBaselines` reads, and nothing else. */
+function baselineKey(plan: WeightPlan, s: VllmSettings): string {
+  const t = s.topology;
+  return `${plan.baseDtypeBytes}|${s.tp}|${s.pp}|${s.activationDtypeBytes}|${s.maxNumBatchedTokens}|${s.maxNumSeqs}|${s.flashinferSampler}|${s.cpuOffloadBytes}|`
+    + `${s.lora ? `${s.lora.maxLoras}x${s.lora.maxLoraRank}` : ''}|${s.draftWeightBytes}|${t.computeCapability}|${t.interconnect}|${t.nodes}`;
+}
+
 /** What each pipeline stage's rank holds before any KV cache: weights (with rotary tables), activation peak, non-torch. */
-export function rankBaselines(model: ModelDescription, plan: WeightPlan, s: VllmSettings, profile: VllmProfile):
-  Array<{ stage: number; layers: readonly LayerKind[]; layerCount: number; weightBytes: number; loraBytes: number; activation: number; nonTorch: number }> {
+export function rankBaselines(model: ModelDescription, plan: WeightPlan, s: VllmSettings, profile: VllmProfile): readonly RankBaseline[] {
+  const byProfile = memoized(baselineMemo, model, () => new WeakMap<VllmProfile, WeakMap<object, Map<string, readonly RankBaseline[]>>>());
+  const byScheme = memoized(byProfile, profile, () => new WeakMap<object, Map<string, readonly RankBaseline[]>>());
+  const bySettings = memoized(byScheme, plan.scheme ?? NO_SCHEME, () => new Map<string, readonly RankBaseline[]>());
+  return memoized(bySettings, baselineKey(plan, s), () => Object.freeze(computeRankBaselines(model, plan, s, profile).map((b) => Object.freeze(b))), BASELINES_PER_PLAN);
+}
+
+function computeRankBaselines(model: ModelDescription, plan: WeightPlan, s: VllmSettings, profile: VllmProfile): RankBaseline[] {
   const ranges = pipelineLayerRanges(model.numLayers, s.pp);
   const rotary = rotaryCacheBytes(model, s.activationDtypeBytes);
   return ranges.map((range, stage) => {

@@ -61,7 +61,7 @@ export function recordedCopy(value: Json): Json {
 }
 
 const CORE = path.resolve(__dirname, '..', '..', '..', 'src', 'core');
-const COPY = 'const inner = textCfg ? { ...textCfg } : { ...config };';
+const COPY = 'let inner = textCfg ?? config;';
 
 export interface RecordingEngine {
   budget: typeof import('../../../src/core/budget');
@@ -69,18 +69,18 @@ export interface RecordingEngine {
 }
 
 /**
- * The engine (out/src/core) loaded afresh, with normalizeConfig's copy of the config made by `recordedCopy`; the
+ * The engine (out/src/core) loaded afresh, with the config normalizeConfig reads replaced by a copy made by `recordedCopy`; the
  * modules other tests use are left as they were. Throws when normalize.ts no longer makes that copy as expected.
  */
 export function recordingEngine(): RecordingEngine {
   const file = path.join(CORE, 'normalize.js');
   const source = fs.readFileSync(file, 'utf8');
-  if (!source.includes(COPY)) throw new Error(`normalize.ts no longer copies the config as \`${COPY}\`: update test/unit/core/configReads.ts`);
+  if (!source.includes(COPY)) throw new Error(`normalize.ts no longer reads the config as \`${COPY}\`: update test/unit/core/configReads.ts`);
   const cache = require.cache;
   const saved = new Map<string, NodeJS.Module | undefined>();
   for (const key of Object.keys(cache)) if (key.startsWith(CORE + path.sep)) { saved.set(key, cache[key]); delete cache[key]; }
   try {
-    const patched = source.replace(COPY, `const __rec = require(${JSON.stringify(__filename)}); const inner = textCfg ? __rec.recordedCopy(textCfg) : __rec.recordedCopy(config);`);
+    const patched = source.replace(COPY, `const __rec = require(${JSON.stringify(__filename)}); let inner = textCfg ? __rec.recordedCopy(textCfg) : __rec.recordedCopy(config);`);
     const ModuleClass = Module as unknown as { new(id: string, parent?: NodeModule): NodeJS.Module & { _compile(code: string, filename: string): void }; _nodeModulePaths(dir: string): string[] };
     const m = new ModuleClass(file, module);
     m.filename = file;
