@@ -107,6 +107,30 @@ describe('fuzz regressions (minimal reproductions)', () => {
   });
 
   describe('readers', () => {
+    // Observed (CI, seed 0xeb304222): "YAML: Maximum call stack size exceeded". A quoted scalar that never closes
+    // before a less indented line ends there for the `yaml` lexer, which reads on as block content; the nesting
+    // estimate skipped to the next quote two megabytes later, past 2,000 nested sequences.
+    it('an unclosed quoted scalar before deeply nested sequences: the nesting problem, not a stack overflow', () => {
+      const nest = Array.from({ length: 2000 }, (_, i) => ' '.repeat(i) + '- ').join('\n') + 'x';
+      const text = `apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: vllm\n    args:\n    - "bash run.sh\n${nest}\n    - "done"\n`;
+      const problems = parseDocument('deploy.yaml', text).problems;
+      assert.ok(!problems.some((p) => /call stack/i.test(p.message)), problems.map((p) => p.message).join('; '));
+      const deep = problems.find((p) => /Nesting deeper than 100/.test(p.message));
+      assert.ok(deep, problems.map((p) => p.message).join('; '));
+      // Past 100 levels: the container and its args hold a few, each nested line one more, so around the nest's
+      // hundredth line (lines 95 to 101 of the nest), far before the quote closes again.
+      const nestLine = (i: number): number => text.indexOf('\n' + ' '.repeat(i) + '- ') + 1;
+      assert.ok(deep.range.start >= nestLine(95) && deep.range.start < nestLine(102), `${deep.range.start} not in ${nestLine(95)}..${nestLine(102)}`);
+    });
+
+    // A quoted scalar whose continuation lines stay indented is one scalar: nothing inside it counts as nesting.
+    it('a multi-line quoted scalar indented under its key is read whole', () => {
+      const inner = Array.from({ length: 150 }, (_, i) => '      ' + ' '.repeat(i) + '- x').join('\n');
+      const text = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  annotations:\n    script: "start\n${inner}\n      end"\nspec:\n  containers:\n  - name: vllm\n    image: vllm/vllm-openai:v0.19.0\n`;
+      const problems = parseDocument('deploy.yaml', text).problems;
+      assert.deepStrictEqual(problems.map((p) => p.message), []);
+    });
+
     // Observed: "JSON: unexpected end of comment." at 8..15 and "close brace expected" at 14..15 in a 14-character text.
     it('an unterminated /* comment before CRLF: problem ranges inside the text', () => {
       const text = '{"a": 1 /* x\r\n';

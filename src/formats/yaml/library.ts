@@ -204,14 +204,24 @@ export function nestingOverLimit(text: string, start: number, end: number): numb
       continue;
     }
     if ((c === 34 || c === 39) && tokenStart) {
+      // The library ends a quoted scalar at the first line that is indented less than the block it sits in, or at a
+      // document marker ("Missing closing quote"), and reads on from there as block content: so does this count.
+      const within = flow === 0 ? quotedScalarIndent(text, lineStart, p, indents) : 0;
       let q = p + 1;
+      let cut = -1;
       for (; q < end; q++) {
         const d = text.charCodeAt(q);
         if (c === 34 && d === 92) { q++; continue; }
+        if (d === LF && endsQuotedScalar(text, q + 1, end, within)) { cut = q; break; }
         if (d === c) {
           if (c === 39 && q + 1 < end && text.charCodeAt(q + 1) === 39) { q++; continue; }
           break;
         }
+      }
+      if (cut >= 0) {
+        // Cut short: the lines from the one less indented on are block content.
+        p = cut;
+        continue;
       }
       if (q < end) {
         // A quoted scalar may span lines: what follows its close is on the line it ends on.
@@ -232,6 +242,35 @@ export function nestingOverLimit(text: string, start: number, end: number): numb
     p++;
   }
   return undefined;
+}
+
+/**
+ * The indentation a continuation line of a quoted scalar starting at `quote` needs (the lexer's `indentNext`, yaml
+ * 2.x parse/lexer.ts `continueScalar`): one past the line's indentation when an indicator (`- `, `? `, `key: `) comes
+ * before the quote on its line, or one past the enclosing block's when the scalar begins the line. 0: only document
+ * markers end it.
+ * Example: `  - "a` needs 3 (the `-` at column 2); `key: "a` at column 0 needs 1; `"a` on its own line at top level, 0.
+ */
+function quotedScalarIndent(text: string, lineStart: number, quote: number, indents: readonly number[]): number {
+  let first = lineStart;
+  while (first < quote && (text.charCodeAt(first) === SPACE || text.charCodeAt(first) === TAB)) first++;
+  if (first < quote) return first - lineStart + 1;
+  // The scalar begins its line: the block it continues is the one before this line's own level.
+  return indents.length >= 2 ? indents[indents.length - 2] + 1 : 0;
+}
+
+/** Whether the line starting at `at` ends a multi-line quoted scalar that needs indentation `within`. */
+function endsQuotedScalar(text: string, at: number, end: number, within: number): boolean {
+  let q = at;
+  while (q < end && text.charCodeAt(q) === SPACE) q++;
+  const c = q < end ? text.charCodeAt(q) : -1;
+  if (c === -1 || c === LF || c === CR) return false; // blank lines continue it
+  if (q === at && (c === 45 || c === 46)) {
+    const marker = text.slice(at, at + 3);
+    const after = at + 3 < end ? text.charCodeAt(at + 3) : -1;
+    if ((marker === '---' || marker === '...') && (after === -1 || after === SPACE || after === TAB || after === LF || after === CR)) return true;
+  }
+  return within > 0 && q - at < within;
 }
 
 function lineEnd(text: string, p: number, end: number): number {
