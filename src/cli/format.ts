@@ -33,7 +33,7 @@ export function formatReport(r: BudgetReport): string {
   const d = r.decode;
   const e = d.expected;
   lines.push(`Decode    batch ${formatInt(d.batch)} at ${formatInt(d.context)} tokens: ~${formatRate(e.tokensPerSecondPerRequest)} per request expected (${formatRate(e.low)}–${formatRate(e.high)}), ~${formatRate(e.tokensPerSecondTotal)} total · ceiling ${formatRate(d.tokensPerSecondPerRequest)} per request, ${formatRate(d.tokensPerSecondTotal)} total (${d.bound}-bound)`);
-  lines.push(`Prefill   ${formatInt(r.prefill.promptTokens)} tokens: ~${formatSeconds(r.prefill.expected.seconds)} expected · floor ${formatSeconds(r.prefill.seconds)} (${formatFlops(r.prefill.flops)}, ${r.prefill.bound}-bound)`);
+  lines.push(`Prefill   ${formatInt(r.prefill.promptTokens)} tokens: ~${formatSeconds(r.prefill.expected.seconds)} expected · floor ${formatSeconds(r.prefill.seconds)} (${formatFlops(r.prefill.flops)}, ${r.prefill.bound}-bound) · ~${formatRate(r.prefill.expected.tokensPerSecond)} expected, ${r.prefill.expected.basis}`);
   const sp = d.speculative;
   if (sp) lines.push(`          speculative ${sp.method} × ${sp.draftTokens}: ${sp.tokensPerStep.toFixed(2)} tokens per step at ${sp.acceptanceRate} acceptance (${sp.acceptanceSource}): ~${formatRate(sp.expectedTokensPerSecondPerRequest)} per request expected · ceiling ${formatRate(sp.tokensPerSecondPerRequest)}; drafter weights ${formatBytes(sp.draftWeightBytes)} per GPU${sp.draftKvBytesPerToken ? `, drafter KV ${formatBytes(sp.draftKvBytesPerToken)} per token` : ''}`);
   const cached = r.prefill.expected.cachedPrefix;

@@ -22,7 +22,7 @@ export { resolveEngine };
 import { computeBoundDecodeBatch, decodeStep, peakFlopsFor, prefillStep, prefillStepWithCachedPrefix, rememberDecodeInputs, rooflinePoint } from './throughput';
 import { DEFAULT_ACCELERATOR_ID, findAccelerator, supportsFp8 } from './hardware';
 import { memoized } from './memo';
-import { coefficientsFor, engineFamily, expectedStepSeconds, hardwareClass } from './expected';
+import { PREFILL_FLOPS_FRACTION, coefficientsFor, engineFamily, expectedStepSeconds, hardwareClass } from './expected';
 import { DEPLOYMENT_INPUTS, INPUT_LIMITS, checkInput } from './inputs';
 import { formatInt } from './units';
 import {
@@ -568,7 +568,12 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
       expected,
     },
     ...(cost ? { cost } : {}),
-    prefill: { promptTokens: prompt, seconds: prefill.seconds, flops: prefill.flops * tp, bound: prefill.bound, expected: { seconds: expectedPrefillSeconds, ...(cachedPrefix ? { cachedPrefix } : {}) } },
+    prefill: { promptTokens: prompt, seconds: prefill.seconds, flops: prefill.flops * tp, bound: prefill.bound, expected: {
+        seconds: expectedPrefillSeconds,
+        tokensPerSecond: expectedPrefillSeconds > 0 ? prompt / expectedPrefillSeconds : 0,
+        basis: `uncalibrated: ${Math.round(PREFILL_FLOPS_FRACTION * 100)} % of peak FLOP/s assumed (no prefill measurements to fit)`,
+        ...(cachedPrefix ? { cachedPrefix } : {}),
+      } },
     roofline: {
       peakFlopsPerSecond: peak.flops,
       computeDtype: peak.dtype,

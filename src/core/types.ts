@@ -314,9 +314,16 @@ export interface BudgetReport {
   };
   prefill: {
     promptTokens: number; seconds: number; flops: number; bound: BoundRegime;
-    /** Expected prefill time (time to first token) at an assumed 60 % of peak FLOP/s plus the fixed costs. */
+    /**
+     * Expected prefill time (time to first token) at an assumed 60 % of peak FLOP/s plus the fixed costs. Not
+     * calibrated: there are no prefill measurements to fit, so no band is given (`basis` says so).
+     */
     expected: {
       seconds: number;
+      /** Prompt tokens over `seconds`. */
+      tokensPerSecond: number;
+      /** What the figure rests on, for labels: the assumed compute fraction and that it is uncalibrated. */
+      basis: string;
       /**
        * With `prefixTokens` shared and the prefix cache on: the time when the prefix is found, and the mean over
        * requests at the hit rate.

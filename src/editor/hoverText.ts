@@ -112,7 +112,7 @@ export function summaryCard(analysis: DocumentAnalysis, item: SizedItem, ctx: Ho
   if (c.weightsFit) rows.push([`Compute-bound from, at ${P.int(r.decode.context)} tokens`, P.computeBoundFrom(r)]);
   if (r.decode.speculative) rows.push([`Speculative decoding, batch ${P.int(r.decode.batch)}`, P.speculative(r.decode.speculative)]);
   if (r.cost) rows.push([`Cost at batch ${P.int(r.decode.batch)}`, P.cost(r.cost)]);
-  if (c.weightsFit) rows.push([`First token, ${P.int(r.prefill.promptTokens)}-token prompt`, `~${P.duration(r.prefill.expected.seconds)} expected · floor ${P.duration(r.prefill.seconds)} (${P.bound(r.prefill.bound)})`]);
+  if (c.weightsFit) rows.push([`First token, ${P.int(r.prefill.promptTokens)}-token prompt`, `~${P.duration(r.prefill.expected.seconds)} expected · floor ${P.duration(r.prefill.seconds)} (${P.bound(r.prefill.bound)}) · ~${P.tokensPerSecond(r.prefill.expected.tokensPerSecond)} prompt, uncalibrated`]);
   const cached = r.prefill.expected.cachedPrefix;
   if (c.weightsFit && cached) rows.push([`First token, ${P.int(cached.tokens)} prefix tokens cached`, P.cachedPrefix(cached)]);
   const title = `**${P.md(m.name)}** · ${P.md(m.architecture)} on ${P.md(P.hardware(r))} · ${P.parallelism(r)} · ${P.md(P.engine(r))}`;

@@ -103,6 +103,22 @@ describe('expected speed', () => {
     const ds = budget('deepseek-v3/DeepSeek-V3', { gpu: 'H200', tensorParallel: 8, gpuCount: 8, maxModelLen: 8192 });
     assert.ok(1 / ds.decode.expected.tokensPerSecondPerRequest >= 61 * 2 * 14 * 5e-6);
   });
+  it('expected prefill: prompt tokens per second at 60 % of peak FLOP/s, said to be uncalibrated, no band', () => {
+    const r = budget('llama3.1/Meta-Llama-3.1-8B', { gpu: 'H100 SXM', maxModelLen: 16384, prompt: 8192 });
+    const e = r.prefill.expected;
+    assert.strictEqual(r.prefill.promptTokens, 8192);
+    assert.ok(Math.abs(e.tokensPerSecond * e.seconds - 8192) < 1e-6);
+    assert.ok(e.tokensPerSecond <= 8192 / r.prefill.seconds * (1 + 1e-12), 'never above the floor');
+    // Llama 3.1 8B's matmuls per token, from its shapes: 32 layers × (2·4096² + 2·4096·1024 + 3·4096·14336) plus the
+    // 4096 × 128,256 head = 7.50 B multiply-adds, 2 FLOPs each. Attention over the prompt adds more, so the rate is
+    // below the matmul-only rate at 60 % of peak, and not far below it at 8k tokens.
+    const matmulFlopsPerToken = 2 * (32 * (2 * 4096 * 4096 + 2 * 4096 * 1024 + 3 * 4096 * 14336) + 4096 * 128256);
+    const matmulOnly = 0.6 * r.roofline.peakFlopsPerSecond / matmulFlopsPerToken;
+    assert.ok(e.tokensPerSecond < matmulOnly && e.tokensPerSecond > 0.75 * matmulOnly, `${e.tokensPerSecond} vs ${matmulOnly}`);
+    assert.match(e.basis, /uncalibrated: 60 % of peak FLOP\/s assumed/);
+    assert.ok(!('low' in e) && !('high' in e), 'no band without measurements to fit one');
+  });
+
   describe('cost per million output tokens', () => {
     const LLAMA = 'llama3.1/Meta-Llama-3.1-8B';
 

@@ -156,6 +156,8 @@ describe('hover text (no VS Code)', () => {
       const model = hoverAt(a, 'meta-llama/', 2);
       assert.ok(model && model.includes('| Verdict | $(pass) fits |'), model);
       assert.match(model, /\| Decode, \d+ full-length requests \| ~[\d.,]+ tok\/s expected in total/);
+      // Prefill: the expected time, the floor, and the prompt rate said to be uncalibrated (no measurements to fit).
+      assert.match(model, /\| First token, [\d,]+-token prompt \| ~[\d.]+ m?s expected · floor [\d.]+ m?s \([^)]*\) · ~[\d.,]+ tok\/s prompt, uncalibrated \|/);
       assert.match(lensTitle(analysisItems(a)[0]), /\$\(pass\) fits · max concurrency [\d.]+ × 8,192 tokens/);
       const engine = hoverAt(a, 'v0.19.0', 2);
       assert.ok(engine && engine.startsWith('**vLLM 0\\.19\\.0**: block size 16'), engine);
