@@ -1,12 +1,13 @@
 // The rest of issue 14's "Why", each as a user meets it in a real VS Code: a tensor-parallel fix is offered only at
 // the TP where the whole deployment fits (not where the weights alone do), a compose file's device_ids follow it, an
-// unknown GPU does not hide the heads-vs-TP error, and the panel judges concurrency at the workload's context.
+// unknown GPU does not hide the heads-vs-TP error, closest GPUs are ranked by name and memory, max_num_seqs and the
+// panel judge concurrency at the workload's context.
 // Expected figures are worked out here from Llama-3.1-70B's and Llama-3.1-8B's shapes.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { PanelSnapshot } from '../../../src/editor/panel/testSupport';
 import {
-  activate, applyFix, closeAll, codeActions, codeOf, describeDiagnostic, ourDiagnostics, resetSettings, setSetting, sleep,
+  activate, applyFix, closeAll, codeActions, codeLenses, codeOf, describeDiagnostic, ourDiagnostics, resetSettings, setSetting, sleep,
   waitForCode, waitForDiagnostics, workspaceRoot, writeAndOpen,
 } from './helpers';
 import { kvBytesPerTokenGqa, readConfig } from './shapes';
@@ -104,6 +105,46 @@ describe('issue 14 why: fixes that fit, checks that are not hidden, concurrency 
     assert.strictEqual(kv.severity, vscode.DiagnosticSeverity.Error);
     assert.strictEqual(doc.getText(kv.range), '3');
     assert.ok(!ourDiagnostics(doc.uri).some((x) => /\bfits\b/i.test(x.message) && x.severity !== vscode.DiagnosticSeverity.Error));
+  });
+
+  it('closest GPUs to "H300-192GB" are Hopper and Blackwell parts, never V100s; the label fix writes a label value', async () => {
+    const doc = await writeAndOpen('why14/unknown-h300.yaml', manifest('H300-192GB', ['--model', '/models/Meta-Llama-3.1-8B'], '"1"'));
+    const d = await waitForCode(doc.uri, 'unknown-gpu');
+    const closest = /Closest matches: (.*)$/m.exec(d.message)?.[1]?.split(', ') ?? [];
+    assert.ok(closest.length >= 3, d.message);
+    // The query names an H-series part with 192 GB: the closest share its family letter (H100/H200) or its memory
+    // class (B200), not an alphabetical neighbour.
+    for (const name of closest.slice(0, 3)) assert.match(name, /\b(H100|H200|B200)\b/, closest.join(' | '));
+    assert.ok(!closest.some((n) => /V100/.test(n)), closest.join(' | '));
+    const titles = (await codeActions(doc, d.range)).map((a) => a.title).filter((t) => /^Use GPU /.test(t));
+    assert.ok(titles.length > 0 && !titles.some((t) => /V100/.test(t)), titles.join('\n'));
+    // Kubernetes label values allow no spaces: the first fix writes a dashed product name.
+    assert.match(titles[0], /^Use GPU [A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]( \(|$)/, titles[0]);
+  });
+
+  it('max_num_seqs is judged at the workload context (1,024 tokens), not at max_model_len: no "lower it to 3"', async () => {
+    await setSetting('workload.context', 1024);
+    try {
+      // Llama-3.1-8B on an H100 at 0.9: ~71.3 GiB less ~15 GiB of weights and ~2 GiB of activations and graphs leaves
+      // 52–56 GiB of KV at 128 KiB a token, 430k–460k tokens: 3 requests of 131,072 tokens, but 415–450 of 1,024.
+      const kvPerToken = kvBytesPerTokenGqa(readConfig(`${workspaceRoot()}/models/Meta-Llama-3.1-8B/config.json`));
+      assert.strictEqual(kvPerToken, 131072);
+      const low = Math.floor(52 * GiB / kvPerToken / 1024), high = Math.ceil(56 * GiB / kvPerToken / 1024);
+      const args = (seqs: number) => ['--model', '/models/Meta-Llama-3.1-8B', '--max-model-len', '"131072"', '--max-num-seqs', `"${seqs}"`];
+      const fine = await writeAndOpen('why14/seqs-256.yaml', manifest('NVIDIA-H100-80GB-HBM3', args(256), '"1"'));
+      await codeLenses(fine, /fits/, 30_000); // sized
+      const ds = ourDiagnostics(fine.uri);
+      assert.ok(!ds.some((x) => codeOf(x) === 'max-num-seqs-above-capacity'), `256 sequences of 1,024 tokens fit: ${ds.map(describeDiagnostic).join('\n')}`);
+      const many = await writeAndOpen('why14/seqs-2048.yaml', manifest('NVIDIA-H100-80GB-HBM3', args(2048), '"1"'));
+      const d = await waitForCode(many.uri, 'max-num-seqs-above-capacity', 30_000);
+      const held = Number(/above the ([\d,]+) requests of 1,024 tokens/.exec(d.message)?.[1]?.replace(/,/g, ''));
+      assert.ok(held >= low && held <= high, `${held} not in ${low}..${high}: ${d.message}`);
+      const titles = (await codeActions(many, d.range)).map((a) => a.title);
+      const suggested = titles.map((t) => /max.num.seqs.* (\d[\d,]*)$/i.exec(t)?.[1]).filter((x): x is string => !!x).map((x) => Number(x.replace(/,/g, '')));
+      assert.ok(suggested.length > 0 && suggested.every((n) => n >= low), titles.join('\n'));
+    } finally {
+      await resetSettings(['workload.context']);
+    }
   });
 
   it('the panel judges concurrency at the workload context: 1,024 tokens, not the 131,072-token limit', async () => {
