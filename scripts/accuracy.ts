@@ -2,7 +2,7 @@
 
 import { FAMILIES, decodeErrors, decodeRows, fitAll, longerContextRows, predictSeconds, summarize } from './fitDecode';
 import { coefficientsFor } from '../src/core/expected';
-import { STARTUP_LOG_FILES, compareDecode, compareSglang, compareStartup, decodeRecords, isV1Record, median, sglangRecords, startupRecords } from './groundTruth';
+import { STARTUP_LOG_FILES, compareDecode, compareLlamacpp, compareSglang, compareStartup, decodeRecords, isV1Record, llamacppRecords, median, sglangRecords, startupRecords } from './groundTruth';
 
 const pct = (x: number | undefined): string => (x === undefined ? '—' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}%`);
 const pad = (s: string, n: number): string => (s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length));
@@ -65,6 +65,23 @@ function sglangSection(): void {
   console.log(`Summary sglang-startup-logs.json (max_total_num_tokens): n=${errors.length}, median |error| ${(median(errors) * 100).toFixed(2)}%, ${errors.filter((e) => e <= 0.05).length}/${errors.length} within 5%`);
 }
 
+function llamacppSection(): void {
+  console.log('llama.cpp load logs (../shared/ground-truth/llamacpp-logs.json): the GPU\'s model, KV and compute buffers (MiB)');
+  const worst: number[] = [];
+  for (const r of llamacppRecords()) {
+    const c = compareLlamacpp(r);
+    if (!c.report) { console.log(pad(r.id, 10), pad(r.model_id, 44), 'not compared:', c.error); continue; }
+    const p = c.report.perGpu;
+    const mib = (b: number | undefined) => (b === undefined ? '—' : (b / 1024 ** 2).toFixed(2));
+    worst.push(Math.max(...[c.modelBufferError, c.kvBufferError, c.computeBufferError].filter((e): e is number => e !== undefined).map(Math.abs)));
+    console.log([pad(r.id, 10), pad(`-ngl ${c.report.capacity.gpuLayers ?? '—'} -c ${r.n_ctx}`, 18),
+      `model ${r.model_buffer_mib?.CUDA0 ?? '—'} → ${mib(p.weightBytes)} ${pct(c.modelBufferError)}`,
+      `· KV ${r.kv_buffer_mib_per_device?.CUDA0 ?? '—'} → ${mib(p.kvCacheBytes)} ${pct(c.kvBufferError)}`,
+      `· compute ${r.compute_buffer_mib?.CUDA0 ?? '—'} → ${mib(p.computeBufferBytes)} ${pct(c.computeBufferError)}`].join(' '));
+  }
+  console.log(`Summary llamacpp-logs.json (GPU buffers): n=${worst.length}, worst |error| per record: median ${(median(worst) * 100).toFixed(2)}%, ${worst.filter((e) => e <= 0.05).length}/${worst.length} within 5%`);
+}
+
 /** Expected decode against the measurements: in-sample and with each GPU left out of the fit. */
 function expectedSection(): void {
   const rows = decodeRows();
@@ -86,6 +103,8 @@ function expectedSection(): void {
 
 for (const file of STARTUP_LOG_FILES) { startupSection(file); console.log(''); }
 sglangSection();
+console.log('');
+llamacppSection();
 console.log('');
 decodeSection();
 expectedSection();

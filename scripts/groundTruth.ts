@@ -351,3 +351,61 @@ export function compareSglang(r: SglangRecord): SglangComparison {
     tokensError: measured ? result.report.capacity.kvCacheTokens / measured - 1 : undefined,
   };
 }
+
+// --- llama.cpp load logs ----------------------------------------------------------------------
+
+export interface LlamacppRecord {
+  id: string;
+  model_id: string;
+  config: string | null;
+  weights_quant: string;
+  gpu_cli: string | null;
+  /** "19/37 (…)": layers offloaded of the model's total (with the output layer). */
+  n_gpu_layers: string | number;
+  n_ctx: number;
+  n_parallel: number;
+  flash_attn?: boolean;
+  cache_type_k?: string;
+  cache_type_v?: string;
+  model_buffer_mib?: Record<string, number>;
+  kv_buffer_mib_per_device?: Record<string, number>;
+  compute_buffer_mib?: Record<string, number>;
+}
+
+export function llamacppRecords(): LlamacppRecord[] {
+  return readJsonFile<LlamacppRecord[]>(path.join(SHARED, 'ground-truth', 'llamacpp-logs.json'));
+}
+
+export interface LlamacppComparison {
+  record: LlamacppRecord; report?: BudgetReport; error?: string;
+  /** On the GPU (llama.cpp's CUDA0 buffers): predicted / logged − 1. */
+  modelBufferError?: number; kvBufferError?: number; computeBufferError?: number;
+}
+
+/**
+ * One llama.cpp load log against `--engine llamacpp` with its logged settings: the GGUF type of the weights, the
+ * layers it offloaded (no --fit, as the log's -ngl was given), context, slots, flash attention and cache types.
+ */
+export function compareLlamacpp(r: LlamacppRecord): LlamacppComparison {
+  const config = r.config?.replace(/^model-configs\//, '').replace(/\/config\.json$/, '');
+  if (!config) return { record: r, error: 'no corpus config has this model\'s shapes' };
+  const loaded = loadModelFiles(path.join(CONFIGS, config));
+  if (!loaded.ok) return { record: r, error: loaded.message };
+  const gpuLayers = Number(String(r.n_gpu_layers).split('/')[0]);
+  const result = computeBudget(loaded.files, {
+    engine: 'llamacpp', gpu: r.gpu_cli ?? 'RTX 4090', quantization: r.weights_quant.toLowerCase(), maxModelLen: r.n_ctx,
+    maxNumSeqs: r.n_parallel, gpuLayers: Number.isFinite(gpuLayers) ? gpuLayers : undefined, flashAttention: r.flash_attn, fit: false,
+    kvCacheDtype: r.cache_type_k,
+  });
+  if (!result.ok) return { record: r, error: result.unsupported };
+  const MiB = 1024 * 1024;
+  const rel = (predictedBytes: number | undefined, loggedMiB: number | undefined) =>
+    (predictedBytes === undefined || !loggedMiB ? undefined : predictedBytes / MiB / loggedMiB - 1);
+  const p = result.report.perGpu;
+  return {
+    record: r, report: result.report,
+    modelBufferError: rel(p.weightBytes, r.model_buffer_mib?.CUDA0),
+    kvBufferError: rel(p.kvCacheBytes, r.kv_buffer_mib_per_device?.CUDA0),
+    computeBufferError: rel(p.computeBufferBytes, r.compute_buffer_mib?.CUDA0),
+  };
+}

@@ -187,7 +187,7 @@ describe('hardware catalog: datasheet figures', () => {
     const bw: Record<string, number> = {
       h200: 4.8e12, 'h100-pcie': 2.0e12, 'h100-nvl': 3.9e12, l4: 300e9, l40s: 864e9, t4: 320e9, a10g: 600e9,
       'v100-sxm2-32gb': 900e9, p40: 347e9, gb10: 273e9, 'jetson-agx-orin-64gb': 204.8e9, 'rtx-pro-6000-blackwell': 1792e9,
-      'rtx-3090': 936e9, 'rtx-4090': 1008e9, 'rtx-5090': 1792e9, 'rtx-a6000': 768e9, 'rtx-6000-ada': 960e9,
+      'rtx-3090': 936e9, 'rtx-3060-ti': 448e9, 'rtx-4090': 1008e9, 'rtx-5090': 1792e9, 'rtx-a6000': 768e9, 'rtx-6000-ada': 960e9,
       mi300x: 5.3e12, mi325x: 6e12, mi355x: 8e12, b200: 8e12, gaudi3: 3.7e12, 'tpu-v5e': 819e9, 'tpu-v5p': 2765e9,
       'tpu-v6e': 1640e9,
       'apple-m1': 68.25e9, 'apple-m1-max-32c': 409.6e9, 'apple-m1-max-24c': 409.6e9, 'apple-m1-ultra-64c': 819.2e9,
@@ -198,7 +198,7 @@ describe('hardware catalog: datasheet figures', () => {
     for (const [id, b] of Object.entries(bw)) near(acc(id).memoryBandwidthBytesPerSecond, b, 1e-9, `${id} bandwidth`);
     const mem: Record<string, number> = {
       p40: 24, gb10: 128, 'jetson-agx-orin-64gb': 64, 'rtx-pro-6000-blackwell': 96, 'rtx-5000-ada': 32,
-      'rtx-4000-ada': 20, 'rtx-3060': 12, h200: 141, 'h100-nvl': 94, mi300x: 192, mi355x: 288, 'apple-m2-ultra-76c': 192,
+      'rtx-4000-ada': 20, 'rtx-3060': 12, 'rtx-3060-ti': 8, h200: 141, 'h100-nvl': 94, mi300x: 192, mi355x: 288, 'apple-m2-ultra-76c': 192,
       'apple-m3-ultra-80c': 512,
     };
     for (const [id, g] of Object.entries(mem)) assert.strictEqual(acc(id).memoryBytes, g * GIB, `${id} memory`);
@@ -326,6 +326,8 @@ describe('hardware catalog: lookup', () => {
       'Tesla V100-SXM2-16GB': 'v100-sxm2-16gb', 'NVIDIA GeForce RTX 4090': 'rtx-4090', 'NVIDIA-GeForce-RTX-4090': 'rtx-4090',
       'NVIDIA H200': 'h200', 'NVIDIA-H200': 'h200', 'NVIDIA B200': 'b200', 'NVIDIA L40S': 'l40s',
       'NVIDIA RTX 6000 Ada Generation': 'rtx-6000-ada', 'NVIDIA RTX A6000': 'rtx-a6000', 'Tesla P40': 'p40',
+      // The llama.cpp load logs' card (ground truth): the Ti is its own 8 GB part, the plain 3060 the 12 GB one.
+      'NVIDIA GeForce RTX 3060 Ti': 'rtx-3060-ti', 'NVIDIA-GeForce-RTX-3060-Ti': 'rtx-3060-ti', 'NVIDIA GeForce RTX 3060': 'rtx-3060',
     };
     for (const [q, id] of Object.entries(expected)) assert.strictEqual(resolve(q), id, q);
   });

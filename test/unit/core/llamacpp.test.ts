@@ -41,7 +41,7 @@ describe('llama.cpp at load', () => {
     for (const rec of logs) {
       const ngl = Number(String(rec.n_gpu_layers).split('/')[0]);
       const r = budget('qwen3/Qwen3-8B', {
-        engine: 'llamacpp', gpu: 'RTX 3060', quantization: 'q8_0', maxModelLen: rec.n_ctx as number, maxNumSeqs: rec.n_parallel as number,
+        engine: 'llamacpp', gpu: rec.gpu_cli as string, quantization: 'q8_0', maxModelLen: rec.n_ctx as number, maxNumSeqs: rec.n_parallel as number,
         gpuLayers: ngl, flashAttention: rec.flash_attn as boolean, fit: false, kvCacheDtype: rec.cache_type_k as string,
       });
       const model = rec.model_buffer_mib as Record<string, number>;
