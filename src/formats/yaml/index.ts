@@ -8,7 +8,7 @@
 // (schema.ts; vLLM config files use `resolveYaml11`, as PyYAML reads them).
 import { clampProblems, nestingProblem } from '../limits';
 import type { FormatProblem } from '../types';
-import { FastParser, TooDeep, Unsupported } from './fast';
+import { FastParser, TooDeep, Unsupported, newEscapeSearch } from './fast';
 import { lineStartOf, parseWithLib } from './library';
 import type { YDoc, YNode, YamlParse } from './nodes';
 
@@ -74,11 +74,12 @@ export function parseYaml(input: string, opts: ParseYamlOptions = {}): YamlParse
     return { docs, problems: clampProblems(problems, text.length) };
   }
   let declined = 0;
+  const escapes = newEscapeSearch();
   const parseSegment = (start: number, end: number, retry: boolean): void => {
     let root: YNode | null;
     try {
       if (path === 'fast' && text.charCodeAt(start) === 37) throw new Unsupported('directive');
-      root = new FastParser(text, start, end, opts.skipKeys).parseDocument();
+      root = new FastParser(text, start, end, opts.skipKeys, escapes).parseDocument();
     } catch (e) {
       if (e instanceof TooDeep) {
         // Neither this parser nor the library reads it; what comes before the line is read.

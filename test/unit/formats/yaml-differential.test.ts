@@ -169,6 +169,10 @@ const SNIPPETS = [
   'a: 1\rb:\r  - x\r  - "y"\r', 'a: 1\r\nb: 2\rc: 3\n',
   'ports:\n- containerPort: 80\n  containerPort: 81\nx: 1\n', 'ports:\n  - [80\nx: 1\n', 'labels:\n  a: "b\n  c: d\n',
   'a: 1\nb: "x"\nc: \'y\'\n', 'a:\n- 1\n- 2\nb: 3\n', 'a: {x: 1, "y": [1, 2], z: }\n', 'a: "esc \\t \\" \\\\ \\u00e9 \\x41"\n',
+  // Quoted scalars found by string search, with one backslash search shared by a text's documents: escapes only in
+  // later documents, an escaped backslash before the closing quote, doubled single quotes, line breaks inside.
+  'a: "plain"\n---\nb: "x\\"y"\n---\nc: \'it\'\'s\'\nd: "back\\\\"\n', 'a: "p\\\\"\n---\nb: "q"\n---\nc: "r\\"s" # "t"\n',
+  'a: "one\r\n  two"\r\n---\r\nb: "x"\r\n', 'a: \'one\n\n  two\'\nb: "\\\n  c"\n', 'a: "x\n---\ny"\n', 'a: \'\'\nb: ""\nc: \'\'\'\'\n',
   'k: |2\n    two extra\n  base\n', '- |1\n  x\n', '- - |\n    x\n', 'a:\n- |\n x\n', 'k: >+\n  keep\n\n', '---\n', 'a: 0o17\nb: 0x1F\nc: -0\nd: +5\ne: .5\nf: 1e3\ng: .NaN\n',
 ];
 
