@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { computeBudget } from '../src/core/budget';
-import { BudgetInputs, BudgetReport } from '../src/core/types';
+import { BudgetInputs, BudgetReport, ModelFiles } from '../src/core/types';
 import { loadModelFiles } from '../src/cli/modelFiles';
 
 /** The repository root: the nearest folder above this file (source, out/ or dist/) holding package.json. */
@@ -63,9 +63,17 @@ export function startupRecords(file: string = STARTUP_LOG_FILES[0]): StartupReco
 }
 
 /** A record's config path relative to the corpus (the second file writes `model-configs/…`). */
-function configPathOf(r: StartupRecord): string | undefined {
+function configPathOf(r: { config?: string | null }): string | undefined {
   if (!r.config) return undefined;
   return r.config.replace(/^model-configs\//, '').replace(/\/config\.json$/, '');
+}
+
+/** The corpus model files a record names as its config, or why there are none. */
+function recordModelFiles(r: { config?: string | null }): { ok: true; files: ModelFiles } | { ok: false; error: string } {
+  const config = configPathOf(r);
+  if (!config) return { ok: false, error: 'no corpus config has this model\'s shapes' };
+  const loaded = loadModelFiles(path.join(CONFIGS, config));
+  return loaded.ok ? { ok: true, files: loaded.files } : { ok: false, error: loaded.message };
 }
 
 /** A V1-engine record: version 0.8 or later, stated or inferred (`~0.11.0 (doc: …)`). */
@@ -151,10 +159,8 @@ export interface StartupComparison {
 
 export function compareStartup(r: StartupRecord): StartupComparison {
   const measuredFailed = /fail/i.test(r.outcome ?? '');
-  const config = configPathOf(r);
-  if (!config) return { record: r, error: 'no corpus config has this model\'s shapes', measuredFailed, predictedFailed: false };
-  const loaded = loadModelFiles(path.join(CONFIGS, config));
-  if (!loaded.ok) return { record: r, error: loaded.message, measuredFailed, predictedFailed: false };
+  const loaded = recordModelFiles(r);
+  if (!loaded.ok) return { record: r, error: loaded.error, measuredFailed, predictedFailed: false };
   const result = computeBudget(loaded.files, startupInputs(r));
   if (!result.ok) return { record: r, error: result.unsupported, measuredFailed, predictedFailed: false };
   const rep = result.report;
@@ -333,10 +339,8 @@ export interface SglangComparison { record: SglangRecord; report?: BudgetReport;
  * (the docs build: "80 GB-class", 78.81 GiB free) is compared on an H100 SXM, the 80 GB card of that class.
  */
 export function compareSglang(r: SglangRecord): SglangComparison {
-  const config = r.config?.replace(/^model-configs\//, '').replace(/\/config\.json$/, '');
-  if (!config) return { record: r, error: 'no corpus config has this model\'s shapes' };
-  const loaded = loadModelFiles(path.join(CONFIGS, config));
-  if (!loaded.ok) return { record: r, error: loaded.message };
+  const loaded = recordModelFiles(r);
+  if (!loaded.ok) return { record: r, error: loaded.error };
   const version = /(\d+\.\d+\.\d+)/.exec(r.engine_version)?.[1] ?? '0.4.2';
   const result = computeBudget(loaded.files, {
     engine: `sglang@${version}`, gpu: r.gpu_cli ?? 'H100 SXM', tensorParallel: r.tensor_parallel_size ?? 1,
@@ -387,10 +391,8 @@ export interface LlamacppComparison {
  * layers it offloaded (no --fit, as the log's -ngl was given), context, slots, flash attention and cache types.
  */
 export function compareLlamacpp(r: LlamacppRecord): LlamacppComparison {
-  const config = r.config?.replace(/^model-configs\//, '').replace(/\/config\.json$/, '');
-  if (!config) return { record: r, error: 'no corpus config has this model\'s shapes' };
-  const loaded = loadModelFiles(path.join(CONFIGS, config));
-  if (!loaded.ok) return { record: r, error: loaded.message };
+  const loaded = recordModelFiles(r);
+  if (!loaded.ok) return { record: r, error: loaded.error };
   const gpuLayers = Number(String(r.n_gpu_layers).split('/')[0]);
   const result = computeBudget(loaded.files, {
     engine: 'llamacpp', gpu: r.gpu_cli ?? 'RTX 4090', quantization: r.weights_quant.toLowerCase(), maxModelLen: r.n_ctx,

@@ -187,7 +187,8 @@ const zeros = (n: number): number[] => new Array<number>(n).fill(0);
 
 interface PlanMemo { sums: PlanLayerSums; tables: Map<number | string, RankWeightTable> }
 
-const NO_SCHEME = {};
+/** The memo key of a plan without a quantization scheme (memos per scheme object are WeakMaps). */
+export const NO_SCHEME = {};
 /** Per model, per scheme object (budgets resolve one per model and override), per base dtype. */
 const planMemos = new WeakMap<ModelDescription, WeakMap<object, Map<number, PlanMemo>>>();
 const TABLES_PER_PLAN = 64;

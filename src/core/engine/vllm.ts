@@ -5,7 +5,7 @@ import { Accelerator } from '../types';
 import { memoized } from '../memo';
 import { LayerDescription, LayerKind, ModelDescription, layerKinds } from '../model';
 import { CacheSpec, cacheSpecOf, groupKey, maxMemoryUsageBytes, pageSizeBytes } from '../cacheSpec';
-import { MXFP4_PADDING_256, Mxfp4Padding, VOCAB_PADDING, WeightPlan, pipelineLayerRanges, rotaryCacheBytes, weightBytesPerRank } from '../weights';
+import { MXFP4_PADDING_256, Mxfp4Padding, NO_SCHEME, VOCAB_PADDING, WeightPlan, pipelineLayerRanges, rotaryCacheBytes, weightBytesPerRank } from '../weights';
 import type { SpeculativeMethod } from '../speculative';
 
 export const GiB = 1024 ** 3;
@@ -403,7 +403,6 @@ export function mxfp4PaddingFor(computeCapability: number | undefined): Mxfp4Pad
   return MXFP4_PADDING_MARLIN;
 }
 
-
 /** What decides a rank's communication buffers: the node's links and architecture, and how the ranks are spread. */
 export interface RankTopology {
   /** The catalog's interconnect kind of the GPU (nvswitch, nvlink, pcie-p2p, pcie, unified, …). */
@@ -585,7 +584,6 @@ export interface RankBaseline { stage: number; layers: readonly LayerKind[]; lay
  * edited in place asks again with only the utilization or the context changed. Frozen: shared by every caller.
  */
 const baselineMemo = new WeakMap<ModelDescription, WeakMap<VllmProfile, WeakMap<object, Map<string, readonly RankBaseline[]>>>>();
-const NO_SCHEME = {};
 const BASELINES_PER_PLAN = 64;
 
 /** Everything of the plan and settings `computeRankBaselines` reads, and nothing else. */

@@ -69,11 +69,13 @@ export class TooDeep extends Error {
 }
 
 /**
- * Where the next backslash of a text is, from `from` on (-1: none after it). The parsers move forward through the
- * text, so each search covers new text and the text is searched about once in all.
+ * Where the next `ch` of a text is, from `from` on (-1: none after it), kept until the parser passes it: parsers move
+ * forward through the text, so each search covers new text and the text is searched about once in all.
  */
-export interface EscapeSearch { from: number; at: number }
-export const newEscapeSearch = (): EscapeSearch => ({ from: Infinity, at: -1 });
+export interface NextSearch { readonly ch: string; from: number; at: number }
+const newSearch = (ch: string): NextSearch => ({ ch, from: Infinity, at: -1 });
+/** Backslashes, shared by the parsers of one text's documents, so that a text with none is searched once. */
+export const newEscapeSearch = (): NextSearch => newSearch('\\');
 
 export class FastParser {
   pos: number;
@@ -81,21 +83,17 @@ export class FastParser {
   private depth = 0;
   /** Indentation of the block collection holding the flow collection being read (its lines must be deeper). */
   private flowIndent = -1;
-  /** The first line feed at or after `nlFrom` (-1: none), for quoted scalars on long lines (see nextBreak). */
-  private nlFrom = Infinity;
-  private nlAt = -1;
+  /** Line feeds ahead, for quoted scalars on long lines (see nextBreak). */
+  private readonly breaks = newSearch('\n');
   /** Anchored nodes by name (the last one wins), and anchors whose node is still being read. */
   private anchors: Map<string, YNode> | undefined = undefined;
   private pending: Set<string> | undefined = undefined;
   /** Nodes read from the source (aliases one each, their copies not counted), and nodes built by alias copies. */
   private nodes = 0;
   private copied = 0;
-  /**
-   * `escapes`: where the next backslash is, shared by the parsers of one text's documents (`newEscapeSearch`), so that
-   * a text with none is searched once, not once per document.
-   */
+  /** `escapes`: backslashes ahead, shared by the parsers of one text's documents (`newEscapeSearch`). */
   constructor(private readonly t: string, start: number, private readonly limit: number, private readonly skip?: ReadonlySet<string>,
-    private readonly escapes: EscapeSearch = newEscapeSearch()) { this.pos = start; }
+    private readonly escapes: NextSearch = newEscapeSearch()) { this.pos = start; }
 
   private c(p: number): number { return p < this.limit ? this.t.charCodeAt(p) : -1; }
   private wsOrEnd(p: number): boolean {
@@ -458,17 +456,14 @@ export class FastParser {
         break;
       }
     }
-    // A line break makes it multi-line (the caller turned lone carriage returns into line feeds: `parseYaml`).
-    if (plain && p < this.limit) {
-      const lf = this.nextBreak(start);
-      if (lf >= 0 && lf < p) plain = false;
-    }
     if (p >= this.limit) throw new Unsupported('unterminated quote');
-    const style = dq ? 'double' : 'single';
-    if (!plain) {
-      const firstBreak = this.nextBreak(start);
-      if (firstBreak >= 0 && firstBreak < p) this.checkQuotedLines(firstBreak, p, parentIndent);
+    // A line break makes it multi-line (the caller turned lone carriage returns into line feeds: `parseYaml`).
+    const firstBreak = this.nextBreak(start);
+    if (firstBreak >= 0 && firstBreak < p) {
+      plain = false;
+      this.checkQuotedLines(firstBreak, p, parentIndent);
     }
+    const style = dq ? 'double' : 'single';
     const value = plain ? this.t.slice(start + 1, p) : decodeFlow(this.t, start + 1, p, style, false).value;
     this.pos = p + 1;
     this.nodes++;
@@ -490,22 +485,18 @@ export class FastParser {
     }
   }
 
-  /** The first backslash at or after `p` (-1: none), kept until `p` passes it (see `EscapeSearch`). */
-  private nextIndex(cache: EscapeSearch, p: number): number {
-    if (!(p >= cache.from && (cache.at < 0 || cache.at >= p))) {
-      cache.from = p;
-      cache.at = this.t.indexOf('\\', p);
+  /** The first `search.ch` at or after `p` (-1: none), searched again only once `p` has passed the last one found. */
+  private nextIndex(search: NextSearch, p: number): number {
+    if (!(p >= search.from && (search.at < 0 || search.at >= p))) {
+      search.from = p;
+      search.at = this.t.indexOf(search.ch, p);
     }
-    return cache.at;
+    return search.at;
   }
 
   /** The first line feed at or after `p` (-1: none); cached, so that many quoted scalars on one long line stay linear. */
   private nextBreak(p: number): number {
-    if (!(p >= this.nlFrom && (this.nlAt < 0 || this.nlAt >= p))) {
-      this.nlFrom = p;
-      this.nlAt = this.t.indexOf('\n', p);
-    }
-    return this.nlAt;
+    return this.nextIndex(this.breaks, p);
   }
 
   /**
