@@ -82,10 +82,56 @@ export function isV1Record(r: StartupRecord): boolean {
   return !!m && (Number(m[1]) > 0 || Number(m[2]) >= 8);
 }
 
-/** The engine version a record states, or the one it was inferred to be (`~0.6.4 (inferred)`). */
-function engineOf(r: StartupRecord): string {
-  const m = /(\d+\.\d+(?:\.\d+)?(?:\.\d+)?)/.exec(r.vllm_version ?? '');
-  return `vllm@${m ? m[1] : '0.19.0'}`;
+/**
+ * vLLM releases, each with a date by which it had been published (an upper bound, from dated public references:
+ * 0.11.0 bumped by dependabot 2025-10-07; "latest (currently v0.11.2)" 2025-12-03, kaito-project/kaito#1658; 0.13.0
+ * bumped 2025-12-20, PrimeIntellect-ai/prime-rl#1461; 0.17.1 bumped 2026-03-09, kaito-project/kaito#1830).
+ * Read only for a record whose version is inferred and whose source says the image was `:latest` in a month.
+ */
+const VLLM_RELEASES_PUBLISHED_BY: ReadonlyArray<readonly [version: string, isoDate: string]> = [
+  ['0.11.0', '2025-10-07'], ['0.11.2', '2025-12-03'], ['0.13.0', '2025-12-20'], ['0.17.1', '2026-03-09'],
+];
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/**
+ * The newest release known to have been published by an ISO date, or undefined before the first in the table.
+ * Example: 2026-01-01 → 0.13.0 (published by 2025-12-20); 0.17.1 is not known until 2026-03-09.
+ */
+export function latestVllmReleaseAt(isoDate: string): string | undefined {
+  let newest: string | undefined;
+  for (const [version, publishedBy] of VLLM_RELEASES_PUBLISHED_BY) if (publishedBy <= isoDate) newest = version;
+  return newest;
+}
+
+/**
+ * How a record's engine version is read:
+ * - `stated`: the version it states (`0.10.1.1`, `0.13.0 (NGC container 26.01)`);
+ * - `latest-in-month`: an inferred version (`~`) whose source ran the `:latest` image in a named month
+ *   (`~0.11.0 (…; earlier revision: :latest in Jan 2026)`) is read as the newest release published by that month's
+ *   first day: the figures were taken when the image was `:latest`, the version was written down later;
+ * - `inferred`: any other inferred version (`~0.6.4 (inferred)`), as written.
+ */
+export function engineVersionOf(r: Pick<StartupRecord, 'vllm_version'>): { version: string; basis: 'stated' | 'inferred' | 'latest-in-month' } {
+  const label = r.vllm_version ?? '';
+  const m = /(\d+\.\d+(?:\.\d+)?(?:\.\d+)?)/.exec(label);
+  const written = m ? m[1] : '0.19.0';
+  if (!/^\s*~/.test(label)) return { version: written, basis: 'stated' };
+  const latest = /:latest in ([A-Za-z]{3})[a-z]* (\d{4})/.exec(label);
+  const month = latest ? MONTHS.indexOf(latest[1].toLowerCase()) : -1;
+  const release = month >= 0 ? latestVllmReleaseAt(`${latest![2]}-${String(month + 1).padStart(2, '0')}-01`) : undefined;
+  return release ? { version: release, basis: 'latest-in-month' } : { version: written, basis: 'inferred' };
+}
+
+/**
+ * The utilization a record's own breakdown implies where it logs weights, activation, non-torch and KV memory:
+ * before 0.21 vLLM sized the KV cache as utilization × total − weights − activation − non-torch, so the four sum to
+ * the requested memory. Example (kv2-007): 13.47 + 7.38 + 0.13 + 50.28 = 71.26 GiB = 0.90 × 79.18 GiB.
+ */
+export function loggedUtilization(r: StartupRecord): number | undefined {
+  const parts = [r.weights_gib, r.activation_peak_gib, r.non_torch_gib, r.kv_cache_gib];
+  if (!r.total_gpu_memory_gib || parts.some((x) => x === undefined || x === null)) return undefined;
+  return (parts as number[]).reduce((a, b) => a + b, 0) / r.total_gpu_memory_gib;
 }
 
 /** vLLM quantization method + checkpoint name -> our scheme (compressed-tensors checkpoints say their scheme in the name). */
@@ -124,7 +170,12 @@ function topologyOf(r: StartupRecord): Pick<BudgetInputs, 'nodes' | 'interconnec
   };
 }
 
-export function startupInputs(r: StartupRecord): BudgetInputs {
+/** The version as written in the label, for the comparison at the stated version. */
+function statedVersionOf(r: StartupRecord): string {
+  return /(\d+\.\d+(?:\.\d+)?(?:\.\d+)?)/.exec(r.vllm_version ?? '')?.[1] ?? '0.19.0';
+}
+
+export function startupInputs(r: StartupRecord, reading: 'evidence' | 'stated' = 'evidence'): BudgetInputs {
   const dtype = (r.dtype ?? 'auto').split(' ')[0];
   return {
     ...topologyOf(r),
@@ -139,7 +190,7 @@ export function startupInputs(r: StartupRecord): BudgetInputs {
     maxNumBatchedTokens: r.max_num_batched_tokens,
     maxNumSeqs: r.max_num_seqs,
     kvCacheDtype: r.kv_cache_dtype ?? 'auto',
-    engine: engineOf(r),
+    engine: `vllm@${reading === 'stated' ? statedVersionOf(r) : engineVersionOf(r).version}`,
     blockSize: r.block_size ?? undefined,
   };
 }
@@ -157,11 +208,12 @@ export interface StartupComparison {
   predictedFailed: boolean;
 }
 
-export function compareStartup(r: StartupRecord): StartupComparison {
+/** `reading`: the version per `engineVersionOf` (default), or as written in the label. */
+export function compareStartup(r: StartupRecord, reading: 'evidence' | 'stated' = 'evidence'): StartupComparison {
   const measuredFailed = /fail/i.test(r.outcome ?? '');
   const loaded = recordModelFiles(r);
   if (!loaded.ok) return { record: r, error: loaded.error, measuredFailed, predictedFailed: false };
-  const result = computeBudget(loaded.files, startupInputs(r));
+  const result = computeBudget(loaded.files, startupInputs(r, reading));
   if (!result.ok) return { record: r, error: result.unsupported, measuredFailed, predictedFailed: false };
   const rep = result.report;
   const rel = (pred: number, meas?: number): number | undefined => (meas && meas > 0 ? pred / meas - 1 : undefined);

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { compareStartup, isV1Record, median, startupRecords } from '../../../scripts/groundTruth';
+import { STARTUP_LOG_FILES, compareStartup, engineVersionOf, isV1Record, latestVllmReleaseAt, loggedUtilization, median, startupRecords } from '../../../scripts/groundTruth';
 import {
   DEFAULT_VLLM_VERSION, NEWEST_VLLM_VERSION, cudaGraphBytes, cudaGraphEstimateApplied, mxfp4PaddingFor, usesModelRunnerV2, cudaGraphCaptureSizes, customAllReduceEnabled, defaultSchedulerLimits, nonTorchBytes, vllmProfile,
 } from '../../../src/core/engine/vllm';
@@ -7,7 +7,7 @@ import { findAccelerator } from '../../../src/core/hardware';
 import { GiB, budget, model } from './helpers';
 
 describe('vLLM startup emulation against published startup logs', () => {
-  const comparisons = startupRecords().map(compareStartup);
+  const comparisons = startupRecords().map((r) => compareStartup(r));
 
   it('predicts every record without error', () => {
     for (const c of comparisons) assert.ok(c.report, `${c.record.id}: ${c.error}`);
@@ -37,6 +37,46 @@ describe('vLLM startup emulation against published startup logs', () => {
       const bound = c.report?.model.weightDtype === 'mxfp4' ? 0.025 : 0.01;
       assert.ok(Math.abs(c.weightsGiBError) < bound, `${c.record.id} weights error ${c.weightsGiBError}`);
     }
+  });
+});
+
+describe('vLLM startup logs from other machines and users (the second file)', () => {
+  const records = startupRecords(STARTUP_LOG_FILES[1]);
+
+  it('reads an inferred version whose source ran `:latest` in a month as the release of that month', () => {
+    assert.strictEqual(latestVllmReleaseAt('2026-01-01'), '0.13.0');
+    assert.strictEqual(latestVllmReleaseAt('2025-11-01'), '0.11.0');
+    assert.strictEqual(latestVllmReleaseAt('2025-01-01'), undefined);
+    assert.deepStrictEqual(engineVersionOf({ vllm_version: '~0.11.0 (doc: v0.11.0 pod spec; earlier revision: :latest in Jan 2026)' }), { version: '0.13.0', basis: 'latest-in-month' });
+    assert.deepStrictEqual(engineVersionOf({ vllm_version: '~0.6.4 (inferred)' }), { version: '0.6.4', basis: 'inferred' });
+    assert.deepStrictEqual(engineVersionOf({ vllm_version: '0.13.0 (NGC container 26.01)' }), { version: '0.13.0', basis: 'stated' });
+  });
+
+  it('flags a record whose breakdown sums to another utilization than it states', () => {
+    // kv2-007: 13.47 + 7.38 + 0.13 + 50.28 = 71.26 GiB = 0.90 x 79.18; kv2-008: 64.38 + 7.38 + 0.13 + 3.33 = 75.22 = 0.95 x 79.18.
+    const byId = new Map(records.map((r) => [r.id, r]));
+    assert.ok(Math.abs(loggedUtilization(byId.get('kv2-007')!)! - 71.26 / 79.18) < 1e-9);
+    assert.ok(Math.abs(loggedUtilization(byId.get('kv2-008')!)! - 75.22 / 79.18) < 1e-9);
+    assert.strictEqual(loggedUtilization(byId.get('kv2-001')!), undefined); // no activation logged
+  });
+
+  it('the January-2026 `:latest` records whose breakdowns are consistent: KV within 0.5% at that release (not at 0.11.0)', () => {
+    const consistent = records.filter((r) => engineVersionOf(r).basis === 'latest-in-month' && r.kv_cache_gib! > 0)
+      .filter((r) => { const u = loggedUtilization(r); return u === undefined || Math.abs(u - r.gpu_memory_utilization!) <= 0.005; });
+    assert.ok(consistent.length >= 6, `${consistent.length}`);
+    for (const r of consistent) {
+      const atLatest = compareStartup(r).kvCacheGiBError!;
+      const asWritten = compareStartup(r, 'stated').kvCacheGiBError!;
+      assert.ok(Math.abs(atLatest) <= 0.005, `${r.id} at 0.13.0: ${atLatest}`);
+      assert.ok(asWritten > 0.05, `${r.id} at 0.11.0: ${asWritten}`); // FlashInfer sampler: a smaller activation peak
+    }
+  });
+
+  it('median |error| of the KV cache <= 1%', () => {
+    const errors = records.filter(isV1Record).map((r) => compareStartup(r)).filter((c) => c.report)
+      .map((c) => Math.abs((c.kvCacheTokensError ?? c.kvCacheGiBError)!)).filter((e) => Number.isFinite(e));
+    assert.ok(errors.length >= 18, `${errors.length}`);
+    assert.ok(median(errors) <= 0.01, `median ${median(errors)}`);
   });
 });
 
