@@ -32,7 +32,7 @@ import { YMap, YNode, YPair, YScalar, YSeq, columnOf } from './nodes';
 
 export { Unsupported };
 
-export const SPACE = 32, TAB = 9, LF = 10, CR = 13;
+const SPACE = 32, TAB = 9, LF = 10, CR = 13;
 
 function charTable(chars: string): Uint8Array {
   const t = new Uint8Array(128);
