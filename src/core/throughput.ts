@@ -4,7 +4,7 @@
 import { Accelerator, BoundRegime, BudgetReport, RooflinePoint } from './types';
 import { LayerDescription, ModelDescription, WeightGroup, layerKinds } from './model';
 import { layerKvBytesPerToken } from './kvcache';
-import { cacheSpecOf, tokensKept } from './cacheSpec';
+import { CacheSpec, cacheSpecOf, tokensKept } from './cacheSpec';
 import { memoized } from './memo';
 import { ComputeDtype, dtypeBytes, schemeFromName } from './quantization';
 import { arithmeticIntensityFlopsPerByte, attainableFlopsPerSecond, boundRegime, ridgeFlopsPerByte, type Roof, rooflinePointOf } from './roofline';
@@ -127,18 +127,15 @@ export interface DecodeInputs {
   compute: ComputeDtype;
 }
 
+/** A stage's KV (and state) bytes moved and attention FLOPs in one step. */
+interface StageCacheCost { kv: number; attention: number }
+
 /**
  * One forward step of `tokens` tokens through every pipeline stage, one stage after another: each stage
  * takes max(bytes / bandwidth, FLOPs / peak). `perLayer` gives a layer's KV bytes moved and attention FLOPs.
  */
 function forwardStep(d: DecodeInputs, tokens: number, perLayer: (l: LayerDescription) => { kv: number; attention: number }): StepFigures {
-  const ranges = pipelineLayerRanges(d.model.numLayers, d.par.pp);
-  const summaries = stageSummaries(d, ranges);
-  const peak = peakFlopsFor(d.acc, d.compute).flops;
-  const bw = d.acc.memoryBandwidthBytesPerSecond;
-  let seconds = 0, bytes = 0, weightBytes = 0, kvBytes = 0, flops = 0, memoryTime = 0, computeTime = 0;
-  ranges.forEach((range, stage) => {
-    const w = weightBytesTouched(summaries[stage], tokens);
+  return forwardStepByStage(d, tokens, (range) => {
     let kv = 0;
     let attention = 0;
     for (const { layer, count } of layerKinds(d.model, range.start, range.end)) {
@@ -146,6 +143,20 @@ function forwardStep(d: DecodeInputs, tokens: number, perLayer: (l: LayerDescrip
       kv += figures.kv * count;
       attention += figures.attention * count;
     }
+    return { kv, attention };
+  });
+}
+
+/** `forwardStep` with each stage's cache cost given whole (`perStage` gets the stage's layer range and index). */
+function forwardStepByStage(d: DecodeInputs, tokens: number, perStage: (range: { start: number; end: number }, stage: number) => StageCacheCost): StepFigures {
+  const ranges = pipelineLayerRanges(d.model.numLayers, d.par.pp);
+  const summaries = stageSummaries(d, ranges);
+  const peak = peakFlopsFor(d.acc, d.compute).flops;
+  const bw = d.acc.memoryBandwidthBytesPerSecond;
+  let seconds = 0, bytes = 0, weightBytes = 0, kvBytes = 0, flops = 0, memoryTime = 0, computeTime = 0;
+  for (let stage = 0; stage < ranges.length; stage++) {
+    const w = weightBytesTouched(summaries[stage], tokens);
+    const { kv, attention } = perStage(ranges[stage], stage);
     const f = tokens * summaries[stage].matmulFlopsPerToken + attention;
     const tMem = (w + kv) / bw;
     const tCompute = peak > 0 ? f / peak : 0;
@@ -153,7 +164,7 @@ function forwardStep(d: DecodeInputs, tokens: number, perLayer: (l: LayerDescrip
     memoryTime += tMem;
     computeTime += tCompute;
     bytes += w + kv; weightBytes += w; kvBytes += kv; flops += f;
-  });
+  }
   return { seconds, bytes, weightBytes, kvBytes, flops, bound: boundRegime(computeTime, memoryTime) };
 }
 
@@ -171,11 +182,41 @@ function decodeLayerCache(d: DecodeInputs, l: LayerDescription, batch: number, c
   return { kvBytes: batch * spec.bytesPerToken * kept, stateBytes: 0, attentionFlops: batch * attentionFlopsPerPair(l, d.par.tp) * kept };
 }
 
-/** One decode step for `batch` sequences at `context` tokens each: KV read, Mamba state read and written. */
+/** A layer kind of one stage as a decode step reads it: its cache spec on this rank and attention FLOPs per pair. */
+interface DecodeLayerKind { count: number; spec: CacheSpec | undefined; flopsPerPair: number }
+const decodeKindsMemo = new WeakMap<DecodeInputs, DecodeLayerKind[][]>();
+
+/** Each stage's layer kinds with what `decodeLayerCache` asks of them (memoised: the batch search steps many times). */
+function decodeLayerKinds(d: DecodeInputs): DecodeLayerKind[][] {
+  return memoized(decodeKindsMemo, d, () => pipelineLayerRanges(d.model.numLayers, d.par.pp).map((range) =>
+    layerKinds(d.model, range.start, range.end).map(({ layer, count }) => ({
+      count, spec: cacheSpecOf(layer, d.kvBytes, d.stateDtypeBytes, d.par.tp), flopsPerPair: attentionFlopsPerPair(layer, d.par.tp),
+    }))));
+}
+
+/**
+ * One decode step for `batch` sequences at `context` tokens each: KV read, Mamba state read and written. Per
+ * layer, the same sums as `decodeLayerCache` (kept in its order of operations, so the figures are identical).
+ */
 export function decodeStep(d: DecodeInputs, batch: number, context: number): StepFigures {
-  return forwardStep(d, batch, (l) => {
-    const c = decodeLayerCache(d, l, batch, context);
-    return { kv: c.kvBytes + c.stateBytes, attention: c.attentionFlops };
+  const kinds = decodeLayerKinds(d);
+  return forwardStepByStage(d, batch, (_range, stage) => {
+    let kv = 0;
+    let attention = 0;
+    for (const { count, spec, flopsPerPair } of kinds[stage]) {
+      let layerKv = 0;
+      let layerAttention = 0;
+      if (!spec) layerAttention = batch * flopsPerPair * context;
+      else if (spec.kind === 'state') layerKv = batch * 2 * spec.bytesPerSequence;
+      else {
+        const kept = tokensKept(spec, context);
+        layerKv = batch * spec.bytesPerToken * kept;
+        layerAttention = batch * flopsPerPair * kept;
+      }
+      kv += layerKv * count;
+      attention += layerAttention * count;
+    }
+    return { kv, attention };
   });
 }
 
