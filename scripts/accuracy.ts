@@ -3,7 +3,7 @@
 import { FAMILIES, decodeErrors, decodeRows, fitAll, longerContextRows, predictSeconds, summarize } from './fitDecode';
 import { coefficientsFor } from '../src/core/expected';
 import { vllmProfile } from '../src/core/engine/vllm';
-import { STARTUP_LOG_FILES, compareDecode, compareLlamacpp, compareSglang, compareStartup, decodeRecords, engineVersionOf, isV1Record, llamacppRecords, loggedUtilization, median, sglangRecords, startupRecords } from './groundTruth';
+import { STARTUP_LOG_FILES, compareDecode, compareLlamacpp, compareSglang, compareStartup, decodeRecords, engineVersionOf, type StartupComparison, isV1Record, llamacppRecords, loggedUtilization, median, sglangRecords, startupRecords } from './groundTruth';
 
 const pct = (x: number | undefined): string => (x === undefined ? '—' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}%`);
 const pad = (s: string, n: number): string => (s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length));
@@ -16,8 +16,9 @@ function startupSection(file: string): void {
   let failuresPredicted = 0;
   let failuresTotal = 0;
   let notCompared = 0;
-  for (const r of startupRecords(file)) {
-    const c = compareStartup(r);
+  const comparisons = startupRecords(file).map((r) => compareStartup(r));
+  for (const c of comparisons) {
+    const r = c.record;
     if (c.error || !c.report) { notCompared++; console.log(pad(r.id, 8), pad(r.model_id, 44), 'not compared:', c.error); continue; }
     const rep = c.report;
     const kvErr = c.kvCacheTokensError ?? c.kvCacheGiBError;
@@ -34,15 +35,16 @@ function startupSection(file: string): void {
   }
   const within5 = v1KvErrors.filter((e) => e <= 0.05).length;
   console.log(`Summary ${file} (V1 records, GPU KV cache size): n=${v1KvErrors.length}${notCompared ? ` (${notCompared} not compared)` : ''}, median |error| ${(median(v1KvErrors) * 100).toFixed(2)}%, ${within5}/${v1KvErrors.length} within 5% (${((within5 / Math.max(1, v1KvErrors.length)) * 100).toFixed(0)}%), max |error| ${(Math.max(...v1KvErrors) * 100).toFixed(2)}%; logged failures predicted: ${failuresPredicted}/${failuresTotal}`);
-  versionReadingNote(file);
-  inconsistentRecordsNote(file);
+  versionReadingNote(comparisons);
+  inconsistentRecordsNote(comparisons);
 }
 
 /** Records read at the release their source's `:latest` image was, and the summary had they been read as written. */
-function versionReadingNote(file: string): void {
-  const reread = startupRecords(file).filter((r) => engineVersionOf(r).basis === 'latest-in-month');
+function versionReadingNote(comparisons: readonly StartupComparison[]): void {
+  const records = comparisons.map((c) => c.record);
+  const reread = records.filter((r) => engineVersionOf(r).basis === 'latest-in-month');
   if (!reread.length) return;
-  const asWritten = startupRecords(file).filter(isV1Record).map((r) => compareStartup(r, 'stated'))
+  const asWritten = records.filter(isV1Record).map((r) => compareStartup(r, 'stated'))
     .map((c) => c.kvCacheTokensError ?? c.kvCacheGiBError).filter((e): e is number => e !== undefined).map(Math.abs);
   const within5 = asWritten.filter((e) => e <= 0.05).length;
   console.log(`  Version read from the source's image: ${reread.map((r) => `${r.id} → ${engineVersionOf(r).version}`).join(', ')} (inferred "${reread[0].vllm_version}": the release \`:latest\` was that month).`);
@@ -50,12 +52,11 @@ function versionReadingNote(file: string): void {
 }
 
 /** Records whose logged breakdown sums to another utilization than the one they state (before 0.21 only). */
-function inconsistentRecordsNote(file: string): void {
-  for (const r of startupRecords(file)) {
+function inconsistentRecordsNote(comparisons: readonly StartupComparison[]): void {
+  for (const { record: r, report } of comparisons) {
     const implied = loggedUtilization(r);
     const stated = r.gpu_memory_utilization;
-    const c = compareStartup(r);
-    if (implied === undefined || stated === undefined || !c.report || vllmProfile(c.report.settings.engineVersion)?.subtractsCudaGraphs !== false) continue;
+    if (implied === undefined || stated === undefined || !report || vllmProfile(report.settings.engineVersion)?.subtractsCudaGraphs !== false) continue;
     if (Math.abs(implied - stated) > 0.005) {
       console.log(`  ${r.id}: the record's own figures (weights + activation + non-torch + KV = ${(implied * r.total_gpu_memory_gib!).toFixed(2)} GiB) are ${implied.toFixed(3)} × its ${r.total_gpu_memory_gib} GiB, not the stated utilization ${stated}; scored at the stated value.`);
     }

@@ -104,6 +104,11 @@ export function latestVllmReleaseAt(isoDate: string): string | undefined {
   return newest;
 }
 
+/** The version as written in the label (`~0.6.4 (inferred)` → 0.6.4); 0.19.0 where none is written. */
+function statedVersionOf(r: Pick<StartupRecord, 'vllm_version'>): string {
+  return /(\d+\.\d+(?:\.\d+)?(?:\.\d+)?)/.exec(r.vllm_version ?? '')?.[1] ?? '0.19.0';
+}
+
 /**
  * How a record's engine version is read:
  * - `stated`: the version it states (`0.10.1.1`, `0.13.0 (NGC container 26.01)`);
@@ -114,8 +119,7 @@ export function latestVllmReleaseAt(isoDate: string): string | undefined {
  */
 export function engineVersionOf(r: Pick<StartupRecord, 'vllm_version'>): { version: string; basis: 'stated' | 'inferred' | 'latest-in-month' } {
   const label = r.vllm_version ?? '';
-  const m = /(\d+\.\d+(?:\.\d+)?(?:\.\d+)?)/.exec(label);
-  const written = m ? m[1] : '0.19.0';
+  const written = statedVersionOf(r);
   if (!/^\s*~/.test(label)) return { version: written, basis: 'stated' };
   const latest = /:latest in ([A-Za-z]{3})[a-z]* (\d{4})/.exec(label);
   const month = latest ? MONTHS.indexOf(latest[1].toLowerCase()) : -1;
@@ -168,11 +172,6 @@ function topologyOf(r: StartupRecord): Pick<BudgetInputs, 'nodes' | 'interconnec
     nodes: nodes ? Number(nodes) : /across nodes/.test(text) ? Math.max(2, r.tensor_parallel_size ?? 2) : undefined,
     interconnect: /no p2p/.test(text) ? 'pcie' : undefined,
   };
-}
-
-/** The version as written in the label, for the comparison at the stated version. */
-function statedVersionOf(r: StartupRecord): string {
-  return /(\d+\.\d+(?:\.\d+)?(?:\.\d+)?)/.exec(r.vllm_version ?? '')?.[1] ?? '0.19.0';
 }
 
 export function startupInputs(r: StartupRecord, reading: 'evidence' | 'stated' = 'evidence'): BudgetInputs {

@@ -173,20 +173,24 @@ interface DecodeLayerCache { kvBytes: number; stateBytes: number; attentionFlops
 
 /** The per-layer half of `decodeStep` (its operator breakdown, `decodeOperators`, reads the same). */
 function decodeLayerCache(d: DecodeInputs, l: LayerDescription, batch: number, context: number): DecodeLayerCache {
-  const spec = cacheSpecOf(l, d.kvBytes, d.stateDtypeBytes, d.par.tp);
+  return decodeKindCache(cacheSpecOf(l, d.kvBytes, d.stateDtypeBytes, d.par.tp), attentionFlopsPerPair(l, d.par.tp), batch, context);
+}
+
+/** What one layer with cache spec `spec` (on this rank) costs one decode step. */
+function decodeKindCache(spec: CacheSpec | undefined, flopsPerPair: number, batch: number, context: number): DecodeLayerCache {
   // A layer that reads another layer's cache (or a fixed window only) still attends over the context.
-  if (!spec) return { kvBytes: 0, stateBytes: 0, attentionFlops: batch * attentionFlopsPerPair(l, d.par.tp) * context };
+  if (!spec) return { kvBytes: 0, stateBytes: 0, attentionFlops: batch * flopsPerPair * context };
   // A state is read and written back every step; a token cache is read over the tokens it keeps.
   if (spec.kind === 'state') return { kvBytes: 0, stateBytes: batch * 2 * spec.bytesPerSequence, attentionFlops: 0 };
   const kept = tokensKept(spec, context);
-  return { kvBytes: batch * spec.bytesPerToken * kept, stateBytes: 0, attentionFlops: batch * attentionFlopsPerPair(l, d.par.tp) * kept };
+  return { kvBytes: batch * spec.bytesPerToken * kept, stateBytes: 0, attentionFlops: batch * flopsPerPair * kept };
 }
 
 /** A layer kind of one stage as a decode step reads it: its cache spec on this rank and attention FLOPs per pair. */
 interface DecodeLayerKind { count: number; spec: CacheSpec | undefined; flopsPerPair: number }
 const decodeKindsMemo = new WeakMap<DecodeInputs, DecodeLayerKind[][]>();
 
-/** Each stage's layer kinds with what `decodeLayerCache` asks of them (memoised: the batch search steps many times). */
+/** Each stage's layer kinds with what `decodeKindCache` asks of them (memoised: the batch search steps many times). */
 function decodeLayerKinds(d: DecodeInputs): DecodeLayerKind[][] {
   return memoized(decodeKindsMemo, d, () => pipelineLayerRanges(d.model.numLayers, d.par.pp).map((range) =>
     layerKinds(d.model, range.start, range.end).map(({ layer, count }) => ({
@@ -194,27 +198,16 @@ function decodeLayerKinds(d: DecodeInputs): DecodeLayerKind[][] {
     }))));
 }
 
-/**
- * One decode step for `batch` sequences at `context` tokens each: KV read, Mamba state read and written. Per
- * layer, the same sums as `decodeLayerCache` (kept in its order of operations, so the figures are identical).
- */
+/** One decode step for `batch` sequences at `context` tokens each: KV read, Mamba state read and written. */
 export function decodeStep(d: DecodeInputs, batch: number, context: number): StepFigures {
   const kinds = decodeLayerKinds(d);
   return forwardStepByStage(d, batch, (_range, stage) => {
     let kv = 0;
     let attention = 0;
     for (const { count, spec, flopsPerPair } of kinds[stage]) {
-      let layerKv = 0;
-      let layerAttention = 0;
-      if (!spec) layerAttention = batch * flopsPerPair * context;
-      else if (spec.kind === 'state') layerKv = batch * 2 * spec.bytesPerSequence;
-      else {
-        const kept = tokensKept(spec, context);
-        layerKv = batch * spec.bytesPerToken * kept;
-        layerAttention = batch * flopsPerPair * kept;
-      }
-      kv += layerKv * count;
-      attention += layerAttention * count;
+      const c = decodeKindCache(spec, flopsPerPair, batch, context);
+      kv += (c.kvBytes + c.stateBytes) * count;
+      attention += c.attentionFlops * count;
     }
     return { kv, attention };
   });
