@@ -74,6 +74,17 @@ describe('throughput ceilings', () => {
     assert.ok(long.decode.flopsPerStep / peak < long.decode.kvBytesPerStep / bw);
     assert.strictEqual(long.decode.computeBoundFromBatch, undefined);
   });
+  it('finds the compute-bound batch of an MoE model, whose step touches more experts as the batch grows', () => {
+    // Qwen3-30B-A3B: 128 experts, 8 per token; the weight bytes a step reads grow with the batch until every expert
+    // is touched, so the threshold is where b · (F/peak − K/bw) first exceeds W(b)/bw, W(b) itself rising with b.
+    const at = (batch?: number) => budget('qwen3-moe/Qwen3-30B-A3B', { gpu: 'H100', maxModelLen: 8192, context: 128, batch });
+    const b = at().decode.computeBoundFromBatch!;
+    assert.ok(b > 1, `${b}`);
+    assert.strictEqual(at(b).decode.bound, 'compute');
+    assert.strictEqual(at(b - 1).decode.bound, 'memory');
+    // The weight bytes of a step do grow with the batch here (fewer than all experts at batch 1).
+    assert.ok(at(b).decode.weightBytesPerStep > at(1).decode.weightBytesPerStep * 1.5);
+  });
   it('prefills only what the prefix cache does not hold: the rest of the prompt, attending to the cached prefix', () => {
     const inputs = { gpu: 'H100', maxModelLen: 8192, prompt: 4096 };
     const full = budget('llama3.1/Meta-Llama-3.1-8B', inputs);
