@@ -223,40 +223,44 @@ export function decodeStep(d: DecodeInputs, batch: number, context: number): Ste
  * 15.0e9 / 3.35e12 / (15e9 / 989e12 − 16.8e6 / 3.35e12) ≈ 440 sequences; at 1,024 tokens (134 MB of KV each) never.
  */
 export function computeBoundDecodeBatch(d: DecodeInputs, context: number, maxBatch: number): number | undefined {
-  const computeBound = (batch: number): boolean => decodeStep(d, batch, context).bound === 'compute';
-  if (!computeBound(maxBatch)) return undefined;
-  if (computeBound(1)) return 1;
+  const step = (batch: number): StepFigures => decodeStep(d, batch, context);
+  if (step(maxBatch).bound !== 'compute') return undefined;
+  const one = step(1);
+  if (one.bound === 'compute') return 1;
   // Compute grows faster with the batch than bytes do (weights are read once), so the regime switches once, at the
   // smallest b with b · (FLOPs / peak − KV bytes / bandwidth) per sequence > W(b) / bandwidth, W(b) being the weight
   // bytes b sequences touch (all of them for a dense model; more experts as b grows). That fixed point is found in a
   // few steps and checked on both sides; the bisection over [1, maxBatch] is the fallback (same answer).
-  const guess = computeBoundGuess(d, context, maxBatch);
-  if (guess !== undefined && guess > 1 && guess <= maxBatch && computeBound(guess) && !computeBound(guess - 1)) return guess;
+  const guess = computeBoundGuess(d, one, step, maxBatch);
+  if (guess && guess.figures.bound === 'compute' && step(guess.batch - 1).bound !== 'compute') return guess.batch;
   let lo = 1;
   let hi = maxBatch;
   while (lo < hi) {
     const mid = Math.floor((lo + hi) / 2);
-    if (computeBound(mid)) hi = mid;
+    if (step(mid).bound === 'compute') hi = mid;
     else lo = mid + 1;
   }
   return lo;
 }
 
-/** The batch where the decode step's compute time overtakes its memory time, by fixed-point steps on W(b). */
-function computeBoundGuess(d: DecodeInputs, context: number, maxBatch: number): number | undefined {
-  const one = decodeStep(d, 1, context);
+/**
+ * The batch where the decode step's compute time overtakes its memory time, by fixed-point steps on W(b), with the
+ * step's figures there; undefined when a sequence's own bytes take longer than its arithmetic, or at batch 1.
+ */
+function computeBoundGuess(d: DecodeInputs, one: StepFigures, step: (batch: number) => StepFigures, maxBatch: number): { batch: number; figures: StepFigures } | undefined {
   const peak = peakFlopsFor(d.acc, d.compute).flops;
   const bw = d.acc.memoryBandwidthBytesPerSecond;
   const perSequenceSeconds = (peak > 0 ? one.flops / peak : 0) - one.kvBytes / bw;
   if (!(perSequenceSeconds > 0) || !(bw > 0)) return undefined;
-  let b = 1;
+  let batch = 1;
+  let figures = one;
   for (let i = 0; i < 8; i++) {
-    const weights = i === 0 ? one.weightBytes : decodeStep(d, b, context).weightBytes;
-    const next = Math.min(maxBatch, Math.max(1, Math.floor(weights / bw / perSequenceSeconds) + 1));
-    if (next === b) break;
-    b = next;
+    const next = Math.min(maxBatch, Math.max(1, Math.floor(figures.weightBytes / bw / perSequenceSeconds) + 1));
+    if (next === batch) break;
+    batch = next;
+    figures = step(batch);
   }
-  return b;
+  return batch > 1 ? { batch, figures } : undefined;
 }
 
 /** Prefill of one prompt of `prompt` tokens: KV written; causal attention over ~prompt^2 / 2 pairs (windows cap it). */
