@@ -229,21 +229,22 @@ export async function analyzeDocument(doc: DocumentInput, settings: Settings, ho
   const reference = (spec: DeploymentSpec): string => { const o = ollama.get(spec); return o?.known ? o.hubId : spec.model!.name; };
   // A drafter named by its model (`--speculative-config '{"model": ...}'`) is resolved like the model, with it.
   const drafted = parsed.deployments.filter((spec) => drafterName(spec) !== undefined);
-  const pending = host.resolveAll([...named.map(reference), ...drafted.map((spec) => drafterName(spec)!)]);
-  const resolutions = new Map(named.map((spec, i) => [spec, pending[i]]));
-  const drafts = new Map(drafted.map((spec, i) => [spec, pending[named.length + i]]));
+  // Awaited together: one turn of the event loop, not two for each of a manifest's hundreds of deployments.
+  const settled = await Promise.all(host.resolveAll([...named.map(reference), ...drafted.map((spec) => drafterName(spec)!)]));
+  const resolutions = new Map(named.map((spec, i) => [spec, settled[i]]));
+  const drafts = new Map(drafted.map((spec, i) => [spec, settled[named.length + i]]));
   for (const [k, spec] of parsed.deployments.entries()) {
     const inputs = deploymentInputs(settings, spec.inputs, workloadOf(spec));
     const common = { spec, label: spec.label, inputs, anchor: spec.anchor, ...(directives[k] ? { directive: directives[k] } : {}) };
     const lookup = resolutions.get(spec);
-    const resolution = lookup ? withOllamaNote(await lookup, ollama.get(spec)) : undefined;
+    const resolution = lookup ? withOllamaNote(lookup, ollama.get(spec)) : undefined;
     // A syntax error in the deployment's YAML document: what was read of it may be a fragment ("32768 cut short
     // reads 3276), so it is not sized. Then an accelerator the catalog lacks blocks sizing whatever the model.
     const broken = syntaxErrors.length ? syntaxErrorOf(text, spec, syntaxErrors) : undefined;
     const notSized = (broken ? syntaxNotSized(broken, spec.anchor, text) : undefined)
       ?? acceleratorNotSized(spec, settings) ?? modelNotSized(spec, resolution, ollama.get(spec));
     if (!notSized && resolution?.ok) {
-      const draft = await drafts.get(spec);
+      const draft = drafts.get(spec);
       const withDraft = draft?.ok ? { ...options, draft: draft.model.files } : options;
       items.push({ ...common, resolution, ...engineSizing(resolution.model.files, inputs, withDraft, log) });
     } else if (notSized?.code === 'model-not-found' && resolution && !resolution.ok) {
