@@ -174,7 +174,10 @@ function topologyOf(r: StartupRecord): Pick<BudgetInputs, 'nodes' | 'interconnec
   };
 }
 
-export function startupInputs(r: StartupRecord, reading: 'evidence' | 'stated' = 'evidence'): BudgetInputs {
+/** Which version a record is sized at: `engineVersionOf`'s reading of its evidence, or the version as written. */
+export type VersionReading = 'evidence' | 'stated';
+
+export function startupInputs(r: StartupRecord, reading: VersionReading = 'evidence'): BudgetInputs {
   const dtype = (r.dtype ?? 'auto').split(' ')[0];
   return {
     ...topologyOf(r),
@@ -208,7 +211,7 @@ export interface StartupComparison {
 }
 
 /** `reading`: the version per `engineVersionOf` (default), or as written in the label. */
-export function compareStartup(r: StartupRecord, reading: 'evidence' | 'stated' = 'evidence'): StartupComparison {
+export function compareStartup(r: StartupRecord, reading: VersionReading = 'evidence'): StartupComparison {
   const measuredFailed = /fail/i.test(r.outcome ?? '');
   const loaded = recordModelFiles(r);
   if (!loaded.ok) return { record: r, error: loaded.error, measuredFailed, predictedFailed: false };
