@@ -9,6 +9,10 @@
 //                   quantization scheme, weight tables: memoised per ModelFiles object) and per deployment
 //   --workspace     the bench's "cold, with a workspace to search" row itself (the index read timed apart)
 //   --models N      the same manifest naming only the first N catalog models: how the rows scale with models
+//   --cold          the bench's "cold" row itself (fresh resolver and Analyzer, no workspace, diagnostics built), wall
+//                   and process CPU per run after two warm-up runs: the run to take a CPU profile of
+//   --alloc [--live]         what the cold first analysis (fresh resolver and Analyzer, no workspace) allocates, by function:
+//                   V8's sampling heap profiler with collected objects kept, over --reps runs after two warm-up runs
 // Prints what it measured, then one line `JSON {...}` of the medians (for scripts comparing builds).
 import * as fs from 'fs';
 import * as os from 'os';
@@ -144,6 +148,37 @@ async function main(): Promise<void> {
       }
     }
 
+    if (flag('--cold')) {
+      shim.__setWorkspaceFolder(undefined);
+      const wall: number[] = [];
+      const cpu: number[] = [];
+      // What one analysis keeps alive (its result and the memos it filled), measured before the timed runs when
+      // run with --expose-gc: the heap after a full collection, with and without it.
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (gc) {
+        gc();
+        const before = process.memoryUsage().heapUsed;
+        const analyzer = new Analyzer(new ModelResolver(lg, env), lg);
+        const kept = [analyzer, await full(analyzer)];
+        gc();
+        medians['retained MB'] = (process.memoryUsage().heapUsed - before) / 1e6;
+        console.log(`one cold analysis keeps ${medians['retained MB'].toFixed(1)} MB alive (its Analyzer and result: ${kept.length})`);
+      }
+      for (let r = -2; r < reps; r++) {
+        const c0 = cpuMs();
+        const t0 = performance.now();
+        await full(new Analyzer(new ModelResolver(lg, env), lg));
+        if (r < 0) continue;
+        wall.push(performance.now() - t0);
+        cpu.push(cpuMs() - c0);
+      }
+      medians['cold wall'] = summarize(wall).p50;
+      medians['cold cpu'] = summarize(cpu).p50;
+      console.log(`cold ${summarize(wall).p50.toFixed(1)} ms (min ${summarize(wall).min.toFixed(1)}), process CPU ${summarize(cpu).p50.toFixed(1)} ms`);
+    }
+
+    if (flag('--alloc')) await allocationByFunction(() => full(new Analyzer(new ModelResolver(lg, env), lg)));
+
     if (flag('--workspace')) {
       shim.__setWorkspaceFolder(ws.root);
       const index: number[] = [];
@@ -169,6 +204,36 @@ async function main(): Promise<void> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   console.log(`JSON ${JSON.stringify(medians)}`);
+}
+
+/** Bytes allocated per run by each function (self), from V8's sampling heap profiler, collected objects included. */
+async function allocationByFunction(run: () => Promise<unknown>): Promise<void> {
+  shim.__setWorkspaceFolder(undefined);
+  for (let i = 0; i < 2; i++) await run();
+  const inspector = await import('inspector');
+  const session = new inspector.Session();
+  session.connect();
+  const post = <T>(method: string, params?: object) => new Promise<T>((resolve, reject) => session.post(method, params ?? {}, (e, r) => (e ? reject(e) : resolve(r as T))));
+  // --live: only what is still alive at the end of one run (held by its result and the memos), not what it allocated.
+  const live = flag('--live');
+  await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: !live, includeObjectsCollectedByMinorGC: !live });
+  const runs = live ? 1 : reps;
+  const kept: unknown[] = [];
+  for (let r = 0; r < runs; r++) kept.push(await run());
+  interface Node { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: Node[] }
+  const { profile } = await post<{ profile: { head: Node } }>('HeapProfiler.stopSampling');
+  session.disconnect();
+  const bySelf = new Map<string, number>();
+  const walk = (n: Node, stack: string) => {
+    const here = `${n.callFrame.functionName || '(anonymous)'}:${n.callFrame.lineNumber + 1}`;
+    bySelf.set(here, (bySelf.get(here) ?? 0) + n.selfSize);
+    for (const c of n.children) walk(c, here);
+  };
+  walk(profile.head, '');
+  const total = [...bySelf.values()].reduce((a, b) => a + b, 0);
+  console.log(`${live ? 'alive after' : 'allocated per'} run ${(total / runs / 1e6).toFixed(1)} MB (sampled, ${kept.length} results held); by function (line in the bundle), MB per run:`);
+  for (const [k, v] of [...bySelf].sort((a, b) => b[1] - a[1]).slice(0, value('--top', 40))) console.log(`${(v / runs / 1e6).toFixed(2).padStart(8)}  ${k}`);
+  medians[live ? 'alive MB after a run' : 'allocated MB per run'] = total / runs / 1e6;
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

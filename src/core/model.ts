@@ -23,6 +23,12 @@ export interface WeightGroup {
   tp: TpSplit;
   /** Decoder layer index; undefined for embeddings, final norm, LM head, vision tower. */
   layer?: number;
+  /**
+   * How many consecutive layers from `layer` hold this group, each its own copy (`params` is one copy's): models
+   * repeat a layer's groups dozens of times, and one group per run keeps normalised models small (`mergeLayerRuns`
+   * in normalize.ts). Absent: 1.
+   */
+  layerSpan?: number;
   /** For expert groups: experts in this group (params already include all of them). */
   experts?: number;
   /** A matrix weight (linear/conv) a weight-only quantizer converts; false for norms, biases, embeddings. */
@@ -129,9 +135,13 @@ export type NormalizeResult =
   | { ok: true; model: ModelDescription }
   | { ok: false; unsupported: string; missing: string[] };
 
+/** Layers a group is held in (`layerSpan`, 1 when absent). */
+export const layerSpanOf = (g: WeightGroup): number => g.layerSpan ?? 1;
+
+/** Parameters of the groups (each copy of a group repeated over layers counted). */
 export function sumParams(groups: readonly WeightGroup[], filter?: (g: WeightGroup) => boolean): number {
   let total = 0;
-  for (const g of groups) if (!filter || filter(g)) total += g.params;
+  for (const g of groups) if (!filter || filter(g)) total += g.params * layerSpanOf(g);
   return total;
 }
 
@@ -197,4 +207,73 @@ export function layerKinds(model: ModelDescription, start = 0, end = model.layer
     }
     return [...byKind.values()];
   });
+}
+
+/** What the engine reads of a group's layer (weights.ts, throughput.ts): its experts, and whether it has a mixer. */
+function sameLayerForWeights(a: LayerDescription | undefined, b: LayerDescription | undefined): boolean {
+  if (!a || !b) return false;
+  return sameFields(a.moe, b.moe, LAYER_FIELDS.moe) && (!!a.attention || !!a.mamba) === (!!b.attention || !!b.mamba);
+}
+
+function sameGroup(a: WeightGroup, b: WeightGroup): boolean {
+  return a.role === b.role && a.params === b.params && a.tp === b.tp && a.quantizable === b.quantizable && a.experts === b.experts
+    && a.layerSpan === undefined && b.layerSpan === undefined
+    && (a.shape === b.shape || (a.shape !== undefined && b.shape !== undefined && a.shape.input === b.shape.input && a.shape.output === b.shape.output));
+}
+
+/**
+ * The groups with each run of layers that repeat the same groups (in order) folded into one copy with `layerSpan`:
+ * layer i's groups join the run of layers j … i − 1 when they match layer j's one for one, apart from the index,
+ * and the two layers have the same experts and both or neither a mixer (what sizing reads of a group's layer).
+ * Groups keep their order, so each layer's groups stay together as the builders pushed them. The groups given are
+ * not changed.
+ *
+ * Example: Llama-3.1-8B's 32 identical layers (qkv, o, gate_up, down, norms: 5 groups each, 160 in all) become
+ * 5 groups with `layerSpan` 32.
+ */
+export function mergeLayerRuns(groups: WeightGroup[], layers: readonly LayerDescription[]): WeightGroup[] {
+  const out: WeightGroup[] = [];
+  let folded = false;
+  // The run being extended: where its first layer's groups start in `out`, how many, its first layer and its span.
+  let runStart = -1;
+  let runLength = 0;
+  let runLayer = -1;
+  let span = 0;
+  const close = () => {
+    if (runStart >= 0 && span > 1) {
+      folded = true;
+      for (let k = runStart; k < runStart + runLength; k++) out[k] = { ...out[k], layerSpan: span };
+    }
+    runStart = -1;
+    span = 0;
+  };
+  let i = 0;
+  while (i < groups.length) {
+    const layer = groups[i].layer;
+    if (layer === undefined || groups[i].layerSpan !== undefined) {
+      close();
+      out.push(groups[i++]);
+      continue;
+    }
+    // This layer's segment: the groups from i that carry its index.
+    let end = i + 1;
+    while (end < groups.length && groups[end].layer === layer && groups[end].layerSpan === undefined) end++;
+    const length = end - i;
+    let joins = runStart >= 0 && layer === runLayer + span && length === runLength && sameLayerForWeights(layers[runLayer], layers[layer]);
+    for (let k = 0; joins && k < length; k++) joins = sameGroup(out[runStart + k], groups[i + k]);
+    if (joins) {
+      span++;
+    } else {
+      close();
+      runStart = out.length;
+      runLength = length;
+      runLayer = layer;
+      span = 1;
+      for (let k = i; k < end; k++) out.push(groups[k]);
+    }
+    i = end;
+  }
+  close();
+  // Nothing repeats (hybrid stacks that alternate their mixers): the builder's own array, not a copy.
+  return folded ? out : groups;
 }

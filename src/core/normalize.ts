@@ -3,7 +3,7 @@
 // config omits (Gemma 3 relies on Gemma3TextConfig defaults) are recorded as assumptions.
 
 import {
-  AttentionLayer, LayerDescription, MoeLayer, NormalizeResult, RotaryCache, WeightGroup,
+  AttentionLayer, LayerDescription, MoeLayer, NormalizeResult, RotaryCache, WeightGroup, mergeLayerRuns,
 } from './model';
 import { keepShapeAlive } from './shapes';
 
@@ -115,15 +115,24 @@ function sharedShape(input: number, output: number): { input: number; output: nu
   return shape;
 }
 
+/**
+ * One weight group, every field set in one order: the engine's loops over thousands of groups then read one object
+ * shape (monomorphic property access), whichever builder made the group.
+ */
+function weightGroup(role: WeightGroup['role'], params: number, tp: WeightGroup['tp'], layer: number | undefined, quantizable: boolean,
+  shape?: WeightGroup['shape'], experts?: number): WeightGroup {
+  return { role, params, tp, layer, layerSpan: undefined, experts, quantizable, shape };
+}
+
 function pushLinear(out: WeightGroup[], role: WeightGroup['role'], layer: number | undefined, input: number, output: number,
   bias: boolean, tp: WeightGroup['tp'] = 'split', biasTp: WeightGroup['tp'] = 'split'): void {
-  out.push({ role, params: input * output, tp, layer, quantizable: true, shape: sharedShape(input, output) });
-  if (bias) out.push({ role: 'bias', params: output, tp: biasTp, layer, quantizable: false });
+  out.push(weightGroup(role, input * output, tp, layer, true, sharedShape(input, output)));
+  if (bias) out.push(weightGroup('bias', output, biasTp, layer, false));
 }
 
 function pushNorm(out: WeightGroup[], layer: number | undefined, size: number, count = 1, withBias = false): void {
   if (size <= 0 || count <= 0) return;
-  out.push({ role: 'norm', params: size * count * (withBias ? 2 : 1), tp: 'replicated', layer, quantizable: false });
+  out.push(weightGroup('norm', size * count * (withBias ? 2 : 1), 'replicated', layer, false));
 }
 
 function attentionWeights(out: WeightGroup[], layer: number, s: DecoderShape, heads = s.heads, kvHeads = s.kvHeads): void {
@@ -156,31 +165,28 @@ function moeWeights(out: WeightGroup[], layer: number, hidden: number, moe: MoeL
   out[out.length - (opts.routerBias ? 2 : 1)].quantizable = false;
   const upOut = (gated ? 2 : 1) * moe.expertIntermediate;
   const perExpert = hidden * upOut + moe.expertIntermediate * hidden;
-  out.push({
-    role: 'expert', params: perExpert * moe.experts, tp: 'split', layer, experts: moe.experts, quantizable: true,
-    shape: sharedShape(hidden, moe.expertIntermediate),
-  });
+  out.push(weightGroup('expert', perExpert * moe.experts, 'split', layer, true, sharedShape(hidden, moe.expertIntermediate), moe.experts));
   // Expert biases (gpt-oss) are routed like their experts but never quantized.
-  if (opts.expertBias) out.push({ role: 'expert', params: (upOut + hidden) * moe.experts, tp: 'split', layer, experts: moe.experts, quantizable: false });
+  if (opts.expertBias) out.push(weightGroup('expert', (upOut + hidden) * moe.experts, 'split', layer, false, undefined, moe.experts));
   const sharedWidth = opts.sharedIntermediate ?? moe.sharedExperts * moe.expertIntermediate;
   if (sharedWidth > 0) {
     denseMlpWeights(out, layer, hidden, sharedWidth, gated, false, 'shared-expert');
-    if (opts.sharedGate) out.push({ role: 'router', params: hidden, tp: 'replicated', layer, quantizable: false });
+    if (opts.sharedGate) out.push(weightGroup('router', hidden, 'replicated', layer, false));
   }
 }
 
 function embeddings(out: WeightGroup[], s: DecoderShape, embedVocab = s.vocab): void {
-  out.push({ role: 'embedding', params: embedVocab * s.hidden, tp: 'vocab', quantizable: false, shape: { input: embedVocab, output: s.hidden } });
+  out.push(weightGroup('embedding', embedVocab * s.hidden, 'vocab', undefined, false, { input: embedVocab, output: s.hidden }));
   if (s.embeddingNorm) pushNorm(out, undefined, s.hidden, 1, true);
-  if (s.learnedPositions > 0) out.push({ role: 'position-embedding', params: s.learnedPositions * s.hidden, tp: 'replicated', quantizable: false });
+  if (s.learnedPositions > 0) out.push(weightGroup('position-embedding', s.learnedPositions * s.hidden, 'replicated', undefined, false));
 }
 
 function head(out: WeightGroup[], s: DecoderShape): void {
   pushNorm(out, undefined, s.hidden, 1, s.finalNormBias);
   if (!s.tie) {
-    out.push({ role: 'lm-head', params: s.vocab * s.hidden, tp: 'vocab', quantizable: false, shape: { input: s.hidden, output: s.vocab } });
+    out.push(weightGroup('lm-head', s.vocab * s.hidden, 'vocab', undefined, false, { input: s.hidden, output: s.vocab }));
   }
-  if (s.lmHeadBias) out.push({ role: 'bias', params: s.vocab, tp: 'vocab', quantizable: false });
+  if (s.lmHeadBias) out.push(weightGroup('bias', s.vocab, 'vocab', undefined, false));
 }
 
 function attentionLayer(s: DecoderShape, type: AttentionLayer['type'] = 'full', window?: number): AttentionLayer {
@@ -454,7 +460,7 @@ function llamaLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'archi
       sharedGate: family === 'qwen2_moe',
     },
     extraPerLayer: (out, i) => {
-      if (family === 'gpt_oss') out.push({ role: 'norm', params: s.heads, tp: 'split', layer: i, quantizable: false });
+      if (family === 'gpt_oss') out.push(weightGroup('norm', s.heads, 'split', i, false));
       if (family === 'stablelm' && r.bool('qk_layernorm', false)) pushNorm(out, i, (s.heads + s.kvHeads) * s.headDim);
     },
   });
@@ -518,7 +524,7 @@ function deepseekLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'ar
     if (moe) {
       moeWeights(weights, i, s.hidden, moe, {});
       if (r.raw('topk_method') === 'noaux_tc' || r.raw('score_func') === 'sigmoid' || r.raw('scoring_func') === 'sigmoid') {
-        weights.push({ role: 'router', params: experts, tp: 'replicated', layer: i, quantizable: false }); // e_score_correction_bias
+        weights.push(weightGroup('router', experts, 'replicated', i, false)); // e_score_correction_bias
       }
     } else denseMlpWeights(weights, i, s.hidden, s.intermediate, true, false);
     pushNorm(weights, i, s.hidden, 2);
@@ -575,8 +581,8 @@ function gatedDeltaNetHybrid(r: ConfigReader, family: string): Omit<Built, 'name
     if (linear[i]) {
       pushLinear(weights, 'attention', i, s.hidden, 2 * keyWidth + 2 * valueWidth, false); // q, k, v, z
       pushLinear(weights, 'attention', i, s.hidden, 2 * vHeads, false); // b, a
-      weights.push({ role: 'attention', params: convWidth * kernel, tp: 'split', layer: i, quantizable: false });
-      weights.push({ role: 'attention', params: 2 * vHeads, tp: 'split', layer: i, quantizable: false }); // dt_bias, A_log
+      weights.push(weightGroup('attention', convWidth * kernel, 'split', i, false));
+      weights.push(weightGroup('attention', 2 * vHeads, 'split', i, false)); // dt_bias, A_log
       pushNorm(weights, i, vDim);
       pushLinear(weights, 'attention', i, valueWidth, s.hidden, false);
       layer = {
@@ -652,7 +658,7 @@ function lfm2(r: ConfigReader, family: string): Omit<Built, 'name' | 'architectu
       layer = { index: i, attention: attentionLayer(s), mlpIntermediate: ff, gatedMlp: true };
     } else {
       pushLinear(weights, 'attention', i, s.hidden, 3 * s.hidden, convBias);
-      weights.push({ role: 'attention', params: s.hidden * taps + (convBias ? s.hidden : 0), tp: 'split', layer: i, quantizable: false });
+      weights.push(weightGroup('attention', s.hidden * taps + (convBias ? s.hidden : 0), 'split', i, false));
       pushLinear(weights, 'attention', i, s.hidden, s.hidden, convBias);
       layer = { index: i, mamba: { kind: 'short-conv', convElements: s.hidden * (taps - 1), ssmElements: 0, ssmFloat32: false, heads: 1 }, mlpIntermediate: ff, gatedMlp: true };
     }
@@ -692,7 +698,7 @@ function gemma4(r: ConfigReader, family: string): Omit<Built, 'name' | 'architec
   embeddings(weights, s);
   if (ple > 0) {
     const pleVocab = r.optInt('vocab_size_per_layer_input') ?? s.vocab;
-    weights.push({ role: 'embedding', params: pleVocab * s.layers * ple, tp: 'vocab', quantizable: false, shape: { input: pleVocab, output: s.layers * ple } });
+    weights.push(weightGroup('embedding', pleVocab * s.layers * ple, 'vocab', undefined, false, { input: pleVocab, output: s.layers * ple }));
     pushLinear(weights, 'mlp', undefined, s.hidden, s.layers * ple, false, 'replicated');
     pushNorm(weights, undefined, ple);
   }
@@ -707,10 +713,10 @@ function gemma4(r: ConfigReader, family: string): Omit<Built, 'name' | 'architec
     const width = kvShared && doubleWide ? 2 * s.intermediate : s.intermediate;
     denseMlpWeights(weights, i, s.hidden, width, true, false);
     pushNorm(weights, i, s.hidden, 4);
-    weights.push({ role: 'norm', params: 1, tp: 'replicated', layer: i, quantizable: false }); // layer_scalar
+    weights.push(weightGroup('norm', 1, 'replicated', i, false)); // layer_scalar
     if (moe) {
       moeWeights(weights, i, s.hidden, moe, {});
-      weights.push({ role: 'router', params: s.hidden + moe.experts, tp: 'replicated', layer: i, quantizable: false }); // scale, per_expert_scale
+      weights.push(weightGroup('router', s.hidden + moe.experts, 'replicated', i, false)); // scale, per_expert_scale
       pushNorm(weights, i, s.hidden, 3);
     }
     if (ple > 0) {
@@ -770,7 +776,7 @@ function laguna(r: ConfigReader, family: string): Omit<Built, 'name' | 'architec
     const layerMoe = dense(i) ? undefined : moe;
     if (layerMoe) {
       moeWeights(weights, i, s.hidden, layerMoe, { sharedIntermediate: sharedWidth });
-      weights.push({ role: 'router', params: experts, tp: 'replicated', layer: i, quantizable: false }); // e_score_correction_bias
+      weights.push(weightGroup('router', experts, 'replicated', i, false)); // e_score_correction_bias
     } else denseMlpWeights(weights, i, s.hidden, s.intermediate, true, false);
     pushNorm(weights, i, s.hidden, 2);
     layers.push({
@@ -850,7 +856,7 @@ function kimiLinear(r: ConfigReader, family: string): Omit<Built, 'name' | 'arch
       pushLinear(weights, 'attention', i, s.hidden, kdaDim, false); // f_a
       pushLinear(weights, 'attention', i, kdaDim, P, false); // f_b
       pushLinear(weights, 'attention', i, s.hidden, kdaHeads, false); // beta
-      weights.push({ role: 'attention', params: 3 * P * kernel + kdaHeads + P, tp: 'split', layer: i, quantizable: false }); // convs, A_log, dt_bias
+      weights.push(weightGroup('attention', 3 * P * kernel + kdaHeads + P, 'split', i, false)); // convs, A_log, dt_bias
       pushNorm(weights, i, kdaDim);
       pushLinear(weights, 'attention', i, P, s.hidden, false);
       layer = { index: i, mamba: { kind: 'kimi-delta', convElements: 3 * P * (kernel - 1), ssmElements: kdaHeads * kdaDim * kdaDim, ssmFloat32: true, heads: kdaHeads }, mlpIntermediate: 0, gatedMlp: true };
@@ -861,13 +867,13 @@ function kimiLinear(r: ConfigReader, family: string): Omit<Built, 'name' | 'arch
     if (moe && i >= firstDense && i % freq === 0) {
       pushLinear(weights, 'router', i, s.hidden, moe.experts, false, 'replicated', 'replicated');
       weights[weights.length - 1].quantizable = false;
-      weights.push({ role: 'router', params: moe.experts, tp: 'replicated', layer: i, quantizable: false }); // e_score_correction_bias
+      weights.push(weightGroup('router', moe.experts, 'replicated', i, false)); // e_score_correction_bias
       if (latent) {
         pushLinear(weights, 'mlp', i, s.hidden, latent, false, 'replicated');
         pushLinear(weights, 'mlp', i, latent, s.hidden, false, 'replicated');
         if (r.bool('latent_moe_use_norm', false)) pushNorm(weights, i, latent);
       }
-      weights.push({ role: 'expert', params: moe.paramsPerExpert * moe.experts, tp: 'split', layer: i, experts: moe.experts, quantizable: true, shape: sharedShape(latent ?? s.hidden, moe.expertIntermediate) });
+      weights.push(weightGroup('expert', moe.paramsPerExpert * moe.experts, 'split', i, true, sharedShape(latent ?? s.hidden, moe.expertIntermediate), moe.experts));
       denseMlpWeights(weights, i, s.hidden, moe.sharedExperts * moe.expertIntermediate, true, false, 'shared-expert');
       layer.moe = moe;
     } else {
@@ -955,7 +961,7 @@ function minimaxM3(r: ConfigReader, family: string): Omit<Built, 'name' | 'archi
     const layerMoe = isMoe(i) ? moe : undefined;
     if (layerMoe) {
       moeWeights(weights, i, s.hidden, layerMoe, { sharedIntermediate: sharedWidth });
-      if (r.bool('use_routing_bias', false)) weights.push({ role: 'router', params: experts, tp: 'replicated', layer: i, quantizable: false });
+      if (r.bool('use_routing_bias', false)) weights.push(weightGroup('router', experts, 'replicated', i, false));
     } else denseMlpWeights(weights, i, s.hidden, denseWidth, true, false);
     pushNorm(weights, i, s.hidden, 2);
     layers.push({ index: i, attention, moe: layerMoe, mlpIntermediate: layerMoe ? 0 : denseWidth, gatedMlp: true });
@@ -1007,7 +1013,7 @@ function deepseekV4(r: ConfigReader, family: string): Omit<Built, 'name' | 'arch
   const weights: WeightGroup[] = [];
   const layers: LayerDescription[] = [];
   const fixed = (layer: number | undefined, params: number, tp: WeightGroup['tp'] = 'replicated', role: WeightGroup['role'] = 'attention'): void => {
-    weights.push({ role, params, tp, layer, quantizable: false });
+    weights.push(weightGroup(role, params, tp, layer, false));
   };
   embeddings(weights, s);
   for (let i = 0; i < s.layers; i++) {
@@ -1032,7 +1038,7 @@ function deepseekV4(r: ConfigReader, family: string): Omit<Built, 'name' | 'arch
     pushLinear(weights, 'router', i, s.hidden, moe.experts, false, 'replicated', 'replicated');
     weights[weights.length - 1].quantizable = false;
     if (i >= hashLayers) fixed(i, moe.experts, 'replicated', 'router'); // score-correction bias (hash layers use tid2eid)
-    weights.push({ role: 'expert', params: moe.paramsPerExpert * moe.experts, tp: 'split', layer: i, experts: moe.experts, quantizable: true, shape: sharedShape(s.hidden, moe.expertIntermediate) });
+    weights.push(weightGroup('expert', moe.paramsPerExpert * moe.experts, 'split', i, true, sharedShape(s.hidden, moe.expertIntermediate), moe.experts));
     denseMlpWeights(weights, i, s.hidden, moe.sharedExperts * moe.expertIntermediate, true, false, 'shared-expert');
     pushNorm(weights, i, s.hidden, 2);
     fixed(i, 2 * (mix * hc * s.hidden + mix + 3), 'replicated', 'norm'); // hyper-connection mixing (attention, ffn)
@@ -1128,10 +1134,10 @@ function mambaLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'archi
     const dtRank = r.optInt('time_step_rank') ?? Math.ceil(h / 16);
     for (let i = 0; i < s.layers; i++) {
       pushLinear(weights, 'mamba', i, h, 2 * inner, r.bool('use_bias', false));
-      weights.push({ role: 'mamba', params: inner * convKernel + (r.bool('use_conv_bias', true) ? inner : 0), tp: 'split', layer: i, quantizable: false });
+      weights.push(weightGroup('mamba', inner * convKernel + (r.bool('use_conv_bias', true) ? inner : 0), 'split', i, false));
       pushLinear(weights, 'mamba', i, inner, dtRank + 2 * stateSize, false);
       pushLinear(weights, 'mamba', i, dtRank, inner, true);
-      weights.push({ role: 'mamba', params: inner * stateSize + inner, tp: 'split', layer: i, quantizable: false });
+      weights.push(weightGroup('mamba', inner * stateSize + inner, 'split', i, false));
       pushLinear(weights, 'mamba', i, inner, h, r.bool('use_bias', false));
       pushNorm(weights, i, h);
       layers.push({ index: i, mamba: { kind: 'mamba', convElements: inner * (convKernel - 1), ssmElements: inner * stateSize, ssmFloat32, heads: 1 }, mlpIntermediate: 0, gatedMlp: false });
@@ -1150,8 +1156,8 @@ function mambaLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'archi
   [...pattern].forEach((c, i) => {
     if (c === 'M') {
       pushLinear(weights, 'mamba', i, h, 2 * inner + 2 * groups * stateSize + mHeads, r.bool('use_bias', false));
-      weights.push({ role: 'mamba', params: convDim * convKernel + (r.bool('use_conv_bias', true) ? convDim : 0), tp: 'split', layer: i, quantizable: false });
-      weights.push({ role: 'mamba', params: 3 * mHeads + inner, tp: 'split', layer: i, quantizable: false });
+      weights.push(weightGroup('mamba', convDim * convKernel + (r.bool('use_conv_bias', true) ? convDim : 0), 'split', i, false));
+      weights.push(weightGroup('mamba', 3 * mHeads + inner, 'split', i, false));
       pushLinear(weights, 'mamba', i, inner, h, r.bool('use_bias', false));
       layers.push({ index: i, mamba: { kind: 'mamba2', convElements: convDim * (convKernel - 1), ssmElements: mHeads * mHeadDim * stateSize, ssmFloat32, heads: mHeads }, mlpIntermediate: 0, gatedMlp: false });
     } else if (c === '*') {
@@ -1227,11 +1233,8 @@ function nemotronMoeWeights(out: WeightGroup[], layer: number, hidden: number, m
   const expertDim = m.latent ?? hidden;
   pushLinear(out, 'router', layer, hidden, m.moe.experts, false, 'replicated', 'replicated');
   out[out.length - 1].quantizable = false;
-  out.push({ role: 'router', params: m.moe.experts, tp: 'replicated', layer, quantizable: false }); // e_score_correction_bias
-  out.push({
-    role: 'expert', params: m.moe.paramsPerExpert * m.moe.experts, tp: 'split', layer, experts: m.moe.experts, quantizable: true,
-    shape: sharedShape(expertDim, m.moe.expertIntermediate),
-  });
+  out.push(weightGroup('router', m.moe.experts, 'replicated', layer, false)); // e_score_correction_bias
+  out.push(weightGroup('expert', m.moe.paramsPerExpert * m.moe.experts, 'split', layer, true, sharedShape(expertDim, m.moe.expertIntermediate), m.moe.experts));
   if (m.latent) {
     pushLinear(out, 'mlp', layer, hidden, m.latent, false, 'replicated');
     pushLinear(out, 'mlp', layer, m.latent, hidden, false, 'replicated');
@@ -1286,7 +1289,7 @@ function mllamaText(r: ConfigReader, family: string): Omit<Built, 'name' | 'arch
     extraPerLayer: (out, i) => {
       if (cross.has(i)) {
         pushNorm(out, i, s.headDim, 2);
-        out.push({ role: 'norm', params: 2, tp: 'replicated', layer: i, quantizable: false });
+        out.push(weightGroup('norm', 2, 'replicated', i, false));
       }
     },
   });
@@ -1407,7 +1410,7 @@ function normalizeUnsafe(config: unknown, options: NormalizeOptions): NormalizeR
   const visionCfg = isObject(config.vision_config) ? config.vision_config : undefined;
   if (visionCfg) {
     const vision = visionParams(visionCfg, built.shape.hidden, outerType);
-    if (vision.params > 0) built.weights.push({ role: 'vision', params: vision.params, tp: 'replicated', quantizable: false });
+    if (vision.params > 0) built.weights.push(weightGroup('vision', vision.params, 'replicated', undefined, false));
     if (vision.note) assumptions.push(vision.note);
   } else if (textCfg && config.vision_config === undefined && /Conditional|VL|Vision/.test(architecture)) {
     assumptions.push('vision_config absent: only the language model is counted');
@@ -1442,7 +1445,9 @@ function normalizeUnsafe(config: unknown, options: NormalizeOptions): NormalizeR
       tieWordEmbeddings: built.shape.tie,
       torchDtype: native ? 'bfloat16' : torchDtype,
       layers: built.layers,
-      weights: built.weights,
+      // A checkpoint quantized module by module (ModelOpt `quantized_layers`) may give each layer its own bits: its
+      // groups stay one per layer (quantization.ts `modeloptMixedPrecision` reads their index).
+      weights: quantizationConfig && isObject(quantizationConfig.quantized_layers) ? built.weights : mergeLayerRuns(built.weights, built.layers),
       rotaryCaches: built.rotary,
       quantizationConfig: native && config.dtype === 'fp8' ? { quant_method: 'fp8', weight_block_size: [128, 128] } : quantizationConfig,
       assumptions,

@@ -2,7 +2,7 @@
 // them, and said in one finding, rather than listed as not read. Each rule cites vLLM's source and the releases.
 
 import type { BudgetDiagnostic, BudgetInputs, KvCacheDtype } from './types';
-import type { ModelDescription } from './model';
+import { type ModelDescription, sumParams } from './model';
 import type { VllmProfile } from './engine/vllm';
 import { memoized } from './memo';
 
@@ -106,7 +106,7 @@ export function vllmFlagFindings(inputs: BudgetInputs, config: unknown, model: M
   if (typeof inputs.limitMmPerPrompt === 'string' && inputs.limitMmPerPrompt.trim() !== '') {
     const parsed = parseLimitMmPerPrompt(inputs.limitMmPerPrompt.trim());
     if (!parsed.ok) return { ok: false, message: parsed.message, subject: 'limitMmPerPrompt' };
-    const vision = model.weights.filter((g) => g.role === 'vision').reduce((t, g) => t + g.params, 0);
+    const vision = sumParams(model.weights, (g) => g.role === 'vision');
     if (vision <= 0) {
       nil.push('--limit-mm-per-prompt (no vision tower is counted for this model)');
     } else {

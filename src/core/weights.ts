@@ -1,6 +1,6 @@
 // Parameter counts and stored weight bytes, whole model and per GPU rank under tensor/pipeline parallelism.
 
-import { ModelDescription, MoeLayer, WeightGroup, sumParams } from './model';
+import { ModelDescription, MoeLayer, WeightGroup, layerSpanOf, sumParams } from './model';
 import { memoized } from './memo';
 import { QuantScheme, dtypeBytes } from './quantization';
 
@@ -37,7 +37,7 @@ function countActive(model: ModelDescription): number {
   let active = 0;
   for (const g of model.weights) {
     if (g.role === 'embedding' || g.role === 'vision' || g.role === 'position-embedding') continue;
-    active += g.role === 'expert' ? g.params * expertFraction(model, g) : g.params;
+    active += (g.role === 'expert' ? g.params * expertFraction(model, g) : g.params) * layerSpanOf(g);
   }
   return active;
 }
@@ -235,13 +235,14 @@ function planLayerSums(model: ModelDescription, plan: WeightPlan): PlanLayerSums
   const mxfp4 = plan.scheme?.weightDtype === 'mxfp4';
   for (const g of model.weights) {
     const bytes = groupBytes(g, plan);
-    sums.totalBytes += bytes;
+    const span = layerSpanOf(g);
+    sums.totalBytes += bytes * span;
     const layer = g.layer;
     // TP ranks hold a group's bytes between them at least once (replicated ones once each, vocabulary rows padded
     // up); MXFP4 experts, padded by their kernel's own rule, are left out, and so are groups on no stage.
     if (layer === undefined || (layer >= 0 && layer < n)) {
-      if (g.tp === 'vocab' && g.shape) sums.atLeastOverRanks += g.params > 0 ? bytes * Math.min(1, (g.shape.input * g.shape.output) / g.params) : 0;
-      else if (!(mxfp4 && g.role === 'expert')) sums.atLeastOverRanks += bytes;
+      if (g.tp === 'vocab' && g.shape) sums.atLeastOverRanks += g.params > 0 ? bytes * span * Math.min(1, (g.shape.input * g.shape.output) / g.params) : 0;
+      else if (!(mxfp4 && g.role === 'expert')) sums.atLeastOverRanks += bytes * span;
     }
     if (layer === undefined || g.tp === 'vocab' || (mxfp4 && g.role === 'expert') || isRowTable(g) || g.role === 'vision') {
       sums.sizedPerTp.push(g);
@@ -250,10 +251,15 @@ function planLayerSums(model: ModelDescription, plan: WeightPlan): PlanLayerSums
     if (!(layer >= 0 && layer < n)) continue; // on no pipeline stage
     const whole = g.tp === 'replicated';
     const moe = g.role === 'expert' ? model.layers[layer]?.moe : undefined;
-    (whole ? sums.storedWhole : sums.storedSplit)[layer] += bytes;
-    if (moe) (whole ? sums.expertWhole : sums.expertSplit)[layer] += bytes;
-    else (whole ? sums.fullWhole : sums.fullSplit)[layer] += bytes;
-    (whole ? sums.matmulFlopsPerTokenWhole : sums.matmulFlopsPerTokenSplit)[layer] += matmulFlopsPerToken(g, moe);
+    const stored = whole ? sums.storedWhole : sums.storedSplit;
+    const read = moe ? (whole ? sums.expertWhole : sums.expertSplit) : (whole ? sums.fullWhole : sums.fullSplit);
+    const flopsPerLayer = whole ? sums.matmulFlopsPerTokenWhole : sums.matmulFlopsPerTokenSplit;
+    const flops = matmulFlopsPerToken(g, moe);
+    for (let l = layer, last = Math.min(n, layer + span); l < last; l++) {
+      stored[l] += bytes;
+      read[l] += bytes;
+      flopsPerLayer[l] += flops;
+    }
   }
   return sums;
 }
@@ -277,24 +283,29 @@ function buildRankWeightTable(model: ModelDescription, plan: WeightPlan, sums: P
     const layered = g.layer !== undefined;
     if (layered && !(g.layer! >= 0 && g.layer! < n)) continue; // on no pipeline stage
     const bytes = groupBytesPerRank(model, g, plan, stored);
+    const moe = g.role === 'expert' && layered ? model.layers[g.layer!]?.moe : undefined;
+    const flops = g.role === 'vision' ? 0 : matmulFlopsPerTokenPerRank(g, moe, tp);
     if (layered) {
       // Only MXFP4 experts are padded: other groups allocate what they store.
-      t.allocatedBytes[g.layer!] += g.role === 'expert' ? groupBytesPerRank(model, g, plan, allocated) : bytes;
-      t.storedBytes[g.layer!] += bytes;
-    } else if (isRowTable(g) || g.role === 'vision') t.firstStageBytes += bytes;
-    else t.lastStageBytes += bytes;
-    // What a forward step reads and computes (the vision tower runs on images, not per token).
-    if (g.role === 'vision') continue;
-    const moe = g.role === 'expert' && layered ? model.layers[g.layer!]?.moe : undefined;
-    if (isRowTable(g)) {
-      t.rowTables.push({ bytes, rows: g.shape?.input ?? model.vocabSize, layer: g.layer });
-    } else if (layered) {
-      if (moe) t.expertBytes[g.layer!] += bytes; else t.fullBytes[g.layer!] += bytes;
-    } else {
-      t.lastStageFullBytes += bytes;
+      const allocatedBytes = g.role === 'expert' ? groupBytesPerRank(model, g, plan, allocated) : bytes;
+      for (let l = g.layer!, last = Math.min(n, g.layer! + layerSpanOf(g)); l < last; l++) {
+        t.allocatedBytes[l] += allocatedBytes;
+        t.storedBytes[l] += bytes;
+        // What a forward step reads and computes (the vision tower runs on images, not per token).
+        if (g.role === 'vision') continue;
+        if (isRowTable(g)) t.rowTables.push({ bytes, rows: g.shape?.input ?? model.vocabSize, layer: l });
+        else if (moe) t.expertBytes[l] += bytes;
+        else t.fullBytes[l] += bytes;
+        t.matmulFlopsPerToken[l] += flops;
+      }
+      continue;
     }
-    const flops = matmulFlopsPerTokenPerRank(g, moe, tp);
-    if (layered) t.matmulFlopsPerToken[g.layer!] += flops; else t.lastStageMatmulFlopsPerToken += flops;
+    if (isRowTable(g) || g.role === 'vision') t.firstStageBytes += bytes;
+    else t.lastStageBytes += bytes;
+    if (g.role === 'vision') continue;
+    if (isRowTable(g)) t.rowTables.push({ bytes, rows: g.shape?.input ?? model.vocabSize, layer: undefined });
+    else t.lastStageFullBytes += bytes;
+    t.lastStageMatmulFlopsPerToken += flops;
   }
   const emb = model.tieWordEmbeddings ? model.weights.find((g) => g.role === 'embedding') : undefined;
   if (emb) t.tiedHeadBytes = groupBytesPerRank(model, emb, plan, stored);

@@ -8,7 +8,7 @@
 // tools/server/server.cpp, ggml/src/ggml-cuda/ggml-cuda.cu) as of late 2025 / 2026.
 
 import type { Accelerator } from '../types';
-import { LayerDescription, ModelDescription } from '../model';
+import { LayerDescription, ModelDescription, layerSpanOf, sumParams } from '../model';
 import { WeightPlan, groupBytes, rankWeightTable } from '../weights';
 import { GiB, RankBudget, VllmResult } from './vllm';
 
@@ -436,11 +436,14 @@ export function llamaWeights(model: ModelDescription, plan: WeightPlan, ggufTens
     if (g.layer === undefined || !(g.layer >= 0 && g.layer < perLayer.length) || !g.shape || g.experts !== undefined) continue;
     if (!(g.role === 'attention' || g.role === 'mlp' || g.role === 'shared-expert' || g.role === 'router' || (g.role === 'mamba' && g.quantizable))) continue;
     const bytes = groupBytes(g, plan);
-    if (g.shape.output > 0 && bytes > 0) matrixLayers[g.layer].push({ rows: g.shape.output, rowBytes: bytes / g.shape.output, rowElements: g.shape.input });
+    if (!(g.shape.output > 0 && bytes > 0)) continue;
+    for (let l = g.layer, last = Math.min(perLayer.length, g.layer + layerSpanOf(g)); l < last; l++) {
+      matrixLayers[l].push({ rows: g.shape.output, rowBytes: bytes / g.shape.output, rowElements: g.shape.input });
+    }
   }
   // GGUF files quantize the embedding and output tables too (Q6_K or the file's type); others keep them 16-bit.
   const bytesPerParam = plan.scheme?.gguf ? plan.scheme.bitsPerWeight / 8 : plan.baseDtypeBytes;
-  const params = (role: 'embedding' | 'lm-head'): number => model.weights.filter((g) => g.role === role).reduce((t, g) => t + g.params, 0);
+  const params = (role: 'embedding' | 'lm-head'): number => sumParams(model.weights, (g) => g.role === role);
   const tokenEmbd = params('embedding') * bytesPerParam;
   const head = params('lm-head') * bytesPerParam;
   const vocab = model.vocabSize;

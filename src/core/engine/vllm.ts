@@ -3,7 +3,7 @@
 
 import { Accelerator } from '../types';
 import { memoized } from '../memo';
-import { LayerDescription, LayerKind, ModelDescription, layerKinds } from '../model';
+import { LayerDescription, LayerKind, ModelDescription, layerKinds, layerSpanOf } from '../model';
 import { CacheSpec, cacheSpecOf, groupKey, maxMemoryUsageBytes, pageSizeBytes } from '../cacheSpec';
 import { MXFP4_PADDING_256, Mxfp4Padding, NO_SCHEME, VOCAB_PADDING, WeightPlan, pipelineLayerRanges, rotaryCacheBytes, weightBytesPerRank } from '../weights';
 import type { SpeculativeMethod } from '../speculative';
@@ -375,12 +375,15 @@ export function samplerBytesPerLogit(path: SamplerPath, dtypeBytes: number): num
 export function loraBytesPerRank(model: ModelDescription, range: { start: number; end: number }, lora: { maxLoras: number; maxLoraRank: number }, dtypeBytes: number, tp: number): number {
   let elements = 0;
   for (const g of model.weights) {
-    if (!g.shape || g.layer === undefined || g.layer < range.start || g.layer >= range.end) continue;
+    if (!g.shape || g.layer === undefined) continue;
     if (g.role !== 'attention' && g.role !== 'mlp' && g.role !== 'shared-expert') continue;
     if (!g.quantizable) continue;
+    // The layers of the group (repeated over `layerSpan` of them) that this stage holds.
+    const layers = Math.min(range.end, g.layer + layerSpanOf(g)) - Math.max(range.start, g.layer);
+    if (layers <= 0) continue;
     const { input, output } = g.shape;
     const split = g.tp === 'split' ? tp : 1;
-    elements += output >= input ? input + output / split : input / split + output;
+    elements += layers * (output >= input ? input + output / split : input / split + output);
   }
   return lora.maxLoras * lora.maxLoraRank * elements * dtypeBytes;
 }

@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import { schemeFromConfig, schemeFromName } from '../../../src/core/quantization';
 import { pipelineLayerRanges, rotaryCacheBytes, totalWeightBytes, weightBytesPerRank } from '../../../src/core/weights';
+import { LayerDescription, WeightGroup, mergeLayerRuns, sumParams } from '../../../src/core/model';
 import { assertWithin, budget, model, readConfig, readSide } from './helpers';
 
 const llama8b = { h: 4096, L: 32, H: 32, Hkv: 8, d: 128, I: 14336, V: 128256 };
@@ -34,15 +35,15 @@ describe('weights', () => {
     const h = 2880, I = 2880, E = 32, L = 24;
     const expertWeights = L * E * (h * 2 * I + I * h);
     const expertBiases = L * E * (2 * I + h);
-    const other = m.weights.reduce((t, g) => t + g.params, 0) - expertWeights - expertBiases;
+    const other = sumParams(m.weights) - expertWeights - expertBiases;
     const expected = (expertWeights * 4.25) / 8 + (expertBiases + other) * 2;
     assertWithin(totalWeightBytes(m, { baseDtypeBytes: 2, scheme }), expected, 1e-6, 'gpt-oss-20b');
   });
 
   it('uses GGUF block sizes for every matrix (Q4_0 4.5 bits, Q8_0 8.5 bits)', () => {
     const m = model('llama2/Llama-2-7b-hf');
-    const matrices = m.weights.filter((g) => g.role !== 'norm' && g.role !== 'bias').reduce((t, g) => t + g.params, 0);
-    const norms = m.weights.filter((g) => g.role === 'norm').reduce((t, g) => t + g.params, 0);
+    const matrices = sumParams(m.weights, (g) => g.role !== 'norm' && g.role !== 'bias');
+    const norms = sumParams(m.weights, (g) => g.role === 'norm');
     assertWithin(totalWeightBytes(m, { baseDtypeBytes: 2, scheme: schemeFromName('q4_0') }), (matrices * 4.5) / 8 + norms * 4, 1e-9, 'q4_0');
     assertWithin(totalWeightBytes(m, { baseDtypeBytes: 2, scheme: schemeFromName('q8_0') }), (matrices * 8.5) / 8 + norms * 4, 1e-9, 'q8_0');
   });
@@ -79,5 +80,55 @@ describe('weights', () => {
     const fp32 = readSide('llama3/Reflection-Llama-3.1-70B', 'model.safetensors.index.json') as { metadata: { total_size: number } };
     assert.strictEqual(budget('llama3/Reflection-Llama-3.1-70B').model.weightBytes, fp32.metadata.total_size / 2);
     assert.ok(readConfig('mistral/Mistral-7B-v0.1'));
+  });
+});
+
+describe('weight groups folded over repeated layers (mergeLayerRuns)', () => {
+  const layered = (m: { weights: WeightGroup[] }) => m.weights.filter((g) => g.layer !== undefined);
+
+  it('folds Llama-3.1-8B\'s 32 identical layers into one copy of each group, 32 layers long, and keeps 8,030,261,248 parameters', () => {
+    const m = model('llama3.1/Meta-Llama-3.1-8B');
+    const groups = layered(m);
+    assert.ok(groups.length > 0 && groups.length <= 8, `${groups.length} layered groups`);
+    for (const g of groups) assert.deepStrictEqual([g.layer, g.layerSpan], [0, 32]);
+    // The model card's count, and the per-layer sum: 32 × (q, k, v, o, gate, up, down + two norms).
+    assert.strictEqual(sumParams(m.weights), 8_030_261_248);
+    assert.strictEqual(sumParams(groups), 32 * (linearPerLayer(llama8b) + 2 * llama8b.h));
+  });
+
+  it('keeps DeepSeek-V3\'s three dense layers and its 58 MoE layers apart (first_k_dense_replace 3 of 61)', () => {
+    const m = model('deepseek-v3/DeepSeek-V3.1');
+    const runs = [...new Set(layered(m).map((g) => `${g.layer}+${g.layerSpan ?? 1}`))];
+    assert.deepStrictEqual(runs, ['0+3', '3+58']);
+  });
+
+  it('folds gpt-oss\'s alternating sliding and full layers (the same weights) into one run of 24', () => {
+    const m = model('gpt-oss/gpt-oss-20b');
+    assert.ok(m.layers.some((l) => l.attention?.type === 'sliding') && m.layers.some((l) => l.attention?.type === 'full'));
+    for (const g of layered(m)) assert.deepStrictEqual([g.layer, g.layerSpan], [0, 24]);
+  });
+
+  it('leaves a checkpoint quantized module by module (ModelOpt quantized_layers) one group per layer', () => {
+    const m = model('deepseek-v4/DeepSeek-V4-Flash-NVFP4');
+    const groups = layered(m);
+    assert.ok(groups.every((g) => g.layerSpan === undefined));
+    assert.strictEqual(new Set(groups.map((g) => g.layer)).size, m.numLayers);
+  });
+
+  it('joins a layer only to the run right before it, when its groups match one for one and its experts are the same', () => {
+    const dense: LayerDescription = { index: 0, mlpIntermediate: 8, gatedMlp: true, attention: { type: 'full', heads: 1, kvHeads: 1, headDim: 4 } };
+    const moeA = { experts: 4, expertsPerToken: 2, expertIntermediate: 8, sharedExperts: 0, paramsPerExpert: 96 };
+    const withMoe = (moe: typeof moeA): LayerDescription => ({ ...dense, moe, mlpIntermediate: 0 });
+    const layers = [dense, dense, withMoe(moeA), withMoe({ ...moeA, expertsPerToken: 1 }), dense, dense].map((l, index) => ({ ...l, index }));
+    const g = (layer: number | undefined, params = 16): WeightGroup => ({ role: 'attention', params, tp: 'split', layer, quantizable: true, shape: { input: 4, output: 4 } });
+    const groups = [g(undefined), g(0), g(1), g(2), g(3), g(4), g(undefined), g(5), g(5, 32)];
+    const merged = mergeLayerRuns(groups, layers);
+    // Layers 0–1 fold; 2 and 3 differ in top-k; 4 stands alone (5 comes after a layer-less group and has two groups).
+    assert.deepStrictEqual(merged.map((x) => [x.layer, x.layerSpan]), [
+      [undefined, undefined], [0, 2], [2, undefined], [3, undefined], [4, undefined], [undefined, undefined], [5, undefined], [5, undefined],
+    ]);
+    assert.strictEqual(sumParams(merged), sumParams(groups));
+    // The input is left as it was.
+    assert.ok(groups.every((x) => x.layerSpan === undefined));
   });
 });
