@@ -1,5 +1,6 @@
 // The one model description every other part of the engine works from.
 
+import { keepShapeAlive } from './shapes';
 import { memoized } from './memo';
 
 /** How a group of weights is split across tensor-parallel ranks. */
@@ -25,8 +26,7 @@ export interface WeightGroup {
   layer?: number;
   /**
    * How many consecutive layers from `layer` hold this group, each its own copy (`params` is one copy's): models
-   * repeat a layer's groups dozens of times, and one group per run keeps normalised models small (`mergeLayerRuns`
-   * in normalize.ts). Absent: 1.
+   * repeat a layer's groups dozens of times, and one group per run keeps normalised models small (`WeightSink`).. Absent: 1.
    */
   layerSpan?: number;
   /** For expert groups: experts in this group (params already include all of them). */
@@ -215,65 +215,142 @@ function sameLayerForWeights(a: LayerDescription | undefined, b: LayerDescriptio
   return sameFields(a.moe, b.moe, LAYER_FIELDS.moe) && (!!a.attention || !!a.mamba) === (!!b.attention || !!b.mamba);
 }
 
-function sameGroup(a: WeightGroup, b: WeightGroup): boolean {
-  return a.role === b.role && a.params === b.params && a.tp === b.tp && a.quantizable === b.quantizable && a.experts === b.experts
-    && a.layerSpan === undefined && b.layerSpan === undefined
-    && (a.shape === b.shape || (a.shape !== undefined && b.shape !== undefined && a.shape.input === b.shape.input && a.shape.output === b.shape.output));
-}
+type Role = WeightGroup['role'];
+type Split = WeightGroup['tp'];
 
 /**
- * The groups with each run of layers that repeat the same groups (in order) folded into one copy with `layerSpan`:
- * layer i's groups join the run of layers j … i − 1 when they match layer j's one for one, apart from the index,
- * and the two layers have the same experts and both or neither a mixer (what sizing reads of a group's layer).
- * Groups keep their order, so each layer's groups stay together as the builders pushed them. The groups given are
- * not changed.
+ * Collects a model's weight groups as its builder makes them (normalize.ts), layer by layer, and keeps each run of
+ * layers that repeat the same groups as one copy of them with `layerSpan`: layer i's groups join the run of layers
+ * j … i − 1 when they match layer j's one for one (role, parameters, split, quantizability, shape, experts) in the
+ * order they were added. A layer's groups are held as plain fields until the next layer shows whether they join,
+ * so a repeated layer makes no objects at all. `finish` then splits a run where a layer's experts differ from its
+ * first layer's, or where one has a mixer and the other not (what sizing reads of a group's layer).
  *
- * Example: Llama-3.1-8B's 32 identical layers (qkv, o, gate_up, down, norms: 5 groups each, 160 in all) become
- * 5 groups with `layerSpan` 32.
+ * Example: Llama-3.1-8B's 32 identical layers (qkv, o, gate_up, down, norms: 5 groups each) give 5 groups with
+ * `layerSpan` 32.
  */
-export function mergeLayerRuns(groups: WeightGroup[], layers: readonly LayerDescription[]): WeightGroup[] {
-  const out: WeightGroup[] = [];
-  let folded = false;
+export class WeightSink {
+  private readonly out: WeightGroup[] = [];
   // The run being extended: where its first layer's groups start in `out`, how many, its first layer and its span.
-  let runStart = -1;
-  let runLength = 0;
-  let runLayer = -1;
-  let span = 0;
-  const close = () => {
-    if (runStart >= 0 && span > 1) {
-      folded = true;
-      for (let k = runStart; k < runStart + runLength; k++) out[k] = { ...out[k], layerSpan: span };
+  private runStart = -1;
+  private runLength = 0;
+  private runLayer = -1;
+  private span = 0;
+  // The groups of the layer being added, field by field (reused from layer to layer).
+  private segmentLayer = -1;
+  private segmentLength = 0;
+  private readonly roles: Role[] = [];
+  private readonly params: number[] = [];
+  private readonly splits: Split[] = [];
+  private readonly quantizable: boolean[] = [];
+  private readonly inputs: number[] = [];
+  private readonly outputs: number[] = [];
+  private readonly experts: (number | undefined)[] = [];
+
+  /** A group; `shapeInput`/`shapeOutput` are one matrix's rows and columns (negative: not a matrix). */
+  add(role: Role, params: number, tp: Split, layer: number | undefined, quantizable: boolean, shapeInput = -1, shapeOutput = -1, experts?: number): void {
+    if (layer === undefined) {
+      this.endSegment();
+      this.endRun();
+      this.out.push(makeGroup(role, params, tp, undefined, quantizable, shapeInput, shapeOutput, experts));
+      return;
     }
-    runStart = -1;
-    span = 0;
-  };
+    if (layer !== this.segmentLayer) {
+      this.endSegment();
+      this.segmentLayer = layer;
+    }
+    const k = this.segmentLength++;
+    this.roles[k] = role;
+    this.params[k] = params;
+    this.splits[k] = tp;
+    this.quantizable[k] = quantizable;
+    this.inputs[k] = shapeInput;
+    this.outputs[k] = shapeOutput;
+    this.experts[k] = experts;
+  }
+
+  /** The groups in the order added, runs folded (`fold` false: one copy per layer, as for per-layer quantization). */
+  finish(layers: readonly LayerDescription[], fold = true): WeightGroup[] {
+    this.endSegment();
+    this.endRun();
+    const out = this.out;
+    let cuts = !fold;
+    for (let i = 0; i < out.length && !cuts; i++) {
+      const g = out[i];
+      if (g.layerSpan === undefined) continue;
+      for (let l = g.layer! + 1; l < g.layer! + g.layerSpan && !cuts; l++) cuts = !sameLayerForWeights(layers[g.layer!], layers[l]);
+    }
+    return cuts ? splitRuns(out, layers, fold) : out;
+  }
+
+  private endSegment(): void {
+    const n = this.segmentLength;
+    if (n === 0) return;
+    const layer = this.segmentLayer;
+    const out = this.out;
+    let joins = this.runStart >= 0 && layer === this.runLayer + this.span && n === this.runLength;
+    for (let k = 0; joins && k < n; k++) {
+      const g = out[this.runStart + k];
+      const input = this.inputs[k];
+      joins = g.role === this.roles[k] && g.params === this.params[k] && g.tp === this.splits[k] && g.quantizable === this.quantizable[k]
+        && g.experts === this.experts[k] && (g.shape === undefined ? input < 0 : g.shape.input === input && g.shape.output === this.outputs[k]);
+    }
+    if (joins) {
+      this.span++;
+    } else {
+      this.endRun();
+      this.runStart = out.length;
+      this.runLength = n;
+      this.runLayer = layer;
+      this.span = 1;
+      for (let k = 0; k < n; k++) {
+        out.push(makeGroup(this.roles[k], this.params[k], this.splits[k], layer, this.quantizable[k], this.inputs[k], this.outputs[k], this.experts[k]));
+      }
+    }
+    this.segmentLength = 0;
+    this.segmentLayer = -1;
+  }
+
+  private endRun(): void {
+    if (this.runStart >= 0 && this.span > 1) {
+      for (let k = this.runStart; k < this.runStart + this.runLength; k++) this.out[k].layerSpan = this.span;
+    }
+    this.runStart = -1;
+    this.span = 0;
+  }
+}
+
+// Made once per config normalised: an idle one keeps its hidden class, and the code compiled for it, alive (shapes.ts).
+keepShapeAlive(new WeightSink());
+
+/** One group, every field set in one order (one object shape for the engine's loops over groups). */
+function makeGroup(role: Role, params: number, tp: Split, layer: number | undefined, quantizable: boolean, shapeInput: number, shapeOutput: number, experts: number | undefined): WeightGroup {
+  return { role, params, tp, layer, layerSpan: undefined, experts, quantizable, shape: shapeInput >= 0 ? { input: shapeInput, output: shapeOutput } : undefined };
+}
+
+/** `groups` with each run cut where a layer differs from the run's first in what sizing reads (every layer: `fold` false). */
+function splitRuns(groups: readonly WeightGroup[], layers: readonly LayerDescription[], fold: boolean): WeightGroup[] {
+  const out: WeightGroup[] = [];
   let i = 0;
   while (i < groups.length) {
-    const layer = groups[i].layer;
-    if (layer === undefined || groups[i].layerSpan !== undefined) {
-      close();
-      out.push(groups[i++]);
+    const head = groups[i];
+    if (head.layerSpan === undefined) {
+      out.push(head);
+      i++;
       continue;
     }
-    // This layer's segment: the groups from i that carry its index.
+    // The run's groups: those from i with its first layer and span.
     let end = i + 1;
-    while (end < groups.length && groups[end].layer === layer && groups[end].layerSpan === undefined) end++;
-    const length = end - i;
-    let joins = runStart >= 0 && layer === runLayer + span && length === runLength && sameLayerForWeights(layers[runLayer], layers[layer]);
-    for (let k = 0; joins && k < length; k++) joins = sameGroup(out[runStart + k], groups[i + k]);
-    if (joins) {
-      span++;
-    } else {
-      close();
-      runStart = out.length;
-      runLength = length;
-      runLayer = layer;
-      span = 1;
-      for (let k = i; k < end; k++) out.push(groups[k]);
+    while (end < groups.length && groups[end].layer === head.layer && groups[end].layerSpan === head.layerSpan) end++;
+    const first = head.layer!;
+    const last = first + head.layerSpan;
+    for (let start = first; start < last;) {
+      let stop = start + 1;
+      while (fold && stop < last && sameLayerForWeights(layers[start], layers[stop])) stop++;
+      for (let k = i; k < end; k++) out.push({ ...groups[k], layer: start, layerSpan: stop - start > 1 ? stop - start : undefined });
+      start = stop;
     }
     i = end;
   }
-  close();
-  // Nothing repeats (hybrid stacks that alternate their mixers): the builder's own array, not a copy.
-  return folded ? out : groups;
+  return out;
 }

@@ -3,7 +3,7 @@
 // config omits (Gemma 3 relies on Gemma3TextConfig defaults) are recorded as assumptions.
 
 import {
-  AttentionLayer, LayerDescription, MoeLayer, NormalizeResult, RotaryCache, WeightGroup, mergeLayerRuns,
+  AttentionLayer, LayerDescription, MoeLayer, NormalizeResult, RotaryCache, WeightGroup, WeightSink,
 } from './model';
 import { keepShapeAlive } from './shapes';
 
@@ -99,43 +99,18 @@ interface DecoderShape {
   finalNormBias: boolean;
 }
 
-/**
- * Matrix shapes of the model being normalized, one object per (input, output): every layer of a model repeats the
- * same few matrices, and a manifest's models otherwise keep tens of thousands of identical shape objects alive
- * (the collector copies each of them). Shapes are never mutated. Cleared for each config (`normalizeUnsafe`).
- */
-const shapes = new Map<number, { input: number; output: number }>();
-
-function sharedShape(input: number, output: number): { input: number; output: number } {
-  // One number per pair when both are small whole numbers (always, for real configs); others get their own object.
-  if (!(Number.isInteger(input) && Number.isInteger(output) && input >= 0 && output >= 0 && input < 2 ** 21 && output < 2 ** 32)) return { input, output };
-  const key = input * 2 ** 32 + output;
-  let shape = shapes.get(key);
-  if (!shape) shapes.set(key, shape = { input, output });
-  return shape;
+function pushLinear(out: WeightSink, role: WeightGroup['role'], layer: number | undefined, input: number, output: number,
+  bias: boolean, tp: WeightGroup['tp'] = 'split', biasTp: WeightGroup['tp'] = 'split', quantizable = true): void {
+  out.add(role, input * output, tp, layer, quantizable, input, output);
+  if (bias) out.add('bias', output, biasTp, layer, false);
 }
 
-/**
- * One weight group, every field set in one order: the engine's loops over thousands of groups then read one object
- * shape (monomorphic property access), whichever builder made the group.
- */
-function weightGroup(role: WeightGroup['role'], params: number, tp: WeightGroup['tp'], layer: number | undefined, quantizable: boolean,
-  shape?: WeightGroup['shape'], experts?: number): WeightGroup {
-  return { role, params, tp, layer, layerSpan: undefined, experts, quantizable, shape };
-}
-
-function pushLinear(out: WeightGroup[], role: WeightGroup['role'], layer: number | undefined, input: number, output: number,
-  bias: boolean, tp: WeightGroup['tp'] = 'split', biasTp: WeightGroup['tp'] = 'split'): void {
-  out.push(weightGroup(role, input * output, tp, layer, true, sharedShape(input, output)));
-  if (bias) out.push(weightGroup('bias', output, biasTp, layer, false));
-}
-
-function pushNorm(out: WeightGroup[], layer: number | undefined, size: number, count = 1, withBias = false): void {
+function pushNorm(out: WeightSink, layer: number | undefined, size: number, count = 1, withBias = false): void {
   if (size <= 0 || count <= 0) return;
-  out.push(weightGroup('norm', size * count * (withBias ? 2 : 1), 'replicated', layer, false));
+  out.add('norm', size * count * (withBias ? 2 : 1), 'replicated', layer, false);
 }
 
-function attentionWeights(out: WeightGroup[], layer: number, s: DecoderShape, heads = s.heads, kvHeads = s.kvHeads): void {
+function attentionWeights(out: WeightSink, layer: number, s: DecoderShape, heads = s.heads, kvHeads = s.kvHeads): void {
   const qDim = heads * s.headDim;
   const kvDim = kvHeads * s.headDim;
   pushLinear(out, 'attention', layer, s.hidden, qDim + 2 * kvDim, s.qkvBias);
@@ -144,7 +119,7 @@ function attentionWeights(out: WeightGroup[], layer: number, s: DecoderShape, he
   if (s.qkNorm === 'per-head-full') pushNorm(out, layer, qDim + kvDim);
 }
 
-function denseMlpWeights(out: WeightGroup[], layer: number, hidden: number, intermediate: number, gated: boolean, bias: boolean,
+function denseMlpWeights(out: WeightSink, layer: number, hidden: number, intermediate: number, gated: boolean, bias: boolean,
   role: WeightGroup['role'] = 'mlp'): void {
   if (intermediate <= 0) return;
   pushLinear(out, role, layer, hidden, (gated ? 2 : 1) * intermediate, bias);
@@ -159,34 +134,33 @@ interface MoeWeightOptions {
   gated?: boolean;
 }
 
-function moeWeights(out: WeightGroup[], layer: number, hidden: number, moe: MoeLayer, opts: MoeWeightOptions): void {
+function moeWeights(out: WeightSink, layer: number, hidden: number, moe: MoeLayer, opts: MoeWeightOptions): void {
   const gated = opts.gated ?? true;
-  pushLinear(out, 'router', layer, hidden, moe.experts, !!opts.routerBias, 'replicated', 'replicated');
-  out[out.length - (opts.routerBias ? 2 : 1)].quantizable = false;
+  pushLinear(out, 'router', layer, hidden, moe.experts, !!opts.routerBias, 'replicated', 'replicated', false);
   const upOut = (gated ? 2 : 1) * moe.expertIntermediate;
   const perExpert = hidden * upOut + moe.expertIntermediate * hidden;
-  out.push(weightGroup('expert', perExpert * moe.experts, 'split', layer, true, sharedShape(hidden, moe.expertIntermediate), moe.experts));
+  out.add('expert', perExpert * moe.experts, 'split', layer, true, hidden, moe.expertIntermediate, moe.experts);
   // Expert biases (gpt-oss) are routed like their experts but never quantized.
-  if (opts.expertBias) out.push(weightGroup('expert', (upOut + hidden) * moe.experts, 'split', layer, false, undefined, moe.experts));
+  if (opts.expertBias) out.add('expert', (upOut + hidden) * moe.experts, 'split', layer, false, -1, -1, moe.experts);
   const sharedWidth = opts.sharedIntermediate ?? moe.sharedExperts * moe.expertIntermediate;
   if (sharedWidth > 0) {
     denseMlpWeights(out, layer, hidden, sharedWidth, gated, false, 'shared-expert');
-    if (opts.sharedGate) out.push(weightGroup('router', hidden, 'replicated', layer, false));
+    if (opts.sharedGate) out.add('router', hidden, 'replicated', layer, false);
   }
 }
 
-function embeddings(out: WeightGroup[], s: DecoderShape, embedVocab = s.vocab): void {
-  out.push(weightGroup('embedding', embedVocab * s.hidden, 'vocab', undefined, false, { input: embedVocab, output: s.hidden }));
+function embeddings(out: WeightSink, s: DecoderShape, embedVocab = s.vocab): void {
+  out.add('embedding', embedVocab * s.hidden, 'vocab', undefined, false, embedVocab, s.hidden);
   if (s.embeddingNorm) pushNorm(out, undefined, s.hidden, 1, true);
-  if (s.learnedPositions > 0) out.push(weightGroup('position-embedding', s.learnedPositions * s.hidden, 'replicated', undefined, false));
+  if (s.learnedPositions > 0) out.add('position-embedding', s.learnedPositions * s.hidden, 'replicated', undefined, false);
 }
 
-function head(out: WeightGroup[], s: DecoderShape): void {
+function head(out: WeightSink, s: DecoderShape): void {
   pushNorm(out, undefined, s.hidden, 1, s.finalNormBias);
   if (!s.tie) {
-    out.push(weightGroup('lm-head', s.vocab * s.hidden, 'vocab', undefined, false, { input: s.hidden, output: s.vocab }));
+    out.add('lm-head', s.vocab * s.hidden, 'vocab', undefined, false, s.hidden, s.vocab);
   }
-  if (s.lmHeadBias) out.push(weightGroup('bias', s.vocab, 'vocab', undefined, false));
+  if (s.lmHeadBias) out.add('bias', s.vocab, 'vocab', undefined, false);
 }
 
 function attentionLayer(s: DecoderShape, type: AttentionLayer['type'] = 'full', window?: number): AttentionLayer {
@@ -283,7 +257,7 @@ interface Built {
   family: string;
   shape: DecoderShape;
   layers: LayerDescription[];
-  weights: WeightGroup[];
+  weights: WeightSink;
   rotary: RotaryCache[];
   maxPos?: number;
 }
@@ -293,11 +267,11 @@ function buildDecoder(r: ConfigReader, family: string, s: DecoderShape, opts: {
   moeForLayer?: (i: number) => MoeLayer | undefined;
   moeOpts?: MoeWeightOptions;
   denseIntermediateForLayer?: (i: number) => number;
-  extraPerLayer?: (out: WeightGroup[], i: number) => void;
+  extraPerLayer?: (out: WeightSink, i: number) => void;
   rotaryDim?: number;
   embedVocab?: number;
 }): Omit<Built, 'name' | 'architecture' | 'family'> {
-  const weights: WeightGroup[] = [];
+  const weights = new WeightSink();
   const layers: LayerDescription[] = [];
   embeddings(weights, s, opts.embedVocab);
   const { sliding, window } = slidingLayers(r, family, s.layers);
@@ -460,7 +434,7 @@ function llamaLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'archi
       sharedGate: family === 'qwen2_moe',
     },
     extraPerLayer: (out, i) => {
-      if (family === 'gpt_oss') out.push(weightGroup('norm', s.heads, 'split', i, false));
+      if (family === 'gpt_oss') out.add('norm', s.heads, 'split', i, false);
       if (family === 'stablelm' && r.bool('qk_layernorm', false)) pushNorm(out, i, (s.heads + s.kvHeads) * s.headDim);
     },
   });
@@ -495,7 +469,7 @@ function deepseekLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'ar
   const firstDense = r.optInt('first_k_dense_replace', 'n_dense_layers') ?? 0;
   const freq = r.optInt('moe_layer_freq') ?? 1;
   const indexerDim = r.optInt('index_head_dim');
-  const weights: WeightGroup[] = [];
+  const weights = new WeightSink();
   const layers: LayerDescription[] = [];
   // One attention and one MoE description shared by the layers (never mutated).
   const attention: AttentionLayer = { type: 'mla', heads: s.heads, kvHeads: 1, headDim: qHead, mlaLatentDim: kvLora + rope, ...(indexerDim ? { indexerBytesPerToken: dsaIndexerBytesPerToken(indexerDim) } : {}) };
@@ -524,7 +498,7 @@ function deepseekLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'ar
     if (moe) {
       moeWeights(weights, i, s.hidden, moe, {});
       if (r.raw('topk_method') === 'noaux_tc' || r.raw('score_func') === 'sigmoid' || r.raw('scoring_func') === 'sigmoid') {
-        weights.push(weightGroup('router', experts, 'replicated', i, false)); // e_score_correction_bias
+        weights.add('router', experts, 'replicated', i, false); // e_score_correction_bias
       }
     } else denseMlpWeights(weights, i, s.hidden, s.intermediate, true, false);
     pushNorm(weights, i, s.hidden, 2);
@@ -573,7 +547,7 @@ function gatedDeltaNetHybrid(r: ConfigReader, family: string): Omit<Built, 'name
   const outputGate = r.bool('attn_output_gate', true);
   const linear = linearAttentionLayers(r, s.layers);
   const plan = moePlan(r, family, s);
-  const weights: WeightGroup[] = [];
+  const weights = new WeightSink();
   const layers: LayerDescription[] = [];
   embeddings(weights, s);
   for (let i = 0; i < s.layers; i++) {
@@ -581,8 +555,8 @@ function gatedDeltaNetHybrid(r: ConfigReader, family: string): Omit<Built, 'name
     if (linear[i]) {
       pushLinear(weights, 'attention', i, s.hidden, 2 * keyWidth + 2 * valueWidth, false); // q, k, v, z
       pushLinear(weights, 'attention', i, s.hidden, 2 * vHeads, false); // b, a
-      weights.push(weightGroup('attention', convWidth * kernel, 'split', i, false));
-      weights.push(weightGroup('attention', 2 * vHeads, 'split', i, false)); // dt_bias, A_log
+      weights.add('attention', convWidth * kernel, 'split', i, false);
+      weights.add('attention', 2 * vHeads, 'split', i, false); // dt_bias, A_log
       pushNorm(weights, i, vDim);
       pushLinear(weights, 'attention', i, valueWidth, s.hidden, false);
       layer = {
@@ -648,7 +622,7 @@ function lfm2(r: ConfigReader, family: string): Omit<Built, 'name' | 'architectu
     : Array.from({ length: s.layers }, (_, i) => Array.isArray(idxs) && idxs.includes(i));
   const taps = r.int('conv_L_cache', 3, 'Lfm2Config default');
   const convBias = r.bool('conv_bias', false);
-  const weights: WeightGroup[] = [];
+  const weights = new WeightSink();
   const layers: LayerDescription[] = [];
   embeddings(weights, s);
   for (let i = 0; i < s.layers; i++) {
@@ -658,7 +632,7 @@ function lfm2(r: ConfigReader, family: string): Omit<Built, 'name' | 'architectu
       layer = { index: i, attention: attentionLayer(s), mlpIntermediate: ff, gatedMlp: true };
     } else {
       pushLinear(weights, 'attention', i, s.hidden, 3 * s.hidden, convBias);
-      weights.push(weightGroup('attention', s.hidden * taps + (convBias ? s.hidden : 0), 'split', i, false));
+      weights.add('attention', s.hidden * taps + (convBias ? s.hidden : 0), 'split', i, false);
       pushLinear(weights, 'attention', i, s.hidden, s.hidden, convBias);
       layer = { index: i, mamba: { kind: 'short-conv', convElements: s.hidden * (taps - 1), ssmElements: 0, ssmFloat32: false, heads: 1 }, mlpIntermediate: ff, gatedMlp: true };
     }
@@ -693,12 +667,12 @@ function gemma4(r: ConfigReader, family: string): Omit<Built, 'name' | 'architec
   const moe = experts ? routedMoe(experts, r.int(['top_k_experts', 'num_experts_per_tok']), r.int('moe_intermediate_size'), 0, s.hidden) : undefined;
   const ple = r.optInt('hidden_size_per_layer_input') ?? 0;
   const doubleWide = r.bool('use_double_wide_mlp', false);
-  const weights: WeightGroup[] = [];
+  const weights = new WeightSink();
   const layers: LayerDescription[] = [];
   embeddings(weights, s);
   if (ple > 0) {
     const pleVocab = r.optInt('vocab_size_per_layer_input') ?? s.vocab;
-    weights.push(weightGroup('embedding', pleVocab * s.layers * ple, 'vocab', undefined, false, { input: pleVocab, output: s.layers * ple }));
+    weights.add('embedding', pleVocab * s.layers * ple, 'vocab', undefined, false, pleVocab, s.layers * ple);
     pushLinear(weights, 'mlp', undefined, s.hidden, s.layers * ple, false, 'replicated');
     pushNorm(weights, undefined, ple);
   }
@@ -713,10 +687,10 @@ function gemma4(r: ConfigReader, family: string): Omit<Built, 'name' | 'architec
     const width = kvShared && doubleWide ? 2 * s.intermediate : s.intermediate;
     denseMlpWeights(weights, i, s.hidden, width, true, false);
     pushNorm(weights, i, s.hidden, 4);
-    weights.push(weightGroup('norm', 1, 'replicated', i, false)); // layer_scalar
+    weights.add('norm', 1, 'replicated', i, false); // layer_scalar
     if (moe) {
       moeWeights(weights, i, s.hidden, moe, {});
-      weights.push(weightGroup('router', s.hidden + moe.experts, 'replicated', i, false)); // scale, per_expert_scale
+      weights.add('router', s.hidden + moe.experts, 'replicated', i, false); // scale, per_expert_scale
       pushNorm(weights, i, s.hidden, 3);
     }
     if (ple > 0) {
@@ -766,7 +740,7 @@ function laguna(r: ConfigReader, family: string): Omit<Built, 'name' | 'architec
   const experts = r.int('num_experts');
   const moe = routedMoe(experts, r.int('num_experts_per_tok'), r.int('moe_intermediate_size'), 1, s.hidden);
   const sharedWidth = r.optInt('shared_expert_intermediate_size') ?? moe.expertIntermediate;
-  const weights: WeightGroup[] = [];
+  const weights = new WeightSink();
   const layers: LayerDescription[] = [];
   embeddings(weights, s);
   for (let i = 0; i < s.layers; i++) {
@@ -776,7 +750,7 @@ function laguna(r: ConfigReader, family: string): Omit<Built, 'name' | 'architec
     const layerMoe = dense(i) ? undefined : moe;
     if (layerMoe) {
       moeWeights(weights, i, s.hidden, layerMoe, { sharedIntermediate: sharedWidth });
-      weights.push(weightGroup('router', experts, 'replicated', i, false)); // e_score_correction_bias
+      weights.add('router', experts, 'replicated', i, false); // e_score_correction_bias
     } else denseMlpWeights(weights, i, s.hidden, s.intermediate, true, false);
     pushNorm(weights, i, s.hidden, 2);
     layers.push({
@@ -793,7 +767,7 @@ function laguna(r: ConfigReader, family: string): Omit<Built, 'name' | 'architec
 }
 
 /** MLA projections (DeepSeek-V2/V3 and Kimi's gated MLA): q through a LoRA (or direct), kv through a latent. */
-function mlaWeights(out: WeightGroup[], layer: number, r: ConfigReader, hidden: number, heads: number, outputGate: boolean): { latent: number; qHead: number } {
+function mlaWeights(out: WeightSink, layer: number, r: ConfigReader, hidden: number, heads: number, outputGate: boolean): { latent: number; qHead: number } {
   const qLora = r.optInt('q_lora_rank');
   const kvLora = r.int('kv_lora_rank');
   const nope = r.int('qk_nope_head_dim');
@@ -844,7 +818,7 @@ function kimiLinear(r: ConfigReader, family: string): Omit<Built, 'name' | 'arch
     ? routedMoe(experts, r.int(['num_experts_per_token', 'num_experts_per_tok']), r.int('moe_intermediate_size'), r.optInt('num_shared_experts', 'n_shared_experts') ?? 0, latent ?? s.hidden)
     : undefined;
   const attnRes = r.optInt('attn_res_block_size') !== undefined;
-  const weights: WeightGroup[] = [];
+  const weights = new WeightSink();
   const layers: LayerDescription[] = [];
   embeddings(weights, s);
   for (let i = 0; i < s.layers; i++) {
@@ -856,7 +830,7 @@ function kimiLinear(r: ConfigReader, family: string): Omit<Built, 'name' | 'arch
       pushLinear(weights, 'attention', i, s.hidden, kdaDim, false); // f_a
       pushLinear(weights, 'attention', i, kdaDim, P, false); // f_b
       pushLinear(weights, 'attention', i, s.hidden, kdaHeads, false); // beta
-      weights.push(weightGroup('attention', 3 * P * kernel + kdaHeads + P, 'split', i, false)); // convs, A_log, dt_bias
+      weights.add('attention', 3 * P * kernel + kdaHeads + P, 'split', i, false); // convs, A_log, dt_bias
       pushNorm(weights, i, kdaDim);
       pushLinear(weights, 'attention', i, P, s.hidden, false);
       layer = { index: i, mamba: { kind: 'kimi-delta', convElements: 3 * P * (kernel - 1), ssmElements: kdaHeads * kdaDim * kdaDim, ssmFloat32: true, heads: kdaHeads }, mlpIntermediate: 0, gatedMlp: true };
@@ -865,15 +839,14 @@ function kimiLinear(r: ConfigReader, family: string): Omit<Built, 'name' | 'arch
       layer = { index: i, attention: { type: 'mla', heads: s.heads, kvHeads: 1, headDim: qHead, mlaLatentDim: mlaLatent }, mlpIntermediate: 0, gatedMlp: true };
     }
     if (moe && i >= firstDense && i % freq === 0) {
-      pushLinear(weights, 'router', i, s.hidden, moe.experts, false, 'replicated', 'replicated');
-      weights[weights.length - 1].quantizable = false;
-      weights.push(weightGroup('router', moe.experts, 'replicated', i, false)); // e_score_correction_bias
+      pushLinear(weights, 'router', i, s.hidden, moe.experts, false, 'replicated', 'replicated', false);
+      weights.add('router', moe.experts, 'replicated', i, false); // e_score_correction_bias
       if (latent) {
         pushLinear(weights, 'mlp', i, s.hidden, latent, false, 'replicated');
         pushLinear(weights, 'mlp', i, latent, s.hidden, false, 'replicated');
         if (r.bool('latent_moe_use_norm', false)) pushNorm(weights, i, latent);
       }
-      weights.push(weightGroup('expert', moe.paramsPerExpert * moe.experts, 'split', i, true, sharedShape(latent ?? s.hidden, moe.expertIntermediate), moe.experts));
+      weights.add('expert', moe.paramsPerExpert * moe.experts, 'split', i, true, latent ?? s.hidden, moe.expertIntermediate, moe.experts);
       denseMlpWeights(weights, i, s.hidden, moe.sharedExperts * moe.expertIntermediate, true, false, 'shared-expert');
       layer.moe = moe;
     } else {
@@ -900,7 +873,7 @@ function minimaxLinear(r: ConfigReader, family: string): Omit<Built, 'name' | 'a
   const softmax = (i: number): boolean => Array.isArray(typesRaw) && typesRaw[i] === 1;
   const inner = s.heads * s.headDim;
   const plan = moePlan(r, family, s);
-  const weights: WeightGroup[] = [];
+  const weights = new WeightSink();
   const layers: LayerDescription[] = [];
   embeddings(weights, s);
   for (let i = 0; i < s.layers; i++) {
@@ -946,7 +919,7 @@ function minimaxM3(r: ConfigReader, family: string): Omit<Built, 'name' | 'archi
   const moe = routedMoe(experts, r.int('num_experts_per_tok'), r.int(['moe_intermediate_size', 'intermediate_size']), r.optInt('n_shared_experts') ?? 0, s.hidden);
   const sharedWidth = (r.optInt('shared_intermediate_size') ?? moe.expertIntermediate) * moe.sharedExperts;
   const denseWidth = r.optInt('dense_intermediate_size') ?? s.intermediate;
-  const weights: WeightGroup[] = [];
+  const weights = new WeightSink();
   const layers: LayerDescription[] = [];
   embeddings(weights, s);
   for (let i = 0; i < s.layers; i++) {
@@ -961,7 +934,7 @@ function minimaxM3(r: ConfigReader, family: string): Omit<Built, 'name' | 'archi
     const layerMoe = isMoe(i) ? moe : undefined;
     if (layerMoe) {
       moeWeights(weights, i, s.hidden, layerMoe, { sharedIntermediate: sharedWidth });
-      if (r.bool('use_routing_bias', false)) weights.push(weightGroup('router', experts, 'replicated', i, false));
+      if (r.bool('use_routing_bias', false)) weights.add('router', experts, 'replicated', i, false);
     } else denseMlpWeights(weights, i, s.hidden, denseWidth, true, false);
     pushNorm(weights, i, s.hidden, 2);
     layers.push({ index: i, attention, moe: layerMoe, mlpIntermediate: layerMoe ? 0 : denseWidth, gatedMlp: true });
@@ -1010,10 +983,10 @@ function deepseekV4(r: ConfigReader, family: string): Omit<Built, 'name' | 'arch
   };
   if (!Array.isArray(ratiosRaw) || ratiosRaw.length < s.layers) r.assumptions.push(`${r.prefix}compress_ratios absent or short: layers without a ratio keep only the sliding window`);
   const moe = routedMoe(r.int('n_routed_experts'), r.int('num_experts_per_tok'), r.int('moe_intermediate_size'), r.optInt('n_shared_experts') ?? 0, s.hidden);
-  const weights: WeightGroup[] = [];
+  const weights = new WeightSink();
   const layers: LayerDescription[] = [];
   const fixed = (layer: number | undefined, params: number, tp: WeightGroup['tp'] = 'replicated', role: WeightGroup['role'] = 'attention'): void => {
-    weights.push(weightGroup(role, params, tp, layer, false));
+    weights.add(role, params, tp, layer, false);
   };
   embeddings(weights, s);
   for (let i = 0; i < s.layers; i++) {
@@ -1035,10 +1008,9 @@ function deepseekV4(r: ConfigReader, family: string): Omit<Built, 'name' | 'arch
       pushLinear(weights, 'attention', i, ql, idxHeads * idxDim, false, 'replicated'); // indexer wq_b (fp8)
       fixed(i, idxHeads * s.hidden + 2 * 2 * idxDim * s.hidden + 4 * 2 * idxDim + idxDim); // weights_proj, its compressor
     }
-    pushLinear(weights, 'router', i, s.hidden, moe.experts, false, 'replicated', 'replicated');
-    weights[weights.length - 1].quantizable = false;
+    pushLinear(weights, 'router', i, s.hidden, moe.experts, false, 'replicated', 'replicated', false);
     if (i >= hashLayers) fixed(i, moe.experts, 'replicated', 'router'); // score-correction bias (hash layers use tid2eid)
-    weights.push(weightGroup('expert', moe.paramsPerExpert * moe.experts, 'split', i, true, sharedShape(s.hidden, moe.expertIntermediate), moe.experts));
+    weights.add('expert', moe.paramsPerExpert * moe.experts, 'split', i, true, s.hidden, moe.expertIntermediate, moe.experts);
     denseMlpWeights(weights, i, s.hidden, moe.sharedExperts * moe.expertIntermediate, true, false, 'shared-expert');
     pushNorm(weights, i, s.hidden, 2);
     fixed(i, 2 * (mix * hc * s.hidden + mix + 3), 'replicated', 'norm'); // hyper-connection mixing (attention, ffn)
@@ -1122,7 +1094,7 @@ function mambaLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'archi
   if (family !== 'mamba' && (!pattern || pattern.length > MAX_LAYERS)) return undefined;
   const s = defaultShape(r, { hidden: h, vocab, tie, gated: false, kvHeads: r.optInt('num_key_value_heads') ?? 1, heads, ...(pattern ? { layers: pattern.length } : {}) });
   s.headDim = r.optInt('attention_head_dim', 'head_dim') ?? (s.heads > 0 ? Math.floor(h / s.heads) : 0);
-  const weights: WeightGroup[] = [];
+  const weights = new WeightSink();
   const layers: LayerDescription[] = [];
   embeddings(weights, s);
   const convKernel = r.int('conv_kernel', 4, 'Mamba default');
@@ -1134,10 +1106,10 @@ function mambaLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'archi
     const dtRank = r.optInt('time_step_rank') ?? Math.ceil(h / 16);
     for (let i = 0; i < s.layers; i++) {
       pushLinear(weights, 'mamba', i, h, 2 * inner, r.bool('use_bias', false));
-      weights.push(weightGroup('mamba', inner * convKernel + (r.bool('use_conv_bias', true) ? inner : 0), 'split', i, false));
+      weights.add('mamba', inner * convKernel + (r.bool('use_conv_bias', true) ? inner : 0), 'split', i, false);
       pushLinear(weights, 'mamba', i, inner, dtRank + 2 * stateSize, false);
       pushLinear(weights, 'mamba', i, dtRank, inner, true);
-      weights.push(weightGroup('mamba', inner * stateSize + inner, 'split', i, false));
+      weights.add('mamba', inner * stateSize + inner, 'split', i, false);
       pushLinear(weights, 'mamba', i, inner, h, r.bool('use_bias', false));
       pushNorm(weights, i, h);
       layers.push({ index: i, mamba: { kind: 'mamba', convElements: inner * (convKernel - 1), ssmElements: inner * stateSize, ssmFloat32, heads: 1 }, mlpIntermediate: 0, gatedMlp: false });
@@ -1156,8 +1128,8 @@ function mambaLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'archi
   [...pattern].forEach((c, i) => {
     if (c === 'M') {
       pushLinear(weights, 'mamba', i, h, 2 * inner + 2 * groups * stateSize + mHeads, r.bool('use_bias', false));
-      weights.push(weightGroup('mamba', convDim * convKernel + (r.bool('use_conv_bias', true) ? convDim : 0), 'split', i, false));
-      weights.push(weightGroup('mamba', 3 * mHeads + inner, 'split', i, false));
+      weights.add('mamba', convDim * convKernel + (r.bool('use_conv_bias', true) ? convDim : 0), 'split', i, false);
+      weights.add('mamba', 3 * mHeads + inner, 'split', i, false);
       pushLinear(weights, 'mamba', i, inner, h, r.bool('use_bias', false));
       layers.push({ index: i, mamba: { kind: 'mamba2', convElements: convDim * (convKernel - 1), ssmElements: mHeads * mHeadDim * stateSize, ssmFloat32, heads: mHeads }, mlpIntermediate: 0, gatedMlp: false });
     } else if (c === '*') {
@@ -1229,12 +1201,11 @@ function nemotronMoe(r: ConfigReader, hidden: number): NemotronMoe {
   return { moe, latent, sharedWidth };
 }
 
-function nemotronMoeWeights(out: WeightGroup[], layer: number, hidden: number, m: NemotronMoe): void {
+function nemotronMoeWeights(out: WeightSink, layer: number, hidden: number, m: NemotronMoe): void {
   const expertDim = m.latent ?? hidden;
-  pushLinear(out, 'router', layer, hidden, m.moe.experts, false, 'replicated', 'replicated');
-  out[out.length - 1].quantizable = false;
-  out.push(weightGroup('router', m.moe.experts, 'replicated', layer, false)); // e_score_correction_bias
-  out.push(weightGroup('expert', m.moe.paramsPerExpert * m.moe.experts, 'split', layer, true, sharedShape(expertDim, m.moe.expertIntermediate), m.moe.experts));
+  pushLinear(out, 'router', layer, hidden, m.moe.experts, false, 'replicated', 'replicated', false);
+  out.add('router', m.moe.experts, 'replicated', layer, false); // e_score_correction_bias
+  out.add('expert', m.moe.paramsPerExpert * m.moe.experts, 'split', layer, true, expertDim, m.moe.expertIntermediate, m.moe.experts);
   if (m.latent) {
     pushLinear(out, 'mlp', layer, hidden, m.latent, false, 'replicated');
     pushLinear(out, 'mlp', layer, m.latent, hidden, false, 'replicated');
@@ -1247,7 +1218,7 @@ function deciLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'archit
   const blocks = r.raw('block_configs');
   if (!Array.isArray(blocks) || blocks.length > MAX_LAYERS) return undefined;
   const s = defaultShape(r, { intermediate: 0 });
-  const weights: WeightGroup[] = [];
+  const weights = new WeightSink();
   const layers: LayerDescription[] = [];
   embeddings(weights, s);
   blocks.forEach((b, i) => {
@@ -1289,7 +1260,7 @@ function mllamaText(r: ConfigReader, family: string): Omit<Built, 'name' | 'arch
     extraPerLayer: (out, i) => {
       if (cross.has(i)) {
         pushNorm(out, i, s.headDim, 2);
-        out.push(weightGroup('norm', 2, 'replicated', i, false));
+        out.add('norm', 2, 'replicated', i, false);
       }
     },
   });
@@ -1340,8 +1311,6 @@ export function normalizeConfig(config: unknown, options: NormalizeOptions = {})
     return normalizeUnsafe(config, options);
   } catch (err) {
     return { ok: false, unsupported: `could not read this config: ${(err as Error).message}`, missing: [] };
-  } finally {
-    shapes.clear();
   }
 }
 
@@ -1410,7 +1379,7 @@ function normalizeUnsafe(config: unknown, options: NormalizeOptions): NormalizeR
   const visionCfg = isObject(config.vision_config) ? config.vision_config : undefined;
   if (visionCfg) {
     const vision = visionParams(visionCfg, built.shape.hidden, outerType);
-    if (vision.params > 0) built.weights.push(weightGroup('vision', vision.params, 'replicated', undefined, false));
+    if (vision.params > 0) built.weights.add('vision', vision.params, 'replicated', undefined, false);
     if (vision.note) assumptions.push(vision.note);
   } else if (textCfg && config.vision_config === undefined && /Conditional|VL|Vision/.test(architecture)) {
     assumptions.push('vision_config absent: only the language model is counted');
@@ -1447,7 +1416,7 @@ function normalizeUnsafe(config: unknown, options: NormalizeOptions): NormalizeR
       layers: built.layers,
       // A checkpoint quantized module by module (ModelOpt `quantized_layers`) may give each layer its own bits: its
       // groups stay one per layer (quantization.ts `modeloptMixedPrecision` reads their index).
-      weights: quantizationConfig && isObject(quantizationConfig.quantized_layers) ? built.weights : mergeLayerRuns(built.weights, built.layers),
+      weights: built.weights.finish(built.layers, !(quantizationConfig && isObject(quantizationConfig.quantized_layers))),
       rotaryCaches: built.rotary,
       quantizationConfig: native && config.dtype === 'fp8' ? { quant_method: 'fp8', weight_block_size: [128, 128] } : quantizationConfig,
       assumptions,

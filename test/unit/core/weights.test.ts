@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import { schemeFromConfig, schemeFromName } from '../../../src/core/quantization';
 import { pipelineLayerRanges, rotaryCacheBytes, totalWeightBytes, weightBytesPerRank } from '../../../src/core/weights';
-import { LayerDescription, WeightGroup, mergeLayerRuns, sumParams } from '../../../src/core/model';
+import { LayerDescription, WeightGroup, WeightSink, sumParams } from '../../../src/core/model';
 import { assertWithin, budget, model, readConfig, readSide } from './helpers';
 
 const llama8b = { h: 4096, L: 32, H: 32, Hkv: 8, d: 128, I: 14336, V: 128256 };
@@ -83,7 +83,7 @@ describe('weights', () => {
   });
 });
 
-describe('weight groups folded over repeated layers (mergeLayerRuns)', () => {
+describe('weight groups folded over repeated layers (WeightSink)', () => {
   const layered = (m: { weights: WeightGroup[] }) => m.weights.filter((g) => g.layer !== undefined);
 
   it('folds Llama-3.1-8B\'s 32 identical layers into one copy of each group, 32 layers long, and keeps 8,030,261,248 parameters', () => {
@@ -120,15 +120,26 @@ describe('weight groups folded over repeated layers (mergeLayerRuns)', () => {
     const moeA = { experts: 4, expertsPerToken: 2, expertIntermediate: 8, sharedExperts: 0, paramsPerExpert: 96 };
     const withMoe = (moe: typeof moeA): LayerDescription => ({ ...dense, moe, mlpIntermediate: 0 });
     const layers = [dense, dense, withMoe(moeA), withMoe({ ...moeA, expertsPerToken: 1 }), dense, dense].map((l, index) => ({ ...l, index }));
-    const g = (layer: number | undefined, params = 16): WeightGroup => ({ role: 'attention', params, tp: 'split', layer, quantizable: true, shape: { input: 4, output: 4 } });
-    const groups = [g(undefined), g(0), g(1), g(2), g(3), g(4), g(undefined), g(5), g(5, 32)];
-    const merged = mergeLayerRuns(groups, layers);
-    // Layers 0–1 fold; 2 and 3 differ in top-k; 4 stands alone (5 comes after a layer-less group and has two groups).
-    assert.deepStrictEqual(merged.map((x) => [x.layer, x.layerSpan]), [
+    const sink = new WeightSink();
+    const add = (layer: number | undefined, params = 16) => sink.add('attention', params, 'split', layer, true, 4, 4);
+    // Layers 0–1 fold; 2 and 3 have the same groups but differ in top-k; 4 stands alone (5 comes after a layer-less
+    // group, and has two groups).
+    for (const [layer, params] of [[undefined, 16], [0, 16], [1, 16], [2, 16], [3, 16], [4, 16], [undefined, 16], [5, 16], [5, 32]] as const) add(layer, params);
+    const folded = sink.finish(layers);
+    assert.deepStrictEqual(folded.map((x) => [x.layer, x.layerSpan]), [
       [undefined, undefined], [0, 2], [2, undefined], [3, undefined], [4, undefined], [undefined, undefined], [5, undefined], [5, undefined],
     ]);
-    assert.strictEqual(sumParams(merged), sumParams(groups));
-    // The input is left as it was.
-    assert.ok(groups.every((x) => x.layerSpan === undefined));
+    assert.strictEqual(sumParams(folded), 9 * 16 + 16);
+    assert.deepStrictEqual(folded[1].shape, { input: 4, output: 4 });
+  });
+
+  it('gives one copy per layer when asked not to fold (per-layer quantization), in the order added', () => {
+    const layer: LayerDescription = { index: 0, mlpIntermediate: 8, gatedMlp: true };
+    const sink = new WeightSink();
+    for (let i = 0; i < 3; i++) { sink.add('mlp', 10, 'split', i, true, 2, 5); sink.add('norm', 2, 'replicated', i, false); }
+    const groups: WeightGroup[] = sink.finish([0, 1, 2].map((index) => ({ ...layer, index })), false);
+    assert.deepStrictEqual(groups.map((g) => [g.role, g.layer, g.layerSpan]), [
+      ['mlp', 0, undefined], ['norm', 0, undefined], ['mlp', 1, undefined], ['norm', 1, undefined], ['mlp', 2, undefined], ['norm', 2, undefined],
+    ]);
   });
 });
