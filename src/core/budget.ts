@@ -23,7 +23,7 @@ import { computeBoundDecodeBatch, decodeStep, peakFlopsFor, prefillStep, prefill
 import { DEFAULT_ACCELERATOR_ID, findAccelerator, supportsFp8 } from './hardware';
 import { memoized } from './memo';
 import { PREFILL_FLOPS_FRACTION, coefficientsFor, engineFamily, expectedStepSeconds, hardwareClass } from './expected';
-import { DEPLOYMENT_INPUTS, INPUT_LIMITS, checkInput } from './inputs';
+import { DEPLOYMENT_INPUTS, INPUT_LIMITS, INPUT_ORDER, InputKey, checkInput } from './inputs';
 import { formatInt } from './units';
 import {
   SpeculativeFigures, draftConfigOf, draftKvLayers, draftPassBytes, drafterFindings, drafterKvBytesPerToken, drafterOfModelName, drafterWeightBytes,
@@ -159,12 +159,19 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
 
   // --- inputs --------------------------------------------------------------------------------
   // Every input is checked against its declaration (src/core/inputs.ts); text inputs are read below.
-  for (const spec of DEPLOYMENT_INPUTS) {
-    // An input left out is always valid (`checkInput`); most deployments set a few of the ~50 inputs.
-    if (spec.type === 'text' || inputs[spec.key] === undefined) continue;
-    const verdict = checkInput(spec, inputs[spec.key]);
-    if (!verdict.ok) return fail(verdict.message, spec.key);
+  // An input left out is always valid (`checkInput`), and most deployments set a few of the ~50: the ones given are
+  // checked, and the first invalid one in declaration order is reported.
+  let invalid: { order: number; message: string; key: InputKey } | undefined;
+  for (const key of Object.keys(inputs)) {
+    const value = (inputs as Record<string, unknown>)[key];
+    const order = INPUT_ORDER.get(key);
+    if (value === undefined || order === undefined || (invalid && invalid.order < order)) continue;
+    const spec = DEPLOYMENT_INPUTS[order];
+    if (spec.type === 'text') continue;
+    const verdict = checkInput(spec, value);
+    if (!verdict.ok) invalid = { order, message: verdict.message, key: spec.key };
   }
+  if (invalid) return fail(invalid.message, invalid.key);
   const checked = inputs as Readonly<Record<string, number | undefined>>;
   const util = inputs.gpuMemoryUtilization;
   const engine = resolveEngine(inputs.engine);

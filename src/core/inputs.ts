@@ -258,6 +258,8 @@ export const DEPLOYMENT_INPUTS: readonly InputSpec[] = [
 ];
 
 export const INPUT_SPECS: ReadonlyMap<InputKey, InputSpec> = new Map(DEPLOYMENT_INPUTS.map((s) => [s.key, s]));
+/** Each input's place in DEPLOYMENT_INPUTS (the order inputs are checked in). */
+export const INPUT_ORDER: ReadonlyMap<string, number> = new Map(DEPLOYMENT_INPUTS.map((s, i) => [s.key, i]));
 
 /**
  * Checks one input against its declaration. Returns the value to use, or a one-line message.

@@ -212,7 +212,9 @@ export function layerKinds(model: ModelDescription, start = 0, end = model.layer
 /** What the engine reads of a group's layer (weights.ts, throughput.ts): its experts, and whether it has a mixer. */
 function sameLayerForWeights(a: LayerDescription | undefined, b: LayerDescription | undefined): boolean {
   if (!a || !b) return false;
-  return sameFields(a.moe, b.moe, LAYER_FIELDS.moe) && (!!a.attention || !!a.mamba) === (!!b.attention || !!b.mamba);
+  // Builders share one MoE description among a model's MoE layers: identity settles most comparisons.
+  if (a.moe !== b.moe && !sameFields(a.moe, b.moe, LAYER_FIELDS.moe)) return false;
+  return (a.attention !== undefined || a.mamba !== undefined) === (b.attention !== undefined || b.mamba !== undefined);
 }
 
 type Role = WeightGroup['role'];

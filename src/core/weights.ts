@@ -201,8 +201,11 @@ function planMemo(model: ModelDescription, plan: WeightPlan): PlanMemo {
 
 const small = (x: number): boolean => Number.isInteger(x) && x >= 0 && x < 4096;
 
-export function rankWeightTable(model: ModelDescription, plan: WeightPlan, tp: number, padding: Mxfp4Padding = MXFP4_PADDING_256): RankWeightTable {
+export function rankWeightTable(model: ModelDescription, plan: WeightPlan, tp: number, kernelPadding: Mxfp4Padding = MXFP4_PADDING_256): RankWeightTable {
   const memo = planMemo(model, plan);
+  // The padding only changes MXFP4 experts (`groupBytesPerRank`): under any other plan every padding gives the same
+  // table, built once.
+  const padding = plan.scheme?.weightDtype === 'mxfp4' ? kernelPadding : MXFP4_PADDING_256;
   // A number for the usual small whole values (no string built per call: this is asked for every stage of every sizing).
   const key = small(tp) && small(padding.intermediate) && small(padding.hidden)
     ? (tp * 4096 + padding.intermediate) * 4096 + padding.hidden
