@@ -25,10 +25,13 @@ export interface WeightGroup {
   /** Decoder layer index; undefined for embeddings, final norm, LM head, vision tower. */
   layer?: number;
   /**
-   * How many consecutive layers from `layer` hold this group, each its own copy (`params` is one copy's): models
-   * repeat a layer's groups dozens of times, and one group per run keeps normalised models small (`WeightSink`).. Absent: 1.
+   * How many layers hold this group, each its own copy (`params` is one copy's): `layer`, `layer + layerStride`, …
+   * Models repeat a layer's groups dozens of times (every layer, or every fourth in a 3:1 hybrid), and one group per
+   * run keeps normalised models small (`WeightSink`). Absent: 1.
    */
   layerSpan?: number;
+  /** Layers between two copies of a group repeated over layers (`layerSpan`). Absent: 1 (consecutive layers). */
+  layerStride?: number;
   /** For expert groups: experts in this group (params already include all of them). */
   experts?: number;
   /** A matrix weight (linear/conv) a weight-only quantizer converts; false for norms, biases, embeddings. */
@@ -217,142 +220,211 @@ function sameLayerForWeights(a: LayerDescription | undefined, b: LayerDescriptio
   return (a.attention !== undefined || a.mamba !== undefined) === (b.attention !== undefined || b.mamba !== undefined);
 }
 
+/** Layers between copies of a group (`layerStride`, 1 when absent). */
+export const layerStrideOf = (g: WeightGroup): number => g.layerStride ?? 1;
+
+/**
+ * Calls `each` with every layer below `numLayers` that holds a copy of the group (none for a layer-less group).
+ * Example: `layer` 3, `layerSpan` 16, `layerStride` 4 → layers 3, 7, …, 63.
+ */
+export function forEachCopy(g: WeightGroup, numLayers: number, each: (layer: number) => void): void {
+  if (g.layer === undefined) return;
+  const stride = g.layerStride ?? 1;
+  for (let k = 0, l = g.layer, span = g.layerSpan ?? 1; k < span && l < numLayers; k++, l += stride) if (l >= 0) each(l);
+}
+
+/** How many copies of a group the layers [start, end) hold. */
+export function copiesIn(g: WeightGroup, start: number, end: number): number {
+  if (g.layer === undefined) return 0;
+  const stride = g.layerStride ?? 1;
+  const span = g.layerSpan ?? 1;
+  // Copies k with start <= layer + k * stride < end, 0 <= k < span.
+  const first = Math.max(0, Math.ceil((start - g.layer) / stride));
+  const last = Math.min(span - 1, Math.floor((end - 1 - g.layer) / stride));
+  return Math.max(0, last - first + 1);
+}
+
 type Role = WeightGroup['role'];
 type Split = WeightGroup['tp'];
 
+/** Periods tried for the layer pattern of a hybrid stack (3:1 linear/full attention is 4; Llama 3.2 Vision's 5). */
+const MAX_PERIOD = 16;
+/** Kinds of layer told apart per model before every further layer counts as its own kind. */
+const MAX_KINDS = 64;
+
 /**
- * Collects a model's weight groups as its builder makes them (normalize.ts), layer by layer, and keeps each run of
- * layers that repeat the same groups as one copy of them with `layerSpan`: layer i's groups join the run of layers
- * j … i − 1 when they match layer j's one for one (role, parameters, split, quantizability, shape, experts) in the
- * order they were added. A layer's groups are held as plain fields until the next layer shows whether they join,
- * so a repeated layer makes no objects at all. `finish` then splits a run where a layer's experts differ from its
- * first layer's, or where one has a mixer and the other not (what sizing reads of a group's layer).
+ * Collects a model's weight groups as its builder makes them (normalize.ts), as plain fields (no object per group),
+ * and gives them back with the layers that repeat the same groups folded (`finish`): a layer's groups are alike
+ * another's when they match one for one (role, parameters, split, quantizability, shape, experts) in the order
+ * added and the two layers have the same experts and both or neither a mixer (what sizing reads of a group's layer).
  *
- * Example: Llama-3.1-8B's 32 identical layers (qkv, o, gate_up, down, norms: 5 groups each) give 5 groups with
- * `layerSpan` 32.
+ * Layers of one kind are folded by the stack's period: runs of consecutive layers (period 1), or, for hybrids that
+ * repeat a pattern (three linear-attention layers and one full, period 4), one run per position in the pattern,
+ * `layerStride` apart, after any prefix that does not follow it (DeepSeek's first dense layers). The period with the
+ * fewest runs wins.
+ *
+ * Examples: Llama-3.1-8B's 32 identical layers give 5 groups, `layerSpan` 32; Qwen3.5-27B's 64 layers (16 × three
+ * Gated DeltaNet and one full attention) give four runs of 16, `layerStride` 4.
  */
 export class WeightSink {
-  private readonly out: WeightGroup[] = [];
-  // The run being extended: where its first layer's groups start in `out`, how many, its first layer and its span.
-  private runStart = -1;
-  private runLength = 0;
-  private runLayer = -1;
-  private span = 0;
-  // The groups of the layer being added, field by field (reused from layer to layer).
-  private segmentLayer = -1;
-  private segmentLength = 0;
-  private readonly roles: Role[] = [];
-  private readonly params: number[] = [];
-  private readonly splits: Split[] = [];
-  private readonly quantizable: boolean[] = [];
-  private readonly inputs: number[] = [];
-  private readonly outputs: number[] = [];
-  private readonly experts: (number | undefined)[] = [];
+  private count = 0;
+  // The groups' fields, and the scratch of `finish`, from a pool: a manifest's first analysis normalises hundreds of
+  // configs, and each would otherwise grow and drop arrays as long as its model's groups.
+  private f: SinkBuffers = spareBuffers.pop() ?? newSinkBuffers();
 
   /** A group; `shapeInput`/`shapeOutput` are one matrix's rows and columns (negative: not a matrix). */
   add(role: Role, params: number, tp: Split, layer: number | undefined, quantizable: boolean, shapeInput = -1, shapeOutput = -1, experts?: number): void {
-    if (layer === undefined) {
-      this.endSegment();
-      this.endRun();
-      this.out.push(makeGroup(role, params, tp, undefined, quantizable, shapeInput, shapeOutput, experts));
-      return;
-    }
-    if (layer !== this.segmentLayer) {
-      this.endSegment();
-      this.segmentLayer = layer;
-    }
-    const k = this.segmentLength++;
-    this.roles[k] = role;
-    this.params[k] = params;
-    this.splits[k] = tp;
-    this.quantizable[k] = quantizable;
-    this.inputs[k] = shapeInput;
-    this.outputs[k] = shapeOutput;
-    this.experts[k] = experts;
+    const k = this.count++;
+    const f = this.f;
+    f.roles[k] = role;
+    f.params[k] = params;
+    f.splits[k] = tp;
+    f.layers[k] = layer ?? -1;
+    f.quantizable[k] = quantizable;
+    f.inputs[k] = shapeInput;
+    f.outputs[k] = shapeOutput;
+    f.experts[k] = experts;
   }
 
-  /** The groups in the order added, runs folded (`fold` false: one copy per layer, as for per-layer quantization). */
-  finish(layers: readonly LayerDescription[], fold = true): WeightGroup[] {
-    this.endSegment();
-    this.endRun();
-    const out = this.out;
-    let cuts = !fold;
-    for (let i = 0; i < out.length && !cuts; i++) {
-      const g = out[i];
-      if (g.layerSpan === undefined) continue;
-      for (let l = g.layer! + 1; l < g.layer! + g.layerSpan && !cuts; l++) cuts = !sameLayerForWeights(layers[g.layer!], layers[l]);
+  /** The groups in the order added, repeated layers folded (`fold` false: one copy per layer, for per-layer quantization). */
+  finish(layerDescriptions: readonly LayerDescription[], fold = true): WeightGroup[] {
+    const f = this.f;
+    const out: WeightGroup[] = [];
+    // Segments: each layer's groups as added (entries in a row with one layer index), and each layer-less entry.
+    let segments = 0;
+    for (let i = 0; i < this.count;) {
+      let end = i + 1;
+      if (f.layers[i] >= 0) while (end < this.count && f.layers[end] === f.layers[i]) end++;
+      f.segLayer[segments] = f.layers[i];
+      f.segFrom[segments] = i;
+      f.segTo[segments++] = end;
+      i = end;
     }
-    return cuts ? splitRuns(out, layers, fold) : out;
-  }
-
-  private endSegment(): void {
-    const n = this.segmentLength;
-    if (n === 0) return;
-    const layer = this.segmentLayer;
-    const out = this.out;
-    let joins = this.runStart >= 0 && layer === this.runLayer + this.span && n === this.runLength;
-    for (let k = 0; joins && k < n; k++) {
-      const g = out[this.runStart + k];
-      const input = this.inputs[k];
-      joins = g.role === this.roles[k] && g.params === this.params[k] && g.tp === this.splits[k] && g.quantizable === this.quantizable[k]
-        && g.experts === this.experts[k] && (g.shape === undefined ? input < 0 : g.shape.input === input && g.shape.output === this.outputs[k]);
+    const push = (sg: number, span: number, stride: number) => {
+      for (let k = f.segFrom[sg]; k < f.segTo[sg]; k++) out.push(this.group(k, f.segLayer[sg], span, stride));
+    };
+    if (!fold) {
+      for (let sg = 0; sg < segments; sg++) push(sg, 1, 1);
+      return this.release(out);
     }
-    if (joins) {
-      this.span++;
-    } else {
-      this.endRun();
-      this.runStart = out.length;
-      this.runLength = n;
-      this.runLayer = layer;
-      this.span = 1;
-      for (let k = 0; k < n; k++) {
-        out.push(makeGroup(this.roles[k], this.params[k], this.splits[k], layer, this.quantizable[k], this.inputs[k], this.outputs[k], this.experts[k]));
+    // The usual layout: layer-less groups, then layers 0 … n − 1 once each in order, then layer-less groups.
+    let first = 0;
+    while (first < segments && f.segLayer[first] < 0) first++;
+    let n = 0;
+    while (first + n < segments && f.segLayer[first + n] === n) n++;
+    let usual = n > 0;
+    for (let sg = first + n; sg < segments && usual; sg++) usual = f.segLayer[sg] < 0;
+    // Kinds of the layered segments (in order): segments alike share one (the first of each kind stands for it).
+    const kindOf = f.kindOf;
+    const firsts = f.firsts;
+    firsts.length = 0;
+    let layered = 0;
+    for (let sg = 0; sg < segments; sg++) {
+      if (f.segLayer[sg] < 0) continue;
+      let kind = -1;
+      if (firsts.length < MAX_KINDS) {
+        for (let k = 0; k < firsts.length && kind < 0; k++) if (this.alike(firsts[k], sg, layerDescriptions)) kind = k;
+        if (kind < 0) kind = firsts.push(sg) - 1;
+      } else {
+        kind = MAX_KINDS + sg;
+      }
+      kindOf[sg] = kind;
+      layered++;
+    }
+    if (!usual) {
+      // Layer-less groups among the layers, or layers out of order: the segments in order, a layered one folding the
+      // ones right after it of its kind on the next layers.
+      for (let sg = 0; sg < segments;) {
+        let end = sg + 1;
+        if (f.segLayer[sg] >= 0) {
+          while (end < segments && f.segLayer[end] === f.segLayer[end - 1] + 1 && kindOf[end] === kindOf[sg]) end++;
+        }
+        push(sg, end - sg, 1);
+        sg = end;
+      }
+      return this.release(out);
+    }
+    // Here segment first + i holds layer i. The period and window with the fewest runs: layers [q, e) one run per
+    // position in the period, the layers before and after it folded as consecutive runs. A window holds no break (a
+    // layer whose kind differs from the one a period later), so the candidates for each period lie between breaks.
+    const kind = (i: number) => kindOf[first + i];
+    const changesBefore = f.changesBefore;
+    changesBefore[0] = 0;
+    for (let i = 1; i <= n; i++) changesBefore[i] = changesBefore[i - 1] + (i < n && kind(i) !== kind(i - 1) ? 1 : 0);
+    // Consecutive runs among layers [a, b).
+    const runsIn = (a: number, b: number) => (b > a ? 1 + changesBefore[b - 1] - changesBefore[a] : 0);
+    let bestRuns = runsIn(0, n), period = 1, q = 0, e = 0;
+    for (let p = 2; p <= Math.min(MAX_PERIOD, n >> 1); p++) {
+      let from = 0; // the window's first layer: after the last break seen
+      for (let i = 0; i + p <= n; i++) {
+        // A break at i (or the end of the layers) closes the window [from, i + p).
+        if (i + p < n && kind(i) === kind(i + p)) continue;
+        const to = i + p < n ? i + p : n;
+        const runs = runsIn(0, from) + Math.min(p, to - from) + runsIn(to, n);
+        if (runs < bestRuns) { bestRuns = runs; period = p; q = from; e = to; }
+        from = i + 1;
       }
     }
-    this.segmentLength = 0;
-    this.segmentLayer = -1;
+    for (let sg = 0; sg < first; sg++) push(sg, 1, 1);
+    // Layers [a, b) as consecutive runs of one kind.
+    const consecutive = (a: number, b: number) => {
+      for (let i = a; i < b;) {
+        let end = i + 1;
+        while (end < b && kind(end) === kind(i)) end++;
+        push(first + i, end - i, 1);
+        i = end;
+      }
+    };
+    consecutive(0, q);
+    for (let r = q; r < Math.min(e, q + period); r++) push(first + r, Math.floor((e - 1 - r) / period) + 1, period);
+    consecutive(e, n);
+    for (let sg = first + n; sg < segments; sg++) push(sg, 1, 1);
+    return this.release(out);
   }
 
-  private endRun(): void {
-    if (this.runStart >= 0 && this.span > 1) {
-      for (let k = this.runStart; k < this.runStart + this.runLength; k++) this.out[k].layerSpan = this.span;
+  /** Gives the buffers back to the pool (the sink is done). */
+  private release(out: WeightGroup[]): WeightGroup[] {
+    if (spareBuffers.length < 4) spareBuffers.push(this.f);
+    this.f = RELEASED;
+    this.count = 0;
+    return out;
+  }
+
+  /** Whether two layers' segments hold the same groups (one for one) on layers alike for sizing. */
+  private alike(a: number, b: number, descriptions: readonly LayerDescription[]): boolean {
+    const f = this.f;
+    if (f.segTo[a] - f.segFrom[a] !== f.segTo[b] - f.segFrom[b]) return false;
+    for (let i = f.segFrom[a], j = f.segFrom[b]; i < f.segTo[a]; i++, j++) {
+      if (f.roles[i] !== f.roles[j] || f.params[i] !== f.params[j] || f.splits[i] !== f.splits[j] || f.quantizable[i] !== f.quantizable[j]
+        || f.inputs[i] !== f.inputs[j] || f.outputs[i] !== f.outputs[j] || f.experts[i] !== f.experts[j]) return false;
     }
-    this.runStart = -1;
-    this.span = 0;
+    return sameLayerForWeights(descriptions[f.segLayer[a]], descriptions[f.segLayer[b]]);
+  }
+
+  private group(k: number, layer: number, span: number, stride: number): WeightGroup {
+    const f = this.f;
+    const input = f.inputs[k];
+    return {
+      role: f.roles[k], params: f.params[k], tp: f.splits[k], layer: layer >= 0 ? layer : undefined,
+      layerSpan: span > 1 ? span : undefined, layerStride: span > 1 && stride > 1 ? stride : undefined,
+      experts: f.experts[k], quantizable: f.quantizable[k], shape: input >= 0 ? { input, output: f.outputs[k] } : undefined,
+    };
   }
 }
+
+/** A sink's fields per group and the scratch of `finish` (per segment, per kind), kept between configs. */
+interface SinkBuffers {
+  roles: Role[]; params: number[]; splits: Split[]; layers: number[]; quantizable: boolean[]; inputs: number[]; outputs: number[];
+  experts: (number | undefined)[];
+  segLayer: number[]; segFrom: number[]; segTo: number[]; kindOf: number[]; firsts: number[]; changesBefore: number[];
+}
+const newSinkBuffers = (): SinkBuffers => ({
+  roles: [], params: [], splits: [], layers: [], quantizable: [], inputs: [], outputs: [], experts: [],
+  segLayer: [], segFrom: [], segTo: [], kindOf: [], firsts: [], changesBefore: [],
+});
+const spareBuffers: SinkBuffers[] = [];
+/** What a finished sink holds: adding to it throws (its arrays are frozen). */
+const RELEASED: SinkBuffers = Object.freeze(Object.fromEntries(Object.entries(newSinkBuffers()).map(([k, v]) => [k, Object.freeze(v)]))) as unknown as SinkBuffers;
 
 // Made once per config normalised: an idle one keeps its hidden class, and the code compiled for it, alive (shapes.ts).
 keepShapeAlive(new WeightSink());
-
-/** One group, every field set in one order (one object shape for the engine's loops over groups). */
-function makeGroup(role: Role, params: number, tp: Split, layer: number | undefined, quantizable: boolean, shapeInput: number, shapeOutput: number, experts: number | undefined): WeightGroup {
-  return { role, params, tp, layer, layerSpan: undefined, experts, quantizable, shape: shapeInput >= 0 ? { input: shapeInput, output: shapeOutput } : undefined };
-}
-
-/** `groups` with each run cut where a layer differs from the run's first in what sizing reads (every layer: `fold` false). */
-function splitRuns(groups: readonly WeightGroup[], layers: readonly LayerDescription[], fold: boolean): WeightGroup[] {
-  const out: WeightGroup[] = [];
-  let i = 0;
-  while (i < groups.length) {
-    const head = groups[i];
-    if (head.layerSpan === undefined) {
-      out.push(head);
-      i++;
-      continue;
-    }
-    // The run's groups: those from i with its first layer and span.
-    let end = i + 1;
-    while (end < groups.length && groups[end].layer === head.layer && groups[end].layerSpan === head.layerSpan) end++;
-    const first = head.layer!;
-    const last = first + head.layerSpan;
-    for (let start = first; start < last;) {
-      let stop = start + 1;
-      while (fold && stop < last && sameLayerForWeights(layers[start], layers[stop])) stop++;
-      for (let k = i; k < end; k++) out.push({ ...groups[k], layer: start, layerSpan: stop - start > 1 ? stop - start : undefined });
-      start = stop;
-    }
-    i = end;
-  }
-  return out;
-}

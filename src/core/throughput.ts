@@ -2,7 +2,7 @@
 // by operator (the one operator model the panel reads).
 
 import { Accelerator, BoundRegime, BudgetReport, RooflinePoint } from './types';
-import { LayerDescription, ModelDescription, WeightGroup, layerKinds, layerSpanOf } from './model';
+import { LayerDescription, ModelDescription, WeightGroup, forEachCopy, layerKinds } from './model';
 import { layerKvBytesPerToken } from './kvcache';
 import { CacheSpec, cacheSpecOf, tokensKept } from './cacheSpec';
 import { memoized } from './memo';
@@ -456,11 +456,11 @@ export function decodeOperators(d: DecodeInputs, batch: number, context: number)
     const read = op === 'embedding' ? bytes * Math.min(1, batch / (g.shape?.input ?? model.vocabSize))
       : moe ? bytes * (distinctExpertsTouched(moe.experts, moe.expertsPerToken, batch) / moe.experts) : bytes;
     const flops = op === 'embedding' ? 0 : batch * matmulFlopsPerTokenPerRank(g, moe, tp);
-    for (let l = g.layer!, last = Math.min(n, g.layer! + layerSpanOf(g)); l < last; l++) {
+    forEachCopy(g, n, (l) => {
       const f = layers[l][op];
       f.weightBytes += read;
       f.flops += flops;
-    }
+    });
   });
   for (let i = 0; i < Math.min(n, model.layers.length); i++) {
     const c = decodeLayerCache(d, model.layers[i], batch, context);

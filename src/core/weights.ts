@@ -1,6 +1,6 @@
 // Parameter counts and stored weight bytes, whole model and per GPU rank under tensor/pipeline parallelism.
 
-import { ModelDescription, MoeLayer, WeightGroup, layerSpanOf, sumParams } from './model';
+import { ModelDescription, MoeLayer, WeightGroup, layerSpanOf, layerStrideOf, sumParams } from './model';
 import { memoized } from './memo';
 import { QuantScheme, dtypeBytes } from './quantization';
 
@@ -258,7 +258,8 @@ function planLayerSums(model: ModelDescription, plan: WeightPlan): PlanLayerSums
     const read = moe ? (whole ? sums.expertWhole : sums.expertSplit) : (whole ? sums.fullWhole : sums.fullSplit);
     const flopsPerLayer = whole ? sums.matmulFlopsPerTokenWhole : sums.matmulFlopsPerTokenSplit;
     const flops = matmulFlopsPerToken(g, moe);
-    for (let l = layer, last = Math.min(n, layer + span); l < last; l++) {
+    const stride = layerStrideOf(g);
+    for (let k = 0, l = layer; k < span && l < n; k++, l += stride) {
       stored[l] += bytes;
       read[l] += bytes;
       flopsPerLayer[l] += flops;
@@ -291,7 +292,7 @@ function buildRankWeightTable(model: ModelDescription, plan: WeightPlan, sums: P
     if (layered) {
       // Only MXFP4 experts are padded: other groups allocate what they store.
       const allocatedBytes = g.role === 'expert' ? groupBytesPerRank(model, g, plan, allocated) : bytes;
-      for (let l = g.layer!, last = Math.min(n, g.layer! + layerSpanOf(g)); l < last; l++) {
+      for (let k = 0, l = g.layer!, span = layerSpanOf(g), stride = layerStrideOf(g); k < span && l < n; k++, l += stride) {
         t.allocatedBytes[l] += allocatedBytes;
         t.storedBytes[l] += bytes;
         // What a forward step reads and computes (the vision tower runs on images, not per token).

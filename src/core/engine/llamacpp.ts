@@ -8,7 +8,7 @@
 // tools/server/server.cpp, ggml/src/ggml-cuda/ggml-cuda.cu) as of late 2025 / 2026.
 
 import type { Accelerator } from '../types';
-import { LayerDescription, ModelDescription, layerSpanOf, sumParams } from '../model';
+import { LayerDescription, ModelDescription, forEachCopy, sumParams } from '../model';
 import { WeightPlan, groupBytes, rankWeightTable } from '../weights';
 import { GiB, RankBudget, VllmResult } from './vllm';
 
@@ -437,9 +437,8 @@ export function llamaWeights(model: ModelDescription, plan: WeightPlan, ggufTens
     if (!(g.role === 'attention' || g.role === 'mlp' || g.role === 'shared-expert' || g.role === 'router' || (g.role === 'mamba' && g.quantizable))) continue;
     const bytes = groupBytes(g, plan);
     if (!(g.shape.output > 0 && bytes > 0)) continue;
-    for (let l = g.layer, last = Math.min(perLayer.length, g.layer + layerSpanOf(g)); l < last; l++) {
-      matrixLayers[l].push({ rows: g.shape.output, rowBytes: bytes / g.shape.output, rowElements: g.shape.input });
-    }
+    const shape = g.shape;
+    forEachCopy(g, perLayer.length, (l) => matrixLayers[l].push({ rows: shape.output, rowBytes: bytes / shape.output, rowElements: shape.input }));
   }
   // GGUF files quantize the embedding and output tables too (Q6_K or the file's type); others keep them 16-bit.
   const bytesPerParam = plan.scheme?.gguf ? plan.scheme.bitsPerWeight / 8 : plan.baseDtypeBytes;

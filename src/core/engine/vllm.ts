@@ -3,7 +3,7 @@
 
 import { Accelerator } from '../types';
 import { memoized } from '../memo';
-import { LayerDescription, LayerKind, ModelDescription, layerKinds, layerSpanOf } from '../model';
+import { LayerDescription, LayerKind, ModelDescription, copiesIn, layerKinds } from '../model';
 import { CacheSpec, cacheSpecOf, groupKey, maxMemoryUsageBytes, pageSizeBytes } from '../cacheSpec';
 import { MXFP4_PADDING_256, Mxfp4Padding, NO_SCHEME, VOCAB_PADDING, WeightPlan, pipelineLayerRanges, rotaryCacheBytes, weightBytesPerRank } from '../weights';
 import type { SpeculativeMethod } from '../speculative';
@@ -378,8 +378,8 @@ export function loraBytesPerRank(model: ModelDescription, range: { start: number
     if (!g.shape || g.layer === undefined) continue;
     if (g.role !== 'attention' && g.role !== 'mlp' && g.role !== 'shared-expert') continue;
     if (!g.quantizable) continue;
-    // The layers of the group (repeated over `layerSpan` of them) that this stage holds.
-    const layers = Math.min(range.end, g.layer + layerSpanOf(g)) - Math.max(range.start, g.layer);
+    // The copies of the group (one per layer it is repeated over) that this stage holds.
+    const layers = copiesIn(g, range.start, range.end);
     if (layers <= 0) continue;
     const { input, output } = g.shape;
     const split = g.tp === 'split' ? tp : 1;

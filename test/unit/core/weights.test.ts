@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import { schemeFromConfig, schemeFromName } from '../../../src/core/quantization';
 import { pipelineLayerRanges, rotaryCacheBytes, totalWeightBytes, weightBytesPerRank } from '../../../src/core/weights';
-import { LayerDescription, WeightGroup, WeightSink, sumParams } from '../../../src/core/model';
+import { LayerDescription, WeightGroup, WeightSink, copiesIn, forEachCopy, sumParams } from '../../../src/core/model';
 import { assertWithin, budget, model, readConfig, readSide } from './helpers';
 
 const llama8b = { h: 4096, L: 32, H: 32, Hkv: 8, d: 128, I: 14336, V: 128256 };
@@ -115,7 +115,7 @@ describe('weight groups folded over repeated layers (WeightSink)', () => {
     assert.strictEqual(new Set(groups.map((g) => g.layer)).size, m.numLayers);
   });
 
-  it('joins a layer only to the run right before it, when its groups match one for one and its experts are the same', () => {
+  it('folds only layers whose groups match one for one and whose experts are the same, keeping layer-less groups in place', () => {
     const dense: LayerDescription = { index: 0, mlpIntermediate: 8, gatedMlp: true, attention: { type: 'full', heads: 1, kvHeads: 1, headDim: 4 } };
     const moeA = { experts: 4, expertsPerToken: 2, expertIntermediate: 8, sharedExperts: 0, paramsPerExpert: 96 };
     const withMoe = (moe: typeof moeA): LayerDescription => ({ ...dense, moe, mlpIntermediate: 0 });
@@ -141,5 +141,70 @@ describe('weight groups folded over repeated layers (WeightSink)', () => {
     assert.deepStrictEqual(groups.map((g) => [g.role, g.layer, g.layerSpan]), [
       ['mlp', 0, undefined], ['norm', 0, undefined], ['mlp', 1, undefined], ['norm', 1, undefined], ['mlp', 2, undefined], ['norm', 2, undefined],
     ]);
+  });
+
+  it('folds a 3:1 hybrid by its period: Qwen3.5-27B\'s 64 layers (full_attention_interval 4) are four runs of 16, four layers apart', () => {
+    const m = model('qwen3.5/Qwen3.5-27B');
+    const runs = [...new Set(layered(m).map((g) => `${g.layer}+${g.layerSpan}x${g.layerStride}`))];
+    assert.deepStrictEqual(runs, ['0+16x4', '1+16x4', '2+16x4', '3+16x4']);
+    // The run at layer 3 holds the full-attention layers (3, 7, …, 63); the others the linear-attention ones.
+    for (const g of layered(m)) forEachCopy(g, m.numLayers, (l) => assert.strictEqual(m.layers[l].attention?.type === 'full', g.layer === 3, `layer ${l}`));
+  });
+
+  it('folds Llama 3.2 Vision\'s cross-attention layers (3, 8, …, 98 of 100) and Kimi-K3\'s 3:1 KDA/MLA stack with its first dense layer and last MLA layer apart', () => {
+    const vision = model('multimodal/Llama-3.2-90B-Vision-Instruct');
+    assert.deepStrictEqual([...new Set(layered(vision).map((g) => `${g.layer}+${g.layerSpan}x${g.layerStride}`))], ['0+20x5', '1+20x5', '2+20x5', '3+20x5', '4+20x5']);
+    for (const g of layered(vision)) forEachCopy(g, vision.numLayers, (l) => assert.strictEqual(!!vision.layers[l].crossAttention, g.layer === 3));
+    // Kimi-K3: full_attn_layers 4, 8, …, 92, 93 (1-based), first_k_dense_replace 1.
+    const kimi = model('kimi-k3/Kimi-K3');
+    assert.deepStrictEqual([...new Set(layered(kimi).map((g) => `${g.layer}+${g.layerSpan ?? 1}x${g.layerStride ?? 1}`))], ['0+1x1', '1+23x4', '2+23x4', '3+23x4', '4+22x4', '92+1x1']);
+  });
+
+  it('counts the copies of a strided group in a range of layers (a pipeline stage)', () => {
+    const g: WeightGroup = { role: 'attention', params: 1, tp: 'split', layer: 3, layerSpan: 16, layerStride: 4, quantizable: true };
+    assert.strictEqual(copiesIn(g, 0, 64), 16);
+    assert.strictEqual(copiesIn(g, 0, 32), 8); // 3, 7, …, 31
+    assert.strictEqual(copiesIn(g, 10, 20), 3); // 11, 15, 19
+    assert.strictEqual(copiesIn(g, 64, 80), 0);
+    assert.strictEqual(copiesIn({ ...g, layer: undefined }, 0, 64), 0);
+  });
+
+  it('gives back every layer\'s groups, in order, once folded (300 generated stacks: patterns, prefixes, odd layers, layer-less groups)', () => {
+    let seed = 7;
+    const rand = (k: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % k; };
+    const moeA = { experts: 8, expertsPerToken: 2, expertIntermediate: 16, sharedExperts: 0, paramsPerExpert: 1 };
+    for (let c = 0; c < 300; c++) {
+      const n = 1 + rand(60);
+      const period = 1 + rand(6);
+      const pattern = Array.from({ length: period }, () => rand(3));
+      // A layer's kind: its place in the pattern, with a few layers anywhere of another kind.
+      const kinds = Array.from({ length: n }, (_, i) => (rand(10) === 0 ? 3 + rand(2) : pattern[i % period]));
+      const layers: LayerDescription[] = kinds.map((k, index) => ({ index, mlpIntermediate: 0, gatedMlp: true, ...(k === 4 ? { moe: moeA } : {}), ...(k === 2 ? { mamba: { kind: 'mamba2', convElements: 1, ssmElements: 1, ssmFloat32: true, heads: 1 } } : { attention: { type: 'full', heads: 1, kvHeads: 1, headDim: 8 } }) }));
+      const expected: string[] = [];
+      const sink = new WeightSink();
+      const add = (layer: number | undefined, role: WeightGroup['role'], params: number) => {
+        sink.add(role, params, 'split', layer, true, 2, params);
+        expected.push(`${layer ?? '-'} ${role} ${params}`);
+      };
+      add(undefined, 'embedding', 1000);
+      for (let i = 0; i < n; i++) {
+        const groups = 1 + (kinds[i] % 3);
+        for (let g = 0; g < groups; g++) add(i, g === 0 ? 'attention' : 'mlp', 10 * (kinds[i] + 1) + g);
+        if (rand(40) === 0) add(undefined, 'norm', 7);
+      }
+      add(undefined, 'lm-head', 2000);
+      const folded = sink.finish(layers);
+      // Expanded: each layer's groups in the order they were added, and the layer-less groups in theirs.
+      const perLayer = new Map<number, string[]>();
+      const layerless: string[] = [];
+      for (const g of folded) {
+        if (g.layer === undefined) layerless.push(`- ${g.role} ${g.params}`);
+        forEachCopy(g, n, (l) => { if (!perLayer.has(l)) perLayer.set(l, []); perLayer.get(l)!.push(`${l} ${g.role} ${g.params}`); });
+      }
+      const got = [...perLayer.keys()].sort((a, b) => a - b).flatMap((l) => perLayer.get(l)!);
+      assert.deepStrictEqual(got, expected.filter((e) => !e.startsWith('-')), `case ${c}: ${kinds.join('')}`);
+      assert.deepStrictEqual(layerless, expected.filter((e) => e.startsWith('-')), `case ${c}`);
+      assert.ok(folded.length <= expected.length, `case ${c}`);
+    }
   });
 });
