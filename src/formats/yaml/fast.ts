@@ -100,7 +100,11 @@ export class FastParser {
     const c = this.c(p);
     return c === -1 || c === SPACE || c === TAB || c === LF || c === CR;
   }
-  private col(p: number): number { return columnOf(this.t, p); }
+  /** Where the last content line found by skipBlankLines starts, and its first content character. */
+  private lineStart = -1;
+  private lineContent = -1;
+  // The column of the content skipBlankLines just found is known without scanning back to the line start.
+  private col(p: number): number { return p === this.lineContent && this.lineStart > 0 ? p - this.lineStart : columnOf(this.t, p); }
   /** Enters a collection that starts at `at`. */
   private enter(at: number): void {
     this.nodes++;
@@ -145,7 +149,14 @@ export class FastParser {
       const d = this.c(q);
       if (d === 35) { while (q < this.limit && this.c(q) !== LF) q++; }
       else if (d === CR && this.c(q + 1) === LF) q++;
-      else if (d !== LF && d !== -1) { this.pos = q; return; }
+      else if (d !== LF && d !== -1) {
+        this.pos = q;
+        // Only a true line start gives the column (a document may begin after `--- ` on the marker's line).
+        const before = p > 0 ? this.t.charCodeAt(p - 1) : LF;
+        this.lineStart = before === LF || before === CR ? p : -1;
+        this.lineContent = q;
+        return;
+      }
       p = q < this.limit ? q + 1 : this.limit;
     }
     this.pos = this.limit;
