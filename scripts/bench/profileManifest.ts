@@ -9,8 +9,9 @@
 //                   quantization scheme, weight tables: memoised per ModelFiles object) and per deployment
 //   --workspace     the bench's "cold, with a workspace to search" row itself (the index read timed apart)
 //   --models N      the same manifest naming only the first N catalog models: how the rows scale with models
-//   --cold          the bench's "cold" row itself (fresh resolver and Analyzer, no workspace, diagnostics built), wall
-//                   and process CPU per run after two warm-up runs: the run to take a CPU profile of
+//   --cold [--gc-each]  the bench's "cold" row itself (fresh resolver and Analyzer, no workspace, diagnostics built),
+//                   wall and process CPU per run after two warm-up runs, and what one analysis keeps alive; with
+//                   --gc-each a full collection before each run, as the bench does: the run to take a CPU profile of
 //   --alloc [--live]         what the cold first analysis (fresh resolver and Analyzer, no workspace) allocates, by function:
 //                   V8's sampling heap profiler with collected objects kept, over --reps runs after two warm-up runs
 // Prints what it measured, then one line `JSON {...}` of the medians (for scripts comparing builds).
@@ -26,7 +27,7 @@ import { readSettings } from '../../src/editor/settings';
 import { deploymentInputs } from '../../src/analysis/settings';
 import { parseDocument } from '../../src/formats';
 import { bigManifest, bundledIds, corpusConfigs, makeHostWorkspace } from './generate';
-import { summarize } from './stats';
+import { getGc, summarize } from './stats';
 import * as shim from './vscodeShim';
 
 const argv = process.argv.slice(2);
@@ -152,9 +153,9 @@ async function main(): Promise<void> {
       shim.__setWorkspaceFolder(undefined);
       const wall: number[] = [];
       const cpu: number[] = [];
-      // What one analysis keeps alive (its result and the memos it filled), measured before the timed runs when
-      // run with --expose-gc: the heap after a full collection, with and without it.
-      const gc = (globalThis as { gc?: () => void }).gc;
+      // What one analysis keeps alive (its result and the memos it filled), measured before the timed runs: the heap
+      // after a full collection, with and without it.
+      const gc = getGc();
       if (gc) {
         gc();
         const before = process.memoryUsage().heapUsed;
@@ -165,7 +166,7 @@ async function main(): Promise<void> {
         console.log(`one cold analysis keeps ${medians['retained MB'].toFixed(1)} MB alive (its Analyzer and result: ${kept.length})`);
       }
       for (let r = -2; r < reps; r++) {
-        // As the bench: a full collection before each run when --expose-gc gives one.
+        // --gc-each, as the bench: a full collection before each run (the young generation then starts small).
         if (flag('--gc-each')) gc?.();
         const doc = new shim.ShimTextDocument(uri, 'yaml', manifest, 1);
         const c0 = cpuMs();
