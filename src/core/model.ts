@@ -319,16 +319,18 @@ export class WeightSink {
     const firsts = f.firsts;
     firsts.length = 0;
     let layered = 0;
+    let previous = -1;
     for (let sg = 0; sg < segments; sg++) {
       if (f.segLayer[sg] < 0) continue;
-      let kind = -1;
-      if (firsts.length < MAX_KINDS) {
-        for (let k = 0; k < firsts.length && kind < 0; k++) if (this.alike(firsts[k], sg, layerDescriptions)) kind = k;
+      // The previous layer's kind first: runs of one kind are the rule.
+      let kind = previous >= 0 && previous < MAX_KINDS && this.alike(firsts[previous], sg, layerDescriptions) ? previous : -1;
+      if (kind < 0 && firsts.length < MAX_KINDS) {
+        for (let k = 0; k < firsts.length && kind < 0; k++) if (k !== previous && this.alike(firsts[k], sg, layerDescriptions)) kind = k;
         if (kind < 0) kind = firsts.push(sg) - 1;
-      } else {
+      } else if (kind < 0) {
         kind = MAX_KINDS + sg;
       }
-      kindOf[sg] = kind;
+      kindOf[sg] = previous = kind;
       layered++;
     }
     if (!usual) {
@@ -350,15 +352,17 @@ export class WeightSink {
     const kind = (i: number) => kindOf[first + i];
     const changesBefore = f.changesBefore;
     changesBefore[0] = 0;
-    for (let i = 1; i <= n; i++) changesBefore[i] = changesBefore[i - 1] + (i < n && kind(i) !== kind(i - 1) ? 1 : 0);
+    for (let i = 1; i <= n; i++) changesBefore[i] = changesBefore[i - 1] + (i < n && kindOf[first + i] !== kindOf[first + i - 1] ? 1 : 0);
     // Consecutive runs among layers [a, b).
     const runsIn = (a: number, b: number) => (b > a ? 1 + changesBefore[b - 1] - changesBefore[a] : 0);
     let bestRuns = runsIn(0, n), period = 1, q = 0, e = 0;
-    for (let p = 2; p <= Math.min(MAX_PERIOD, n >> 1); p++) {
+    // Every kind needs a run of its own: with as many consecutive runs as kinds, no period does better.
+    const periods = bestRuns > firsts.length ? Math.min(MAX_PERIOD, n >> 1) : 1;
+    for (let p = 2; p <= periods; p++) {
       let from = 0; // the window's first layer: after the last break seen
       for (let i = 0; i + p <= n; i++) {
         // A break at i (or the end of the layers) closes the window [from, i + p).
-        if (i + p < n && kind(i) === kind(i + p)) continue;
+        if (i + p < n && kindOf[first + i] === kindOf[first + i + p]) continue;
         const to = i + p < n ? i + p : n;
         const runs = runsIn(0, from) + Math.min(p, to - from) + runsIn(to, n);
         if (runs < bestRuns) { bestRuns = runs; period = p; q = from; e = to; }
