@@ -260,8 +260,8 @@ const MAX_KINDS = 64;
  *
  * Layers of one kind are folded by the stack's period: runs of consecutive layers (period 1), or, for hybrids that
  * repeat a pattern (three linear-attention layers and one full, period 4), one run per position in the pattern,
- * `layerStride` apart, after any prefix that does not follow it (DeepSeek's first dense layers). The period with the
- * fewest runs wins.
+ * `layerStride` apart, with the layers before and after the pattern (DeepSeek's first dense layers, Kimi-K3's last
+ * full-attention layer) folded as consecutive runs. The period and window with the fewest runs win.
  *
  * Examples: Llama-3.1-8B's 32 identical layers give 5 groups, `layerSpan` 32; Qwen3.5-27B's 64 layers (16 × three
  * Gated DeltaNet and one full attention) give four runs of 16, `layerStride` 4.
