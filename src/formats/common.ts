@@ -1,7 +1,7 @@
 // Shared pieces of the readers: building a DeploymentSpec, command lines in YAML, edit sites.
 import type { BudgetInputs } from '../core/types';
 import type {
-  DeploymentSpec, DocumentKind, EditContext, FormatProblem, InPlaceEdit, InputKey, Insertion, ServingEngine, SourceRange,
+  DeploymentSpec, DocumentKind, EditContext, FlagSpelling, FormatProblem, InPlaceEdit, InputKey, Insertion, ServingEngine, SourceRange,
   ValueContext, WorkloadSpec,
 } from './types';
 import { Word, shellCommands, wordOfScalar, wordRange } from './shell';
@@ -473,24 +473,20 @@ export function flagInsertions(b: SpecBuilder, inv: Invocation, parsed: ParsedAr
     if (name.includes('_')) under++; else if (name.includes('-')) hyph++;
   }
   const equals = eqCount > sepCount;
-  const underscore = inv.engine === 'vllm' && under > hyph;
-  const flagName = (key: InputKey): string | undefined => {
-    const f = CANONICAL_FLAG[inv.engine][key];
-    return f ? '--' + (underscore ? f.replace(/-/g, '_') : f) : undefined;
-  };
+  const spelling: FlagSpelling = { engine: inv.engine, underscore: inv.engine === 'vllm' && under > hyph };
   const last = inv.args.length ? inv.args[inv.args.length - 1] : inv.all[inv.all.length - 1];
-  let make: ((flag: string) => Insertion | undefined) | undefined;
+  // One site for every flag of the command: each flag's name is spelled from its key when it is inserted.
+  let site: Insertion | undefined;
   if (last && last.item && last.seq) {
     const seq = last.seq;
     const lastItem = seq.items[seq.items.length - 1] ?? last.item;
     const flagItem = [...flags].reverse().find((f) => f.word.item)?.word.item;
     const valueItem = [...flags].reverse().find((f) => !f.equals && f.valueWord?.item)?.valueWord?.item;
     const at = seq.flow ? lastItem.end : lineEnd(text, lastItem.end);
-    const indent = indentOf(text, seq.start);
-    make = (flag) => ({
-      type: 'seq-items', at, flow: seq.flow, indent, eol, flag, equals,
+    site = {
+      type: 'seq-items', at, flow: seq.flow, indent: indentOf(text, seq.start), eol, spelling, equals,
       flagQuote: quoteOf(flagItem), valueQuote: quoteOf(valueItem) || (flags.length === 0 && fallback?.quoteValues ? '"' : quoteOf(valueItem)),
-    });
+    };
   } else if (last && last.scalar) {
     const lw = wordRange(text, last);
     const rawEndOk = lw.exact && (last.rawEnd === lw.range.end || last.rawEnd === lw.range.end + 1);
@@ -505,8 +501,7 @@ export function flagInsertions(b: SpecBuilder, inv: Invocation, parsed: ParsedAr
           break;
         }
       }
-      const at = last.rawEnd;
-      make = (flag) => ({ type: 'shell', at, gap, flag, equals, context: 'word' });
+      site = { type: 'shell', at: last.rawEnd, gap, spelling, equals, context: 'word' };
     }
   } else if (!last && fallback && !fallback.map.flow && !fallback.map.pairs.some((p) => p.key.value === fallback.key)) {
     const m = fallback.map;
@@ -515,18 +510,24 @@ export function flagInsertions(b: SpecBuilder, inv: Invocation, parsed: ParsedAr
     for (const p of m.pairs) {
       if (isSeq(p.value) && !p.value.flow) { child = indentOf(text, p.value.start); break; }
     }
-    const at = lineEnd(text, m.end);
-    make = (flag) => ({
-      type: 'new-block', at, indent, childIndent: child, eol, parentKey: fallback.key, list: true, flag, quoteValues: fallback.quoteValues,
-    });
+    site = {
+      type: 'new-block', at: lineEnd(text, m.end), indent, childIndent: child, eol, parentKey: fallback.key, list: true, spelling,
+      quoteValues: fallback.quoteValues,
+    };
   }
-  if (!make) return;
-  for (const key of Object.keys(CANONICAL_FLAG[inv.engine]) as InputKey[]) {
-    // A switch is added bare, not as `--flag value` (except llama.cpp's, which take on/off).
-    if (isBooleanInput(key) && inv.engine !== 'llamacpp') continue;
-    const f = flagName(key);
-    if (f) b.offer(key, make(f));
+  if (!site) return;
+  for (const key of insertableFlagKeys(inv.engine)) b.offer(key, site);
+}
+
+/** The inputs a flag can be added for on an engine: those with a flag, less switches (added bare, not `--flag value`; llama.cpp's take on/off). */
+const insertableKeys = new Map<ServingEngine, readonly InputKey[]>();
+function insertableFlagKeys(engine: ServingEngine): readonly InputKey[] {
+  let keys = insertableKeys.get(engine);
+  if (!keys) {
+    keys = (Object.keys(CANONICAL_FLAG[engine]) as InputKey[]).filter((key) => !(isBooleanInput(key) && engine !== 'llamacpp'));
+    insertableKeys.set(engine, keys);
   }
+  return keys;
 }
 
 /**

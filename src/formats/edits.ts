@@ -1,5 +1,6 @@
 // Quick-fix edits: set a value in place, or insert it written like its neighbours.
-import type { DeploymentSpec, InPlaceEdit, InputKey, Insertion, TextEdit, ValueContext } from './types';
+import type { DeploymentSpec, FlagSpelling, InPlaceEdit, InputKey, Insertion, TextEdit, ValueContext } from './types';
+import { spelledFlag } from './engines';
 import { INTEGER_KEYS, FRACTION_KEYS, formatInput } from './values';
 import { resolvePlain } from './yaml';
 
@@ -50,27 +51,37 @@ function combine(text: string, edits: TextEdit[]): TextEdit | undefined {
   return { range: { start: sorted[0].range.start, end: sorted[sorted.length - 1].range.end }, newText };
 }
 
+/** The flag an insertion writes for an input: as written in it, or spelled like the command's other flags. */
+function flagOf(ins: { flag?: string; spelling?: FlagSpelling }, key: InputKey): string | undefined {
+  return ins.flag ?? (ins.spelling ? spelledFlag(ins.spelling, key) : undefined);
+}
+
 function insertText(ins: Insertion, key: InputKey, v: string): string | undefined {
   switch (ins.type) {
     case 'seq-items': {
+      const flag = flagOf(ins, key);
+      if (!flag) return undefined;
       const items: (string | undefined)[] = ins.equals
-        ? [quoted(`${ins.flag}=${v}`, ins.flagQuote)]
-        : [quoted(ins.flag, ins.flagQuote), quoted(v, ins.valueQuote)];
+        ? [quoted(`${flag}=${v}`, ins.flagQuote)]
+        : [quoted(flag, ins.flagQuote), quoted(v, ins.valueQuote)];
       if (items.some((i) => i === undefined)) return undefined;
       return ins.flow ? items.map((i) => `, ${i}`).join('') : items.map((i) => `${ins.eol}${ins.indent}- ${i}`).join('');
     }
-    case 'shell':
-      if (!WORD.test(v)) return undefined;
-      return `${ins.gap}${ins.flag}${ins.equals ? '=' : ' '}${v}`;
+    case 'shell': {
+      const flag = flagOf(ins, key);
+      if (!flag || !WORD.test(v)) return undefined;
+      return `${ins.gap}${flag}${ins.equals ? '=' : ' '}${v}`;
+    }
     case 'map-key': {
       const val = ins.quoteValue ? JSON.stringify(v) : valueText(key, v);
       return ins.flow ? `, ${ins.key}: ${val}` : `${ins.eol}${ins.indent}${ins.key}: ${val}`;
     }
     case 'new-block':
       if (ins.list) {
-        if (!ins.flag) return undefined;
+        const flag = flagOf(ins, key);
+        if (!flag) return undefined;
         const val = ins.quoteValues ? JSON.stringify(v) : yamlScalar(v, true);
-        return `${ins.eol}${ins.indent}${ins.parentKey}:${ins.eol}${ins.childIndent}- ${ins.flag}${ins.eol}${ins.childIndent}- ${val}`;
+        return `${ins.eol}${ins.indent}${ins.parentKey}:${ins.eol}${ins.childIndent}- ${flag}${ins.eol}${ins.childIndent}- ${val}`;
       }
       if (!ins.key) return undefined;
       return `${ins.eol}${ins.indent}${ins.parentKey}:${ins.eol}${ins.childIndent}${ins.key}: ${valueText(key, v)}`;

@@ -1,7 +1,7 @@
 // What vLLM, SGLang, TGI, llama.cpp (llama-server) and Ollama command lines and environments mean.
 // The vLLM, SGLang and TGI spellings come from the one table of deployment inputs (src/core/inputs.ts); llama.cpp's
 // and Ollama's are here, from ggml-org/llama.cpp common/arg.cpp and Ollama's envconfig.
-import type { InputKey, ServingEngine } from './types';
+import type { FlagSpelling, InputKey, ServingEngine } from './types';
 import type { Word } from './shell';
 import { INPUT_SPECS, canonicalFlags, flagTable, tgiEnvTable, vllmEnvTable } from '../core/inputs';
 
@@ -73,6 +73,12 @@ export const CANONICAL_FLAG: Record<ServingEngine, Partial<Record<InputKey, stri
   llamacpp: LLAMACPP_CANONICAL,
   ollama: {},
 };
+
+/** A flag's name for an input as a command spells its flags (`--max-model-len`, or `--max_model_len` in vLLM). */
+export function spelledFlag(spelling: FlagSpelling, key: InputKey): string | undefined {
+  const f = CANONICAL_FLAG[spelling.engine]?.[key];
+  return f ? '--' + (spelling.underscore ? f.replace(/-/g, '_') : f) : undefined;
+}
 
 /** TGI reads every launcher flag from an environment variable too. */
 export const TGI_ENV: Record<string, FlagTarget> = { MODEL_ID: 'model', ...tgiEnvTable() };

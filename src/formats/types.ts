@@ -116,6 +116,12 @@ export interface InPlaceEdit {
   deviceIds?: { flow: boolean; indent: string; eol: string; quote: string };
 }
 
+/**
+ * How a command spells the flags it gets: one insertion site serves every flag of a command, each flag's name
+ * written from the input's key (`spelledFlag` in engines.ts) when it is inserted.
+ */
+export interface FlagSpelling { engine: ServingEngine; underscore: boolean }
+
 /** Where and how a value absent from the document is inserted. */
 export type Insertion =
   | {
@@ -124,7 +130,9 @@ export type Insertion =
       flow: boolean;
       indent: string;               // block: indentation of the "-"
       eol: string;
-      flag: string;                 // flag name, e.g. --max-model-len
+      /** The flag's name as written, e.g. --max-model-len (absent: from `spelling` and the input's key). */
+      flag?: string;
+      spelling?: FlagSpelling;
       equals: boolean;              // --flag=value as one item
       flagQuote: string;            // '' | '"' | "'"
       valueQuote: string;
@@ -133,7 +141,8 @@ export type Insertion =
       type: 'shell';                // appended to the command inside a string
       at: number;
       gap: string;                  // text before the new flag (" " or " \\\n    ")
-      flag: string;
+      flag?: string;
+      spelling?: FlagSpelling;
       equals: boolean;
       context: ValueContext;
     }
@@ -155,7 +164,8 @@ export type Insertion =
       eol: string;
       parentKey: string;            // args / command / vllmConfig / engine / hardware / extraArgs
       list: boolean;                // children are list items (flag, value) or one "key: value"
-      flag?: string;                // list: flag name
+      flag?: string;                // list: flag name (or from `spelling` and the input's key)
+      spelling?: FlagSpelling;
       key?: string;                 // map: key name
       /** list: quote values (Kubernetes args must be strings). */
       quoteValues?: boolean;
