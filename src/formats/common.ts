@@ -131,7 +131,8 @@ export class SpecBuilder {
   }
 
   build(kind: DocumentKind, engine: ServingEngine, label: string, anchor: SourceRange): DeploymentSpec {
-    for (const k of Object.keys(this.edit.insert) as InputKey[]) if (this.edit.inPlace[k]) delete this.edit.insert[k];
+    // A key edited in place gets no insertion (the few keys written, not the ~30 offered).
+    for (const k of Object.keys(this.edit.inPlace) as InputKey[]) if (this.edit.inPlace[k]) delete this.edit.insert[k];
     if (engine === 'tgi') {
       // TGI is not emulated: its settings are mapped to vLLM meaning and sized like vLLM, so no engine name or
       // version goes into the inputs (`spec.engine` says which server it is). SGLang, llama.cpp and Ollama keep
@@ -480,8 +481,14 @@ export function flagInsertions(b: SpecBuilder, inv: Invocation, parsed: ParsedAr
   if (last && last.item && last.seq) {
     const seq = last.seq;
     const lastItem = seq.items[seq.items.length - 1] ?? last.item;
-    const flagItem = [...flags].reverse().find((f) => f.word.item)?.word.item;
-    const valueItem = [...flags].reverse().find((f) => !f.equals && f.valueWord?.item)?.valueWord?.item;
+    // The last flag written as an item, and the last value written as an item of its own: how new ones are quoted.
+    let flagItem: YScalar | undefined;
+    let valueItem: YScalar | undefined;
+    for (let i = flags.length - 1; i >= 0 && !(flagItem && valueItem); i--) {
+      const f = flags[i];
+      flagItem ??= f.word.item;
+      if (!f.equals) valueItem ??= f.valueWord?.item;
+    }
     const at = seq.flow ? lastItem.end : lineEnd(text, lastItem.end);
     site = {
       type: 'seq-items', at, flow: seq.flow, indent: indentOf(text, seq.start), eol, spelling, equals,
