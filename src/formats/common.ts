@@ -145,9 +145,10 @@ export class SpecBuilder {
     }
     // Values that come from sums and products (GPUs of a LeaderWorkerSet, `32k` in a count) may still fall outside
     // what the engine takes: said at the value, and left out, rather than handed to the engine to refuse.
-    for (const [key, value] of Object.entries(this.inputs) as [InputKey, unknown][]) {
+    for (const name in this.inputs) {
+      const key = name as InputKey;
       const spec = INPUT_SPECS.get(key);
-      const verdict = spec ? checkInput(spec, value) : undefined;
+      const verdict = spec ? checkInput(spec, this.inputs[key]) : undefined;
       if (!verdict || verdict.ok) continue;
       delete (this.inputs as Record<string, unknown>)[key];
       this.problems.push({ severity: 'error', message: `${spec!.label}: ${verdict.message}.`, range: this.valueRanges[key] ?? anchor });
