@@ -3,8 +3,9 @@
 // It reads its plan from $IB_BENCH_PLAN and writes one JSON result to plan.out.
 //
 // Measured here, with performance.now() in the extension host process:
-//  - activation: the extension is activated by this suite (the bench workspace triggers none of its activation
-//    events). Module._load is wrapped for the extension's main file (code loading) and its exported activate()
+//  - activation: the extension is activated by this suite (the bench workspace opens no editor that triggers its
+//    activation events; when code-server restores one first, the extension is already active, that sample and the
+//    hover rows are reported as not measured, and the provider below is not captured). Module._load is wrapped for the extension's main file (code loading) and its exported activate()
 //    is wrapped (activate start → end); VS Code's own code/extHost/*ExtensionCode|*ActivateExtension marks
 //    (Date.now() resolution) are read back as a cross-check.
 //  - hover: vscode.languages.registerHoverProvider is wrapped BEFORE activation, so the extension's real hover
