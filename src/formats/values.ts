@@ -36,6 +36,8 @@ export function parseCount(raw: unknown, what: string, bounds: CountBounds = DEF
   if (typeof raw === 'number') return checkCount(raw, String(raw), what, bounds);
   if (typeof raw !== 'string') return { ok: false, severity: 'error', message: `${what} must be a whole number.` };
   const s = raw.trim();
+  // Plain digits, the usual spelling: no pattern to try.
+  if (s.length > 0 && s.length <= 15 && isDigits(s)) return checkCount(Number(s), s, what, bounds);
   if (isTemplated(s)) return { ok: false, severity: 'information', message: `${what} is filled in at deploy time (${s}); it is not evaluated.` };
   const t = /^\d[\d_]*(\.\d+)?[kKmMgGtT]?$/.test(s) ? s.replace(/_/g, '') : s;
   const m = /^(\d+(?:\.\d+)?)([kKmMgGtT])$/.exec(t);
@@ -50,6 +52,14 @@ export function parseCount(raw: unknown, what: string, bounds: CountBounds = DEF
   if (/^[+-]?\d+$/.test(t)) return checkCount(parseInt(t, 10), s, what, bounds);
   if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return checkCount(Number(t), s, what, bounds);
   return { ok: false, severity: 'error', message: `${what} must be a whole number, not "${s}".` };
+}
+
+function isDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** The whole numbers a count may take: at least 1 (0 for llama.cpp's `-ngl 0`), at most 1e9 unless the input allows more. */
