@@ -229,15 +229,15 @@ export const layerStrideOf = (g: WeightGroup): number => g.layerStride ?? 1;
  */
 export function forEachCopy(g: WeightGroup, numLayers: number, each: (layer: number) => void): void {
   if (g.layer === undefined) return;
-  const stride = g.layerStride ?? 1;
-  for (let k = 0, l = g.layer, span = g.layerSpan ?? 1; k < span && l < numLayers; k++, l += stride) if (l >= 0) each(l);
+  const stride = layerStrideOf(g);
+  for (let k = 0, l = g.layer, span = layerSpanOf(g); k < span && l < numLayers; k++, l += stride) if (l >= 0) each(l);
 }
 
 /** How many copies of a group the layers [start, end) hold. */
 export function copiesIn(g: WeightGroup, start: number, end: number): number {
   if (g.layer === undefined) return 0;
-  const stride = g.layerStride ?? 1;
-  const span = g.layerSpan ?? 1;
+  const stride = layerStrideOf(g);
+  const span = layerSpanOf(g);
   // Copies k with start <= layer + k * stride < end, 0 <= k < span.
   const first = Math.max(0, Math.ceil((start - g.layer) / stride));
   const last = Math.min(span - 1, Math.floor((end - 1 - g.layer) / stride));
@@ -318,7 +318,6 @@ export class WeightSink {
     const kindOf = f.kindOf;
     const firsts = f.firsts;
     firsts.length = 0;
-    let layered = 0;
     let previous = -1;
     for (let sg = 0; sg < segments; sg++) {
       if (f.segLayer[sg] < 0) continue;
@@ -331,7 +330,6 @@ export class WeightSink {
         kind = MAX_KINDS + sg;
       }
       kindOf[sg] = previous = kind;
-      layered++;
     }
     if (!usual) {
       // Layer-less groups among the layers, or layers out of order: the segments in order, a layered one folding the

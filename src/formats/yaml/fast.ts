@@ -91,6 +91,9 @@ export class FastParser {
   /** Nodes read from the source (aliases one each, their copies not counted), and nodes built by alias copies. */
   private nodes = 0;
   private copied = 0;
+  /** Where the last content line found by skipBlankLines starts, and its first content character. */
+  private lineStart = -1;
+  private lineContent = -1;
   /** `escapes`: backslashes ahead, shared by the parsers of one text's documents (`newEscapeSearch`). */
   constructor(private readonly t: string, start: number, private readonly limit: number, private readonly skip?: ReadonlySet<string>,
     private readonly escapes: NextSearch = newEscapeSearch()) { this.pos = start; }
@@ -100,9 +103,6 @@ export class FastParser {
     const c = this.c(p);
     return c === -1 || c === SPACE || c === TAB || c === LF || c === CR;
   }
-  /** Where the last content line found by skipBlankLines starts, and its first content character. */
-  private lineStart = -1;
-  private lineContent = -1;
   // The column of the content skipBlankLines just found is known without scanning back to the line start.
   private col(p: number): number { return p === this.lineContent && this.lineStart > 0 ? p - this.lineStart : columnOf(this.t, p); }
   /** Enters a collection that starts at `at`. */
