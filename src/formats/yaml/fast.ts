@@ -46,6 +46,14 @@ const FLOW_KEY_IND = charTable('&*!?|>%@`,]#[{');
 const FLOW_IND = charTable('&*!?|>%@`,]}#');
 function has(t: Uint8Array, c: number): boolean { return c >= 0 && c < 128 && t[c] === 1; }
 
+// `FastParser.skimBlock`'s stacks, shared (it calls nothing that skims): per open collection its column, kind and
+// first key; per open key its start and end.
+const SKIM_MAP = 0, SKIM_SEQ = 1, SKIM_SEQ_AT_KEY = 2;
+const SKIM_FRAMES = 32;
+const SKIM_KEY_LIMIT = 256;
+const SKIM_STACK = new Int32Array(3 * SKIM_FRAMES);
+const SKIM_KEYS = new Int32Array(2 * SKIM_KEY_LIMIT);
+
 /**
  * Duplicate-key check before `key` joins `pairs`, without allocating for small maps: the pairs are scanned, and
  * a map past 12 keys gets a set. Returns false for a duplicate, else the set to pass next time.
@@ -295,11 +303,7 @@ export class FastParser {
     if (c === 42) return this.blockAlias(col);
     if (c === -1 || c === LF || c === CR || c === 35) {
       this.nextContent();
-      if (this.done()) return null;
-      const ind = this.col(this.pos);
-      if (ind > col) return this.parseNode(col);
-      if (ind === col && this.isDash(this.pos)) return this.parseSeq(col);
-      return null;
+      return this.done() ? null : this.blockValue(col);
     }
     if (c === 124 || c === 62) return this.parseBlockScalar(col);
     if (c === 45 && this.wsOrEnd(p + 1)) throw new Unsupported('seq in value');
@@ -316,14 +320,231 @@ export class FastParser {
   }
 
   /**
-   * The value of a key in `skipKeys`. A block collection is still parsed, so that everything the library would
+   * The value of a key in `skipKeys`. A block collection is still read, so that everything the library would
    * object to in it (duplicate keys, unclosed brackets, bad indentation, anchors) declines as anywhere else, but
    * readers get a `skipped` placeholder with its range instead of its nodes; inline values are returned as is.
+   * The forms such blocks are written in (labels, annotations, ports, probes) are checked without building nodes
+   * (`skimBlock`); anything else is parsed in full.
    */
   private skipMapValue(col: number): YNode | null {
-    const v = this.parseMapValue(col);
+    this.skipInline();
+    const c = this.c(this.pos);
+    if (!(c === -1 || c === LF || c === CR || c === 35)) return this.parseMapValue(col);
+    this.nextContent();
+    if (this.done()) return null;
+    const start = this.pos;
+    if (this.skimBlock(col)) return { kind: 'map', flow: false, start, end: this.skimmedEnd, pairs: [], skipped: true };
+    const v = this.blockValue(col);
     if (!v || v.kind === 'scalar' || v.flow) return v;
     return { kind: 'map', flow: false, start: v.start, end: v.end, pairs: [], skipped: true };
+  }
+
+  /** Where the last block `skimBlock` accepted ends (as the node parsed in full would). */
+  private skimmedEnd = -1;
+
+  /**
+   * Checks the block collection at pos (a map value's first line, below `key:` at column `col`) without building
+   * nodes, and moves past it as `blockValue` would; false (pos unchanged) for anything outside the forms it knows,
+   * which is then parsed in full. Known: block maps of plain keys and block sequences (a sequence at its key's
+   * column included), items `- key: value` and `- scalar`, values that are plain or quoted scalars on one line, and
+   * comments. Everything else — anchors, aliases, tags, flow collections, block scalars, multi-line or escaped
+   * scalars, quoted keys, merge keys, empty items, tabs, duplicate keys, more than `SKIM_FRAMES` levels or
+   * `SKIM_KEYS` open keys — is left to the full parse, which reads or declines it exactly as elsewhere.
+   */
+  private skimBlock(col: number): boolean {
+    const t = this.t;
+    let q = this.pos;
+    let ls = q - this.col(q);
+    let frames = 0;
+    let keys = 0;
+    let nodes = 0;
+    let end = -1;
+    let resume = -1;
+    // The line before opened a value with nothing after `key:` (its map's column), -1 when not.
+    let openKey = -1;
+    for (;;) {
+      // q: the first character of a line's content, ls: the line's start.
+      const c = this.c(q);
+      if (c === TAB) return false;
+      if (c === -1) break;
+      if (c === LF || c === CR || c === 35) {
+        const next = this.skimLineEnd(q);
+        if (next < 0) return false;
+        if (next >= this.limit) break;
+        ls = next;
+        q = this.skimIndent(ls);
+        continue;
+      }
+      const ind = q - ls;
+      if (ind === 0 && (t.startsWith('---', q) || t.startsWith('...', q)) && this.wsOrEnd(q + 3)) break;
+      const dash = c === 45 && this.wsOrEnd(q + 1);
+      if (frames === 0) {
+        if (!(ind > col || (ind === col && dash))) return false;
+        frames = this.skimPush(0, ind, dash ? (ind === col ? SKIM_SEQ_AT_KEY : SKIM_SEQ) : SKIM_MAP, keys);
+        nodes++;
+      } else if (openKey >= 0 && (ind > openKey || (ind === openKey && dash))) {
+        // The open key's value: a block collection (a sequence may sit at the key's own column).
+        if (frames >= SKIM_FRAMES) return false;
+        frames = this.skimPush(frames, ind, dash ? (ind === openKey ? SKIM_SEQ_AT_KEY : SKIM_SEQ) : SKIM_MAP, keys);
+        nodes++;
+      } else {
+        while (frames > 0 && ind < SKIM_STACK[3 * (frames - 1)]) keys = SKIM_STACK[3 * --frames + 2];
+        if (frames > 0 && !dash && SKIM_STACK[3 * (frames - 1) + 1] === SKIM_SEQ_AT_KEY && ind === SKIM_STACK[3 * (frames - 1)]) {
+          keys = SKIM_STACK[3 * --frames + 2];
+        }
+        // The block is over (a line between its column and `col` is then bad indentation for the map around it).
+        if (frames === 0) break;
+        if (ind > SKIM_STACK[3 * (frames - 1)]) return false;
+      }
+      openKey = -1;
+      if (this.depth + frames > MAX_NESTING) return false;
+      let at = q;
+      if (SKIM_STACK[3 * (frames - 1) + 1] !== SKIM_MAP) {
+        if (!dash) return false;
+        at = q + 1;
+        while (this.c(at) === SPACE) at++;
+        const d = this.c(at);
+        if (d === TAB || d === -1 || d === LF || d === CR || d === 35 || (d === 45 && this.wsOrEnd(at + 1))) return false;
+        if (this.findKeyColon(at) >= 0) {
+          // `- key: value`: a map at the item's column.
+          if (frames >= SKIM_FRAMES) return false;
+          frames = this.skimPush(frames, at - ls, SKIM_MAP, keys);
+          nodes++;
+          if (this.depth + frames > MAX_NESTING) return false;
+        } else {
+          const e = this.skimScalar(at);
+          if (e < 0) return false;
+          nodes++;
+          end = resume = e;
+          at = -1;
+        }
+      } else if (dash) {
+        return false;
+      }
+      if (at >= 0) {
+        // A key line of the innermost map.
+        if (has(KEY_IND, this.c(at)) || this.c(at) === 34 || this.c(at) === 39) return false;
+        const k = this.findKeyColon(at);
+        if (k <= at) return false;
+        const keyEnd = this.trimEnd(at, k);
+        if (keyEnd - at === 2 && t.charCodeAt(at) === 60 && t.charCodeAt(at + 1) === 60) return false;
+        for (let i = SKIM_STACK[3 * (frames - 1) + 2]; i < keys; i++) if (this.sameText(SKIM_KEYS[2 * i], SKIM_KEYS[2 * i + 1], at, keyEnd)) return false;
+        if (keys >= SKIM_KEY_LIMIT) return false;
+        SKIM_KEYS[2 * keys] = at;
+        SKIM_KEYS[2 * keys + 1] = keyEnd;
+        keys++;
+        nodes++;
+        let v = k + 1;
+        while (this.c(v) === SPACE) v++;
+        const d = this.c(v);
+        if (d === TAB) return false;
+        if (d === -1 || d === LF || d === CR || d === 35) {
+          openKey = SKIM_STACK[3 * (frames - 1)];
+          end = keyEnd;
+          resume = k + 1;
+        } else {
+          const e = this.skimScalar(v);
+          if (e < 0) return false;
+          nodes++;
+          end = resume = e;
+        }
+      }
+      const next = this.skimLineEnd(resume);
+      if (next < 0) return false;
+      if (next >= this.limit) break;
+      ls = next;
+      q = this.skimIndent(ls);
+    }
+    if (end < 0) return false;
+    this.nodes += nodes;
+    this.skimmedEnd = end;
+    this.pos = resume;
+    this.nextContent();
+    return true;
+  }
+
+  /** Whether the text at [a, aEnd) is the text at [b, bEnd). */
+  private sameText(a: number, aEnd: number, b: number, bEnd: number): boolean {
+    if (aEnd - a !== bEnd - b) return false;
+    for (let i = 0; i < aEnd - a; i++) if (this.t.charCodeAt(a + i) !== this.t.charCodeAt(b + i)) return false;
+    return true;
+  }
+
+  /** Pushes a frame of `skimBlock` (column, kind, first key of the map); returns the new frame count. */
+  private skimPush(frames: number, column: number, kind: number, keys: number): number {
+    SKIM_STACK[3 * frames] = column;
+    SKIM_STACK[3 * frames + 1] = kind;
+    SKIM_STACK[3 * frames + 2] = keys;
+    return frames + 1;
+  }
+
+  /** The first content position of the line starting at `ls` (spaces skipped). */
+  private skimIndent(ls: number): number {
+    let q = ls;
+    while (this.c(q) === SPACE) q++;
+    return q;
+  }
+
+  /**
+   * From `p` (after a scalar, a key's colon, or at a comment or line break): the start of the next line, once the
+   * rest of this one is blank or a comment after a blank; -1 for anything else. `limit` or past: the end.
+   */
+  private skimLineEnd(p: number): number {
+    const from = p;
+    while (this.c(p) === SPACE) p++;
+    const c = this.c(p);
+    if (c === 35) {
+      if (p === from && p > 0 && !this.isBreakOrBlank(this.t.charCodeAt(p - 1))) return -1;
+      const lf = this.nextBreak(p);
+      return lf < 0 || lf >= this.limit ? this.limit : lf + 1;
+    }
+    if (c === -1) return this.limit;
+    if (c === CR) return this.c(p + 1) === LF ? p + 2 : -1;
+    return c === LF ? p + 1 : -1;
+  }
+
+  /**
+   * A scalar value on one line at `p`, plain or quoted without escapes: the end of it, or -1 for any other value
+   * (an indicator, a flow collection, a block scalar, an escape, a quote running past the line, `: ` in plain text).
+   */
+  private skimScalar(p: number): number {
+    const c = this.c(p);
+    if (c === 34 || c === 39) {
+      const close = this.t.indexOf(c === 34 ? '"' : "'", p + 1);
+      if (close < 0 || close >= this.limit) return -1;
+      const lf = this.nextBreak(p);
+      if (lf >= 0 && lf < close) return -1;
+      if (c === 34) {
+        const escape = this.nextIndex(this.escapes, p + 1);
+        if (escape >= 0 && escape < close) return -1;
+      } else if (this.c(close + 1) === 39) {
+        return -1;
+      }
+      let q = close + 1;
+      while (this.c(q) === SPACE) q++;
+      const d = this.c(q);
+      if (!(d === -1 || d === LF || d === CR || (d === 35 && q > close + 1))) return -1;
+      return close + 1;
+    }
+    if (has(VALUE_IND, c) || c === 91 || c === 123 || c === 124 || c === 62 || (c === 45 && this.wsOrEnd(p + 1)) || c === TAB) return -1;
+    let last = p;
+    for (let q = p; q < this.limit; q++) {
+      const d = this.t.charCodeAt(q);
+      if (d === LF || d === CR) break;
+      if (d === 58 && this.wsOrEnd(q + 1)) return -1;
+      if (d === 35 && (this.t.charCodeAt(q - 1) === SPACE || this.t.charCodeAt(q - 1) === TAB)) break;
+      if (d === TAB) return -1;
+      if (d !== SPACE) last = q + 1;
+    }
+    return last;
+  }
+
+  /** The value of a map key on the lines below it (pos at their first content): a node, or null when it has none. */
+  private blockValue(col: number): YNode | null {
+    const ind = this.col(this.pos);
+    if (ind > col) return this.parseNode(col);
+    if (ind === col && this.isDash(this.pos)) return this.parseSeq(col);
+    return null;
   }
 
   private parseSeq(col: number): YSeq {
