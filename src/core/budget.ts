@@ -4,7 +4,7 @@
 import {
   Accelerator, BudgetDiagnostic, BudgetInputs, BudgetReport, BudgetResult, KvCacheDtype, ModelFiles,
 } from './types';
-import { ModelDescription } from './model';
+import { ModelDescription, layerKinds } from './model';
 import { normalizeConfig } from './normalize';
 import { QuantScheme, dtypeBytes, isKnownQuantization, normalizeDtypeName, schemeFromConfig, schemeFromName } from './quantization';
 import { WeightPlan, parametersActive, parametersTotal, rankWeightTable, weightBytesPerRankLowerBound } from './weights';
@@ -98,8 +98,12 @@ const MEMO_ENTRIES_PER_MODEL = 256;
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
-    if (Array.isArray(value)) for (const v of value) deepFreeze(v);
-    else for (const k in value) deepFreeze(value[k]); // own enumerable keys: results are plain objects
+    // Only objects are visited (a report holds some 150 numbers and strings and a few dozen objects).
+    if (Array.isArray(value)) {
+      for (const v of value) if (typeof v === 'object' && v !== null) deepFreeze(v);
+    } else {
+      for (const k in value) { const v = value[k]; if (typeof v === 'object' && v !== null) deepFreeze(v); } // own enumerable keys: results are plain objects
+    }
   }
   return value;
 }
@@ -209,7 +213,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   if (error) return fail(`${error} (one of fp8, int8, int4, awq, gptq, mxfp4, nvfp4, q4_0, q4_k_m, q5_k_m, q6_k, q8_0, f16)`, 'quantization');
   const plan: WeightPlan = { baseDtypeBytes: activationBytes, scheme };
   // A fixed fp8 layout (DeepSeek-V4's fp8_ds_mla) is fp8 whatever was asked; a checkpoint may ask for fp8 KV.
-  const fixedFp8Layout = model.layers.some((l) => l.attention?.entryBytes !== undefined);
+  const fixedFp8Layout = layerKinds(model).some((k) => k.layer.attention?.entryBytes !== undefined);
   const kvCacheDtype: KvCacheDtype = fixedFp8Layout || (kvChoice === 'auto' && scheme?.kvCacheDtype) ? 'fp8' : kvChoice;
   const kvBytes = kvDtypeBytes(kvCacheDtype, activationBytes);
 
@@ -431,7 +435,7 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
     high: Math.min(decode.seconds > 0 ? 1 / decode.seconds : Infinity, perRequest / Math.max(1e-9, coefficients.low)),
     basis: `${family}|${hw}`,
   };
-  const computeBoundFrom = computeBoundDecodeBatch(decodeInputs, context, INPUT_LIMITS.batch);
+  const computeBoundFrom = computeBoundDecodeBatch(decodeInputs, context, INPUT_LIMITS.batch, batch === 1 ? decode : undefined);
   let speculative: SpeculativeFigures | undefined;
   if (speculation?.ok && engineName !== 'vllm') {
     diagnostics.push(speculativeNote(speculation.method, `modelled for vLLM only; ${engineDisplayName(engineName)}'s drafter is not sized`));

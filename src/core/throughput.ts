@@ -46,7 +46,7 @@ interface StageSummary {
   /** Embedding tables: one row per sequence is read. */
   rowTables: Array<{ bytes: number; rows: number }>;
   /** Routed experts grouped by (experts, top-k): the distinct experts a batch touches are read. */
-  expertGroups: Map<string, { bytes: number; experts: number; topK: number }>;
+  expertGroups: Array<{ bytes: number; experts: number; topK: number }>;
   matmulFlopsPerToken: number;
 }
 
@@ -63,16 +63,16 @@ function summarizeStages(d: DecodeInputs, table: RankWeightTable, stages: StageR
   const { model } = d;
   const last = stages.length - 1;
   const out = stages.map((range, stage): StageSummary => {
-    const sum: StageSummary = { fullBytes: 0, rowTables: [], expertGroups: new Map(), matmulFlopsPerToken: 0 };
+    const sum: StageSummary = { fullBytes: 0, rowTables: [], expertGroups: [], matmulFlopsPerToken: 0 };
     for (let i = range.start; i < range.end; i++) {
       sum.fullBytes += table.fullBytes[i];
       sum.matmulFlopsPerToken += table.matmulFlopsPerToken[i];
       const moe = model.layers[i]?.moe;
       if (table.expertBytes[i] > 0 && moe) {
-        const key = `${moe.experts}/${moe.expertsPerToken}`;
-        const e = sum.expertGroups.get(key) ?? { bytes: 0, experts: moe.experts, topK: moe.expertsPerToken };
+        let e: StageSummary['expertGroups'][number] | undefined;
+        for (const g of sum.expertGroups) if (g.experts === moe.experts && g.topK === moe.expertsPerToken) { e = g; break; }
+        if (!e) sum.expertGroups.push(e = { bytes: 0, experts: moe.experts, topK: moe.expertsPerToken });
         e.bytes += table.expertBytes[i];
-        sum.expertGroups.set(key, e);
       }
     }
     for (const t of table.rowTables) {
@@ -96,7 +96,7 @@ function summarizeStages(d: DecodeInputs, table: RankWeightTable, stages: StageR
 function weightBytesTouched(sum: StageSummary, batch: number): number {
   let bytes = sum.fullBytes;
   for (const t of sum.rowTables) bytes += t.bytes * Math.min(1, batch / t.rows);
-  for (const e of sum.expertGroups.values()) bytes += e.bytes * (distinctExpertsTouched(e.experts, e.topK, batch) / e.experts);
+  for (const e of sum.expertGroups) bytes += e.bytes * (distinctExpertsTouched(e.experts, e.topK, batch) / e.experts);
   return bytes;
 }
 
@@ -147,11 +147,21 @@ function forwardStep(d: DecodeInputs, tokens: number, perLayer: (l: LayerDescrip
   });
 }
 
+/** What every step over one set of decode inputs reads: the pipeline stages, their weight summaries, the GPU's peak. */
+interface StepContext { ranges: StageRanges; summaries: StageSummary[]; peak: number }
+const stepContexts = new WeakMap<DecodeInputs, StepContext>();
+
+/** Worked out once per set of decode inputs: a budget steps them many times (its batch search above all). */
+function stepContext(d: DecodeInputs): StepContext {
+  return memoized(stepContexts, d, () => {
+    const ranges = pipelineLayerRanges(d.model.numLayers, d.par.pp);
+    return { ranges, summaries: stageSummaries(d, ranges), peak: peakFlopsFor(d.acc, d.compute).flops };
+  });
+}
+
 /** `forwardStep` with each stage's cache cost given whole (`perStage` gets the stage's layer range and index). */
 function forwardStepByStage(d: DecodeInputs, tokens: number, perStage: (range: { start: number; end: number }, stage: number) => StageCacheCost): StepFigures {
-  const ranges = pipelineLayerRanges(d.model.numLayers, d.par.pp);
-  const summaries = stageSummaries(d, ranges);
-  const peak = peakFlopsFor(d.acc, d.compute).flops;
+  const { ranges, summaries, peak } = stepContext(d);
   const bw = d.acc.memoryBandwidthBytesPerSecond;
   let seconds = 0, bytes = 0, weightBytes = 0, kvBytes = 0, flops = 0, memoryTime = 0, computeTime = 0;
   for (let stage = 0; stage < ranges.length; stage++) {
@@ -221,11 +231,12 @@ export function decodeStep(d: DecodeInputs, batch: number, context: number): Ste
  * Example: Llama-3.1-8B in bf16 on an H100 (989 TFLOP/s dense, 3.35 TB/s) at 128 tokens reads 15.0 GB of weights
  * and 16.8 MB of KV per sequence for ~15 GFLOP per sequence: the step turns compute-bound near
  * 15.0e9 / 3.35e12 / (15e9 / 989e12 − 16.8e6 / 3.35e12) ≈ 440 sequences; at 1,024 tokens (134 MB of KV each) never.
+ * `stepAtOne`: `decodeStep(d, 1, context)` when the caller has it already.
  */
-export function computeBoundDecodeBatch(d: DecodeInputs, context: number, maxBatch: number): number | undefined {
+export function computeBoundDecodeBatch(d: DecodeInputs, context: number, maxBatch: number, stepAtOne?: StepFigures): number | undefined {
   const step = (batch: number): StepFigures => decodeStep(d, batch, context);
   if (step(maxBatch).bound !== 'compute') return undefined;
-  const one = step(1);
+  const one = stepAtOne ?? step(1);
   if (one.bound === 'compute') return 1;
   // Compute grows faster with the batch than bytes do (weights are read once), so the regime switches once, at the
   // smallest b with b · (FLOPs / peak − KV bytes / bandwidth) per sequence > W(b) / bandwidth, W(b) being the weight

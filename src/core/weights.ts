@@ -193,10 +193,17 @@ export const NO_SCHEME = {};
 const planMemos = new WeakMap<ModelDescription, WeakMap<object, Map<number, PlanMemo>>>();
 const TABLES_PER_PLAN = 64;
 
+/** The memo each plan object was last asked for with a model: a budget asks for its plan's tables several times. */
+const planMemoOfPlan = new WeakMap<WeightPlan, { model: ModelDescription; memo: PlanMemo }>();
+
 function planMemo(model: ModelDescription, plan: WeightPlan): PlanMemo {
+  const known = planMemoOfPlan.get(plan);
+  if (known !== undefined && known.model === model) return known.memo;
   const byScheme = memoized(planMemos, model, () => new WeakMap<object, Map<number, PlanMemo>>());
   const byDtype = memoized(byScheme, plan.scheme ?? NO_SCHEME, () => new Map<number, PlanMemo>());
-  return memoized(byDtype, plan.baseDtypeBytes, () => ({ sums: planLayerSums(model, plan), tables: new Map() }));
+  const memo = memoized(byDtype, plan.baseDtypeBytes, () => ({ sums: planLayerSums(model, plan), tables: new Map() }));
+  planMemoOfPlan.set(plan, { model, memo });
+  return memo;
 }
 
 const small = (x: number): boolean => Number.isInteger(x) && x >= 0 && x < 4096;

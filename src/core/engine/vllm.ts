@@ -189,8 +189,6 @@ export interface VllmSettings {
   maxModelLen: number;
   gpuMemoryUtilization: number;
   maxNumBatchedTokens: number;
-  /** Tokens scheduled but not settled at once (max_num_batched_tokens × batches in flight); set by the emulation. */
-  maxInFlightTokens?: number;
   maxNumSeqs: number;
   blockSize: number;
   /** Bytes per KV element (fp8 = 1). */
@@ -219,8 +217,6 @@ export interface VllmSettings {
   draftWeightBytes?: number;
   /** `--speculative-config`: the drafter's KV layers and tokens (see `VllmSpeculation`). */
   speculative?: VllmSpeculation;
-  /** Tokens every sliding window keeps below its trailing edge (multi-layer MTP); set by the emulation. */
-  slidingExtraRetainedTokens?: number;
   topology: RankTopology;
 }
 
@@ -534,19 +530,26 @@ function kvLayout(layers: readonly LayerKind[], s: VllmSettings, profile: VllmPr
   return { specs, numGroups: groupKeys.length, bytesPerBlock: groupSize * page, groupKeys };
 }
 
+/**
+ * What `max_memory_usage_bytes` reads besides a layer's spec and the length: the block size, the tokens scheduled
+ * but not settled at once (max_num_batched_tokens × batches in flight) and the tokens every sliding window keeps
+ * below its trailing edge (`extra_retained_tokens`, multi-layer MTP). Worked out once per emulation.
+ */
+interface RequestTokens { blockSize: number; inFlightTokens: number; slidingExtraRetainedTokens: number }
+
 /** Sum of `max_memory_usage_bytes` over the layers: what one request of `len` tokens needs on this rank. */
-function neededBytes(specs: LayerSpec[], len: number, s: VllmSettings): number {
+function neededBytes(specs: LayerSpec[], len: number, r: RequestTokens): number {
   let total = 0;
-  for (const sp of specs) total += maxMemoryUsageBytes(sp.spec, len, s.blockSize, s.maxInFlightTokens ?? s.maxNumBatchedTokens, s.slidingExtraRetainedTokens) * sp.count;
+  for (const sp of specs) total += maxMemoryUsageBytes(sp.spec, len, r.blockSize, r.inFlightTokens, r.slidingExtraRetainedTokens) * sp.count;
   return total;
 }
 
-function blocksPerRequest(layout: ReturnType<typeof kvLayout>, len: number, s: VllmSettings): number {
-  if (layout.numGroups <= 1) return layout.bytesPerBlock > 0 ? cdiv(neededBytes(layout.specs, len, s), layout.bytesPerBlock) : 0;
+function blocksPerRequest(layout: ReturnType<typeof kvLayout>, len: number, r: RequestTokens): number {
+  if (layout.numGroups <= 1) return layout.bytesPerBlock > 0 ? cdiv(neededBytes(layout.specs, len, r), layout.bytesPerBlock) : 0;
   let blocks = 0;
   for (const key of layout.groupKeys) {
     const sp = layout.specs.find((x) => x.key === key)!;
-    blocks += maxMemoryUsageBytes(sp.spec, len, s.blockSize, s.maxInFlightTokens ?? s.maxNumBatchedTokens, s.slidingExtraRetainedTokens) / sp.pageBytes;
+    blocks += maxMemoryUsageBytes(sp.spec, len, r.blockSize, r.inFlightTokens, r.slidingExtraRetainedTokens) / sp.pageBytes;
   }
   return blocks;
 }
@@ -562,14 +565,14 @@ function stateBytes(layers: readonly LayerKind[], s: VllmSettings): number {
 }
 
 /** Largest max_model_len whose single request fits in `available` bytes (vLLM's binary search). */
-function estimateMaxModelLen(specs: LayerSpec[], state: number, available: number, upper: number, s: VllmSettings): number {
+function estimateMaxModelLen(specs: LayerSpec[], state: number, available: number, upper: number, r: RequestTokens): number {
   if (available <= state) return 0;
   let lo = 0;
   let hi = Math.max(1, upper);
-  if (neededBytes(specs, hi, s) + state <= available) return hi;
+  if (neededBytes(specs, hi, r) + state <= available) return hi;
   while (lo < hi) {
     const mid = Math.floor((lo + hi + 1) / 2);
-    if (neededBytes(specs, mid, s) + state <= available) lo = mid; else hi = mid - 1;
+    if (neededBytes(specs, mid, r) + state <= available) lo = mid; else hi = mid - 1;
   }
   return lo;
 }
@@ -624,10 +627,10 @@ function computeRankBaselines(model: ModelDescription, plan: WeightPlan, s: Vllm
   });
 }
 
-export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Accelerator, settings: VllmSettings, profile: VllmProfile): VllmResult {
-  const s: VllmSettings = {
-    ...settings, maxInFlightTokens: settings.maxNumBatchedTokens * profile.inFlightBatches,
-    slidingExtraRetainedTokens: slidingExtraRetainedTokens(settings.speculative, profile),
+export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Accelerator, s: VllmSettings, profile: VllmProfile): VllmResult {
+  const tokens: RequestTokens = {
+    blockSize: s.blockSize, inFlightTokens: s.maxNumBatchedTokens * profile.inFlightBatches,
+    slidingExtraRetainedTokens: slidingExtraRetainedTokens(s.speculative, profile),
   };
   const applyGraphs = cudaGraphEstimateApplied(model, profile);
   const total = acc.visibleMemoryGiB * GiB;
@@ -651,13 +654,13 @@ export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Acce
     if (layout.bytesPerBlock > 0) numBlocks = Math.floor(usable / layout.bytesPerBlock);
     // get_num_blocks (kv_cache_utils.py): the override replaces the count; the fit check still uses the memory.
     if (s.numGpuBlocksOverride !== undefined) numBlocks = s.numGpuBlocksOverride;
-    const blocks = blocksPerRequest(layout, s.maxModelLen, s);
+    const blocks = blocksPerRequest(layout, s.maxModelLen, tokens);
     return {
       stage, loraBytes, layers, layerCount, totalBytes: total, requestedBytes: requested, weightBytes, activationPeakBytes: activation,
       nonTorchBytes: nonTorch, cudaGraphBytes: graphs, availableKvBytes: available,
       kvBytesPerToken: layout.specs.reduce((t, sp) => t + (sp.pageBytes / s.blockSize) * sp.count, 0),
       stateBytesPerSequence: state, numBlocks, numGroups: layout.numGroups, blocksPerRequest: blocks,
-      neededBytes: neededBytes(layout.specs, s.maxModelLen, s) + state,
+      neededBytes: neededBytes(layout.specs, s.maxModelLen, tokens) + state,
     };
   });
   // Concurrency and capacity follow the tightest rank.
@@ -679,7 +682,7 @@ export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Acce
   let estimatedMaxModelLen = s.maxModelLen;
   let errorMessage: string | undefined;
   for (const [i, r] of ranks.entries()) {
-    const est = estimateMaxModelLen(layouts[i].specs, r.stateBytesPerSequence, checkMemory(r, i), s.maxModelLen, s);
+    const est = estimateMaxModelLen(layouts[i].specs, r.stateBytesPerSequence, checkMemory(r, i), s.maxModelLen, tokens);
     estimatedMaxModelLen = Math.min(estimatedMaxModelLen, est);
   }
   if (failing) {
