@@ -246,7 +246,14 @@ export async function analyzeDocument(doc: DocumentInput, settings: Settings, ho
     if (!notSized && resolution?.ok) {
       const draft = drafts.get(spec);
       const withDraft = draft?.ok ? { ...options, draft: draft.model.files } : options;
-      items.push({ ...common, resolution, ...engineSizing(resolution.model.files, inputs, withDraft, log) });
+      // Written out, not spread: a manifest has hundreds of these.
+      const files = resolution.model.files;
+      const result = safeCompute(files, inputs, withDraft, log);
+      const item: DeploymentItem = result.ok
+        ? { spec, label: spec.label, inputs, anchor: spec.anchor, resolution, status: 'sized', files, report: result.report }
+        : { spec, label: spec.label, inputs, anchor: spec.anchor, resolution, status: 'unsupported', files, reason: result.unsupported, diagnostics: result.diagnostics };
+      if (directives[k]) item.directive = directives[k];
+      items.push(item);
     } else if (notSized?.code === 'model-not-found' && resolution && !resolution.ok) {
       items.push({ ...common, status: 'not-found', notSized: { ...notSized, code: notSized.code }, resolution });
     } else {

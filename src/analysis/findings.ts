@@ -21,9 +21,7 @@ export interface Finding {
 export function documentFindings(analysis: DocumentAnalysis): Finding[] {
   const out: Finding[] = [];
   for (const p of analysisProblems(analysis)) out.push({ severity: p.severity, code: 'format', message: p.message, range: p.range });
-  analysisItems(analysis).forEach((item, index) => {
-    for (const f of itemFindings(analysis, item)) out.push({ ...f, item: index });
-  });
+  analysisItems(analysis).forEach((item, index) => itemFindings(analysis, item, index, out));
   return capFindings(out);
 }
 
@@ -45,14 +43,17 @@ function capFindings(all: Finding[]): Finding[] {
   return kept;
 }
 
-/** The findings of one analysed item; flags the budget does not read come last, in one finding. */
-export function itemFindings(analysis: DocumentAnalysis, item: AnalyzedItem): Omit<Finding, 'item'>[] {
-  const out = sizingFindings(analysis, item);
+/**
+ * The findings of one analysed item, added to `out` (made when not given) with `item` set to `index`; flags the
+ * budget does not read come last, in one finding.
+ */
+export function itemFindings(analysis: DocumentAnalysis, item: AnalyzedItem, index?: number, out: Finding[] = []): Finding[] {
+  sizingFindings(analysis, item, index, out);
   const unread = item.spec?.unread;
   if (unread && unread.names.length) {
     const flags = unread.names.every((n) => n.startsWith('-'));
     out.push({
-      severity: 'information', code: 'flags-not-read', range: unread.range,
+      severity: 'information', code: 'flags-not-read', range: unread.range, item: index,
       message: `${flags ? 'Flags' : 'Settings'} not read: ${unread.names.join(', ')}${unread.more ? ` and ${unread.more} more` : ''} (what ${unread.names.length + (unread.more ?? 0) === 1 ? 'it does' : 'they do'} to memory is not in this estimate)`,
     });
   }
@@ -60,35 +61,34 @@ export function itemFindings(analysis: DocumentAnalysis, item: AnalyzedItem): Om
 }
 
 /** Why an item is not sized, or what the engine found. */
-function sizingFindings(analysis: DocumentAnalysis, item: AnalyzedItem): Omit<Finding, 'item'>[] {
-  const out: Omit<Finding, 'item'>[] = [];
+function sizingFindings(analysis: DocumentAnalysis, item: AnalyzedItem, index: number | undefined, out: Finding[]): Finding[] {
   const modelRange = item.spec?.model?.range ?? item.anchor;
   switch (item.status) {
     case 'not-found':
     case 'not-sized': {
       // One finding says why a deployment is not sized, on the text responsible.
       const n = item.notSized;
-      out.push({ severity: 'information', code: n.code, range: n.range, message: n.message ?? `Not sized: ${n.reason}` });
+      out.push({ severity: 'information', code: n.code, range: n.range, message: n.message ?? `Not sized: ${n.reason}`, item: index });
       if (item.status === 'not-sized') {
-        for (const e of item.unsizedDiagnostics ?? []) out.push({ severity: e.severity, code: e.code, message: e.message, range: rangeForDiagnostic(analysis, item, e) });
+        for (const e of item.unsizedDiagnostics ?? []) out.push({ severity: e.severity, code: e.code, message: e.message, range: rangeForDiagnostic(analysis, item, e), item: index });
       }
       return out;
     }
     case 'unsupported':
     case 'sized': {
       if (item.resolution?.ok && item.resolution.model.note) {
-        out.push({ severity: 'hint', code: 'model-variant', range: modelRange, message: item.resolution.model.note });
+        out.push({ severity: 'hint', code: 'model-variant', range: modelRange, message: item.resolution.model.note, item: index });
       }
       let diagnostics: BudgetDiagnostic[];
       if (item.status === 'unsupported') {
         // A serving engine the budget engine does not emulate (SGLang, TGI) is not a mistake in the document:
         // say it is not sized, as information, instead of an error on a valid image.
         if (item.spec && item.spec.engine !== 'vllm' && item.diagnostics.every((e) => e.code === 'invalid-input' && e.subject === 'engine')) {
-          out.push({ severity: 'information', code: 'engine-not-emulated', range: modelRange, message: `Not sized: ${item.reason}` });
+          out.push({ severity: 'information', code: 'engine-not-emulated', range: modelRange, message: `Not sized: ${item.reason}`, item: index });
           return out;
         }
         if (item.diagnostics.length === 0) {
-          out.push({ severity: 'information', code: 'unsupported', range: modelRange, message: `Not sized: ${item.reason}` });
+          out.push({ severity: 'information', code: 'unsupported', range: modelRange, message: `Not sized: ${item.reason}`, item: index });
           return out;
         }
         diagnostics = item.diagnostics;
@@ -96,7 +96,7 @@ function sizingFindings(analysis: DocumentAnalysis, item: AnalyzedItem): Omit<Fi
         diagnostics = item.report.diagnostics;
       }
       for (const e of diagnostics) {
-        out.push({ severity: findingSeverity(item, e), code: e.code, message: e.message, range: rangeForDiagnostic(analysis, item, e) });
+        out.push({ severity: findingSeverity(item, e), code: e.code, message: e.message, range: rangeForDiagnostic(analysis, item, e), item: index });
       }
       return out;
     }
