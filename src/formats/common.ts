@@ -131,8 +131,12 @@ export class SpecBuilder {
   }
 
   build(kind: DocumentKind, engine: ServingEngine, label: string, anchor: SourceRange): DeploymentSpec {
-    // A key edited in place gets no insertion (the few keys written, not the ~30 offered).
-    for (const k of Object.keys(this.edit.inPlace) as InputKey[]) if (this.edit.inPlace[k]) delete this.edit.insert[k];
+    // A key edited in place gets no insertion. The sites offered are copied without those keys rather than deleted
+    // from: an object that loses properties turns into a slow dictionary, and a manifest builds hundreds.
+    const offered = this.edit.insert;
+    const insert: EditContext['insert'] = {};
+    for (const k in offered) if (!this.edit.inPlace[k as InputKey]) insert[k as InputKey] = offered[k as InputKey];
+    this.edit.insert = insert;
     if (engine === 'tgi') {
       // TGI is not emulated: its settings are mapped to vLLM meaning and sized like vLLM, so no engine name or
       // version goes into the inputs (`spec.engine` says which server it is). SGLang, llama.cpp and Ollama keep

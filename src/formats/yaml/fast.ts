@@ -71,6 +71,18 @@ function addKey(pairs: readonly YPair[], key: string, keys: Set<string> | undefi
   return set;
 }
 
+/** Per skip set: 1 at (length × 128 + first character) of each of its keys (keys of 64 characters or more, or not ASCII first, are looked up). */
+const skipKeyFilters = new WeakMap<ReadonlySet<string>, Uint8Array>();
+function skipKeyFilter(skip: ReadonlySet<string>): Uint8Array {
+  let filter = skipKeyFilters.get(skip);
+  if (!filter) {
+    filter = new Uint8Array(64 * 128);
+    for (const k of skip) if (k.length > 0 && k.length < 64 && k.charCodeAt(0) < 128) filter[k.length * 128 + k.charCodeAt(0)] = 1;
+    skipKeyFilters.set(skip, filter);
+  }
+  return filter;
+}
+
 /** A collection nested deeper than MAX_NESTING: reported as is, never handed to the `yaml` library (it recurses too). */
 export class TooDeep extends Error {
   constructor(readonly offset: number) { super('nesting too deep'); }
@@ -105,6 +117,15 @@ export class FastParser {
   /** `escapes`: backslashes ahead, shared by the parsers of one text's documents (`newEscapeSearch`). */
   constructor(private readonly t: string, start: number, private readonly limit: number, private readonly skip?: ReadonlySet<string>,
     private readonly escapes: NextSearch = newEscapeSearch()) { this.pos = start; }
+
+  /** Whether `key` is in `skip`: most keys are told apart by their length and first character, without hashing. */
+  private skips(key: string): boolean {
+    const filter = (this.skipFilter ??= skipKeyFilter(this.skip!));
+    const first = key.charCodeAt(0);
+    if (first < 128 && key.length < 64 && filter[key.length * 128 + first] === 0) return false;
+    return this.skip!.has(key);
+  }
+  private skipFilter: Uint8Array | undefined = undefined;
 
   private c(p: number): number { return p < this.limit ? this.t.charCodeAt(p) : -1; }
   private wsOrEnd(p: number): boolean {
@@ -264,7 +285,7 @@ export class FastParser {
       const added = addKey(pairs, key.value, keys);
       if (added === false) throw new Unsupported('duplicate key');
       keys = added;
-      const value = this.skip !== undefined && this.skip.has(key.value) ? this.skipMapValue(col) : this.parseMapValue(col);
+      const value = this.skip !== undefined && this.skips(key.value) ? this.skipMapValue(col) : this.parseMapValue(col);
       pairs.push({ key, value });
       end = value ? value.end : key.end;
       if (this.done()) break;
