@@ -148,14 +148,14 @@ function forwardStep(d: DecodeInputs, tokens: number, perLayer: (l: LayerDescrip
 }
 
 /** What every step over one set of decode inputs reads: the pipeline stages, their weight summaries, the GPU's peak. */
-interface StepContext { ranges: StageRanges; summaries: StageSummary[]; peak: number }
+interface StepContext { ranges: StageRanges; summaries: StageSummary[]; peak: number; decodeKinds: DecodeLayerKind[][] }
 const stepContexts = new WeakMap<DecodeInputs, StepContext>();
 
 /** Worked out once per set of decode inputs: a budget steps them many times (its batch search above all). */
 function stepContext(d: DecodeInputs): StepContext {
   return memoized(stepContexts, d, () => {
     const ranges = pipelineLayerRanges(d.model.numLayers, d.par.pp);
-    return { ranges, summaries: stageSummaries(d, ranges), peak: peakFlopsFor(d.acc, d.compute).flops };
+    return { ranges, summaries: stageSummaries(d, ranges), peak: peakFlopsFor(d.acc, d.compute).flops, decodeKinds: decodeLayerKinds(d) };
   });
 }
 
@@ -198,19 +198,22 @@ function decodeKindCache(spec: CacheSpec | undefined, flopsPerPair: number, batc
 
 /** A layer kind of one stage as a decode step reads it: its cache spec on this rank and attention FLOPs per pair. */
 interface DecodeLayerKind { count: number; spec: CacheSpec | undefined; flopsPerPair: number }
-const decodeKindsMemo = new WeakMap<DecodeInputs, DecodeLayerKind[][]>();
+/** Per model, by what else they read (cache and state bytes, TP, PP): every deployment of a model at that plan shares them. */
+const decodeKindsMemo = new WeakMap<ModelDescription, Map<string, DecodeLayerKind[][]>>();
+const DECODE_KINDS_PER_MODEL = 64;
 
-/** Each stage's layer kinds with what `decodeKindCache` asks of them (memoised: the batch search steps many times). */
+/** Each stage's layer kinds with what `decodeKindCache` asks of them (read once per set of decode inputs: `stepContext`). */
 function decodeLayerKinds(d: DecodeInputs): DecodeLayerKind[][] {
-  return memoized(decodeKindsMemo, d, () => pipelineLayerRanges(d.model.numLayers, d.par.pp).map((range) =>
+  const byPlan = memoized(decodeKindsMemo, d.model, () => new Map<string, DecodeLayerKind[][]>());
+  return memoized(byPlan, `${d.kvBytes}|${d.stateDtypeBytes}|${d.par.tp}|${d.par.pp}`, () => pipelineLayerRanges(d.model.numLayers, d.par.pp).map((range) =>
     layerKinds(d.model, range.start, range.end).map(({ layer, count }) => ({
       count, spec: cacheSpecOf(layer, d.kvBytes, d.stateDtypeBytes, d.par.tp), flopsPerPair: attentionFlopsPerPair(layer, d.par.tp),
-    }))));
+    }))), DECODE_KINDS_PER_MODEL);
 }
 
 /** One decode step for `batch` sequences at `context` tokens each: KV read, Mamba state read and written. */
 export function decodeStep(d: DecodeInputs, batch: number, context: number): StepFigures {
-  const kinds = decodeLayerKinds(d);
+  const kinds = stepContext(d).decodeKinds;
   return forwardStepByStage(d, batch, (_range, stage) => {
     let kv = 0;
     let attention = 0;
