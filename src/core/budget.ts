@@ -149,6 +149,100 @@ export function computeBudget(files: ModelFiles, inputs: BudgetInputs = {}, opti
   }
 }
 
+/** What the budget reads of llama.cpp's sizing besides the result: the context and settings it settled on. */
+interface LlamaCppSizing {
+  sized: ReturnType<typeof emulateLlamaCpp>;
+  contextLength: number;
+  settings: { gpuMemoryUtilization: number; maxNumBatchedTokens: number; maxNumSeqs: number; blockSize: number };
+  extras: LlamaExtras;
+  ollama: boolean;
+  /** Ollama: the num_ctx asked for when it is above the model's trained context (Ollama lowers it). */
+  ollamaClamped?: { numCtx: number; parallel: number };
+}
+
+/** llama.cpp's own figures for the report: layers offloaded, compute buffer, slots, the split over GPUs. */
+type LlamaExtras = {
+  gpuLayers: number; computeBufferBytes: number; slots: number; unified: boolean; contextPerSlot: number; cacheType: string;
+  split?: NonNullable<BudgetReport['perGpu']['split']>; mostLoadedGpu?: number;
+};
+
+/**
+ * llama.cpp's llama-server and Ollama: their settings read from the inputs (refused where they refuse them), then
+ * `emulateLlamaCpp`. Notes go to `assumptions`.
+ */
+function sizeLlamaCpp(a: {
+  model: ModelDescription; plan: WeightPlan; acc: Accelerator; files: ModelFiles; inputs: BudgetInputs;
+  checked: Readonly<Record<string, number | undefined>>; profile: { version: string; ollama: boolean };
+  tp: number; pp: number; gpuCount: number; defaultLen: number; cacheType: string; assumptions: string[];
+}): LlamaCppSizing | { failed: BudgetResult } {
+  const { model, plan, acc, files, inputs, checked, profile, tp, pp, gpuCount, defaultLen, cacheType, assumptions } = a;
+  const failed = (message: string, subject?: BudgetDiagnostic['subject']) => ({ failed: fail(message, subject) });
+  // -ts 3,1: each GPU's share of the layers (llama.cpp's own reading; an unreadable split is refused, as it would be).
+  let tensorSplit: number[] | undefined;
+  if (typeof inputs.tensorSplit === 'string' && inputs.tensorSplit.trim() !== '') {
+    const split = parseTensorSplit(inputs.tensorSplit);
+    if (typeof split === 'string') return failed(split, 'tensorSplit');
+    tensorSplit = split;
+  }
+  // -sm none|layer|row and -mg (common/arg.cpp refuses another split mode; src/llama.cpp refuses a main GPU past
+  // the devices with --split-mode none).
+  const splitModeText = typeof inputs.splitMode === 'string' ? inputs.splitMode.trim().toLowerCase() : '';
+  if (splitModeText === 'tensor') return failed('--split-mode tensor (llama.cpp\'s experimental tensor parallelism, 2026) is not sized: use layer, row or none', 'splitMode');
+  if (splitModeText && !(LLAMA_SPLIT_MODES as readonly string[]).includes(splitModeText)) return failed(`--split-mode ${inputs.splitMode} is not one of none, layer, row (llama.cpp refuses it: "invalid value")`, 'splitMode');
+  const splitMode = (splitModeText || undefined) as LlamaSplitMode | undefined;
+  if (splitMode === 'none' && checked.mainGpu !== undefined && checked.mainGpu >= gpuCount) {
+    return failed(`llama.cpp fails with "invalid value for main_gpu: ${checked.mainGpu} (available devices: ${gpuCount})": -mg counts from 0`, 'mainGpu');
+  }
+  // Ollama passes -c num_ctx × parallel and -np parallel; its default num_ctx follows the GPUs' memory, less
+  // OLLAMA_GPU_OVERHEAD on each (v0.15.5+). Before 0.30 the overhead is also memory its layers may not use.
+  const ollama = profile.ollama === true;
+  const overhead = checked.gpuOverheadBytes;
+  const ollamaCtx = ollamaDefaultNumCtx(acc.visibleMemoryGiB * GiB, gpuCount, overhead ?? 0);
+  const parallel = checked.maxNumSeqs ?? (ollama ? 1 : undefined);
+  // Ollama lowers a num_ctx above the model's trained context to it before it starts llama.cpp (llm/server.go,
+  // "requested context size too large for model"): the cache is num_ctx × parallel of what is left.
+  let ollamaClamped: { numCtx: number; parallel: number } | undefined;
+  let contextLength = checked.maxModelLen;
+  if (ollama && contextLength !== undefined && model.maxPositionEmbeddings) {
+    const perRequest = Math.floor(contextLength / (parallel ?? 1));
+    if (perRequest > model.maxPositionEmbeddings) {
+      ollamaClamped = { numCtx: perRequest, parallel: parallel ?? 1 };
+      contextLength = model.maxPositionEmbeddings * (parallel ?? 1);
+    }
+  }
+  const ls: LlamaCppSettings = {
+    contextLength: contextLength ?? (ollama ? Math.min(ollamaCtx, defaultLen) * (parallel ?? 1) : undefined),
+    parallel, gpuLayers: checked.gpuLayers, cacheTypeK: cacheType, cacheTypeV: cacheType,
+    flashAttention: inputs.flashAttention ?? true, ubatch: checked.ubatch ?? 512, fit: inputs.fit ?? true,
+    fitMarginBytes: 1024 * 1024 * 1024, weights: llamaWeights(model, plan, files.ggufTensors),
+    gpus: gpuCount, tensorSplit, kvUnified: inputs.kvUnified, splitMode, mainGpu: checked.mainGpu,
+    // Ollama's version is its own; a llama.cpp build (b7079) picks the slot rules of its time.
+    build: ollama ? undefined : llamaBuildOf(profile.version),
+    reservedBytesPerGpu: ollama && ollamaGpuOverheadRule(profile.version) === 'placement' ? overhead : undefined,
+  };
+  if (pp > 1 || tp > 1) {
+    assumptions.push(gpuCount > 1
+      ? `llama.cpp spreads the model over its ${formatInt(gpuCount)} GPUs (-ts, --split-mode ${splitMode ?? 'layer'}): tensor and pipeline parallel sizes are not used`
+      : 'llama.cpp is sized on one GPU: tensor and pipeline parallel sizes are not used');
+  }
+  const sized = emulateLlamaCpp(model, plan, acc, ls);
+  if (sized.resolved.fitNote) assumptions.push(sized.resolved.fitNote);
+  const perGpu = sized.resolved.perGpu;
+  const extras: LlamaExtras = {
+    gpuLayers: sized.resolved.gpuLayers, computeBufferBytes: sized.resolved.computeBufferBytes,
+    slots: sized.resolved.parallel, unified: sized.resolved.unified, contextPerSlot: sized.resolved.contextPerSlot,
+    cacheType,
+    ...(perGpu.length > 1 ? {
+      split: perGpu.map((g, i) => ({ gpu: i, layers: g.layers, output: g.output, bytes: g.usedBytes, weightBytes: g.weightBytes, kvBytes: g.kvBytes })),
+      mostLoadedGpu: sized.resolved.mostLoadedGpu,
+    } : {}),
+  };
+  return {
+    sized, contextLength: sized.resolved.contextLength, extras, ollama, ollamaClamped,
+    settings: { gpuMemoryUtilization: 1, maxNumBatchedTokens: ls.ubatch, maxNumSeqs: sized.resolved.parallel, blockSize: 256 },
+  };
+}
+
 function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof normalizeConfig>, inputs: BudgetInputs, options: BudgetOptions): BudgetResult {
   if (!normalized.ok) {
     return {
@@ -254,79 +348,22 @@ function computeBudgetUnsafe(files: ModelFiles, normalized: ReturnType<typeof no
   let weightsFitAt: (t: number) => boolean;
   let graphsSubtracted = false;
   let engineName: 'vllm' | 'sglang' | 'llamacpp' = 'vllm';
-  let llamaExtras: {
-    gpuLayers: number; computeBufferBytes: number; slots: number; unified: boolean; contextPerSlot: number; cacheType: string;
-    split?: NonNullable<BudgetReport['perGpu']['split']>; mostLoadedGpu?: number;
-  } | undefined;
+  let llamaExtras: LlamaExtras | undefined;
   let ollama = false;
   /** Ollama: the num_ctx asked for when it is above the model's trained context (Ollama lowers it). */
   let ollamaClamped: { numCtx: number; parallel: number } | undefined;
   if (engine.name === 'llamacpp') {
     engineName = 'llamacpp';
     if (autoLen) return fail('max_model_len auto (-1) is vLLM\'s; llama.cpp fits the context itself when -c is 0 (left out)', 'maxModelLen');
-    // -ts 3,1: each GPU's share of the layers (llama.cpp's own reading; an unreadable split is refused, as it would be).
-    let tensorSplit: number[] | undefined;
-    if (typeof inputs.tensorSplit === 'string' && inputs.tensorSplit.trim() !== '') {
-      const split = parseTensorSplit(inputs.tensorSplit);
-      if (typeof split === 'string') return fail(split, 'tensorSplit');
-      tensorSplit = split;
-    }
-    // -sm none|layer|row and -mg (common/arg.cpp refuses another split mode; src/llama.cpp refuses a main GPU past
-    // the devices with --split-mode none).
-    const splitModeText = typeof inputs.splitMode === 'string' ? inputs.splitMode.trim().toLowerCase() : '';
-    if (splitModeText === 'tensor') return fail('--split-mode tensor (llama.cpp\'s experimental tensor parallelism, 2026) is not sized: use layer, row or none', 'splitMode');
-    if (splitModeText && !(LLAMA_SPLIT_MODES as readonly string[]).includes(splitModeText)) return fail(`--split-mode ${inputs.splitMode} is not one of none, layer, row (llama.cpp refuses it: "invalid value")`, 'splitMode');
-    const splitMode = (splitModeText || undefined) as LlamaSplitMode | undefined;
-    if (splitMode === 'none' && checked.mainGpu !== undefined && checked.mainGpu >= gpuCount) {
-      return fail(`llama.cpp fails with "invalid value for main_gpu: ${checked.mainGpu} (available devices: ${gpuCount})": -mg counts from 0`, 'mainGpu');
-    }
-    // Ollama passes -c num_ctx × parallel and -np parallel; its default num_ctx follows the GPUs' memory, less
-    // OLLAMA_GPU_OVERHEAD on each (v0.15.5+). Before 0.30 the overhead is also memory its layers may not use.
-    ollama = engine.profile.ollama === true;
-    const overhead = checked.gpuOverheadBytes;
-    const ollamaCtx = ollamaDefaultNumCtx(acc.visibleMemoryGiB * GiB, gpuCount, overhead ?? 0);
-    const parallel = checked.maxNumSeqs ?? (ollama ? 1 : undefined);
-    // Ollama lowers a num_ctx above the model's trained context to it before it starts llama.cpp (llm/server.go,
-    // "requested context size too large for model"): the cache is num_ctx × parallel of what is left.
-    let contextLength = checked.maxModelLen;
-    if (ollama && contextLength !== undefined && model.maxPositionEmbeddings) {
-      const perRequest = Math.floor(contextLength / (parallel ?? 1));
-      if (perRequest > model.maxPositionEmbeddings) {
-        ollamaClamped = { numCtx: perRequest, parallel: parallel ?? 1 };
-        contextLength = model.maxPositionEmbeddings * (parallel ?? 1);
-      }
-    }
-    const ls: LlamaCppSettings = {
-      contextLength: contextLength ?? (ollama ? Math.min(ollamaCtx, defaultLen) * (parallel ?? 1) : undefined),
-      parallel, gpuLayers: checked.gpuLayers, cacheTypeK: llamaCacheType!, cacheTypeV: llamaCacheType!,
-      flashAttention: inputs.flashAttention ?? true, ubatch: checked.ubatch ?? 512, fit: inputs.fit ?? true,
-      fitMarginBytes: 1024 * 1024 * 1024, weights: llamaWeights(model, plan, files.ggufTensors),
-      gpus: gpuCount, tensorSplit, kvUnified: inputs.kvUnified, splitMode, mainGpu: checked.mainGpu,
-      // Ollama's version is its own; a llama.cpp build (b7079) picks the slot rules of its time.
-      build: ollama ? undefined : llamaBuildOf(engine.profile.version),
-      reservedBytesPerGpu: ollama && ollamaGpuOverheadRule(engine.profile.version) === 'placement' ? overhead : undefined,
-    };
-    if (pp > 1 || tp > 1) {
-      assumptions.push(gpuCount > 1
-        ? `llama.cpp spreads the model over its ${formatInt(gpuCount)} GPUs (-ts, --split-mode ${splitMode ?? 'layer'}): tensor and pipeline parallel sizes are not used`
-        : 'llama.cpp is sized on one GPU: tensor and pipeline parallel sizes are not used');
-    }
-    const sized = emulateLlamaCpp(model, plan, acc, ls);
-    vllm = sized;
-    maxModelLen = sized.resolved.contextLength;
-    if (sized.resolved.fitNote) assumptions.push(sized.resolved.fitNote);
-    settings = { gpuMemoryUtilization: 1, maxNumBatchedTokens: ls.ubatch, maxNumSeqs: sized.resolved.parallel, blockSize: 256 };
-    const perGpu = sized.resolved.perGpu;
-    llamaExtras = {
-      gpuLayers: sized.resolved.gpuLayers, computeBufferBytes: sized.resolved.computeBufferBytes,
-      slots: sized.resolved.parallel, unified: sized.resolved.unified, contextPerSlot: sized.resolved.contextPerSlot,
-      cacheType: llamaCacheType!,
-      ...(perGpu.length > 1 ? {
-        split: perGpu.map((g, i) => ({ gpu: i, layers: g.layers, output: g.output, bytes: g.usedBytes, weightBytes: g.weightBytes, kvBytes: g.kvBytes })),
-        mostLoadedGpu: sized.resolved.mostLoadedGpu,
-      } : {}),
-    };
-    weightsFitAt = () => sized.weightsFit;
+    const llama = sizeLlamaCpp({ model, plan, acc, files, inputs, checked, profile: engine.profile, tp, pp, gpuCount, defaultLen, cacheType: llamaCacheType!, assumptions });
+    if ('failed' in llama) return llama.failed;
+    vllm = llama.sized;
+    maxModelLen = llama.contextLength;
+    settings = llama.settings;
+    llamaExtras = llama.extras;
+    ollama = llama.ollama;
+    ollamaClamped = llama.ollamaClamped;
+    weightsFitAt = () => llama.sized.weightsFit;
   } else if (engine.name === 'sglang') {
     engineName = 'sglang';
     if (autoLen) return fail('max_model_len auto (-1) is vLLM\'s; SGLang takes --context-length', 'maxModelLen');
