@@ -22,8 +22,9 @@
 // - not supported: tags, complex keys, multi-line implicit keys, and any input the library reports an error or
 //   warning for.
 // Block values of keys in `skipKeys` reach readers as a `skipped` placeholder map with the value's range and no
-// nodes; they are still parsed, so that whatever the library objects to there (duplicate keys, unclosed brackets,
-// bad indentation) declines as anywhere else.
+// nodes; they are still read, so that whatever the library objects to there (duplicate keys, unclosed brackets,
+// bad indentation) declines as anywhere else: checked line by line without nodes in the forms such blocks are
+// written in (`skimBlock`), parsed in full otherwise.
 import { ScalarStyle, Unsupported, decodeBlock, decodeFlow } from '../scalar';
 import { MAX_NESTING } from '../limits';
 import { aliasBudget } from './budget';
