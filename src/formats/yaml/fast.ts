@@ -549,16 +549,13 @@ export class FastParser {
       return close + 1;
     }
     if (has(VALUE_IND, c) || c === 91 || c === 123 || c === 124 || c === 62 || (c === 45 && this.wsOrEnd(p + 1)) || c === TAB) return -1;
-    let last = p;
-    for (let q = p; q < this.limit; q++) {
-      const d = this.t.charCodeAt(q);
-      if (d === LF || d === CR) break;
-      if (d === 58 && this.wsOrEnd(q + 1)) return -1;
-      if (d === 35 && (this.t.charCodeAt(q - 1) === SPACE || this.t.charCodeAt(q - 1) === TAB)) break;
-      if (d === TAB) return -1;
-      if (d !== SPACE) last = q + 1;
+    // The first line of a plain scalar, as `parsePlain` reads it (`: ` in it declines there, and is left to it here).
+    try {
+      return this.scanPlainLine(p, true);
+    } catch (e) {
+      if (e instanceof Unsupported) return -1;
+      throw e;
     }
-    return last;
   }
 
   /** The value of a map key on the lines below it (pos at their first content): a node, or null when it has none. */
