@@ -370,8 +370,8 @@ export class FastParser {
    * which is then parsed in full. Known: block maps of plain keys and block sequences (a sequence at its key's
    * column included), items `- key: value` and `- scalar`, values that are plain or quoted scalars on one line, and
    * comments. Everything else — anchors, aliases, tags, flow collections, block scalars, multi-line or escaped
-   * scalars, quoted keys, merge keys, empty items, tabs, duplicate keys, more than `SKIM_FRAMES` levels or
-   * `SKIM_KEYS` open keys — is left to the full parse, which reads or declines it exactly as elsewhere.
+   * scalars, quoted keys, empty items, tabs, duplicate keys, more than `SKIM_FRAMES` levels or
+   * `SKIM_KEY_LIMIT` open keys — is left to the full parse, which reads or declines it exactly as elsewhere.
    */
   private skimBlock(col: number): boolean {
     const t = this.t;
@@ -426,7 +426,7 @@ export class FastParser {
         at = q + 1;
         while (this.c(at) === SPACE) at++;
         const d = this.c(at);
-        if (d === TAB || d === -1 || d === LF || d === CR || d === 35 || (d === 45 && this.wsOrEnd(at + 1))) return false;
+        if (d === TAB || d === -1 || d === LF || d === CR || d === 35) return false;
         if (this.findKeyColon(at) >= 0) {
           // `- key: value`: a map at the item's column.
           if (frames >= SKIM_FRAMES) return false;
@@ -449,7 +449,6 @@ export class FastParser {
         const k = this.findKeyColon(at);
         if (k <= at) return false;
         const keyEnd = this.trimEnd(at, k);
-        if (keyEnd - at === 2 && t.charCodeAt(at) === 60 && t.charCodeAt(at + 1) === 60) return false;
         for (let i = SKIM_STACK[3 * (frames - 1) + 2]; i < keys; i++) if (this.sameText(SKIM_KEYS[2 * i], SKIM_KEYS[2 * i + 1], at, keyEnd)) return false;
         if (keys >= SKIM_KEY_LIMIT) return false;
         SKIM_KEYS[2 * keys] = at;
@@ -528,6 +527,7 @@ export class FastParser {
   /**
    * A scalar value on one line at `p`, plain or quoted without escapes: the end of it, or -1 for any other value
    * (an indicator, a flow collection, a block scalar, an escape, a quote running past the line, `: ` in plain text).
+   * The rest of the line is not looked at.
    */
   private skimScalar(p: number): number {
     const c = this.c(p);
@@ -536,16 +536,12 @@ export class FastParser {
       if (close < 0 || close >= this.limit) return -1;
       const lf = this.nextBreak(p);
       if (lf >= 0 && lf < close) return -1;
+      // An escape may be one the library rejects. (A doubled single quote, `''`, leaves a quote after the one found:
+      // the caller's `skimLineEnd` refuses it, as anything on the line but blanks and a comment after a blank.)
       if (c === 34) {
         const escape = this.nextIndex(this.escapes, p + 1);
         if (escape >= 0 && escape < close) return -1;
-      } else if (this.c(close + 1) === 39) {
-        return -1;
       }
-      let q = close + 1;
-      while (this.c(q) === SPACE) q++;
-      const d = this.c(q);
-      if (!(d === -1 || d === LF || d === CR || (d === 35 && q > close + 1))) return -1;
       return close + 1;
     }
     if (has(VALUE_IND, c) || c === 91 || c === 123 || c === 124 || c === 62 || (c === 45 && this.wsOrEnd(p + 1)) || c === TAB) return -1;

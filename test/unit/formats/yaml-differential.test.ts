@@ -225,6 +225,16 @@ const SKIPPED_LINE_FORMS: ((key: string, r: () => number) => string)[] = [
   (k) => `${k}: plain text with spaces  `, (k, r) => `${k}: ${'word '.repeat(1 + Math.floor(r() * 3)).trim()}`,
 ];
 
+/** Hand-written `labels:` blocks, one form each, with what follows them valid: the skimmer's accepting and refusing cases. */
+const SKIPPED_BLOCKS = [
+  '    a: "x"#c\n    b: y', '    a: "x" # c\n    b: y', '    a: x#y\n    b: y', '    a: x # c\n      more\n    b: y', '    a: x\n      more',
+  "    a: 'it''s'\n    b: y", '    a: "esc\\"aped"\n    b: y', '    a: 1\n    a: 2', '    a: 1\n    b:\n      a: 2\n    c: 3', '    a: 1\n    b:\n    - x\n    c: 3',
+  '    - a: 1\n      b: 2\n    - a: 3', '    - a: 1\n      a: 2', '    - x\n    - "y"\n    - \'z\'', '  - x\n  - y', '  - a: 1\n    b: 2', '    a: 1\n   b: 2',
+  '    a: 1\n     b: 2', '    a: 1\n  # lower comment\n    b: 2', '    a: 1\r\n    b: 2\r', '    a:\t1\n    b: 2', '\ta: 1', '    <<: x\n    b: 2', '    a: "x\n    y"',
+  '    a: b: c', '    "q": 1', '    a: [1]', '    a: &x 1\n    b: *x', '    a: |\n      text\n    b: 2', '    a: x:y\n    b: 1', '    -\n      a: 1', '    - - x',
+  '    a: "bad \\q escape"\n    b: y', '    a: "x\\\\"\n    b: y', '    - - a: 1', '    <<: {a: 1}\n    b: 2', '    <<:\n      a: 1\n    a: 2', '    b: 1\n    <<:\n      a: 1',
+];
+
 const ALIAS = /(^|[\s[{,])\*[\w.-]/m;
 
 /** A manifest whose `labels:` and `ports:` blocks are `n` generated lines at random indentations. */
@@ -258,6 +268,8 @@ describe('formats: fast YAML path, values the readers skip (read without nodes w
         if (skipping.docs.length !== whole.docs.length) why = `${skipping.docs.length} documents vs ${whole.docs.length}`;
         for (let i = 0; !why && i < whole.docs.length; i++) why = diff(skipping.docs[i].root, whole.docs[i].root, `doc${i}`);
       }
+      // And what is read when skipping is what the library reads (or the library path would be used instead).
+      if (!why && !declined(skipping)) { const o = compare(text, K8S_SKIP_KEYS); if (o.verdict === 'differ') why = `against the library: ${o.why}`; }
       if (why) { tally.differ++; if (differences.length < 5) differences.push(`${name}: ${why}\n    ${JSON.stringify(text.slice(0, 400))}`); }
       else tally[declined(whole) ? 'both declined' : 'both read']++;
     };
@@ -266,6 +278,7 @@ describe('formats: fast YAML path, values the readers skip (read without nodes w
       for (const v of variants(f.text, 2000 + k)) check(`${f.name} [${v.kind}]`, v.text);
     });
     for (const s of SNIPPETS) check('snippet', s);
+    for (const block of SKIPPED_BLOCKS) check('skipped block', `metadata:\n  name: x\n  labels:\n${block}\nspec:\n  replicas: 1\n`);
     const r = rng(7);
     for (let i = 0; i < 3000; i++) check(`generated #${i}`, skippedBlockDocument(r, 1 + Math.floor(r() * 6)));
     console.log(`      skipped values vs read whole: ${tally['both read']} both read, ${tally['both declined']} both declined, ${tally['alias of a skipped value']} declined when skipping for an alias, ${tally.differ} differ`);
