@@ -1,6 +1,6 @@
 // Parameter counts and stored weight bytes, whole model and per GPU rank under tensor/pipeline parallelism.
 
-import { ModelDescription, MoeLayer, WeightGroup, layerSpanOf, layerStrideOf, sumParams } from './model';
+import { ModelDescription, MoeLayer, WeightGroup, forEachCopy, layerSpanOf, sumParams } from './model';
 import { memoized } from './memo';
 import { QuantScheme, dtypeBytes } from './quantization';
 
@@ -265,12 +265,11 @@ function planLayerSums(model: ModelDescription, plan: WeightPlan): PlanLayerSums
     const read = moe ? (whole ? sums.expertWhole : sums.expertSplit) : (whole ? sums.fullWhole : sums.fullSplit);
     const flopsPerLayer = whole ? sums.matmulFlopsPerTokenWhole : sums.matmulFlopsPerTokenSplit;
     const flops = matmulFlopsPerToken(g, moe);
-    const stride = layerStrideOf(g);
-    for (let k = 0, l = layer; k < span && l < n; k++, l += stride) {
+    forEachCopy(g, n, (l) => {
       stored[l] += bytes;
       read[l] += bytes;
       flopsPerLayer[l] += flops;
-    }
+    });
   }
   return sums;
 }
@@ -299,16 +298,16 @@ function buildRankWeightTable(model: ModelDescription, plan: WeightPlan, sums: P
     if (layered) {
       // Only MXFP4 experts are padded: other groups allocate what they store.
       const allocatedBytes = g.role === 'expert' ? groupBytesPerRank(model, g, plan, allocated) : bytes;
-      for (let k = 0, l = g.layer!, span = layerSpanOf(g), stride = layerStrideOf(g); k < span && l < n; k++, l += stride) {
+      forEachCopy(g, n, (l) => {
         t.allocatedBytes[l] += allocatedBytes;
         t.storedBytes[l] += bytes;
         // What a forward step reads and computes (the vision tower runs on images, not per token).
-        if (g.role === 'vision') continue;
+        if (g.role === 'vision') return;
         if (isRowTable(g)) t.rowTables.push({ bytes, rows: g.shape?.input ?? model.vocabSize, layer: l });
         else if (moe) t.expertBytes[l] += bytes;
         else t.fullBytes[l] += bytes;
         t.matmulFlopsPerToken[l] += flops;
-      }
+      });
       continue;
     }
     if (isRowTable(g) || g.role === 'vision') t.firstStageBytes += bytes;
