@@ -798,7 +798,8 @@ export function parallelismFindings(
       message: `${bad} KV heads cannot be split over tensor parallel ${tp}: ${engineDisplayName(engine)} needs the KV heads divisible by the TP size, or the TP size divisible by the KV heads when it is larger (${tp >= bad ? `${tp} % ${bad} = ${tp % bad}` : `${bad} % ${tp} = ${bad % tp}`})`,
     });
   }
-  const kvHeads = model.layers.find((l) => l.attention && l.attention.type !== 'mla')?.attention?.kvHeads;
+  let kvHeads: number | undefined;
+  for (const l of model.layers) if (l.attention && l.attention.type !== 'mla') { kvHeads = l.attention.kvHeads; break; }
   if (kvHeads !== undefined && kvHeads < tp && bad === undefined) {
     out.push({ severity: 'information', code: 'kv-heads-replicated', subject: 'tensorParallel', message: `${kvHeads} KV head${kvHeads === 1 ? '' : 's'} < tensor parallel ${tp}: each GPU keeps a replica (${kvHeadsPerRank(kvHeads, tp)} head per GPU), so KV per GPU does not shrink past TP ${kvHeads}` });
   }

@@ -300,11 +300,8 @@ export class WeightSink {
       f.segTo[segments++] = end;
       i = end;
     }
-    const push = (sg: number, span: number, stride: number) => {
-      for (let k = f.segFrom[sg]; k < f.segTo[sg]; k++) out.push(this.group(k, f.segLayer[sg], span, stride));
-    };
     if (!fold) {
-      for (let sg = 0; sg < segments; sg++) push(sg, 1, 1);
+      for (let sg = 0; sg < segments; sg++) this.pushSegment(out, sg, 1, 1);
       return this.release(out);
     }
     // The usual layout: layer-less groups, then layers 0 … n − 1 once each in order, then layer-less groups.
@@ -339,7 +336,7 @@ export class WeightSink {
         if (f.segLayer[sg] >= 0) {
           while (end < segments && f.segLayer[end] === f.segLayer[end - 1] + 1 && kindOf[end] === kindOf[sg]) end++;
         }
-        push(sg, end - sg, 1);
+        this.pushSegment(out, sg, end - sg, 1);
         sg = end;
       }
       return this.release(out);
@@ -347,7 +344,6 @@ export class WeightSink {
     // Here segment first + i holds layer i. The period and window with the fewest runs: layers [q, e) one run per
     // position in the period, the layers before and after it folded as consecutive runs. A window holds no break (a
     // layer whose kind differs from the one a period later), so the candidates for each period lie between breaks.
-    const kind = (i: number) => kindOf[first + i];
     const changesBefore = f.changesBefore;
     changesBefore[0] = 0;
     for (let i = 1; i <= n; i++) changesBefore[i] = changesBefore[i - 1] + (i < n && kindOf[first + i] !== kindOf[first + i - 1] ? 1 : 0);
@@ -367,21 +363,28 @@ export class WeightSink {
         from = i + 1;
       }
     }
-    for (let sg = 0; sg < first; sg++) push(sg, 1, 1);
-    // Layers [a, b) as consecutive runs of one kind.
-    const consecutive = (a: number, b: number) => {
-      for (let i = a; i < b;) {
-        let end = i + 1;
-        while (end < b && kind(end) === kind(i)) end++;
-        push(first + i, end - i, 1);
-        i = end;
-      }
-    };
-    consecutive(0, q);
-    for (let r = q; r < Math.min(e, q + period); r++) push(first + r, Math.floor((e - 1 - r) / period) + 1, period);
-    consecutive(e, n);
-    for (let sg = first + n; sg < segments; sg++) push(sg, 1, 1);
+    for (let sg = 0; sg < first; sg++) this.pushSegment(out, sg, 1, 1);
+    this.pushConsecutive(out, first, 0, q);
+    for (let r = q; r < Math.min(e, q + period); r++) this.pushSegment(out, first + r, Math.floor((e - 1 - r) / period) + 1, period);
+    this.pushConsecutive(out, first, e, n);
+    for (let sg = first + n; sg < segments; sg++) this.pushSegment(out, sg, 1, 1);
     return this.release(out);
+  }
+
+  private pushSegment(out: WeightGroup[], sg: number, span: number, stride: number): void {
+    const f = this.f;
+    for (let k = f.segFrom[sg]; k < f.segTo[sg]; k++) out.push(this.group(k, f.segLayer[sg], span, stride));
+  }
+
+  /** Layers [a, b) (segments first + a …) as consecutive runs of one kind. */
+  private pushConsecutive(out: WeightGroup[], first: number, a: number, b: number): void {
+    const kindOf = this.f.kindOf;
+    for (let i = a; i < b;) {
+      let end = i + 1;
+      while (end < b && kindOf[first + end] === kindOf[first + i]) end++;
+      this.pushSegment(out, first + i, end - i, 1);
+      i = end;
+    }
   }
 
   /** Gives the buffers back to the pool (the sink is done). */

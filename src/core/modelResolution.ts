@@ -122,22 +122,35 @@ export interface CatalogMatch<T extends CatalogEntry> {
   quantizedVariant: boolean;
 }
 
+interface CatalogIndex<T> { byId: Map<string, T>; byName: Map<string, T> }
+const catalogIndexes = new WeakMap<readonly CatalogEntry[], CatalogIndex<CatalogEntry>>();
+
+/** A catalog's entries by id and by name (lower case), first entry first; built once per catalog array. */
+function catalogIndex<T extends CatalogEntry>(catalog: readonly T[]): CatalogIndex<T> {
+  let index = catalogIndexes.get(catalog) as CatalogIndex<T> | undefined;
+  if (index) return index;
+  index = { byId: new Map(), byName: new Map() };
+  for (const e of catalog) {
+    const id = e.id.toLowerCase();
+    if (!index.byId.has(id)) index.byId.set(id, e);
+    const n = (e.id.split('/').pop() ?? e.id).toLowerCase();
+    if (!index.byName.has(n)) index.byName.set(n, e);
+    // Meta's older repos carry a "Meta-" prefix (Meta-Llama-3.1-8B = Llama-3.1-8B).
+    const stripped = n.replace(/^meta-/, '');
+    if (!index.byName.has(stripped)) index.byName.set(stripped, e);
+  }
+  catalogIndexes.set(catalog, index as CatalogIndex<CatalogEntry>);
+  return index;
+}
+
 /**
  * Finds a bundled model for an id: the exact id (case-insensitive), the same name under another
  * organisation, or the base checkpoint of an instruct/chat/quantized variant.
  */
 export function matchCatalog<T extends CatalogEntry>(id: string, catalog: readonly T[]): CatalogMatch<T> | undefined {
-  const lower = id.toLowerCase();
-  const exact = catalog.find((e) => e.id.toLowerCase() === lower);
+  const { byId, byName } = catalogIndex(catalog);
+  const exact = byId.get(id.toLowerCase());
   if (exact) return { entry: exact, quantizedVariant: false };
-  const byName = new Map<string, T>();
-  for (const e of catalog) {
-    const n = (e.id.split('/').pop() ?? e.id).toLowerCase();
-    if (!byName.has(n)) byName.set(n, e);
-    // Meta's older repos carry a "Meta-" prefix (Meta-Llama-3.1-8B = Llama-3.1-8B).
-    const stripped = n.replace(/^meta-/, '');
-    if (!byName.has(stripped)) byName.set(stripped, e);
-  }
   for (const c of variantCandidates(id)) {
     // Only the exact release: a model whose own config is not here is "not found", its base named as a candidate.
     if (c.otherRelease) break;

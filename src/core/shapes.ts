@@ -3,6 +3,12 @@
 // objects per document, so after a major GC the next large document ran unoptimized (the 2 MB benchmark
 // manifest: a ~25 ms parse took ~70 ms). One idle instance per hot class keeps its map, and the compiled code,
 // alive. The instances are tiny and never used.
+//
+// Closures made per call were seen to lose their compiled code too (`node --trace-opt`): once the closures of one
+// site are gone, a full GC drops their optimized code (its shared feedback holds it weakly), and the next analysis
+// runs them unoptimized until V8 compiles them again. Hot helpers called from loops (`WeightSink.pushSegment`,
+// `decodeStageCost`) are therefore methods or module-level functions: with a full GC before each run, the benchmark
+// manifest's analysis compiled about 52 functions again per run, 42 after the first of these moves.
 const anchors: unknown[] = [];
 
 export function keepShapeAlive<T>(instance: T): T {

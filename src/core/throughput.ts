@@ -62,7 +62,9 @@ function stageSummaries(d: DecodeInputs, stages: StageRanges): StageSummary[] {
 function summarizeStages(d: DecodeInputs, table: RankWeightTable, stages: StageRanges): StageSummary[] {
   const { model } = d;
   const last = stages.length - 1;
-  const out = stages.map((range, stage): StageSummary => {
+  const out: StageSummary[] = [];
+  for (let stage = 0; stage < stages.length; stage++) {
+    const range = stages[stage];
     const sum: StageSummary = { fullBytes: 0, rowTables: [], expertGroups: [], matmulFlopsPerToken: 0 };
     for (let i = range.start; i < range.end; i++) {
       sum.fullBytes += table.fullBytes[i];
@@ -87,8 +89,8 @@ function summarizeStages(d: DecodeInputs, table: RankWeightTable, stages: StageR
         sum.matmulFlopsPerToken += (2 * model.vocabSize * model.hiddenSize) / d.par.tp;
       }
     }
-    return sum;
-  });
+    out.push(sum);
+  }
   return out;
 }
 
@@ -159,14 +161,18 @@ function stepContext(d: DecodeInputs): StepContext {
   });
 }
 
-/** `forwardStep` with each stage's cache cost given whole (`perStage` gets the stage's layer range and index). */
-function forwardStepByStage(d: DecodeInputs, tokens: number, perStage: (range: { start: number; end: number }, stage: number) => StageCacheCost): StepFigures {
+/**
+ * `forwardStep` with each stage's cache cost given whole: `perStage` gets the stage's layer range and index, the
+ * inputs, and two numbers of the caller's (decode: batch and context), so that it can be a module-level function
+ * rather than a closure made per call, whose compiled code V8 drops at each full GC (shapes.ts).
+ */
+function forwardStepByStage(d: DecodeInputs, tokens: number, perStage: (range: { start: number; end: number }, stage: number, d: DecodeInputs, a: number, b: number) => StageCacheCost, a = 0, b = 0): StepFigures {
   const { ranges, summaries, peak } = stepContext(d);
   const bw = d.acc.memoryBandwidthBytesPerSecond;
   let seconds = 0, bytes = 0, weightBytes = 0, kvBytes = 0, flops = 0, memoryTime = 0, computeTime = 0;
   for (let stage = 0; stage < ranges.length; stage++) {
     const w = weightBytesTouched(summaries[stage], tokens);
-    const { kv, attention } = perStage(ranges[stage], stage);
+    const { kv, attention } = perStage(ranges[stage], stage, d, a, b);
     const f = tokens * summaries[stage].matmulFlopsPerToken + attention;
     const tMem = (w + kv) / bw;
     const tCompute = peak > 0 ? f / peak : 0;
@@ -213,17 +219,19 @@ function decodeLayerKinds(d: DecodeInputs): DecodeLayerKind[][] {
 
 /** One decode step for `batch` sequences at `context` tokens each: KV read, Mamba state read and written. */
 export function decodeStep(d: DecodeInputs, batch: number, context: number): StepFigures {
-  const kinds = stepContext(d).decodeKinds;
-  return forwardStepByStage(d, batch, (_range, stage) => {
-    let kv = 0;
-    let attention = 0;
-    for (const { count, spec, flopsPerPair } of kinds[stage]) {
-      const c = decodeKindCache(spec, flopsPerPair, batch, context);
-      kv += (c.kvBytes + c.stateBytes) * count;
-      attention += c.attentionFlops * count;
-    }
-    return { kv, attention };
-  });
+  return forwardStepByStage(d, batch, decodeStageCost, batch, context);
+}
+
+/** One stage's KV (and state) bytes and attention FLOPs in a decode step (`decodeStep`'s `perStage`). */
+function decodeStageCost(_range: { start: number; end: number }, stage: number, d: DecodeInputs, batch: number, context: number): StageCacheCost {
+  let kv = 0;
+  let attention = 0;
+  for (const { count, spec, flopsPerPair } of stepContext(d).decodeKinds[stage]) {
+    const c = decodeKindCache(spec, flopsPerPair, batch, context);
+    kv += (c.kvBytes + c.stateBytes) * count;
+    attention += c.attentionFlops * count;
+  }
+  return { kv, attention };
 }
 
 /**

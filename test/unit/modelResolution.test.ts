@@ -74,6 +74,21 @@ describe('modelResolution', () => {
       assert.strictEqual(matchCatalog('acme/unknown-7b', catalog), undefined);
       assert.strictEqual(matchCatalog('meta-llama/Llama-3.1-70B', catalog), undefined);
     });
+    it('an exact id wins over an earlier entry of the same name; among names, the first entry wins', () => {
+      const twins = [
+        { id: 'mirror/Foo-7B', config: { first: true } },
+        { id: 'acme/Foo-7B', config: { second: true } },
+        { id: 'ACME/foo-7b', config: { third: true } },
+      ];
+      // Each question twice: the catalog's index is built on the first and read on the second.
+      for (let i = 0; i < 2; i++) {
+        assert.strictEqual(matchCatalog('acme/foo-7b', twins)?.entry.config, twins[1].config, 'the first exact id, case-insensitively');
+        assert.strictEqual(matchCatalog('other/FOO-7B', twins)?.entry.config, twins[0].config, 'same name elsewhere: the first entry');
+        assert.strictEqual(matchCatalog('acme/Meta-Foo-7B', twins)?.entry.config, twins[0].config, 'a Meta- prefix is dropped');
+      }
+      // Another catalog array is indexed on its own.
+      assert.strictEqual(matchCatalog('other/foo-7b', twins.slice(1))?.entry.config, twins[1].config);
+    });
   });
 
   it('nameOrPathMatches compares _name_or_path with ids and paths', () => {
