@@ -225,14 +225,30 @@ export async function analyzeDocument(doc: DocumentInput, settings: Settings, ho
   const ollama = new Map<DeploymentSpec, ReturnType<typeof ollamaModel>>();
   for (const spec of parsed.deployments) if (spec.engine === 'ollama' && spec.model) ollama.set(spec, ollamaNamed(spec));
   // Start every model's resolution first: each may wait on the file system, and a manifest names many models.
-  const named = parsed.deployments.filter((spec) => spec.model && lookupWorthy(spec.model.name) && ollama.get(spec)?.known !== false);
-  const reference = (spec: DeploymentSpec): string => { const o = ollama.get(spec); return o?.known ? o.hubId : spec.model!.name; };
-  // A drafter named by its model (`--speculative-config '{"model": ...}'`) is resolved like the model, with it.
-  const drafted = parsed.deployments.filter((spec) => drafterName(spec) !== undefined);
+  // The models to look up (an Ollama name by the hub id it stands for), then the drafters named by their model
+  // (`--speculative-config '{"model": ...}'`), resolved like the models, with them. Plain loops over the
+  // deployments: callbacks made per analysis would be compiled again after each full GC (shapes.ts).
+  const named: DeploymentSpec[] = [];
+  const references: string[] = [];
+  for (const spec of parsed.deployments) {
+    const o = ollama.get(spec);
+    if (!spec.model || !lookupWorthy(spec.model.name) || o?.known === false) continue;
+    named.push(spec);
+    references.push(o?.known ? o.hubId : spec.model.name);
+  }
+  const drafted: DeploymentSpec[] = [];
+  for (const spec of parsed.deployments) {
+    const drafter = drafterName(spec);
+    if (drafter === undefined) continue;
+    drafted.push(spec);
+    references.push(drafter);
+  }
   // Awaited together: one turn of the event loop, not two for each of a manifest's hundreds of deployments.
-  const settled = await Promise.all(host.resolveAll([...named.map(reference), ...drafted.map((spec) => drafterName(spec)!)]));
-  const resolutions = new Map(named.map((spec, i) => [spec, settled[i]]));
-  const drafts = new Map(drafted.map((spec, i) => [spec, settled[named.length + i]]));
+  const settled = await Promise.all(host.resolveAll(references));
+  const resolutions = new Map<DeploymentSpec, Resolution>();
+  for (let i = 0; i < named.length; i++) resolutions.set(named[i], settled[i]);
+  const drafts = new Map<DeploymentSpec, Resolution>();
+  for (let i = 0; i < drafted.length; i++) drafts.set(drafted[i], settled[named.length + i]);
   for (const [k, spec] of parsed.deployments.entries()) {
     const inputs = deploymentInputs(settings, spec.inputs, workloadOf(spec));
     const common = { spec, label: spec.label, inputs, anchor: spec.anchor, ...(directives[k] ? { directive: directives[k] } : {}) };

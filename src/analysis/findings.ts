@@ -21,7 +21,8 @@ export interface Finding {
 export function documentFindings(analysis: DocumentAnalysis): Finding[] {
   const out: Finding[] = [];
   for (const p of analysisProblems(analysis)) out.push({ severity: p.severity, code: 'format', message: p.message, range: p.range });
-  analysisItems(analysis).forEach((item, index) => itemFindings(analysis, item, index, out));
+  const items = analysisItems(analysis);
+  for (let index = 0; index < items.length; index++) itemFindings(analysis, items[index], index, out);
   return capFindings(out);
 }
 

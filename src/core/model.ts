@@ -182,12 +182,14 @@ function kindIndex(model: ModelDescription): KindIndex {
     const kindOf = new Int32Array(model.layers.length);
     const first: LayerDescription[] = [];
     let previous = -1;
-    model.layers.forEach((layer, i) => {
+    for (let i = 0; i < model.layers.length; i++) {
+      const layer = model.layers[i];
       // Runs of one kind are the rule: the previous layer's kind first, then the others.
-      let k = previous >= 0 && sameKind(first[previous], layer) ? previous : first.findIndex((f) => sameKind(f, layer));
+      let k = previous >= 0 && sameKind(first[previous], layer) ? previous : -1;
+      for (let j = 0; k < 0 && j < first.length; j++) if (sameKind(first[j], layer)) k = j;
       if (k < 0) k = first.push(layer) - 1;
       kindOf[i] = previous = k;
-    });
+    }
     return { kindOf, first, ranges: new Map() };
   });
 }

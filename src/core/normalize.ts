@@ -105,6 +105,11 @@ function pushLinear(out: WeightSink, role: WeightGroup['role'], layer: number | 
   if (bias) out.add('bias', output, biasTp, layer, false);
 }
 
+/** A group no quantizer converts (sinks, compressors, biases, mixing weights): replicated attention by default. */
+function pushFixed(out: WeightSink, layer: number | undefined, params: number, tp: WeightGroup['tp'] = 'replicated', role: WeightGroup['role'] = 'attention'): void {
+  out.add(role, params, tp, layer, false);
+}
+
 function pushNorm(out: WeightSink, layer: number | undefined, size: number, count = 1, withBias = false): void {
   if (size <= 0 || count <= 0) return;
   out.add('norm', size * count * (withBias ? 2 : 1), 'replicated', layer, false);
@@ -173,7 +178,8 @@ function slidingLayers(r: ConfigReader, family: string, layers: number): { slidi
   const window = r.optInt('sliding_window', 'attention_window');
   const layerTypes = r.raw('layer_types');
   if (Array.isArray(layerTypes) && layerTypes.length >= layers) {
-    const sliding = layerTypes.slice(0, layers).map((t) => typeof t === 'string' && t.includes('sliding'));
+    const sliding: boolean[] = [];
+    for (let i = 0; i < layers; i++) { const t: unknown = layerTypes[i]; sliding.push(typeof t === 'string' && t.includes('sliding')); }
     return { sliding, window: window ?? (sliding.some(Boolean) ? 4096 : undefined) };
   }
   if (family.startsWith('gemma3')) {
@@ -264,9 +270,11 @@ interface Built {
 
 /** Llama-like decoder: attention + (dense or MoE) MLP in every layer. */
 function buildDecoder(r: ConfigReader, family: string, s: DecoderShape, opts: {
-  moeForLayer?: (i: number) => MoeLayer | undefined;
+  /** Each layer's routed experts (undefined: a dense layer); absent: every layer dense. */
+  moeByLayer?: readonly (MoeLayer | undefined)[];
   moeOpts?: MoeWeightOptions;
-  denseIntermediateForLayer?: (i: number) => number;
+  /** Each layer's dense MLP width; absent: the shape's intermediate size. */
+  denseIntermediateByLayer?: readonly number[];
   extraPerLayer?: (out: WeightSink, i: number) => void;
   rotaryDim?: number;
   embedVocab?: number;
@@ -280,8 +288,8 @@ function buildDecoder(r: ConfigReader, family: string, s: DecoderShape, opts: {
   const slidingAttention = attentionLayer(s, 'sliding', window);
   for (let i = 0; i < s.layers; i++) {
     attentionWeights(weights, i, s);
-    const moe = opts.moeForLayer?.(i);
-    const denseWidth = opts.denseIntermediateForLayer ? opts.denseIntermediateForLayer(i) : s.intermediate;
+    const moe = opts.moeByLayer?.[i];
+    const denseWidth = opts.denseIntermediateByLayer ? opts.denseIntermediateByLayer[i] : s.intermediate;
     if (moe) moeWeights(weights, i, s.hidden, moe, opts.moeOpts ?? {});
     else denseMlpWeights(weights, i, s.hidden, denseWidth, s.gated, s.mlpBias);
     pushNorm(weights, i, s.hidden, s.normsPerLayer, s.normBias);
@@ -307,9 +315,12 @@ function routedMoe(experts: number, topK: number, width: number, shared: number,
   };
 }
 
-/** Mixtral, Qwen2/3-MoE, PhiMoE, gpt-oss, Llama 4, DeepSeek-style keys. */
+/**
+ * Mixtral, Qwen2/3-MoE, PhiMoE, gpt-oss, Llama 4, DeepSeek-style keys: each layer's experts and dense width, as
+ * arrays (data, not per-layer callbacks: a closure made per config loses its compiled code at each full GC, shapes.ts).
+ */
 function moePlan(r: ConfigReader, family: string, s: DecoderShape): {
-  moeForLayer?: (i: number) => MoeLayer | undefined; denseIntermediateForLayer?: (i: number) => number; sharedIntermediate?: number;
+  moeByLayer?: (MoeLayer | undefined)[]; denseIntermediateByLayer?: number[]; sharedIntermediate?: number;
 } {
   const experts = r.optInt('num_local_experts', 'num_experts', 'n_routed_experts', 'moe_num_experts');
   if (!experts) return {};
@@ -322,20 +333,23 @@ function moePlan(r: ConfigReader, family: string, s: DecoderShape): {
   const mlpOnly = new Set(Array.isArray(r.raw('mlp_only_layers')) ? (r.raw('mlp_only_layers') as unknown[]).filter(isPositiveInt) : []);
   const moeLayerList = r.raw('moe_layers');
   const explicit = Array.isArray(moeLayerList) ? new Set(moeLayerList.filter((x): x is number => typeof x === 'number')) : undefined;
-  const isMoe = (i: number): boolean => {
-    if (explicit) return explicit.has(i);
-    if (mlpOnly.has(i) || i < firstDense) return false;
-    if (family === 'llama4') return (i + 1) % freq === 0;
-    if (family.startsWith('qwen')) return (i + 1) % freq === 0;
-    return (i - firstDense) % freq === 0;
-  };
   const llama4Dense = family === 'llama4' ? r.optInt('intermediate_size_mlp') : undefined;
   const sharedCount = family === 'llama4' ? 1 : shared;
   // Every MoE layer shares one description (never mutated).
   const moe = routedMoe(experts, topK, width, sharedCount, s.hidden);
+  const moeByLayer: (MoeLayer | undefined)[] = [];
+  const denseIntermediateByLayer: number[] = [];
+  for (let i = 0; i < s.layers; i++) {
+    let isMoe: boolean;
+    if (explicit) isMoe = explicit.has(i);
+    else if (mlpOnly.has(i) || i < firstDense) isMoe = false;
+    else if (family === 'llama4' || family.startsWith('qwen')) isMoe = (i + 1) % freq === 0;
+    else isMoe = (i - firstDense) % freq === 0;
+    moeByLayer.push(isMoe ? moe : undefined);
+    denseIntermediateByLayer.push(isMoe ? 0 : (llama4Dense ?? s.intermediate));
+  }
   return {
-    moeForLayer: (i) => (isMoe(i) ? moe : undefined),
-    denseIntermediateForLayer: (i) => (isMoe(i) ? 0 : (llama4Dense ?? s.intermediate)),
+    moeByLayer, denseIntermediateByLayer,
     sharedIntermediate: sharedWidth ?? (sharedCount > 0 ? sharedCount * width : undefined),
   };
 }
@@ -425,8 +439,8 @@ function llamaLike(r: ConfigReader, family: string): Omit<Built, 'name' | 'archi
   }
   const plan = moePlan(r, family, s);
   const built = buildDecoder(r, family, s, {
-    moeForLayer: plan.moeForLayer,
-    denseIntermediateForLayer: plan.denseIntermediateForLayer,
+    moeByLayer: plan.moeByLayer,
+    denseIntermediateByLayer: plan.denseIntermediateByLayer,
     moeOpts: {
       routerBias: family === 'gpt_oss',
       expertBias: family === 'gpt_oss',
@@ -571,7 +585,7 @@ function gatedDeltaNetHybrid(r: ConfigReader, family: string): Omit<Built, 'name
       pushNorm(weights, i, s.headDim, 2);
       layer = { index: i, attention: attentionLayer(s), mlpIntermediate: 0, gatedMlp: true };
     }
-    const moe = plan.moeForLayer?.(i);
+    const moe = plan.moeByLayer?.[i];
     if (moe) {
       moeWeights(weights, i, s.hidden, moe, { sharedIntermediate: plan.sharedIntermediate, sharedGate: true });
       layer.moe = moe;
@@ -888,7 +902,7 @@ function minimaxLinear(r: ConfigReader, family: string): Omit<Built, 'name' | 'a
       pushNorm(weights, i, inner);
       layer = { index: i, mamba: { kind: 'lightning', convElements: 0, ssmElements: s.heads * s.headDim * s.headDim, ssmFloat32: false, heads: s.heads }, mlpIntermediate: 0, gatedMlp: true };
     }
-    const moe = plan.moeForLayer?.(i);
+    const moe = plan.moeByLayer?.[i];
     if (moe) { moeWeights(weights, i, s.hidden, moe, { sharedIntermediate: r.optInt('shared_intermediate_size') ?? 0 }); layer.moe = moe; }
     else { denseMlpWeights(weights, i, s.hidden, s.intermediate, true, false); layer.mlpIntermediate = s.intermediate; }
     pushNorm(weights, i, s.hidden, 2);
@@ -985,9 +999,6 @@ function deepseekV4(r: ConfigReader, family: string): Omit<Built, 'name' | 'arch
   const moe = routedMoe(r.int('n_routed_experts'), r.int('num_experts_per_tok'), r.int('moe_intermediate_size'), r.optInt('n_shared_experts') ?? 0, s.hidden);
   const weights = new WeightSink();
   const layers: LayerDescription[] = [];
-  const fixed = (layer: number | undefined, params: number, tp: WeightGroup['tp'] = 'replicated', role: WeightGroup['role'] = 'attention'): void => {
-    weights.add(role, params, tp, layer, false);
-  };
   embeddings(weights, s);
   for (let i = 0; i < s.layers; i++) {
     const rt = ratio(i);
@@ -998,22 +1009,22 @@ function deepseekV4(r: ConfigReader, family: string): Omit<Built, 'name' | 'arch
     pushNorm(weights, i, hd);
     pushLinear(weights, 'attention', i, (s.heads * hd) / og, og * ol, false); // wo_a (grouped)
     pushLinear(weights, 'attention', i, og * ol, s.hidden, false); // wo_b
-    fixed(i, s.heads, 'split'); // attn_sink
+    pushFixed(weights, i, s.heads, 'split'); // attn_sink
     if (rt > 0) {
       // Compressor (bf16, never quantized): kv and gate projections, a positional bias per window slot, a norm.
       const coff = rt === 4 ? 2 : 1;
-      fixed(i, 2 * coff * hd * s.hidden + rt * coff * hd + hd);
+      pushFixed(weights, i, 2 * coff * hd * s.hidden + rt * coff * hd + hd);
     }
     if (rt === 4) {
       pushLinear(weights, 'attention', i, ql, idxHeads * idxDim, false, 'replicated'); // indexer wq_b (fp8)
-      fixed(i, idxHeads * s.hidden + 2 * 2 * idxDim * s.hidden + 4 * 2 * idxDim + idxDim); // weights_proj, its compressor
+      pushFixed(weights, i, idxHeads * s.hidden + 2 * 2 * idxDim * s.hidden + 4 * 2 * idxDim + idxDim); // weights_proj, its compressor
     }
     pushLinear(weights, 'router', i, s.hidden, moe.experts, false, 'replicated', 'replicated', false);
-    if (i >= hashLayers) fixed(i, moe.experts, 'replicated', 'router'); // score-correction bias (hash layers use tid2eid)
+    if (i >= hashLayers) pushFixed(weights, i, moe.experts, 'replicated', 'router'); // score-correction bias (hash layers use tid2eid)
     weights.add('expert', moe.paramsPerExpert * moe.experts, 'split', i, true, s.hidden, moe.expertIntermediate, moe.experts);
     denseMlpWeights(weights, i, s.hidden, moe.sharedExperts * moe.expertIntermediate, true, false, 'shared-expert');
     pushNorm(weights, i, s.hidden, 2);
-    fixed(i, 2 * (mix * hc * s.hidden + mix + 3), 'replicated', 'norm'); // hyper-connection mixing (attention, ffn)
+    pushFixed(weights, i, 2 * (mix * hc * s.hidden + mix + 3), 'replicated', 'norm'); // hyper-connection mixing (attention, ffn)
     layers.push({
       index: i,
       attention: {
@@ -1026,7 +1037,7 @@ function deepseekV4(r: ConfigReader, family: string): Omit<Built, 'name' | 'arch
     });
   }
   head(weights, s);
-  fixed(undefined, hc * hc * s.hidden + hc + 1, 'replicated', 'norm'); // hc_head
+  pushFixed(weights, undefined, hc * hc * s.hidden + hc + 1, 'replicated', 'norm'); // hc_head
   r.assumptions.push('DeepSeek-V4: the 128-token sliding window every layer keeps and the compressors\' ring state (a few MB per request) are not counted; vLLM packs blocks with ~2% of padding');
   const maxPos = r.optInt('max_position_embeddings');
   return { shape: s, layers, weights, rotary: rotaryFor(r, maxPos, r.optInt('qk_rope_head_dim') ?? 64, family), maxPos };

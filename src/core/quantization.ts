@@ -3,6 +3,7 @@
 
 import { WeightDtype } from './types';
 import { WeightGroup, WeightRole } from './model';
+import { keepShapeAlive } from './shapes';
 
 /** Which arithmetic the quantized matmuls run in (decides the roofline's compute roof). */
 export type ComputeDtype = 'fp32' | 'bf16' | 'fp8' | 'int8' | 'fp4';
@@ -53,6 +54,28 @@ const bodyMatrix = (g: WeightGroup): boolean =>
 /** GGUF files quantize every 2-D tensor, the token embedding and output head included. */
 const anyMatrix = (g: WeightGroup): boolean => bodyMatrix(g) || g.role === 'embedding' || g.role === 'lm-head';
 
+/** MXFP4 checkpoints keep attention in 16 bits (vLLM's Mxfp4Config quantizes the MoE experts and MLPs). */
+const bodyMatrixButAttention = (g: WeightGroup): boolean => bodyMatrix(g) && g.role !== 'attention';
+
+// The rules below that a checkpoint's config parameterises are methods of small classes, bound per scheme, not
+// closures: a closure made per scheme loses its compiled code at each full GC (src/core/shapes.ts), and every
+// weight group of every plan asks them.
+
+/** A scheme's `converts` less the roles its skip list names. */
+class RoleExclusion {
+  constructor(private readonly base: (g: WeightGroup) => boolean, private readonly skipAttention: boolean,
+    private readonly skipShared: boolean, private readonly skipMlp: boolean) {}
+
+  converts(g: WeightGroup): boolean {
+    if (!this.base(g)) return false;
+    if (this.skipAttention && g.role === 'attention') return false;
+    if (this.skipShared && g.role === 'shared-expert') return false;
+    if (this.skipMlp && g.role === 'mlp') return false;
+    return true;
+  }
+}
+keepShapeAlive(new RoleExclusion(bodyMatrix, false, false, false));
+
 function excluding(base: (g: WeightGroup) => boolean, patterns: string[]): (g: WeightGroup) => boolean {
   // Module-name patterns (`lm_head`, `re:.*self_attn.*`, `model.layers.*.mlp.router`) mapped to roles.
   const text = patterns.join(' ').toLowerCase();
@@ -60,14 +83,17 @@ function excluding(base: (g: WeightGroup) => boolean, patterns: string[]): (g: W
   const skipShared = /shared_expert/.test(text);
   const skipDenseMlp = /mlp\\?\.\(?(gate|up|down)/.test(text) || /mlp\.(gate|up|down)_proj/.test(text);
   const skipAllMlp = /(^|[\s.*"])mlp($|[\s"])/.test(text);
-  return (g) => {
-    if (!base(g)) return false;
-    if (skipAttention && g.role === 'attention') return false;
-    if (skipShared && g.role === 'shared-expert') return false;
-    if ((skipDenseMlp || skipAllMlp) && g.role === 'mlp') return false;
-    return true;
-  };
+  const exclusion = new RoleExclusion(base, skipAttention, skipShared, skipDenseMlp || skipAllMlp);
+  return exclusion.converts.bind(exclusion);
 }
+
+/** Compressed-tensors with several config groups: each body role's bits, from the first group that targets it. */
+class RoleBits {
+  constructor(private readonly bitsByRole: ReadonlyMap<WeightRole, number>) {}
+  converts(g: WeightGroup): boolean { return bodyMatrix(g) && this.bitsByRole.has(g.role); }
+  bitsOf(g: WeightGroup): number | undefined { return this.bitsByRole.get(g.role); }
+}
+keepShapeAlive(new RoleBits(new Map()));
 
 /** MXFP4: 4-bit e2m1 values and one 8-bit (ue8m0) scale per 32. */
 const MXFP4_BITS = 4 + 8 / 32;
@@ -94,7 +120,7 @@ export function schemeFromName(name: string): QuantScheme | undefined {
     case 'awq': case 'awq_marlin':
       return { label: 'awq int4 g128', weightDtype: 'int4', bitsPerWeight: groupOverhead(4, 128, 4), converts: bodyMatrix, compute: 'bf16' };
     case 'mxfp4':
-      return { label: 'mxfp4', weightDtype: 'mxfp4', bitsPerWeight: MXFP4_BITS, converts: (g) => bodyMatrix(g) && g.role !== 'attention', compute: 'bf16' };
+      return { label: 'mxfp4', weightDtype: 'mxfp4', bitsPerWeight: MXFP4_BITS, converts: bodyMatrixButAttention, compute: 'bf16' };
     case 'nvfp4': case 'modelopt_fp4':
       return { label: 'nvfp4', weightDtype: 'nvfp4', bitsPerWeight: NVFP4_BITS, converts: bodyMatrix, compute: 'fp4' };
     case 'bitsandbytes': case 'bnb': case 'nf4': case 'bnb_4bit':
@@ -189,12 +215,13 @@ export function schemeFromConfig(qc: Record<string, unknown> | undefined): Quant
     for (const { scheme, roles } of parts) {
       for (const role of roles === 'all' ? BODY_ROLES : roles) if (!bitsByRole.has(role)) bitsByRole.set(role, scheme.bitsPerWeight);
     }
+    const roleBits = new RoleBits(bitsByRole);
     const main = dominantPart(parts).scheme;
     const label = parts.map((p) => p.scheme.label).filter((l, i, all) => all.indexOf(l) === i).join(' + ');
     return withSkip({
       ...main, label, kvCacheDtype: kv,
-      converts: (g) => bodyMatrix(g) && bitsByRole.has(g.role),
-      bitsOf: (g) => bitsByRole.get(g.role),
+      converts: roleBits.converts.bind(roleBits),
+      bitsOf: roleBits.bitsOf.bind(roleBits),
     });
   }
   return undefined;
@@ -306,6 +333,21 @@ function modeloptAlgoBits(algo: string): { bits: number; compute: ComputeDtype }
  * ModelOpt MIXED_PRECISION: `quantized_layers` names each quantized module with its own algorithm. Bits are kept
  * per (layer, role); what is not named keeps the checkpoint dtype.
  */
+/** ModelOpt mixed precision: bits by (layer, role) under a numeric key, (layer + 1) * 8 + role index. */
+class LayerRoleBits {
+  constructor(private readonly byLayerRole: ReadonlyMap<number, number>, private readonly restBits: number | undefined) {}
+
+  bitsOf(g: WeightGroup): number | undefined {
+    const role = MODULE_ROLES.indexOf(g.role);
+    const layer = g.layer ?? -1;
+    const bits = role >= 0 && Number.isInteger(layer) && layer >= -1 ? this.byLayerRole.get((layer + 1) * 8 + role) : undefined;
+    return bits ?? (this.restBits !== undefined && bodyMatrix(g) ? this.restBits : undefined);
+  }
+
+  converts(g: WeightGroup): boolean { return (g.quantizable || g.role === 'lm-head') && this.bitsOf(g) !== undefined; }
+}
+keepShapeAlive(new LayerRoleBits(new Map(), undefined));
+
 function modeloptMixedPrecision(qc: Record<string, unknown>): QuantScheme | undefined {
   const layersRaw = qc.quantized_layers;
   if (!layersRaw || typeof layersRaw !== 'object' || Array.isArray(layersRaw)) return undefined;
@@ -336,19 +378,14 @@ function modeloptMixedPrecision(qc: Record<string, unknown>): QuantScheme | unde
   const restBits = text(qc.quant_method).toLowerCase() === 'fp8' ? 8.002 : undefined;
   const headline = [...paramsByAlgo.entries()].sort((a, b) => b[1] - a[1])[0][0];
   const main = modeloptAlgoBits(headline)!;
-  const bitsOf = (g: WeightGroup): number | undefined => {
-    const role = MODULE_ROLES.indexOf(g.role);
-    const layer = g.layer ?? -1;
-    const bits = role >= 0 && Number.isInteger(layer) && layer >= -1 ? byLayerRole.get((layer + 1) * 8 + role) : undefined;
-    return bits ?? (restBits !== undefined && bodyMatrix(g) ? restBits : undefined);
-  };
+  const bits = new LayerRoleBits(byLayerRole, restBits);
   const kv = modeloptKvCache(qc);
   return {
     label: `modelopt mixed (${[...paramsByAlgo.keys()].map((a) => a.toLowerCase()).join(' + ')})`,
     weightDtype: main.bits < 5 ? 'nvfp4' : 'fp8',
     bitsPerWeight: main.bits,
-    converts: (g) => (g.quantizable || g.role === 'lm-head') && bitsOf(g) !== undefined,
-    bitsOf,
+    converts: bits.converts.bind(bits),
+    bitsOf: bits.bitsOf.bind(bits),
     compute: main.compute,
     kvCacheDtype: kv,
   };

@@ -211,10 +211,20 @@ const DECODE_KINDS_PER_MODEL = 64;
 /** Each stage's layer kinds with what `decodeKindCache` asks of them (read once per set of decode inputs: `stepContext`). */
 function decodeLayerKinds(d: DecodeInputs): DecodeLayerKind[][] {
   const byPlan = memoized(decodeKindsMemo, d.model, () => new Map<string, DecodeLayerKind[][]>());
-  return memoized(byPlan, `${d.kvBytes}|${d.stateDtypeBytes}|${d.par.tp}|${d.par.pp}`, () => pipelineLayerRanges(d.model.numLayers, d.par.pp).map((range) =>
-    layerKinds(d.model, range.start, range.end).map(({ layer, count }) => ({
-      count, spec: cacheSpecOf(layer, d.kvBytes, d.stateDtypeBytes, d.par.tp), flopsPerPair: attentionFlopsPerPair(layer, d.par.tp),
-    }))), DECODE_KINDS_PER_MODEL);
+  return memoized(byPlan, `${d.kvBytes}|${d.stateDtypeBytes}|${d.par.tp}|${d.par.pp}`, () => buildDecodeLayerKinds(d), DECODE_KINDS_PER_MODEL);
+}
+
+/** `decodeLayerKinds` on a memo miss (loops, not callbacks made per call: shapes.ts). */
+function buildDecodeLayerKinds(d: DecodeInputs): DecodeLayerKind[][] {
+  const stages: DecodeLayerKind[][] = [];
+  for (const range of pipelineLayerRanges(d.model.numLayers, d.par.pp)) {
+    const kinds: DecodeLayerKind[] = [];
+    for (const { layer, count } of layerKinds(d.model, range.start, range.end)) {
+      kinds.push({ count, spec: cacheSpecOf(layer, d.kvBytes, d.stateDtypeBytes, d.par.tp), flopsPerPair: attentionFlopsPerPair(layer, d.par.tp) });
+    }
+    stages.push(kinds);
+  }
+  return stages;
 }
 
 /** One decode step for `batch` sequences at `context` tokens each: KV read, Mamba state read and written. */

@@ -18,26 +18,34 @@ export class ModelResolver extends ModelResolverCore<vscode.Uri> {
   }
 }
 
+/**
+ * The host's functions that hold nothing of a resolver's own, made once: the same functions (and the code V8
+ * compiled for them) serve every resolver (shapes.ts).
+ */
+const vscodeFiles: Omit<ResolverHost<vscode.Uri>, 'download'> = {
+  file: (p) => vscode.Uri.file(p),
+  join: (base, ...segments) => vscode.Uri.joinPath(base, ...segments),
+  withPath: (document, p) => document.with({ path: p }),
+  pathOf: (u) => u.path,
+  key: (u) => u.toString(),
+  isUntitled: (u) => u.scheme === 'untitled',
+  stat: statFile,
+  list: listFolder,
+  readText: async (uri) => {
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    return open ? open.getText() : new TextDecoder().decode(await readFileBytes(uri));
+  },
+  workspaceFolders: () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri),
+  findConfigs: (max) => vscode.workspace.findFiles('**/config.json', '**/{node_modules,.git}/**', max),
+  display: (uri) => (uri.scheme === 'file' ? vscode.workspace.asRelativePath(uri) : uri.toString()),
+  homeDir: () => os.homedir(),
+  downloadBlocked: () => (vscode.workspace.isTrusted ? undefined : 'the workspace is not trusted'),
+};
+
 /** Locations are VS Code URIs: file: ones read with Node's fs (files.ts), others through workspace.fs. */
 function vscodeHost(log: Logger, env: NodeJS.ProcessEnv, hub: HubOptions): ResolverHost<vscode.Uri> {
   return {
-    file: (p) => vscode.Uri.file(p),
-    join: (base, ...segments) => vscode.Uri.joinPath(base, ...segments),
-    withPath: (document, p) => document.with({ path: p }),
-    pathOf: (u) => u.path,
-    key: (u) => u.toString(),
-    isUntitled: (u) => u.scheme === 'untitled',
-    stat: statFile,
-    list: listFolder,
-    readText: async (uri) => {
-      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-      return open ? open.getText() : new TextDecoder().decode(await readFileBytes(uri));
-    },
-    workspaceFolders: () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri),
-    findConfigs: (max) => vscode.workspace.findFiles('**/config.json', '**/{node_modules,.git}/**', max),
-    display: (uri) => (uri.scheme === 'file' ? vscode.workspace.asRelativePath(uri) : uri.toString()),
-    homeDir: () => os.homedir(),
-    downloadBlocked: () => (vscode.workspace.isTrusted ? undefined : 'the workspace is not trusted'),
+    ...vscodeFiles,
     // Downloaded configs by URL (kept across invalidations: the hub's config does not change under us), each
     // within its deadline and byte cap, a few at a time, failures remembered for a while.
     download: hubDownloader(env, log, 'inference-budget-vscode', hub),

@@ -214,6 +214,43 @@ export interface Invocation {
   positionalModel: boolean;
 }
 
+// findCommand's helpers are module-level functions, not closures made per call: V8 drops a closure's compiled code
+// at a full GC once its closures are gone (src/core/shapes.ts), and a manifest has hundreds of containers.
+
+/** A list's words, variables filled in. */
+function seqWords(text: string, seq: YSeq, expand: ((w: Word) => Word) | undefined): Word[] {
+  const words = wordsOfSeq(text, seq);
+  if (expand) for (let i = 0; i < words.length; i++) words[i] = expand(words[i]);
+  return words;
+}
+
+/** A shell string's commands and their words, variables filled in. */
+function shellWords(text: string, s: YScalar, expand: ((w: Word) => Word) | undefined): Word[][] {
+  const cmds = shellWordsOfScalar(text, s);
+  if (expand) for (const cmd of cmds) for (let i = 0; i < cmd.length; i++) cmd[i] = expand(cmd[i]);
+  return cmds;
+}
+
+/** The words of parts[from …], one list. */
+function partsWords(text: string, parts: (YNode | null | undefined)[], from: number, expand: ((w: Word) => Word) | undefined): Word[] {
+  const out: Word[] = [];
+  for (let p = from; p < parts.length; p++) {
+    const part = parts[p];
+    if (isSeq(part)) for (const w of seqWords(text, part, expand)) out.push(w);
+    else if (isScalar(part)) for (const cmd of shellWords(text, part, expand)) for (const w of cmd) out.push(w);
+  }
+  return out;
+}
+
+/** The first command of a shell script that runs a server. */
+function invocationInScript(text: string, s: YScalar, expand: ((w: Word) => Word) | undefined): Invocation | undefined {
+  for (const cmd of shellWords(text, s, expand)) {
+    const inv = findInvocation(cmd);
+    if (inv) return { engine: inv.engine, all: cmd, args: cmd.slice(inv.argStart), positionalModel: inv.positionalModel };
+  }
+  return undefined;
+}
+
 /**
  * Finds the serving command in a container's command line: list items, one shell string
  * (`sh -c "..."`, or an item that is a whole command line), or, with no command, the
@@ -223,43 +260,33 @@ export interface Invocation {
 export function findCommand(text: string, parts: (YNode | null | undefined)[], image: string | undefined,
   opts: { imageDefault: boolean; forceEngine?: ServingEngine; expand?: (w: Word) => Word }): Invocation | undefined {
   const expand = opts.expand;
-  const seqWords = (seq: YSeq): Word[] => (expand ? wordsOfSeq(text, seq).map(expand) : wordsOfSeq(text, seq));
-  const shellWords = (s: YScalar): Word[][] => (expand ? shellWordsOfScalar(text, s).map((cmd) => cmd.map(expand)) : shellWordsOfScalar(text, s));
-  const wordsOf = (from: number): Word[] => parts.slice(from).flatMap((p) => (isSeq(p) ? seqWords(p) : isScalar(p) ? shellWords(p).flat() : []));
   const words: Word[] = [];
   for (let p = 0; p < parts.length; p++) {
     const part = parts[p];
-    if (isSeq(part)) for (const w of seqWords(part)) words.push(w);
+    if (isSeq(part)) for (const w of seqWords(text, part, expand)) words.push(w);
     else if (isScalar(part)) {
-      const cmds = shellWords(part);
+      const cmds = shellWords(text, part, expand);
       for (let c = 0; c < cmds.length; c++) {
         const inv = findInvocation(cmds[c]);
         if (!inv) continue;
         // An entrypoint string naming the server (`entrypoint: python3 -m sglang.launch_server`) takes its
         // flags from the command after it.
-        const cmd = c === cmds.length - 1 && words.length === 0 && p + 1 < parts.length ? [...cmds[c], ...wordsOf(p + 1)] : cmds[c];
+        const cmd = c === cmds.length - 1 && words.length === 0 && p + 1 < parts.length ? [...cmds[c], ...partsWords(text, parts, p + 1, expand)] : cmds[c];
         return { engine: inv.engine, all: cmd, args: cmd.slice(inv.argStart), positionalModel: inv.positionalModel };
       }
       for (const cmd of cmds) for (const w of cmd) words.push(w);
     }
   }
-  const fromScript = (s: YScalar): Invocation | undefined => {
-    for (const cmd of shellWords(s)) {
-      const inv = findInvocation(cmd);
-      if (inv) return { engine: inv.engine, all: cmd, args: cmd.slice(inv.argStart), positionalModel: inv.positionalModel };
-    }
-    return undefined;
-  };
   for (let i = 0; i + 2 < words.length; i++) {
     const b = words[i].text.slice(words[i].text.lastIndexOf('/') + 1);
     if (SHELLS.has(b) && /^-[a-zA-Z]*c[a-zA-Z]*$/.test(words[i + 1].text) && words[i + 2].item) {
-      const inv = fromScript(words[i + 2].item as YScalar);
+      const inv = invocationInScript(text, words[i + 2].item as YScalar, expand);
       if (inv) return inv;
     }
   }
   for (const w of words) {
     if (w.item && /\s/.test(w.text)) {
-      const inv = fromScript(w.item);
+      const inv = invocationInScript(text, w.item, expand);
       if (inv) return inv;
     }
   }

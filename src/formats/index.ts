@@ -15,7 +15,8 @@ import { looksLikeVllmConfig, readVllmConfig } from './vllmConfig';
 import { looksLikeOperator, looksLikeSkyPilot, readOperator, readSkyPilot } from './operators';
 import { aibrixWorkloadHints, mentionsAibrix } from './aibrix';
 import { clampProblems } from './limits';
-import { YNode, parseYaml } from './yaml';
+import { YDoc, YNode, YamlDocSink, parseYaml } from './yaml';
+import { keepShapeAlive } from '../core/shapes';
 
 export * from './types';
 export { parseDotEnv } from './variables';
@@ -75,36 +76,18 @@ function read(fileName: string, text: string, context: DocumentContext): ParsedD
 
   // YAML. Cheap rejection first: nothing here could describe a serving deployment.
   if (!ENGINE_HINT.test(text) && !VLLM_KEY_HINT.test(text) && !OPERATOR_HINT.test(text)) return { kind: undefined, deployments, problems };
-  let kind: DocumentKind | undefined;
   const shared: Shared = { manifest: newManifestContext(), dotEnv: context.dotEnv };
   // Env taken from a ConfigMap of the file: its ConfigMaps are parsed too, and the documents that use them are read
   // after the last one (a ConfigMap may come after the Deployment). Files without a ConfigMap pay one includes().
   const configMaps = hasConfigMaps(text);
-  const deferred: YNode[] = [];
   // Each document is read as soon as it is parsed, so its tree can be dropped right away.
-  const y = parseYaml(text, {
-    skipKeys: K8S_SKIP_KEYS,
-    filter: (t, s, e) => {
-      if (s === 0 && e === t.length) return true;
-      const seg = t.slice(s, e);
-      return ENGINE_HINT.test(seg) || VLLM_KEY_HINT.test(seg) || OPERATOR_HINT.test(seg) || (configMaps && /kind:\s*["']?ConfigMap\b/.test(seg));
-    },
-    onDoc: (d) => {
-      if (configMaps) {
-        if (readConfigMap(text, d.root, shared.manifest)) return;
-        if (looksLikeManifest(d.root) && usesConfigMaps(text.slice(d.start, d.end))) { deferred.push(d.root); return; }
-      }
-      const found = readYamlDocument(text, d.root, problems, deployments, shared);
-      if (!kind && found) kind = found;
-    },
-  });
-  if (deferred.length) {
-    for (const root of deferred) {
-      const found = readYamlDocument(text, root, problems, deployments, shared);
-      if (!kind && found) kind = found;
-    }
+  const reader = new YamlFileReader(text, configMaps, shared, problems, deployments);
+  const y = parseYaml(text, { skipKeys: K8S_SKIP_KEYS, filter: configMaps ? mayHoldDeploymentOrConfigMap : mayHoldDeployment, onDoc: reader });
+  if (reader.deferred.length) {
+    for (const root of reader.deferred) reader.readDocument(root);
     deployments.sort((a, b) => a.anchor.start - b.anchor.start);
   }
+  let kind = reader.kind;
   // Helm chart templates are Go templates, not YAML: their syntax errors are not the user's mistakes.
   // (includes() first: a 2 MB manifest is scanned by memchr, not by the regex engine)
   const template = text.includes('{{') && /\{\{[-\s]/.test(text);
@@ -124,6 +107,42 @@ function read(fileName: string, text: string, context: DocumentContext): ParsedD
   }
   return { kind, deployments, problems };
 }
+
+/** Whether a YAML document of a file (text[start, end)) may describe a deployment: the others are not parsed. */
+function mayHoldDeployment(text: string, start: number, end: number): boolean {
+  if (start === 0 && end === text.length) return true;
+  const seg = text.slice(start, end);
+  return ENGINE_HINT.test(seg) || VLLM_KEY_HINT.test(seg) || OPERATOR_HINT.test(seg);
+}
+
+/** `mayHoldDeployment`, or a ConfigMap (read for the env of the file's containers). */
+function mayHoldDeploymentOrConfigMap(text: string, start: number, end: number): boolean {
+  return mayHoldDeployment(text, start, end) || /kind:\s*["']?ConfigMap\b/.test(text.slice(start, end));
+}
+
+/** Reads the documents of a YAML file as `parseYaml` parses them (the kind of the first one that holds a deployment). */
+class YamlFileReader implements YamlDocSink {
+  kind: DocumentKind | undefined = undefined;
+  /** Documents that take env from a ConfigMap: read after the last document (the ConfigMap may come later). */
+  readonly deferred: YNode[] = [];
+
+  constructor(private readonly text: string, private readonly configMaps: boolean, private readonly shared: Shared,
+    private readonly problems: FormatProblem[], private readonly deployments: DeploymentSpec[]) {}
+
+  read(d: YDoc): void {
+    if (this.configMaps) {
+      if (readConfigMap(this.text, d.root, this.shared.manifest)) return;
+      if (looksLikeManifest(d.root) && usesConfigMaps(this.text.slice(d.start, d.end))) { this.deferred.push(d.root); return; }
+    }
+    this.readDocument(d.root);
+  }
+
+  readDocument(root: YNode | null): void {
+    const found = readYamlDocument(this.text, root, this.problems, this.deployments, this.shared);
+    if (!this.kind && found) this.kind = found;
+  }
+}
+keepShapeAlive(new YamlFileReader('', false, { manifest: newManifestContext() }, [], []));
 
 /** What the documents of one file share. */
 interface Shared { manifest: ManifestContext; dotEnv?: ReadonlyMap<string, string>; aibrix?: boolean }

@@ -159,6 +159,27 @@ function pod(ctx: Ctx, podSpec: YMap, prefix: string, opts: PodOptions): void {
   }
 }
 
+/**
+ * Whether a container's command or args may hold a `$(VAR)`: a `$` in the text of a scalar, or an escape that could
+ * spell one. Each item is looked at in its own range (an item copied from an anchor has the anchor's). Most commands
+ * hold neither, and their words are then not expanded one by one.
+ */
+function mayReferToVariables(text: string, parts: readonly (YNode | null | undefined)[]): boolean {
+  for (const p of parts) {
+    if (!p) continue;
+    if (p.kind === 'seq') {
+      if (mayReferToVariables(text, p.items)) return true;
+      continue;
+    }
+    if (p.kind !== 'scalar') return true;
+    for (let i = p.start; i < p.end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 36 /* $ */ || c === 92 /* backslash */) return true;
+    }
+  }
+  return false;
+}
+
 function container(ctx: Ctx, c: YMap, podSpec: YMap, prefix: string, opts: PodOptions, kserveModel: boolean): boolean {
   const text = ctx.text;
   const imageNode = getScalar(c, 'image');
@@ -173,7 +194,7 @@ function container(ctx: Ctx, c: YMap, podSpec: YMap, prefix: string, opts: PodOp
   };
   let inv: Invocation | undefined = findCommand(text, [command, args], image, {
     imageDefault: !command, forceEngine: kserveModel ? 'vllm' : undefined,
-    expand: (w) => expandKubernetesWord(w, lookup),
+    expand: mayReferToVariables(text, [command, args]) ? (w) => expandKubernetesWord(w, lookup) : undefined,
   });
   const envSeq = getSeq(c, 'env');
   if (!inv && !command && !args && /text-generation-inference/.test(image ?? '')) inv = { engine: 'tgi', all: [], args: [], positionalModel: false };

@@ -627,6 +627,13 @@ function computeRankBaselines(model: ModelDescription, plan: WeightPlan, s: Vllm
   });
 }
 
+/** KV bytes per token of a rank's cache groups: each spec's page over the block size, times its layers. */
+function kvBytesPerTokenOf(specs: readonly LayerSpec[], blockSize: number): number {
+  let bytes = 0;
+  for (const sp of specs) bytes += (sp.pageBytes / blockSize) * sp.count;
+  return bytes;
+}
+
 export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Accelerator, s: VllmSettings, profile: VllmProfile): VllmResult {
   const tokens: RequestTokens = {
     blockSize: s.blockSize, inFlightTokens: s.maxNumBatchedTokens * profile.inFlightBatches,
@@ -658,7 +665,7 @@ export function emulateVllm(model: ModelDescription, plan: WeightPlan, acc: Acce
     return {
       stage, loraBytes, layers, layerCount, totalBytes: total, requestedBytes: requested, weightBytes, activationPeakBytes: activation,
       nonTorchBytes: nonTorch, cudaGraphBytes: graphs, availableKvBytes: available,
-      kvBytesPerToken: layout.specs.reduce((t, sp) => t + (sp.pageBytes / s.blockSize) * sp.count, 0),
+      kvBytesPerToken: kvBytesPerTokenOf(layout.specs, s.blockSize),
       stateBytesPerSequence: state, numBlocks, numGroups: layout.numGroups, blocksPerRequest: blocks,
       neededBytes: neededBytes(layout.specs, s.maxModelLen, tokens) + state,
     };

@@ -8,7 +8,7 @@
 // (schema.ts; vLLM config files use `resolveYaml11`, as PyYAML reads them).
 import { clampProblems, nestingProblem } from '../limits';
 import type { FormatProblem } from '../types';
-import { FastParser, TooDeep, Unsupported, newEscapeSearch } from './fast';
+import { FastParser, NextSearch, TooDeep, Unsupported, newEscapeSearch } from './fast';
 import { lineStartOf, parseWithLib } from './library';
 import type { YDoc, YNode, YamlParse } from './nodes';
 
@@ -50,8 +50,14 @@ export interface ParseYamlOptions {
   /** Keys whose block values are skipped, not parsed (fast path only). */
   skipKeys?: ReadonlySet<string>;
   /** Receives each document as soon as it is parsed; the documents are then not kept (less memory held). */
-  onDoc?: (doc: YDoc) => void;
+  onDoc?: YamlDocSink;
 }
+
+/**
+ * What takes each document of `parseYaml` as it is parsed: an object with a method rather than a callback made per
+ * call, whose compiled code V8 would drop at each full GC (src/core/shapes.ts).
+ */
+export interface YamlDocSink { read(doc: YDoc): void }
 
 /**
  * The text both paths read: a carriage return alone is a line break in YAML (as PyYAML reads it), which the
@@ -62,44 +68,63 @@ function lineBreaksNormalized(text: string): string {
   return text.replace(/\r(?!\n)/g, '\n');
 }
 
+/**
+ * One `parseYaml` call's state. The per-segment work is module-level functions over it, not closures made per call:
+ * V8 drops a closure's compiled code at a full GC once its closures are gone (src/core/shapes.ts), and a manifest's
+ * segments would then run through the parser's driver unoptimized after every one.
+ */
+interface YamlRun {
+  readonly text: string;
+  readonly path: 'auto' | 'fast' | 'library';
+  readonly opts: ParseYamlOptions;
+  readonly problems: FormatProblem[];
+  readonly docs: YDoc[];
+  readonly escapes: NextSearch;
+  declined: number;
+}
+
+function emitDoc(run: YamlRun, d: YDoc): void {
+  if (run.opts.onDoc) run.opts.onDoc.read(d); else run.docs.push(d);
+}
+
+function parseSegment(run: YamlRun, start: number, end: number, retry: boolean): void {
+  const { text, path, problems } = run;
+  let root: YNode | null;
+  try {
+    if (path === 'fast' && text.charCodeAt(start) === 37) throw new Unsupported('directive');
+    root = new FastParser(text, start, end, run.opts.skipKeys, run.escapes).parseDocument();
+  } catch (e) {
+    if (e instanceof TooDeep) {
+      // Neither this parser nor the library reads it; what comes before the line is read.
+      problems.push(nestingProblem(e.offset, text.length));
+      const cut = lineStartOf(text, e.offset, start);
+      if (retry && cut > start) parseSegment(run, start, cut, false);
+      return;
+    }
+    if (!(e instanceof Unsupported)) throw e;
+    if (path === 'fast') { run.declined++; return; }
+    for (const d of parseWithLib(text, start, end, problems, retry)) emitDoc(run, d);
+    return;
+  }
+  if (root !== null) emitDoc(run, { root, start, end, fromLib: false });
+}
+
 export function parseYaml(input: string, opts: ParseYamlOptions = {}): YamlParse {
   const text = lineBreaksNormalized(input);
   const problems: FormatProblem[] = [];
   const docs: YDoc[] = [];
-  const emit = (d: YDoc): void => { if (opts.onDoc) opts.onDoc(d); else docs.push(d); };
   const path = opts.forceLib ? 'library' : opts.path ?? 'auto';
+  const run: YamlRun = { text, path, opts, problems, docs, escapes: newEscapeSearch(), declined: 0 };
   // Directives (%YAML) belong to the next document; leave such files to the library.
   if (path === 'library' || (path === 'auto' && text.includes('%') && /^%/m.test(text))) {
-    for (const d of parseWithLib(text, 0, text.length, problems)) if (!opts.filter || opts.filter(text, d.start, d.end)) emit(d);
+    for (const d of parseWithLib(text, 0, text.length, problems)) if (!opts.filter || opts.filter(text, d.start, d.end)) emitDoc(run, d);
     return { docs, problems: clampProblems(problems, text.length) };
   }
-  let declined = 0;
-  const escapes = newEscapeSearch();
-  const parseSegment = (start: number, end: number, retry: boolean): void => {
-    let root: YNode | null;
-    try {
-      if (path === 'fast' && text.charCodeAt(start) === 37) throw new Unsupported('directive');
-      root = new FastParser(text, start, end, opts.skipKeys, escapes).parseDocument();
-    } catch (e) {
-      if (e instanceof TooDeep) {
-        // Neither this parser nor the library reads it; what comes before the line is read.
-        problems.push(nestingProblem(e.offset, text.length));
-        const cut = lineStartOf(text, e.offset, start);
-        if (retry && cut > start) parseSegment(start, cut, false);
-        return;
-      }
-      if (!(e instanceof Unsupported)) throw e;
-      if (path === 'fast') { declined++; return; }
-      for (const d of parseWithLib(text, start, end, problems, retry)) emit(d);
-      return;
-    }
-    if (root !== null) emit({ root, start, end, fromLib: false });
-  };
   for (const seg of splitSegments(text)) {
     if (opts.filter && !opts.filter(text, seg.start, seg.end)) continue;
-    parseSegment(seg.start, seg.end, true);
+    parseSegment(run, seg.start, seg.end, true);
   }
   const out: YamlParse = { docs, problems: clampProblems(problems, text.length) };
-  if (path === 'fast') out.declined = declined;
+  if (path === 'fast') out.declined = run.declined;
   return out;
 }

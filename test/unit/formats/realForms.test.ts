@@ -36,6 +36,34 @@ describe('formats: forms of real deployment files', () => {
       assert.strictEqual(slice(text, d.valueRanges.maxModelLen), '8192');
     });
 
+    it('expands a $(VAR) that an args item takes from an anchor elsewhere, or spells with a YAML escape', () => {
+      const env = `        env:
+        - name: CHECKPOINT
+          value: google/gemma-7b-AWQ
+        - name: MAX_LEN
+          value: "8192"
+        - name: MODEL_FLAG
+          value: &model "--model=$(CHECKPOINT)"
+`;
+      // The args list's own text holds no `$`: the variable comes through the alias (the anchor is in env). CHECKPOINT
+      // is no name the readers take a model from on their own.
+      const aliased = one('d.yaml', deployment(`      - name: vllm
+        image: vllm/vllm-openai:v0.10.0
+${env}        command: ["python3", "-m", "vllm.entrypoints.openai.api_server"]
+        args: [*model, "--max-model-len", "4096"]
+`));
+      assert.strictEqual(aliased.model?.name, 'google/gemma-7b-AWQ');
+      assert.strictEqual(aliased.inputs.maxModelLen, 4096);
+      // "\x24" is a `$` in a double-quoted YAML string.
+      const escaped = one('d.yaml', deployment(`      - name: vllm
+        image: vllm/vllm-openai:v0.10.0
+${env}        command: ["python3", "-m", "vllm.entrypoints.openai.api_server"]
+        args: ["--model", "acme/other-7b", "--max-model-len=\\x24(MAX_LEN)"]
+`));
+      assert.strictEqual(escaped.model?.name, 'acme/other-7b');
+      assert.strictEqual(escaped.inputs.maxModelLen, 8192);
+    });
+
     it('takes valueFrom a ConfigMap of the same file, even one that comes later; $$(X) stays literal, unknown names stay', () => {
       const text = `${deployment(`      - name: vllm
         image: vllm/vllm-openai:v0.10.0
