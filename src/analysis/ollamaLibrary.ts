@@ -1,6 +1,7 @@
 // Ollama's library names (`llama3.1:8b`, `qwen2.5-coder:32b-instruct-q8_0`, `hf.co/unsloth/Qwen3-8B-GGUF:Q4_K_M`)
 // as the Hugging Face model they are built from and their GGUF type, so a model Ollama pulls is looked up like any
 // other. A library tag without a quantization is Ollama's default build, Q4_K_M; gpt-oss ships in its own MXFP4.
+import { keyedTable } from '../core/keyedTable';
 
 export interface OllamaModel {
   /** The Hugging Face model the library build comes from. */
@@ -17,7 +18,7 @@ const sizes = (pattern: (size: string) => string, list: string[]): Record<string
   Object.fromEntries(list.map((s) => [s, pattern(s.toUpperCase())]));
 
 /** Library models by name: their sizes (as Ollama tags them) and the model each size is built from. */
-const LIBRARY: Record<string, Family> = {
+const LIBRARY: Readonly<Record<string, Family>> = keyedTable<Family>({
   'llama3.1': { defaultSize: '8b', sizes: { '8b': 'meta-llama/Llama-3.1-8B-Instruct', '70b': 'meta-llama/Llama-3.1-70B-Instruct', '405b': 'meta-llama/Meta-Llama-3.1-405B-Instruct' } },
   'llama3.2': { defaultSize: '3b', sizes: { '1b': 'meta-llama/Llama-3.2-1B-Instruct', '3b': 'meta-llama/Llama-3.2-3B-Instruct' } },
   'llama3.3': { defaultSize: '70b', sizes: { '70b': 'meta-llama/Llama-3.3-70B-Instruct' } },
@@ -50,7 +51,7 @@ const LIBRARY: Record<string, Family> = {
   },
   'deepseek-v3': { defaultSize: '671b', sizes: { '671b': 'deepseek-ai/DeepSeek-V3' } },
   'granite3.3': { defaultSize: '8b', sizes: { '2b': 'ibm-granite/granite-3.3-2b-instruct', '8b': 'ibm-granite/granite-3.3-8b-instruct' } },
-};
+});
 
 /** GGUF types in a tag (`q4_K_M`, `q8_0`, `fp16`). */
 const QUANT = /(?:^|-)(q\d_[0-9a-z_]+|iq\d_[0-9a-z_]+|fp16|f16|bf16|mxfp4)$/i;

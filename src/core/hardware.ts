@@ -5,6 +5,7 @@ import type { ErrorObject } from 'ajv';
 import catalog from './hardware-catalog.json';
 import { validateAccelerator as acceleratorSchema, validateCatalog as catalogSchemaValidator } from '../generated/validators';
 import type { Accelerator, AcceleratorLookup } from './types';
+import { keyedTable } from './keyedTable';
 
 /** The accelerator used when a deployment names none. */
 export const DEFAULT_ACCELERATOR_ID = 'h100-sxm';
@@ -360,7 +361,7 @@ function tokenResemblance(q: ModelToken, e: ModelToken): number {
   return 0.3 * (1 - logDistance(q.num, e.num, 2));
 }
 
-const VENDOR_WORDS: Record<string, string> = { nvidia: 'nvidia', geforce: 'nvidia', tesla: 'nvidia', quadro: 'nvidia', amd: 'amd', radeon: 'amd', instinct: 'amd', intel: 'intel', habana: 'intel', gaudi: 'intel', google: 'google', tpu: 'google', apple: 'apple' };
+const VENDOR_WORDS: Readonly<Record<string, string>> = keyedTable({ nvidia: 'nvidia', geforce: 'nvidia', tesla: 'nvidia', quadro: 'nvidia', amd: 'amd', radeon: 'amd', instinct: 'amd', intel: 'intel', habana: 'intel', gaudi: 'intel', google: 'google', tpu: 'google', apple: 'apple' });
 
 /**
  * The catalog names closest to an unknown query, best first: by the model token (family letters and number:
@@ -518,10 +519,10 @@ export function findAccelerator(query: string, extra?: Accelerator[]): Accelerat
 // ---------------------------------------------------------------------------------------
 // Validation of user-defined GPUs
 
-const UNIT_HINTS: Record<string, string> = {
+const UNIT_HINTS: Readonly<Record<string, string>> = keyedTable({
   '/memoryBytes': 'memoryBytes is in bytes (80 GiB = 85899345920)',
   '/memoryBandwidthBytesPerSecond': 'memoryBandwidthBytesPerSecond is in bytes per second (3.35 TB/s = 3350000000000)',
-};
+});
 
 function formatError(e: ErrorObject): string {
   const path = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '';

@@ -6,6 +6,7 @@ import {
   AttentionLayer, LayerDescription, MoeLayer, NormalizeResult, RotaryCache, WeightGroup, WeightSink,
 } from './model';
 import { keepShapeAlive } from './shapes';
+import { keyedTable } from './keyedTable';
 
 type Json = Record<string, unknown>;
 
@@ -1168,7 +1169,7 @@ function ssmFloat32State(r: ConfigReader, fallback: boolean): boolean {
 }
 
 /** Letters of Nemotron-H's layer pattern per block type (transformers 5 configs spell them as words). */
-const NEMOTRON_BLOCK_LETTERS: Record<string, string> = { mamba: 'M', attention: '*', mlp: '-', moe: 'E' };
+const NEMOTRON_BLOCK_LETTERS: Readonly<Record<string, string>> = keyedTable({ mamba: 'M', attention: '*', mlp: '-', moe: 'E' });
 
 /**
  * The decoder's block pattern, one letter per layer: `hybrid_override_pattern` ("MEM*E…", Nemotron-H and
@@ -1374,6 +1375,11 @@ function normalizeUnsafe(config: unknown, options: NormalizeOptions): NormalizeR
   else built = classicDecoder(r, family) ?? (r.has('hidden_size', 'n_embd', 'n_embed', 'd_model') ? llamaLike(r, family) : undefined);
 
   if (!built) {
+    // A builder that gave up over a value it could not read (a layer block type it does not know) says which; a
+    // config without a hidden size is not one this reads.
+    if (r.missing.length > 0 && !r.missing.some((m) => /(hidden_size|d_model)$/.test(m))) {
+      return { ok: false, unsupported: `${architecture || family}: missing ${r.missing.join(', ')}; cannot size the model without them`, missing: [...r.missing] };
+    }
     return { ok: false, unsupported: `architecture ${architecture || family} is not supported: no hidden size found`, missing: ['hidden_size'] };
   }
   if (r.missing.length > 0) {

@@ -5,6 +5,7 @@ import type { BudgetDiagnostic, BudgetInputs, KvCacheDtype } from './types';
 import { type ModelDescription, sumParams } from './model';
 import type { VllmProfile } from './engine/vllm';
 import { memoized } from './memo';
+import { keyedTable } from './keyedTable';
 
 /** vLLM's refusals at startup of settings it does not take (the deployment does not start). */
 export const REFUSED = 'engine-refuses-settings';
@@ -13,9 +14,9 @@ export const REFUSED = 'engine-refuses-settings';
 export const DEFAULT_MM_LIMIT = 999;
 
 /** Options each built-in modality's dummy data takes besides `count` (`ImageDummyOptions` … in vllm/config/multimodal.py). */
-const MM_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+const MM_OPTIONS: Readonly<Record<string, readonly string[]>> = keyedTable({
   image: ['width', 'height'], video: ['num_frames', 'width', 'height'], audio: ['length'],
-};
+});
 
 /**
  * `--limit-mm-per-prompt` as `MultiModalConfig._validate_limit_per_prompt` reads it (vllm/config/multimodal.py,

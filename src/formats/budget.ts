@@ -6,17 +6,18 @@ import { SpecBuilder, eolOf, indentOf, lineEnd, scalarRaw, scalarTarget } from '
 import { STRING_KEYS } from './values';
 import { parseCount } from './values';
 import { YMap, YNode, YPair, getMap, innerRange, isMap, isScalar, pairOf, parseYaml, toJS } from './yaml';
+import { keyedTable } from '../core/keyedTable';
 
 export const BUDGET_FILE_NAME = /(^|[\\/])([^\\/]+\.budget\.ya?ml|inference-budget\.ya?ml)$/i;
 
 export function isBudgetFileName(fileName: string): boolean { return BUDGET_FILE_NAME.test(fileName); }
 
-const ENGINE_KEYS: Record<string, InputKey> = {
+const ENGINE_KEYS: Readonly<Record<string, InputKey>> = keyedTable({
   tensorParallel: 'tensorParallel', pipelineParallel: 'pipelineParallel', maxModelLen: 'maxModelLen',
   gpuMemoryUtilization: 'gpuMemoryUtilization', maxNumSeqs: 'maxNumSeqs', maxNumBatchedTokens: 'maxNumBatchedTokens',
   kvCacheDtype: 'kvCacheDtype', quantization: 'quantization', dtype: 'dtype', blockSize: 'blockSize',
-};
-const HARDWARE_KEYS: Record<string, InputKey> = { gpu: 'gpu', count: 'gpuCount', pricePerGpuHour: 'pricePerGpuHour' };
+});
+const HARDWARE_KEYS: Readonly<Record<string, InputKey>> = keyedTable({ gpu: 'gpu', count: 'gpuCount', pricePerGpuHour: 'pricePerGpuHour' });
 
 const pairIndexes = new WeakMap<YNode, Map<string, YPair>>();
 

@@ -16,6 +16,7 @@ import { gpuFromResources, readKubeaiModelSpec } from './operators';
 import { valuesEnv } from './helm';
 import { parseCount } from './values';
 import { YMap, YScalar, get, getMap, getScalar, getSeq, innerRange, isMap, isScalar, isSeq, pairOf, str } from './yaml';
+import { keyedTable } from '../core/keyedTable';
 
 // ---------------------------------------------------------------------------
 // llm-d model service.
@@ -27,10 +28,10 @@ export function looksLikeLlmdValues(root: YMap): boolean {
 }
 
 /** The chart's accelerator resources by `accelerator.type` (values.yaml `accelerator.resources`). */
-const LLMD_RESOURCES: Record<string, string> = {
+const LLMD_RESOURCES: Readonly<Record<string, string>> = keyedTable({
   nvidia: 'nvidia.com/gpu', 'intel-i915': 'gpu.intel.com/i915', 'intel-xe': 'gpu.intel.com/xe', 'intel-gaudi': 'habana.ai/gaudi',
   amd: 'amd.com/gpu', google: 'google.com/tpu',
-};
+});
 
 const HF_ID = /^[\w.-]+\/[\w.-]+$/;
 

@@ -4,6 +4,7 @@
 import type { FlagSpelling, InputKey, ServingEngine } from './types';
 import type { Word } from './shell';
 import { INPUT_SPECS, canonicalFlags, flagTable, tgiEnvTable, vllmEnvTable } from '../core/inputs';
+import { keyedTable } from '../core/keyedTable';
 
 export type FlagTarget = InputKey | 'model';
 
@@ -21,7 +22,7 @@ const MODEL_FLAGS: Record<ServingEngine, readonly string[]> = {
  * llama-server's flags (common/arg.cpp). `-ctv` is read beside `-ctk` (the budget has one KV type); `-c 0` means the
  * model's own context; `-ngl all` / `auto` are words.
  */
-const LLAMACPP_FLAGS: Record<string, InputKey> = {
+const LLAMACPP_FLAGS: Readonly<Record<string, InputKey>> = keyedTable({
   c: 'maxModelLen', 'ctx-size': 'maxModelLen',
   np: 'maxNumSeqs', parallel: 'maxNumSeqs',
   ngl: 'gpuLayers', 'gpu-layers': 'gpuLayers', 'n-gpu-layers': 'gpuLayers',
@@ -35,9 +36,9 @@ const LLAMACPP_FLAGS: Record<string, InputKey> = {
   kvu: 'kvUnified', 'kv-unified': 'kvUnified',
   sm: 'splitMode', 'split-mode': 'splitMode',
   mg: 'mainGpu', 'main-gpu': 'mainGpu',
-};
+});
 /** llama-server's negative switches (common/arg.cpp `args_neg`): a bare `--no-kv-unified` / `-no-kvu` sets it off. */
-export const LLAMACPP_NEGATIVE_FLAGS: Readonly<Record<string, InputKey>> = { 'no-kv-unified': 'kvUnified', 'no-kvu': 'kvUnified' };
+export const LLAMACPP_NEGATIVE_FLAGS: Readonly<Record<string, InputKey>> = keyedTable({ 'no-kv-unified': 'kvUnified', 'no-kvu': 'kvUnified' });
 /** `-hf`: a Hugging Face GGUF repository, `user/model[:quant]` (`-m` is a file). */
 export const LLAMACPP_HF_FLAGS = new Set(['hf', 'hfr', 'hf-repo']);
 /** `-ctv`: V's cache type (checked against K's). */
@@ -50,19 +51,19 @@ const LLAMACPP_CANONICAL: Partial<Record<InputKey, string>> = {
   splitMode: 'split-mode', mainGpu: 'main-gpu',
 };
 
-function withModel(engine: ServingEngine, table: Record<string, InputKey>): Record<string, FlagTarget> {
+function withModel(engine: ServingEngine, table: Readonly<Record<string, InputKey>>): Readonly<Record<string, FlagTarget>> {
   const out: Record<string, FlagTarget> = {};
   for (const f of MODEL_FLAGS[engine]) out[f] = 'model';
-  return Object.assign(out, table);
+  return keyedTable(Object.assign(out, table));
 }
 
 /** Flag names (without dashes, `_` written as `-`, lower case) to inputs. */
-export const FLAGS: Record<ServingEngine, Record<string, FlagTarget>> = {
+export const FLAGS: Record<ServingEngine, Readonly<Record<string, FlagTarget>>> = {
   vllm: withModel('vllm', flagTable('vllm')),
   sglang: withModel('sglang', flagTable('sglang')),
   tgi: withModel('tgi', flagTable('tgi')),
   llamacpp: withModel('llamacpp', LLAMACPP_FLAGS),
-  ollama: {},
+  ollama: keyedTable({}),
 };
 
 /** The flag written when a value is added. */
@@ -81,7 +82,7 @@ export function spelledFlag(spelling: FlagSpelling, key: InputKey): string | und
 }
 
 /** TGI reads every launcher flag from an environment variable too. */
-export const TGI_ENV: Record<string, FlagTarget> = { MODEL_ID: 'model', ...tgiEnvTable() };
+export const TGI_ENV: Readonly<Record<string, FlagTarget>> = keyedTable({ MODEL_ID: 'model', ...tgiEnvTable() });
 export const TGI_ENV_NAME: Partial<Record<InputKey, string>> = Object.fromEntries(
   Object.entries(TGI_ENV).filter(([, v]) => v !== 'model').map(([k, v]) => [v, k]),
 );
@@ -90,21 +91,21 @@ export const TGI_INPUT_LIMIT_FLAGS = new Set(['max-input-length', 'max-input-tok
 export const TGI_INPUT_LIMIT_ENV = new Set(['MAX_INPUT_LENGTH', 'MAX_INPUT_TOKENS']);
 
 /** llama-server reads each flag from `LLAMA_ARG_*` too (flags win). */
-export const LLAMACPP_ENV: Record<string, FlagTarget> = {
+export const LLAMACPP_ENV: Readonly<Record<string, FlagTarget>> = keyedTable({
   LLAMA_ARG_MODEL: 'model', LLAMA_ARG_HF_REPO: 'model', LLAMA_ARG_CTX_SIZE: 'maxModelLen', LLAMA_ARG_N_PARALLEL: 'maxNumSeqs',
   LLAMA_ARG_N_GPU_LAYERS: 'gpuLayers', LLAMA_ARG_CACHE_TYPE_K: 'kvCacheDtype', LLAMA_ARG_FLASH_ATTN: 'flashAttention',
   LLAMA_ARG_UBATCH: 'ubatch', LLAMA_ARG_FIT: 'fit', LLAMA_ARG_TENSOR_SPLIT: 'tensorSplit', LLAMA_ARG_KV_UNIFIED: 'kvUnified',
   LLAMA_ARG_SPLIT_MODE: 'splitMode', LLAMA_ARG_MAIN_GPU: 'mainGpu',
-};
+});
 
 /**
  * Ollama's server settings (envconfig): the default num_ctx of every model, the requests each model serves at once,
  * the KV cache type (f16, q8_0, q4_0), flash attention and the bytes held back per GPU (OLLAMA_GPU_OVERHEAD).
  */
-export const OLLAMA_ENV: Record<string, FlagTarget> = {
+export const OLLAMA_ENV: Readonly<Record<string, FlagTarget>> = keyedTable({
   OLLAMA_CONTEXT_LENGTH: 'maxModelLen', OLLAMA_NUM_PARALLEL: 'maxNumSeqs', OLLAMA_KV_CACHE_TYPE: 'kvCacheDtype',
   OLLAMA_FLASH_ATTENTION: 'flashAttention', OLLAMA_GPU_OVERHEAD: 'gpuOverheadBytes',
-};
+});
 
 /** Environment variables that change an engine's memory but are not read: listed, never ignored silently. */
 export const UNREAD_ENV: Partial<Record<ServingEngine, ReadonlySet<string>>> = {
@@ -116,7 +117,7 @@ export const UNREAD_ENV: Partial<Record<ServingEngine, ReadonlySet<string>>> = {
  * vLLM's environment variables that change its memory at startup (vllm/envs.py), from the inputs table:
  * `VLLM_USE_FLASHINFER_SAMPLER` (`bool(int(...))`: 1 on, 0 off) picks the sampler the profiling run warms up.
  */
-export const VLLM_ENV: Record<string, FlagTarget> = vllmEnvTable();
+export const VLLM_ENV: Readonly<Record<string, FlagTarget>> = keyedTable(vllmEnvTable());
 
 /** The environment table of an engine (undefined: it takes its settings from flags only). */
 export function envTable(engine: ServingEngine): Record<string, FlagTarget> | undefined {

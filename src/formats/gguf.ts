@@ -5,6 +5,7 @@
 // Layout (ggml/docs/gguf.md, ggml/src/gguf.cpp): "GGUF", u32 version (1–3), tensor count and metadata count
 // (u64; u32 in version 1), then metadata key/value pairs, then tensor infos (name, n_dims, dims, ggml type, offset),
 // then padding to `general.alignment` (32 by default) and the tensor data.
+import { keyedTable } from '../core/keyedTable';
 
 /** One ggml tensor type: elements per block and bytes per block (ggml/src/ggml.c `type_traits`). */
 export interface GgmlType { id: number; name: string; blockSize: number; typeSize: number }
@@ -284,11 +285,11 @@ const FILE_TYPES: Record<number, string> = {
 };
 
 /** GGUF architecture names to the model_type a Hugging Face config would carry. */
-const ARCH_MODEL_TYPE: Record<string, string> = {
+const ARCH_MODEL_TYPE: Readonly<Record<string, string>> = keyedTable({
   llama: 'llama', mistral3: 'mistral', qwen2: 'qwen2', qwen3: 'qwen3', qwen2moe: 'qwen2_moe', qwen3moe: 'qwen3_moe',
   gemma: 'gemma', gemma2: 'gemma2', gemma3: 'gemma3', phi3: 'phi3', deepseek2: 'deepseek_v3', 'gpt-oss': 'gpt_oss',
   gptoss: 'gpt_oss', falcon: 'falcon', starcoder2: 'starcoder2', olmo2: 'olmo2', granite: 'granite', exaone: 'exaone',
-};
+});
 
 const num = (v: GgufValue | undefined): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 

@@ -10,13 +10,14 @@ import { looksLikeKubeaiCatalog, looksLikeLlmdValues, readKubeaiCatalog, readLlm
 import { FLAGS, ParsedArgs, engineSpecOfImage, envTable, imageEntrypoint, normalizeFlag } from './engines';
 import { gpuFromResources } from './operators';
 import { YMap, YNode, YScalar, get, getMap, getScalar, getSeq, innerRange, isMap, isScalar, isSeq, pairOf, parseYaml, str } from './yaml';
+import { keyedTable } from '../core/keyedTable';
 
 /** vllmConfig keys of the chart (camelCase) to inputs. */
-export const HELM_KEYS: Record<string, InputKey> = {
+export const HELM_KEYS: Readonly<Record<string, InputKey>> = keyedTable({
   maxModelLen: 'maxModelLen', tensorParallelSize: 'tensorParallel', pipelineParallelSize: 'pipelineParallel',
   gpuMemoryUtilization: 'gpuMemoryUtilization', maxNumSeqs: 'maxNumSeqs', maxNumBatchedTokens: 'maxNumBatchedTokens',
   dtype: 'dtype', kvCacheDtype: 'kvCacheDtype', quantization: 'quantization', blockSize: 'blockSize',
-};
+});
 /** Keys the chart turns into flags itself; other settings go to extraArgs. */
 const NATIVE: Partial<Record<InputKey, string>> = {
   maxModelLen: 'maxModelLen', tensorParallel: 'tensorParallelSize', gpuMemoryUtilization: 'gpuMemoryUtilization',
@@ -131,7 +132,7 @@ const GPU_MODELS_PLACEHOLDER = 'TYPE_GPU_USED';
 /** Keys holding extra flags of the server (lists). */
 const ARG_KEYS = ['args', 'extraArgs', 'extraCmdArgs', 'extraArguments', 'serverArgs', 'engineArgs'];
 /** Maps of the engine's own settings (chart keys in camelCase, or flag names). */
-const ENGINE_MAPS: Record<string, ServingEngine | undefined> = { vllm: 'vllm', sglang: 'sglang', tgi: 'tgi', engine: undefined, server: undefined, vllmConfig: 'vllm' };
+const ENGINE_MAPS: Readonly<Record<string, ServingEngine | undefined>> = keyedTable({ vllm: 'vllm', sglang: 'sglang', tgi: 'tgi', engine: undefined, server: undefined, vllmConfig: 'vllm' });
 /** Where a chart names the model, most specific first. */
 const MODEL_PATHS = [['model', 'repoId'], ['model', 'id'], ['model', 'name'], ['model', 'modelId'], ['modelId'], ['modelName'], ['modelURL'], ['LLM_MODEL_ID'], ['MODEL_ID'], ['model']];
 /** Keys that say a chart spreads one server over several pods (LeaderWorkerSet, Ray). */

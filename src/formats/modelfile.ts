@@ -3,6 +3,7 @@
 // Instructions are case-insensitive; `"""` strings (TEMPLATE, SYSTEM) may span lines.
 import type { DeploymentSpec, FormatProblem, InputKey, SourceRange } from './types';
 import { SpecBuilder, eolOf, lineEnd, setModelOf, setValue } from './common';
+import { keyedTable } from '../core/keyedTable';
 
 /** `Modelfile`, `Modelfile.qwen`, `qwen.Modelfile` (any case). */
 export function isModelfileName(fileName: string): boolean {
@@ -11,7 +12,7 @@ export function isModelfileName(fileName: string): boolean {
 }
 
 /** PARAMETERs read, per input (Ollama's api.Options names). */
-const PARAMETERS: Record<string, InputKey> = { num_ctx: 'maxModelLen', num_gpu: 'gpuLayers', num_batch: 'ubatch' };
+const PARAMETERS: Readonly<Record<string, InputKey>> = keyedTable({ num_ctx: 'maxModelLen', num_gpu: 'gpuLayers', num_batch: 'ubatch' });
 
 interface Line { instruction: string; start: number; end: number; argStart: number; arg: string }
 

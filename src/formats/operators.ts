@@ -19,9 +19,10 @@ import { VarValue, expandComposeWord, expandKubernetesWord } from './variables';
 import {
   YMap, YNode, YScalar, get, getMap, getScalar, getSeq, innerRange, isMap, isScalar, isSeq, pairOf, parseYaml, scalarWithMap, str,
 } from './yaml';
+import { keyedTable } from '../core/keyedTable';
 
 /** Kinds of operator resources this module reads (apiVersion group, kind). */
-const OPERATOR_KINDS: Record<string, RegExp> = {
+const OPERATOR_KINDS: Readonly<Record<string, RegExp>> = keyedTable({
   VLLMRuntime: /production-stack/,
   DynamoGraphDeployment: /nvidia\.com|dynamo/,
   ClusterServingRuntime: /ome\.io/,
@@ -33,7 +34,7 @@ const OPERATOR_KINDS: Record<string, RegExp> = {
   Playground: /llmaz\.io/,
   StormService: /aibrix\.ai/,
   RayClusterFleet: /aibrix\.ai/,
-};
+});
 
 /** The document is an operator resource this module reads. */
 export function looksLikeOperator(root: YNode | null): root is YMap {
@@ -242,10 +243,10 @@ function ome(ctx: Ctx, spec: YMap): void {
 // engine_kwargs) or a vLLM app configured by `runtime_env.env_vars`; rayClusterConfig's workers hold the GPUs.
 
 /** Environment variables of Ray Serve vLLM examples, to inputs. */
-const RAY_ENV: Record<string, InputKey | 'model'> = {
+const RAY_ENV: Readonly<Record<string, InputKey | 'model'>> = keyedTable({
   MODEL_ID: 'model', MODEL_NAME: 'model', MAX_MODEL_LEN: 'maxModelLen', TENSOR_PARALLEL_SIZE: 'tensorParallel',
   PIPELINE_PARALLEL_SIZE: 'pipelineParallel', GPU_MEMORY_UTILIZATION: 'gpuMemoryUtilization', DTYPE: 'dtype',
-};
+});
 
 function rayService(ctx: Ctx, spec: YMap): void {
   const text = ctx.text;
@@ -481,7 +482,7 @@ function llmInferenceService(ctx: Ctx, spec: YMap): void {
 // the `models` chart's catalog (charts/models/templates/models.yaml).
 
 /** KubeAI's engines that this project sizes (FasterWhisper and Infinity serve speech and embeddings). */
-const KUBEAI_ENGINES: Record<string, ServingEngine> = { vllm: 'vllm', ollama: 'ollama' };
+const KUBEAI_ENGINES: Readonly<Record<string, ServingEngine>> = keyedTable({ vllm: 'vllm', ollama: 'ollama' });
 
 /** A resourceProfile name's accelerator: the type (as the catalog names it) within the name, and its resource. */
 function kubeaiProfile(name: string): { type: string; offset: number; resource: string } | undefined {
@@ -560,7 +561,7 @@ export function readKubeaiModelSpec(text: string, problems: FormatProblem[], spe
 // the Hugging Face repository of presets/workspace/models/supported_models.yaml (`version:` URL); a preset named
 // `org/name` runs that repository.
 
-const KAITO_PRESETS: Record<string, string> = {
+const KAITO_PRESETS: Readonly<Record<string, string>> = keyedTable({
   'llama-3.1-8b-instruct': 'meta-llama/Llama-3.1-8B-Instruct',
   'falcon-7b': 'tiiuae/falcon-7b', 'falcon-7b-instruct': 'tiiuae/falcon-7b-instruct',
   'falcon-40b': 'tiiuae/falcon-40b', 'falcon-40b-instruct': 'tiiuae/falcon-40b-instruct',
@@ -571,7 +572,7 @@ const KAITO_PRESETS: Record<string, string> = {
   'phi-3.5-mini-instruct': 'microsoft/Phi-3.5-mini-instruct', 'phi-4-mini-instruct': 'microsoft/Phi-4-mini-instruct', 'phi-4': 'microsoft/phi-4',
   'qwen2.5-coder-7b-instruct': 'Qwen/Qwen2.5-Coder-7B-Instruct', 'qwen2.5-coder-32b-instruct': 'Qwen/Qwen2.5-Coder-32B-Instruct',
   'deepseek-r1-distill-qwen-14b': 'deepseek-ai/DeepSeek-R1-Distill-Qwen-14B', 'deepseek-r1-distill-llama-8b': 'deepseek-ai/DeepSeek-R1-Distill-Llama-8B',
-};
+});
 
 function kaitoWorkspace(ctx: Ctx): void {
   const text = ctx.text;
@@ -630,7 +631,7 @@ function kaitoWorkspace(ctx: Ctx): void {
 // {modelHub {modelID}, uri}, inferenceConfig.flavors [{name, limits (`requests` before), nodeSelector, params {TP,
 // PP, INSTANCE-TYPE}}]). The claimed flavor's accelerators override the backend's resources.
 
-const LLMAZ_BACKENDS: Record<string, ServingEngine> = { vllm: 'vllm', sglang: 'sglang', tgi: 'tgi', llamacpp: 'llamacpp', ollama: 'ollama' };
+const LLMAZ_BACKENDS: Readonly<Record<string, ServingEngine>> = keyedTable({ vllm: 'vllm', sglang: 'sglang', tgi: 'tgi', llamacpp: 'llamacpp', ollama: 'ollama' });
 
 /** The OpenModel of this file with that name. */
 function openModel(text: string, name: string): YMap | undefined {

@@ -3,6 +3,7 @@ import type { DeploymentSpec, FormatProblem, InputKey } from './types';
 import { SpecBuilder, applySpeculativeConfig, eolOf, indentOf, lineEnd, scalarTarget } from './common';
 import { CANONICAL_FLAG, FLAGS, isNotMemoryFlag, normalizeFlag } from './engines';
 import { YMap, YNode, get, innerRange, isMap, isScalar, resolveYaml11, scalarValue, toJS } from './yaml';
+import { keyedTable } from '../core/keyedTable';
 
 // vLLM loads `--config` files with PyYAML (`yaml.safe_load`, YAML 1.1): `max-model-len: 010` is 8, `1:30` is 90,
 // `1_000` is 1000 and `enforce-eager: yes` is true there, so plain scalars here are typed by PyYAML's rules
@@ -16,9 +17,9 @@ const DISTINCTIVE = new Set([
   'max-num-partial-prefills', 'speculative-config', 'disable-log-requests',
 ]);
 
-const KEYS: Record<string, InputKey | 'model'> = Object.fromEntries(
+const KEYS: Readonly<Record<string, InputKey | 'model'>> = keyedTable(Object.fromEntries(
   Object.entries(FLAGS.vllm).filter(([k]) => k.length > 2 && k !== 'model-id'),
-);
+));
 
 export function looksLikeVllmConfig(root: YNode | null): root is YMap {
   if (!isMap(root) || get(root, 'apiVersion') || get(root, 'services') || get(root, 'servingEngineSpec')) return false;

@@ -11,13 +11,14 @@ import type { Accelerator } from '../types';
 import { LayerDescription, ModelDescription, forEachCopy, sumParams } from '../model';
 import { WeightPlan, groupBytes, rankWeightTable } from '../weights';
 import { GiB, RankBudget, VllmResult } from './vllm';
+import { keyedTable } from '../keyedTable';
 
 const MiB = 1024 ** 2;
 
 /** `-ctk` / `-ctv` types and their bytes per element (ggml block size and bytes: q8_0 34 per 32, q4_0 18 per 32). */
-export const LLAMA_CACHE_TYPES: Record<string, number> = {
+export const LLAMA_CACHE_TYPES: Readonly<Record<string, number>> = keyedTable({
   f32: 4, f16: 2, bf16: 2, q8_0: 34 / 32, q4_0: 18 / 32, q4_1: 20 / 32, iq4_nl: 18 / 32, q5_0: 22 / 32, q5_1: 24 / 32,
-};
+});
 
 /** `-sm / --split-mode` (common/arg.cpp): how the model is spread over several GPUs. */
 export type LlamaSplitMode = 'none' | 'layer' | 'row';

@@ -17,7 +17,7 @@ describe('llama.cpp at load', () => {
   const kvPerCell = 8 * 128 * 2 * 2; // K and V rows in f16 for 8 KV heads of 128
 
   it('has the cache types of -ctk/-ctv with ggml\'s block overhead', () => {
-    assert.deepStrictEqual(LLAMA_CACHE_TYPES, { f32: 4, f16: 2, bf16: 2, q8_0: 34 / 32, q4_0: 18 / 32, q4_1: 20 / 32, iq4_nl: 18 / 32, q5_0: 22 / 32, q5_1: 24 / 32 });
+    assert.deepStrictEqual({ ...LLAMA_CACHE_TYPES }, { f32: 4, f16: 2, bf16: 2, q8_0: 34 / 32, q4_0: 18 / 32, q4_1: 20 / 32, iq4_nl: 18 / 32, q5_0: 22 / 32, q5_1: 24 / 32 });
     const q8Cache = budget('qwen3/Qwen3-8B', { engine: 'llamacpp', gpu: 'H100 SXM', maxModelLen: 8192, kvCacheDtype: 'q8_0', quantization: 'q8_0' });
     assert.strictEqual(q8Cache.perGpu.kvCacheBytes, 36 * 8192 * 8 * 128 * 2 * (34 / 32));
   });
