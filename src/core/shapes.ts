@@ -7,8 +7,9 @@
 // Closures made per call were seen to lose their compiled code too (`node --trace-opt`): once the closures of one
 // site are gone, a full GC drops their optimized code (its shared feedback holds it weakly), and the next analysis
 // runs them unoptimized until V8 compiles them again. Hot helpers called from loops (`WeightSink.pushSegment`,
-// `decodeStageCost`) are therefore methods or module-level functions: with a full GC before each run, the benchmark
-// manifest's analysis compiled about 52 functions again per run, 42 after the first of these moves.
+// `decodeStageCost`, `YamlFileReader`, the quantization rules) are therefore methods or module-level functions: with
+// a full GC before each run, the benchmark manifest's analysis compiled about 40 functions again per run before these
+// moves and 17 after, and ran about a fifth faster (README, "Speed and size").
 const anchors: unknown[] = [];
 
 export function keepShapeAlive<T>(instance: T): T {

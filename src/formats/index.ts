@@ -112,7 +112,9 @@ function read(fileName: string, text: string, context: DocumentContext): ParsedD
 function mayHoldDeployment(text: string, start: number, end: number): boolean {
   if (start === 0 && end === text.length) return true;
   const seg = text.slice(start, end);
-  return ENGINE_HINT.test(seg) || VLLM_KEY_HINT.test(seg) || OPERATOR_HINT.test(seg);
+  // "vllm" as most files spell it first: a plain search is far faster than the case-insensitive pattern, and finds
+  // nothing the pattern would not.
+  return seg.includes('vllm') || ENGINE_HINT.test(seg) || VLLM_KEY_HINT.test(seg) || OPERATOR_HINT.test(seg);
 }
 
 /** `mayHoldDeployment`, or a ConfigMap (read for the env of the file's containers). */
