@@ -329,10 +329,6 @@ function modeloptAlgoBits(algo: string): { bits: number; compute: ComputeDtype }
   return undefined;
 }
 
-/**
- * ModelOpt MIXED_PRECISION: `quantized_layers` names each quantized module with its own algorithm. Bits are kept
- * per (layer, role); what is not named keeps the checkpoint dtype.
- */
 /** ModelOpt mixed precision: bits by (layer, role) under a numeric key, (layer + 1) * 8 + role index. */
 class LayerRoleBits {
   constructor(private readonly byLayerRole: ReadonlyMap<number, number>, private readonly restBits: number | undefined) {}
@@ -348,6 +344,10 @@ class LayerRoleBits {
 }
 keepShapeAlive(new LayerRoleBits(new Map(), undefined));
 
+/**
+ * ModelOpt MIXED_PRECISION: `quantized_layers` names each quantized module with its own algorithm. Bits are kept
+ * per (layer, role); what is not named keeps the checkpoint dtype.
+ */
 function modeloptMixedPrecision(qc: Record<string, unknown>): QuantScheme | undefined {
   const layersRaw = qc.quantized_layers;
   if (!layersRaw || typeof layersRaw !== 'object' || Array.isArray(layersRaw)) return undefined;

@@ -137,7 +137,8 @@ interface StageCacheCost { kv: number; attention: number }
  * takes max(bytes / bandwidth, FLOPs / peak). `perLayer` gives a layer's KV bytes moved and attention FLOPs.
  */
 function forwardStep(d: DecodeInputs, tokens: number, perLayer: (l: LayerDescription) => { kv: number; attention: number }): StepFigures {
-  return forwardStepByStage(d, tokens, (range) => {
+  return forwardStepByStage(d, tokens, (ctx, stage) => {
+    const range = ctx.ranges[stage];
     let kv = 0;
     let attention = 0;
     for (const { layer, count } of layerKinds(d.model, range.start, range.end)) {
@@ -162,17 +163,19 @@ function stepContext(d: DecodeInputs): StepContext {
 }
 
 /**
- * `forwardStep` with each stage's cache cost given whole: `perStage` gets the stage's layer range and index, the
- * inputs, and two numbers of the caller's (decode: batch and context), so that it can be a module-level function
- * rather than a closure made per call, whose compiled code V8 drops at each full GC (shapes.ts).
+ * `forwardStep` with each stage's cache cost given whole: `perStage` gets the step context (the stages' ranges and
+ * decode layer kinds), the stage's index, and two numbers of the caller's (decode: batch and context), so that it
+ * can be a module-level function rather than a closure made per call, whose compiled code V8 drops at each full GC
+ * (shapes.ts).
  */
-function forwardStepByStage(d: DecodeInputs, tokens: number, perStage: (range: { start: number; end: number }, stage: number, d: DecodeInputs, a: number, b: number) => StageCacheCost, a = 0, b = 0): StepFigures {
-  const { ranges, summaries, peak } = stepContext(d);
+function forwardStepByStage(d: DecodeInputs, tokens: number, perStage: (ctx: StepContext, stage: number, a: number, b: number) => StageCacheCost, a = 0, b = 0): StepFigures {
+  const ctx = stepContext(d);
+  const { ranges, summaries, peak } = ctx;
   const bw = d.acc.memoryBandwidthBytesPerSecond;
   let seconds = 0, bytes = 0, weightBytes = 0, kvBytes = 0, flops = 0, memoryTime = 0, computeTime = 0;
   for (let stage = 0; stage < ranges.length; stage++) {
     const w = weightBytesTouched(summaries[stage], tokens);
-    const { kv, attention } = perStage(ranges[stage], stage, d, a, b);
+    const { kv, attention } = perStage(ctx, stage, a, b);
     const f = tokens * summaries[stage].matmulFlopsPerToken + attention;
     const tMem = (w + kv) / bw;
     const tCompute = peak > 0 ? f / peak : 0;
@@ -233,10 +236,10 @@ export function decodeStep(d: DecodeInputs, batch: number, context: number): Ste
 }
 
 /** One stage's KV (and state) bytes and attention FLOPs in a decode step (`decodeStep`'s `perStage`). */
-function decodeStageCost(_range: { start: number; end: number }, stage: number, d: DecodeInputs, batch: number, context: number): StageCacheCost {
+function decodeStageCost(ctx: StepContext, stage: number, batch: number, context: number): StageCacheCost {
   let kv = 0;
   let attention = 0;
-  for (const { count, spec, flopsPerPair } of stepContext(d).decodeKinds[stage]) {
+  for (const { count, spec, flopsPerPair } of ctx.decodeKinds[stage]) {
     const c = decodeKindCache(spec, flopsPerPair, batch, context);
     kv += (c.kvBytes + c.stateBytes) * count;
     attention += c.attentionFlops * count;
